@@ -1,0 +1,25 @@
+// Generates both Prisma clients (SQLite and PostgreSQL) and the Pothos types from
+// prisma/schema.prisma, the one source of truth. Runs on `npm install` (postinstall).
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { derivePostgresSchema } from './postgres-schema.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const stub = join(root, 'scripts', 'schema-engine-stub.sh');
+chmodSync(stub, 0o755);
+const env = {
+  ...process.env,
+  PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+  PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? stub,
+};
+
+const sqliteSchema = readFileSync(join(root, 'prisma', 'schema.prisma'), 'utf8');
+mkdirSync(join(root, 'prisma', 'postgresql'), { recursive: true });
+writeFileSync(join(root, 'prisma', 'postgresql', 'schema.prisma'), derivePostgresSchema(sqliteSchema));
+
+const prisma = join(root, 'node_modules', 'prisma', 'build', 'index.js');
+for (const schema of ['prisma/schema.prisma', 'prisma/postgresql/schema.prisma']) {
+  execFileSync(process.execPath, [prisma, 'generate', '--schema', schema], { cwd: root, env, stdio: 'inherit' });
+}

@@ -1,0 +1,369 @@
+// The acquisition pipeline: the one path by which an image and its record enter the dataset,
+// used by the CSV import, the demo cohort and the API alike.
+//
+//   validate record → read header (format, size, pixel limits) → decode → SOP gate
+//   → exact-duplicate check (decoded pixels) → strip embedded metadata → content-addressed storage
+//   → thumbnail → perceptual hash → quality advice → record + intake row in one transaction
+//
+// Every attempt leaves exactly one intake row. A rejection leaves no blob and no record.
+import { createHash } from 'node:crypto';
+import type { Config, IngestLimits } from '../config.ts';
+import type { Db } from '../db/client.ts';
+import type { IntakeOutcome } from '../domain/enums.ts';
+import { passesSopGate } from '../domain/quality.ts';
+import { BlobStore, type StoredBlob } from '../storage/blob-store.ts';
+import { type Decoded, decode, derive, type Header, pixelHash, readHeader, reencodeUpright } from './analyse.ts';
+import { IngestError } from './errors.ts';
+import { type NearMatch, PhashIndex } from './phash-index.ts';
+import { Pseudonymizer, resolvePseudonymKey } from './pseudonym.ts';
+import { type RawRecord, type ValidRecord, validateRecord } from './record.ts';
+import { stripMetadata } from './strip-metadata.ts';
+
+export interface AcquisitionInput {
+  bytes: Uint8Array;
+  record: RawRecord;
+  /** The file name as received; only its hash is kept (names can identify people). */
+  fileName?: string;
+  /** Where the attempt came from, e.g. "import", "demo", "api". */
+  source: string;
+  /** Who is acquiring (examiner code or token name), for the label change log. */
+  actor?: string;
+}
+
+export type IngestResult =
+  | { outcome: 'ACCEPTED'; intakeId: number; imageId: number; sha256: string; nearDuplicates: NearMatch[] }
+  | { outcome: 'DUPLICATE'; intakeId: number; duplicateOfId: number }
+  | { outcome: 'REJECTED_QUALITY'; intakeId: number; score: number }
+  | { outcome: 'REJECTED_INVALID'; intakeId: number; error: IngestError }
+  /** The very same attempt (same file name, bytes and record) was processed before: nothing changed. */
+  | { outcome: 'ALREADY_PROCESSED'; intakeId: number; previous: IntakeOutcome };
+
+export interface PipelineDeps {
+  db: Db;
+  store: BlobStore;
+  pseudonyms: Pseudonymizer;
+  limits: IngestLimits;
+  now?: () => Date;
+}
+
+export function createPipeline(config: Config, db: Db): AcquisitionPipeline {
+  return new AcquisitionPipeline({
+    db,
+    store: new BlobStore(`${config.dataDir}/blobs`),
+    pseudonyms: new Pseudonymizer(resolvePseudonymKey(config.pseudonymKey, config.dataDir)),
+    limits: config.ingest,
+  });
+}
+
+const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
+
+function canonical(record: RawRecord): string {
+  const entries = Object.entries(record)
+    .filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join(';') : String(v)] as const)
+    .sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify(entries);
+}
+
+const isUniqueViolation = (e: unknown, column: string): boolean => {
+  const err = e as { code?: string; meta?: { target?: unknown; driverAdapterError?: unknown }; message?: string };
+  return err?.code === 'P2002' && JSON.stringify(err.meta ?? err.message ?? '').includes(column);
+};
+
+interface Prepared {
+  valid: ValidRecord;
+  header: Header;
+  decoded: Decoded;
+  pixelHash: string;
+}
+
+export class AcquisitionPipeline {
+  readonly #deps: PipelineDeps;
+  readonly #index = new PhashIndex();
+  /** Decisions that read-then-write (duplicates, near duplicates) run one at a time per process. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: PipelineDeps) {
+    this.#deps = deps;
+  }
+
+  get deps(): PipelineDeps {
+    return this.#deps;
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async ingest(input: AcquisitionInput): Promise<IngestResult> {
+    const { db } = this.#deps;
+    const sourceSha256 = sha256(input.bytes);
+    const attemptKey = sha256(`${input.fileName ?? ''}\0${sourceSha256}\0${canonical(input.record)}`);
+    const seen = await db.intakeRecord.findUnique({ where: { attemptKey }, select: { id: true, outcome: true } });
+    if (seen) return { outcome: 'ALREADY_PROCESSED', intakeId: seen.id, previous: seen.outcome };
+
+    const base = { attemptKey, source: input.source, sourceSha256 };
+    let prepared: Prepared;
+    try {
+      prepared = await this.#prepare(input);
+    } catch (e) {
+      if (!(e instanceof IngestError)) throw e;
+      return this.#reject(base, e);
+    }
+    const { valid } = prepared;
+    if (!passesSopGate(valid.imageQualityScore)) {
+      return this.#record(
+        base,
+        { outcome: 'REJECTED_QUALITY', qualityScore: valid.imageQualityScore, pixelHash: prepared.pixelHash },
+        (id) => ({
+          outcome: 'REJECTED_QUALITY',
+          intakeId: id,
+          score: valid.imageQualityScore,
+        }),
+      );
+    }
+    const twin = await db.image.findUnique({ where: { pixelHash: prepared.pixelHash }, select: { id: true } });
+    if (twin) return this.#duplicate(base, prepared, twin.id);
+    return this.#store(base, input, prepared);
+  }
+
+  /** Validation, header checks and the one full decode: everything that can refuse the file. */
+  async #prepare(input: AcquisitionInput): Promise<Prepared> {
+    const valid = validateRecord(input.record, this.#deps.now?.() ?? new Date());
+    const header = await readHeader(input.bytes, this.#deps.limits);
+    const decoded = await decode(input.bytes, this.#deps.limits);
+    return { valid, header, decoded, pixelHash: pixelHash(decoded) };
+  }
+
+  async #reject(base: IntakeBase, error: IngestError): Promise<IngestResult> {
+    return this.#record(base, { outcome: 'REJECTED_INVALID', errorCode: error.code, reason: error.message }, (id) => ({
+      outcome: 'REJECTED_INVALID',
+      intakeId: id,
+      error,
+    }));
+  }
+
+  async #duplicate(base: IntakeBase, p: Prepared, duplicateOfId: number): Promise<IngestResult> {
+    return this.#record(
+      base,
+      { outcome: 'DUPLICATE', duplicateOfId, pixelHash: p.pixelHash, qualityScore: p.valid.imageQualityScore },
+      (id) => ({ outcome: 'DUPLICATE', intakeId: id, duplicateOfId }),
+    );
+  }
+
+  async #record(base: IntakeBase, data: IntakeData, result: (intakeId: number) => IngestResult): Promise<IngestResult> {
+    try {
+      const row = await this.#deps.db.intakeRecord.create({ data: { ...base, ...data }, select: { id: true } });
+      return result(row.id);
+    } catch (e) {
+      if (!isUniqueViolation(e, 'attempt_key')) throw e;
+      return this.#alreadyProcessed(base.attemptKey);
+    }
+  }
+
+  /** The same attempt was recorded concurrently (another process or request): report that one. */
+  async #alreadyProcessed(attemptKey: string): Promise<IngestResult> {
+    const seen = await this.#deps.db.intakeRecord.findUniqueOrThrow({ where: { attemptKey } });
+    return { outcome: 'ALREADY_PROCESSED', intakeId: seen.id, previous: seen.outcome };
+  }
+
+  async #store(base: IntakeBase, input: AcquisitionInput, p: Prepared): Promise<IngestResult> {
+    const { store, pseudonyms, limits, db } = this.#deps;
+    const { format, orientation } = p.header;
+    const stored = orientation === 1 ? stripMetadata(format, input.bytes) : await reencodeUpright(input.bytes, format);
+    const derived = await derive(p.decoded);
+    const ext = format === 'jpeg' ? 'jpg' : format;
+    const blobs: StoredBlob[] = [];
+    const cleanup = async () => {
+      for (const b of blobs.filter((x) => x.created)) {
+        const inUse = await db.image.count({ where: { OR: [{ storageKey: b.key }, { thumbnailKey: b.key }] } });
+        if (inUse === 0) await store.remove(b.key);
+      }
+    };
+    try {
+      blobs.push(await store.put('originals', stored, ext));
+      blobs.push(await store.put('thumbnails', derived.thumbnail, 'webp'));
+    } catch (e) {
+      await cleanup();
+      throw e;
+    }
+    const [original, thumbnail] = blobs as [StoredBlob, StoredBlob];
+    const v = p.valid;
+    const patientCode = pseudonyms.code('patient', v.patientId);
+    const lesionCode = v.lesionId
+      ? pseudonyms.code('lesion', v.patientId, v.lesionId)
+      : pseudonyms.code('lesion', v.patientId, `image:${p.pixelHash}`);
+    const examinerCode = v.examinerId ? pseudonyms.code('examiner', v.examinerId) : null;
+    const actor = input.actor ?? examinerCode ?? `intake:${input.source}`;
+    const now = this.#deps.now?.() ?? new Date();
+
+    return this.#serial(async () => {
+      const twin = await db.image.findUnique({ where: { pixelHash: p.pixelHash }, select: { id: true } });
+      if (twin) {
+        await cleanup();
+        return this.#duplicate(base, p, twin.id);
+      }
+      await this.#index.refresh(db);
+      const near = this.#index.near(derived.phash, limits.nearDuplicateDistance);
+      try {
+        const { imageId, intakeId } = await db.$transaction(
+          async (tx) => {
+            const patient = await tx.patient.findUnique({ where: { code: patientCode } });
+            const facts = {
+              sex: v.sex,
+              fitzpatrickType: v.fitzpatrickType,
+              sunburnHistory: v.sunburnHistory,
+              personalCaHistory: v.personalCaHistory,
+            };
+            let patientId: number;
+            if (!patient) {
+              patientId = (await tx.patient.create({ data: { code: patientCode, ...facts }, select: { id: true } })).id;
+            } else {
+              const conflicts = (Object.keys(facts) as (keyof typeof facts)[]).filter(
+                (k) => facts[k] !== undefined && patient[k] !== null && patient[k] !== facts[k],
+              );
+              if (conflicts.length > 0) {
+                throw new IngestError(
+                  'CONFLICTING_PATIENT_FACTS',
+                  `the patient's ${conflicts.join(', ')} differ from what earlier records of the same patient say`,
+                  conflicts.map((k) => ({
+                    field: k,
+                    message: `is ${String(facts[k])}, earlier records say ${String(patient[k])}`,
+                  })),
+                );
+              }
+              const fill = Object.fromEntries(
+                (Object.keys(facts) as (keyof typeof facts)[])
+                  .filter((k) => facts[k] !== undefined && patient[k] === null)
+                  .map((k) => [k, facts[k]]),
+              );
+              if (Object.keys(fill).length > 0) await tx.patient.update({ where: { id: patient.id }, data: fill });
+              patientId = patient.id;
+            }
+            const lesion = await tx.lesion.upsert({
+              where: { code: lesionCode },
+              create: { code: lesionCode, patientId },
+              update: {},
+              select: { id: true },
+            });
+            const image = await tx.image.create({
+              data: {
+                patientId,
+                lesionId: lesion.id,
+                ageAtExamRaw: v.ageAtExamRaw,
+                ageAtExam: v.ageAtExam,
+                anatomicalSite: v.anatomicalSite,
+                lesionDiameterMm: v.lesionDiameterMm,
+                elevation: v.elevation,
+                borderRegularity: v.borderRegularity,
+                colors: { create: v.colors.map((color) => ({ color })) },
+                structures: { create: v.structures.map((structure) => ({ structure })) },
+                clinicalDiagnosisRaw: v.clinicalDiagnosisRaw,
+                diagnosisClass: v.diagnosisClass,
+                histopathologyResult: v.histopathologyResult,
+                verificationStage: v.verificationStage,
+                examinerCode,
+                imageQualityScore: v.imageQualityScore,
+                sha256: original.sha256,
+                pixelHash: p.pixelHash,
+                phash: derived.phash,
+                width: p.decoded.width,
+                height: p.decoded.height,
+                format,
+                byteSize: original.size,
+                storageKey: original.key,
+                thumbnailKey: thumbnail.key,
+                acquiredAt: v.acquiredAt,
+                sharpness: derived.sharpness,
+                clippedShare: derived.clippedShare,
+                glareShare: derived.glareShare,
+                initialAnnotation: {
+                  create: {
+                    examinerCode,
+                    diagnosisRaw: v.clinicalDiagnosisRaw,
+                    diagnosisClass: v.diagnosisClass,
+                    structures: { create: v.structures.map((structure) => ({ structure })) },
+                    createdAt: now,
+                  },
+                },
+                labelChanges: {
+                  create: { actor, at: now, fromClass: null, toClass: v.diagnosisClass, reason: 'initial annotation' },
+                },
+                nearDuplicates: { create: near.map((m) => ({ twinId: m.imageId, distance: m.distance })) },
+                ...importedVerification(v, now),
+              },
+              select: { id: true },
+            });
+            const intake = await tx.intakeRecord.create({
+              data: {
+                ...base,
+                outcome: 'ACCEPTED',
+                pixelHash: p.pixelHash,
+                qualityScore: v.imageQualityScore,
+                imageId: image.id,
+              },
+              select: { id: true },
+            });
+            return { imageId: image.id, intakeId: intake.id };
+          },
+          { timeout: 30_000, maxWait: 30_000 },
+        );
+        this.#index.add(imageId, derived.phash);
+        return { outcome: 'ACCEPTED', intakeId, imageId, sha256: original.sha256, nearDuplicates: near } as const;
+      } catch (e) {
+        await cleanup();
+        if (e instanceof IngestError) return this.#reject(base, e);
+        if (isUniqueViolation(e, 'attempt_key')) return this.#alreadyProcessed(base.attemptKey);
+        if (isUniqueViolation(e, 'pixel_hash')) {
+          const other = await db.image.findUniqueOrThrow({ where: { pixelHash: p.pixelHash }, select: { id: true } });
+          return this.#duplicate(base, p, other.id);
+        }
+        throw e;
+      }
+    });
+  }
+}
+
+type IntakeBase = { attemptKey: string; source: string; sourceSha256: string };
+type IntakeData = {
+  outcome: IntakeOutcome;
+  errorCode?: string;
+  reason?: string;
+  pixelHash?: string;
+  qualityScore?: number;
+  duplicateOfId?: number;
+};
+
+/**
+ * A record imported with a verification stage reached elsewhere carries that stage's evidence as
+ * imported trail entries, so the stage stays derivable from the trail.
+ */
+function importedVerification(v: ValidRecord, now: Date) {
+  if (v.verificationStage === 'INITIAL') return {};
+  return {
+    consensus: {
+      create: {
+        diagnosisClass: v.diagnosisClass,
+        outcome: 'CONFIRMED' as const,
+        reviewCount: 0,
+        note: 'consensus reached at the source and imported with the record',
+        decidedBy: 'import',
+        decidedAt: now,
+      },
+    },
+    ...(v.verificationStage === 'HISTOLOGY' && v.histopathologyResult
+      ? {
+          histopathology: {
+            create: {
+              resultText: v.histopathologyResult,
+              mappedClass: v.diagnosisClass,
+              reportedBy: 'import',
+              reportedAt: now,
+            },
+          },
+        }
+      : {}),
+  };
+}
