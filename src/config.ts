@@ -13,7 +13,7 @@ const EnvSchema = z.object({
   DERMASET_MAX_PIXELS: intFrom(50_000_000),
   DERMASET_MAX_BYTES: intFrom(64 * 1024 * 1024),
   DERMASET_FORMATS: z.string().default('jpeg,png,webp'),
-  DERMASET_NEAR_DUPLICATE_DISTANCE: z.coerce.number().int().min(0).max(64).default(6),
+  DERMASET_NEAR_DUPLICATE_DISTANCE: z.coerce.number().int().min(0).max(64).default(4),
   DERMASET_SEED_DEMO: z.enum(['true', 'false']).default('true'),
 });
 

@@ -1,0 +1,17 @@
+import { rmSync } from 'node:fs';
+import { loadConfig } from './src/config.ts';
+import { openDatabase } from './src/db/client.ts';
+import { migrate } from './src/db/migrate.ts';
+import { createPipeline } from './src/ingest/pipeline.ts';
+import { seedDemo } from './prisma/demo/seed.ts';
+rmSync('/tmp/demo1', { recursive: true, force: true });
+const config = loadConfig({ DATA_DIR: '/tmp/demo1', DATABASE_URL: process.argv[2] ?? 'file:/tmp/demo1/d.db' });
+console.log(await migrate(config.databaseUrl));
+const { db, close } = openDatabase(config.databaseUrl);
+const p = createPipeline(config, db);
+const t = Date.now();
+let last = 0;
+const s = await seedDemo(db, p, { onProgress: (x) => { if (x.done % 200 === 0 || x.done === x.total) console.log(x.phase, x.done, x.total, ((Date.now() - t) / 1000).toFixed(1)); } });
+console.log(s, (Date.now() - t) / 1000);
+console.log(await db.nearDuplicate.findMany());
+await close();
