@@ -23,3 +23,14 @@ const prisma = join(root, 'node_modules', 'prisma', 'build', 'index.js');
 for (const schema of ['prisma/schema.prisma', 'prisma/postgresql/schema.prisma']) {
   execFileSync(process.execPath, [prisma, 'generate', '--schema', schema], { cwd: root, env, stdio: 'inherit' });
 }
+
+// typed GraphQL documents for the tests and examples (src/gql), from the committed schema.graphql
+execFileSync(
+  process.execPath,
+  [join(root, 'node_modules', '@graphql-codegen', 'cli', 'cjs', 'bin.js'), '--config', 'codegen.ts', '--silent'],
+  {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  },
+);

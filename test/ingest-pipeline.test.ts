@@ -36,7 +36,10 @@ beforeAll(async () => {
 });
 afterAll(() => env.dispose());
 
-function expectOutcome<O extends IngestResult['outcome']>(r: IngestResult, outcome: O): Extract<IngestResult, { outcome: O }> {
+function expectOutcome<O extends IngestResult['outcome']>(
+  r: IngestResult,
+  outcome: O,
+): Extract<IngestResult, { outcome: O }> {
   expect(r.outcome, JSON.stringify(r)).toBe(outcome);
   return r as Extract<IngestResult, { outcome: O }>;
 }
@@ -58,13 +61,31 @@ describe('acquisition pipeline', () => {
   it('accepts a valid image: one record, one intake row, the original and a thumbnail stored', async () => {
     original = await lesion(1, { exif: true });
     expect((await sharp(original).metadata()).exif).toBeDefined();
-    const r = expectOutcome(await pipeline.ingest({ bytes: original, record: record(), fileName: 'IMG_0001.jpg', source: 'test' }), 'ACCEPTED');
+    const r = expectOutcome(
+      await pipeline.ingest({ bytes: original, record: record(), fileName: 'IMG_0001.jpg', source: 'test' }),
+      'ACCEPTED',
+    );
     firstId = r.imageId;
     const image = await env.db.image.findUniqueOrThrow({
       where: { id: r.imageId },
-      include: { patient: true, colors: true, structures: true, initialAnnotation: true, labelChanges: true, intakeRecords: true },
+      include: {
+        patient: true,
+        colors: true,
+        structures: true,
+        initialAnnotation: true,
+        labelChanges: true,
+        intakeRecords: true,
+      },
     });
-    expect(image).toMatchObject({ width: 600, height: 450, format: 'jpeg', diagnosisClass: 'NEVUS', verificationStage: 'INITIAL', ageAtExam: 44, ageAtExamRaw: '44' });
+    expect(image).toMatchObject({
+      width: 600,
+      height: 450,
+      format: 'jpeg',
+      diagnosisClass: 'NEVUS',
+      verificationStage: 'INITIAL',
+      ageAtExam: 44,
+      ageAtExamRaw: '44',
+    });
     expect(image.colors.map((c) => c.color).sort()).toEqual(['DARK_BROWN', 'LIGHT_BROWN']);
     expect(image.structures.map((s) => s.structure)).toEqual(['PIGMENT_NETWORK_TYPICAL']);
     expect(image.initialAnnotation?.diagnosisClass).toBe('NEVUS');
@@ -110,7 +131,12 @@ describe('acquisition pipeline', () => {
   it('counts an SOP rejection (score 1–2) and stores nothing', async () => {
     const before = await counts();
     const r = expectOutcome(
-      await pipeline.ingest({ bytes: await lesion(2), record: record({ image_quality_score: '2' }), fileName: 'b.jpg', source: 'test' }),
+      await pipeline.ingest({
+        bytes: await lesion(2),
+        record: record({ image_quality_score: '2' }),
+        fileName: 'b.jpg',
+        source: 'test',
+      }),
       'REJECTED_QUALITY',
     );
     expect(r.score).toBe(2);
@@ -128,7 +154,12 @@ describe('acquisition pipeline', () => {
     const before = await counts();
     const bytes = await transform(original);
     const r = expectOutcome(
-      await pipeline.ingest({ bytes, record: record({ examiner_id: 'DERM-02' }), fileName: `dup-${_name}`, source: 'test' }),
+      await pipeline.ingest({
+        bytes,
+        record: record({ examiner_id: 'DERM-02' }),
+        fileName: `dup-${_name}`,
+        source: 'test',
+      }),
       'DUPLICATE',
     );
     expect(r.duplicateOfId).toBe(firstId);
@@ -142,14 +173,22 @@ describe('acquisition pipeline', () => {
     const { TEST_SEED } = await import('./helpers/images.ts');
     const drawing = { seed: TEST_SEED * 1000 + 1, diagnosisClass: 'NEVUS' as const, width: 600, height: 450 };
     const reshot = await lesionJpeg({ ...drawing, shot: { dx: 1, dy: 1, noiseSeed: 77 } });
-    const r = expectOutcome(await pipeline.ingest({ bytes: reshot, record: record(), fileName: 'reshot.jpg', source: 'test' }), 'ACCEPTED');
+    const r = expectOutcome(
+      await pipeline.ingest({ bytes: reshot, record: record(), fileName: 'reshot.jpg', source: 'test' }),
+      'ACCEPTED',
+    );
     expect(r.nearDuplicates.map((m) => m.imageId)).toContain(firstId);
     const pairs = await env.db.nearDuplicate.findMany({ where: { imageId: r.imageId } });
     expect(pairs).toEqual([expect.objectContaining({ twinId: firstId })]);
     expect(pairs[0]?.distance).toBeLessThanOrEqual(env.config.ingest.nearDuplicateDistance);
     // an unrelated lesion is not flagged
     const other = expectOutcome(
-      await pipeline.ingest({ bytes: await lesion(3, { cls: 'HEMANGIOMA' }), record: record({ lesion_id: 'L2', clinical_diagnosis: 'hemangioma' }), fileName: 'c.jpg', source: 'test' }),
+      await pipeline.ingest({
+        bytes: await lesion(3, { cls: 'HEMANGIOMA' }),
+        record: record({ lesion_id: 'L2', clinical_diagnosis: 'hemangioma' }),
+        fileName: 'c.jpg',
+        source: 'test',
+      }),
       'ACCEPTED',
     );
     expect(other.nearDuplicates).toEqual([]);
@@ -157,7 +196,12 @@ describe('acquisition pipeline', () => {
 
   it('keeps an invalid age as raw input but leaves it out of the age field', async () => {
     const r = expectOutcome(
-      await pipeline.ingest({ bytes: await lesion(4), record: record({ lesion_id: 'L3', age_at_exam: '4O' }), fileName: 'd.jpg', source: 'test' }),
+      await pipeline.ingest({
+        bytes: await lesion(4),
+        record: record({ lesion_id: 'L3', age_at_exam: '4O' }),
+        fileName: 'd.jpg',
+        source: 'test',
+      }),
       'ACCEPTED',
     );
     const image = await env.db.image.findUniqueOrThrow({ where: { id: r.imageId } });
@@ -173,24 +217,66 @@ describe('acquisition pipeline', () => {
 
   describe('rejections name the problem, log the attempt and leave no blob and no record', () => {
     const cases: [string, () => Promise<Buffer>, Record<string, unknown>, string, RegExp][] = [
-      ['a non-image', async () => Buffer.from('patient: Ivan Petrov\nnot an image at all'), {}, 'NOT_AN_IMAGE', /not a readable image/],
+      [
+        'a non-image',
+        async () => Buffer.from('patient: Ivan Petrov\nnot an image at all'),
+        {},
+        'NOT_AN_IMAGE',
+        /not a readable image/,
+      ],
       ['a truncated JPEG', async () => (await lesion(10)).subarray(0, 9000), {}, 'TRUNCATED_IMAGE', /truncated/],
       [
         'a decompression bomb',
-        () => sharp({ create: { width: 10_000, height: 10_000, channels: 3, background: '#c08060' } }).png({ compressionLevel: 9 }).toBuffer(),
+        () =>
+          sharp({ create: { width: 10_000, height: 10_000, channels: 3, background: '#c08060' } })
+            .png({ compressionLevel: 9 })
+            .toBuffer(),
         {},
         'IMAGE_TOO_LARGE',
         /exceeds the limit/,
       ],
-      ['an image under the minimum resolution', () => lesion(11, { width: 320, height: 240 }), {}, 'RESOLUTION_TOO_LOW', /minimum resolution/],
-      ['a GIF', async () => sharp(await lesion(12)).gif().toBuffer(), {}, 'UNSUPPORTED_FORMAT', /gif files are not accepted/],
+      [
+        'an image under the minimum resolution',
+        () => lesion(11, { width: 320, height: 240 }),
+        {},
+        'RESOLUTION_TOO_LOW',
+        /minimum resolution/,
+      ],
+      [
+        'a GIF',
+        async () =>
+          sharp(await lesion(12))
+            .gif()
+            .toBuffer(),
+        {},
+        'UNSUPPORTED_FORMAT',
+        /gif files are not accepted/,
+      ],
       ['an unknown sex', () => lesion(13), { sex: 'x' }, 'INVALID_RECORD', /sex: "x" is not one of/],
       ['a quality score of 7', () => lesion(14), { image_quality_score: '7' }, 'INVALID_RECORD', /image_quality_score/],
       ['a missing diagnosis', () => lesion(15), { clinical_diagnosis: '' }, 'INVALID_RECORD', /clinical_diagnosis/],
-      ['an unknown diagnosis', () => lesion(16), { clinical_diagnosis: 'actinic keratosis' }, 'INVALID_RECORD', /not one of the 9 classes/],
+      [
+        'an unknown diagnosis',
+        () => lesion(16),
+        { clinical_diagnosis: 'actinic keratosis' },
+        'INVALID_RECORD',
+        /not one of the 9 classes/,
+      ],
       ['a missing patient', () => lesion(17), { patient_id: ' ' }, 'INVALID_RECORD', /patient_id: is required/],
-      ['an impossible date', () => lesion(18), { acquisition_date: '2025-13-40' }, 'INVALID_RECORD', /acquisition_date/],
-      ['an unknown structure', () => lesion(19), { dermoscopic_structures: 'pigment_network_typical;sparkles' }, 'INVALID_RECORD', /"sparkles"/],
+      [
+        'an impossible date',
+        () => lesion(18),
+        { acquisition_date: '2025-13-40' },
+        'INVALID_RECORD',
+        /acquisition_date/,
+      ],
+      [
+        'an unknown structure',
+        () => lesion(19),
+        { dermoscopic_structures: 'pigment_network_typical;sparkles' },
+        'INVALID_RECORD',
+        /"sparkles"/,
+      ],
       [
         'nevus-like formation with signs of malignancy',
         () => lesion(20),
@@ -198,7 +284,13 @@ describe('acquisition pipeline', () => {
         'INVALID_RECORD',
         /signs of malignancy/,
       ],
-      ['facts that contradict the same patient', () => lesion(21), { sex: 'male', lesion_id: 'L9' }, 'CONFLICTING_PATIENT_FACTS', /sex/],
+      [
+        'facts that contradict the same patient',
+        () => lesion(21),
+        { sex: 'male', lesion_id: 'L9' },
+        'CONFLICTING_PATIENT_FACTS',
+        /sex/,
+      ],
     ];
     it.each(cases)('%s', async (_name, bytes, over, code, message) => {
       const before = await counts();
@@ -215,13 +307,28 @@ describe('acquisition pipeline', () => {
   });
 
   it('bakes a non-default EXIF orientation into the pixels and stores no EXIF', async () => {
-    const rotated = await sharp(await lesion(30)).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const rotated = await sharp(await lesion(30))
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
     expect((await sharp(rotated).metadata()).orientation).toBe(6);
-    const r = expectOutcome(await pipeline.ingest({ bytes: rotated, record: record({ lesion_id: 'L30' }), fileName: 'rot.jpg', source: 'test' }), 'ACCEPTED');
+    const r = expectOutcome(
+      await pipeline.ingest({
+        bytes: rotated,
+        record: record({ lesion_id: 'L30' }),
+        fileName: 'rot.jpg',
+        source: 'test',
+      }),
+      'ACCEPTED',
+    );
     const image = await env.db.image.findUniqueOrThrow({ where: { id: r.imageId } });
     expect({ width: image.width, height: image.height }).toEqual({ width: 450, height: 600 });
     const meta = await sharp(join(env.dataDir, 'blobs', image.storageKey)).metadata();
     expect(meta.exif).toBeUndefined();
-    expect({ width: meta.width, height: meta.height, orientation: meta.orientation }).toEqual({ width: 450, height: 600, orientation: undefined });
+    expect({ width: meta.width, height: meta.height, orientation: meta.orientation }).toEqual({
+      width: 450,
+      height: 600,
+      orientation: undefined,
+    });
   });
 });

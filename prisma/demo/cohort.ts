@@ -2,7 +2,7 @@
 // attempts and the verification trail so that, once fed through the acquisition pipeline and the
 // verification workflow, the database reproduces the paper's dataset (Tables 4 and 5, section 3).
 // Nothing here writes to the database; the numbers the tests check are read back from it.
-import { CLASSES, CLASS_CODES } from '../../src/domain/classes.ts';
+import { CLASS_CODES, CLASSES } from '../../src/domain/classes.ts';
 import type {
   AnatomicalSite,
   BorderRegularity,
@@ -35,7 +35,16 @@ const CLASS_COUNTS: Record<DiagnosisClass, number> = {
 };
 /** How many patients contribute k images (k = 1…10): 443 patients, 1026 images, 190 with one. */
 const IMAGES_PER_PATIENT: ReadonlyArray<readonly [number, number]> = [
-  [1, 190], [2, 101], [3, 67], [4, 41], [5, 21], [6, 10], [7, 6], [8, 3], [9, 2], [10, 2],
+  [1, 190],
+  [2, 101],
+  [3, 67],
+  [4, 41],
+  [5, 21],
+  [6, 10],
+  [7, 6],
+  [8, 3],
+  [9, 2],
+  [10, 2],
 ];
 const FEMALE = 279;
 const MALE = 164;
@@ -118,26 +127,135 @@ interface Morphology {
 }
 
 const MORPHOLOGY: Record<DiagnosisClass, Morphology> = {
-  NEVUS: { structures: ['PIGMENT_NETWORK_TYPICAL', 'DOTS_GLOBULES_REGULAR', 'VESSELS_COMMA'], colors: ['LIGHT_BROWN', 'DARK_BROWN'], elevation: [['FLAT', 5], ['PALPABLE', 4], ['NODULAR', 1]], irregularBorder: 0.05, diameter: [2, 8] },
-  DYSPLASTIC_NEVUS: { structures: ['PIGMENT_NETWORK_ATYPICAL', 'DOTS_GLOBULES_IRREGULAR', 'BLOTCH_IRREGULAR'], colors: ['LIGHT_BROWN', 'DARK_BROWN', 'BLACK'], elevation: [['FLAT', 6], ['PALPABLE', 4]], irregularBorder: 0.7, diameter: [5, 12] },
-  MELANOMA: { structures: ['PIGMENT_NETWORK_ATYPICAL', 'STREAKS_IRREGULAR', 'BLUE_WHITISH_VEIL', 'REGRESSION_STRUCTURES', 'DOTS_GLOBULES_IRREGULAR', 'VESSELS_LINEAR_IRREGULAR'], colors: ['DARK_BROWN', 'BLACK', 'BLUE_GRAY', 'WHITE', 'RED'], elevation: [['FLAT', 4], ['PALPABLE', 4], ['NODULAR', 2]], irregularBorder: 0.9, diameter: [5, 22] },
-  SEBORRHEIC_KERATOSIS: { structures: ['MILIA_LIKE_CYSTS', 'COMEDO_LIKE_OPENINGS', 'FISSURES_RIDGES', 'VESSELS_HAIRPIN'], colors: ['LIGHT_BROWN', 'DARK_BROWN', 'WHITE'], elevation: [['PALPABLE', 7], ['FLAT', 2], ['NODULAR', 1]], irregularBorder: 0.15, diameter: [5, 20] },
-  HEMANGIOMA: { structures: ['LACUNAE'], colors: ['RED', 'BLUE_GRAY'], elevation: [['PALPABLE', 6], ['NODULAR', 3], ['FLAT', 1]], irregularBorder: 0.05, diameter: [2, 8] },
-  DERMATOFIBROMA: { structures: ['CENTRAL_WHITE_PATCH', 'PIGMENT_NETWORK_TYPICAL'], colors: ['LIGHT_BROWN', 'WHITE'], elevation: [['PALPABLE', 8], ['FLAT', 2]], irregularBorder: 0.05, diameter: [4, 10] },
-  BASAL_CELL_CARCINOMA: { structures: ['VESSELS_ARBORIZING', 'LEAF_LIKE_AREAS', 'BLUE_GRAY_OVOID_NESTS', 'SPOKE_WHEEL_AREAS', 'ULCERATION'], colors: ['BLUE_GRAY', 'RED', 'WHITE'], elevation: [['NODULAR', 5], ['PALPABLE', 4], ['FLAT', 1]], irregularBorder: 0.5, diameter: [4, 15] },
-  SQUAMOUS_CELL_CARCINOMA: { structures: ['VESSELS_GLOMERULAR', 'VESSELS_HAIRPIN', 'ULCERATION'], colors: ['WHITE', 'RED'], elevation: [['NODULAR', 7], ['PALPABLE', 3]], irregularBorder: 0.6, diameter: [6, 20] },
-  PAPILLOMA: { structures: ['VESSELS_HAIRPIN', 'FISSURES_RIDGES'], colors: ['LIGHT_BROWN'], elevation: [['NODULAR', 8], ['PALPABLE', 2]], irregularBorder: 0.1, diameter: [3, 8] },
+  NEVUS: {
+    structures: ['PIGMENT_NETWORK_TYPICAL', 'DOTS_GLOBULES_REGULAR', 'VESSELS_COMMA'],
+    colors: ['LIGHT_BROWN', 'DARK_BROWN'],
+    elevation: [
+      ['FLAT', 5],
+      ['PALPABLE', 4],
+      ['NODULAR', 1],
+    ],
+    irregularBorder: 0.05,
+    diameter: [2, 8],
+  },
+  DYSPLASTIC_NEVUS: {
+    structures: ['PIGMENT_NETWORK_ATYPICAL', 'DOTS_GLOBULES_IRREGULAR', 'BLOTCH_IRREGULAR'],
+    colors: ['LIGHT_BROWN', 'DARK_BROWN', 'BLACK'],
+    elevation: [
+      ['FLAT', 6],
+      ['PALPABLE', 4],
+    ],
+    irregularBorder: 0.7,
+    diameter: [5, 12],
+  },
+  MELANOMA: {
+    structures: [
+      'PIGMENT_NETWORK_ATYPICAL',
+      'STREAKS_IRREGULAR',
+      'BLUE_WHITISH_VEIL',
+      'REGRESSION_STRUCTURES',
+      'DOTS_GLOBULES_IRREGULAR',
+      'VESSELS_LINEAR_IRREGULAR',
+    ],
+    colors: ['DARK_BROWN', 'BLACK', 'BLUE_GRAY', 'WHITE', 'RED'],
+    elevation: [
+      ['FLAT', 4],
+      ['PALPABLE', 4],
+      ['NODULAR', 2],
+    ],
+    irregularBorder: 0.9,
+    diameter: [5, 22],
+  },
+  SEBORRHEIC_KERATOSIS: {
+    structures: ['MILIA_LIKE_CYSTS', 'COMEDO_LIKE_OPENINGS', 'FISSURES_RIDGES', 'VESSELS_HAIRPIN'],
+    colors: ['LIGHT_BROWN', 'DARK_BROWN', 'WHITE'],
+    elevation: [
+      ['PALPABLE', 7],
+      ['FLAT', 2],
+      ['NODULAR', 1],
+    ],
+    irregularBorder: 0.15,
+    diameter: [5, 20],
+  },
+  HEMANGIOMA: {
+    structures: ['LACUNAE'],
+    colors: ['RED', 'BLUE_GRAY'],
+    elevation: [
+      ['PALPABLE', 6],
+      ['NODULAR', 3],
+      ['FLAT', 1],
+    ],
+    irregularBorder: 0.05,
+    diameter: [2, 8],
+  },
+  DERMATOFIBROMA: {
+    structures: ['CENTRAL_WHITE_PATCH', 'PIGMENT_NETWORK_TYPICAL'],
+    colors: ['LIGHT_BROWN', 'WHITE'],
+    elevation: [
+      ['PALPABLE', 8],
+      ['FLAT', 2],
+    ],
+    irregularBorder: 0.05,
+    diameter: [4, 10],
+  },
+  BASAL_CELL_CARCINOMA: {
+    structures: ['VESSELS_ARBORIZING', 'LEAF_LIKE_AREAS', 'BLUE_GRAY_OVOID_NESTS', 'SPOKE_WHEEL_AREAS', 'ULCERATION'],
+    colors: ['BLUE_GRAY', 'RED', 'WHITE'],
+    elevation: [
+      ['NODULAR', 5],
+      ['PALPABLE', 4],
+      ['FLAT', 1],
+    ],
+    irregularBorder: 0.5,
+    diameter: [4, 15],
+  },
+  SQUAMOUS_CELL_CARCINOMA: {
+    structures: ['VESSELS_GLOMERULAR', 'VESSELS_HAIRPIN', 'ULCERATION'],
+    colors: ['WHITE', 'RED'],
+    elevation: [
+      ['NODULAR', 7],
+      ['PALPABLE', 3],
+    ],
+    irregularBorder: 0.6,
+    diameter: [6, 20],
+  },
+  PAPILLOMA: {
+    structures: ['VESSELS_HAIRPIN', 'FISSURES_RIDGES'],
+    colors: ['LIGHT_BROWN'],
+    elevation: [
+      ['NODULAR', 8],
+      ['PALPABLE', 2],
+    ],
+    irregularBorder: 0.1,
+    diameter: [3, 8],
+  },
 };
 
 const SITES: [AnatomicalSite, number][] = [
-  ['POSTERIOR_TORSO', 26], ['ANTERIOR_TORSO', 20], ['LOWER_EXTREMITY', 14], ['UPPER_EXTREMITY', 13], ['FACE', 8],
-  ['NECK', 6], ['LATERAL_TORSO', 4], ['SCALP', 3], ['EAR', 1], ['PALMS_SOLES', 3], ['ORAL_GENITAL', 2],
+  ['POSTERIOR_TORSO', 26],
+  ['ANTERIOR_TORSO', 20],
+  ['LOWER_EXTREMITY', 14],
+  ['UPPER_EXTREMITY', 13],
+  ['FACE', 8],
+  ['NECK', 6],
+  ['LATERAL_TORSO', 4],
+  ['SCALP', 3],
+  ['EAR', 1],
+  ['PALMS_SOLES', 3],
+  ['ORAL_GENITAL', 2],
 ];
 
 const HISTOLOGY_TEXT: Partial<Record<DiagnosisClass, string[]>> = {
-  MELANOMA: ['Superficial spreading melanoma, Breslow 0.6 mm, Clark level II', 'Melanoma in situ, lentigo maligna type', 'Nodular melanoma, Breslow 2.1 mm, ulceration present'],
+  MELANOMA: [
+    'Superficial spreading melanoma, Breslow 0.6 mm, Clark level II',
+    'Melanoma in situ, lentigo maligna type',
+    'Nodular melanoma, Breslow 2.1 mm, ulceration present',
+  ],
   BASAL_CELL_CARCINOMA: ['Nodular basal cell carcinoma, margins clear', 'Superficial basal cell carcinoma'],
-  SQUAMOUS_CELL_CARCINOMA: ['Well-differentiated invasive squamous cell carcinoma', 'Squamous cell carcinoma in situ (Bowen disease)'],
+  SQUAMOUS_CELL_CARCINOMA: [
+    'Well-differentiated invasive squamous cell carcinoma',
+    'Squamous cell carcinoma in situ (Bowen disease)',
+  ],
 };
 
 const DAY = 86_400_000;
@@ -145,7 +263,9 @@ const isoDate = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 /** 439 valid ages with exactly the published min, max, median and mean (to one decimal). */
 function planAges(rnd: Random, n: number): number[] {
-  const ages = Array.from({ length: n }, () => Math.round(Math.min(89, Math.max(3, 20 + rnd.next() ** 1.3 * 70 + rnd.normal(0, 4)))));
+  const ages = Array.from({ length: n }, () =>
+    Math.round(Math.min(89, Math.max(3, 20 + rnd.next() ** 1.3 * 70 + rnd.normal(0, 4)))),
+  );
   ages.sort((a, b) => a - b);
   const mid = (n - 1) / 2;
   ages[0] = AGE.min;
@@ -187,7 +307,14 @@ export function planCohort(seed = DEMO_SEED): CohortPlan {
   const patients: PlannedPatient[] = sexes.map((sex, i) => ({
     sourceId: `MRN-${String(100_000 + rnd.int(0, 899_999))}-${i}`,
     sex,
-    fitzpatrick: rnd.chance(0.04) ? undefined : rnd.weighted<FitzpatrickType>([['I', 10], ['II', 45], ['III', 35], ['IV', 10]]),
+    fitzpatrick: rnd.chance(0.04)
+      ? undefined
+      : rnd.weighted<FitzpatrickType>([
+          ['I', 10],
+          ['II', 45],
+          ['III', 35],
+          ['IV', 10],
+        ]),
     sunburn: rnd.chance(0.08) ? undefined : rnd.chance(0.35),
     personalCa: rnd.chance(0.05) ? undefined : rnd.chance(0.06),
     ageRaw: ages[i] ?? '',
@@ -217,7 +344,9 @@ export function planCohort(seed = DEMO_SEED): CohortPlan {
     for (let j = 0; j < left; j++) lesions.push({ patient, images: 1 });
   });
   const classPool = rnd.shuffle(
-    CLASS_CODES.flatMap((c) => Array<DiagnosisClass>(CLASS_COUNTS[c] - (c === 'NEVUS' ? 2 * NEAR_DUPLICATE_PAIRS : 0)).fill(c)),
+    CLASS_CODES.flatMap((c) =>
+      Array<DiagnosisClass>(CLASS_COUNTS[c] - (c === 'NEVUS' ? 2 * NEAR_DUPLICATE_PAIRS : 0)).fill(c),
+    ),
   );
   for (const l of lesions) l.cls ??= classPool.pop();
 
@@ -235,13 +364,31 @@ export function planCohort(seed = DEMO_SEED): CohortPlan {
     const border: BorderRegularity = rnd.chance(m.irregularBorder) ? 'IRREGULAR' : 'REGULAR';
     const initialClass = rnd.chance(0.92) ? cls : rnd.pick(CONFUSABLE[cls]);
     const initialStructures = rnd.chance(0.85) ? truth : someOf(rnd, MORPHOLOGY[initialClass].structures, 1, 2);
-    const malignancySigns = border === 'IRREGULAR' || initialStructures.some((s) => ['PIGMENT_NETWORK_ATYPICAL', 'STREAKS_IRREGULAR', 'DOTS_GLOBULES_IRREGULAR', 'BLOTCH_IRREGULAR', 'BLUE_WHITISH_VEIL', 'REGRESSION_STRUCTURES', 'VESSELS_LINEAR_IRREGULAR'].includes(s));
+    const malignancySigns =
+      border === 'IRREGULAR' ||
+      initialStructures.some((s) =>
+        [
+          'PIGMENT_NETWORK_ATYPICAL',
+          'STREAKS_IRREGULAR',
+          'DOTS_GLOBULES_IRREGULAR',
+          'BLOTCH_IRREGULAR',
+          'BLUE_WHITISH_VEIL',
+          'REGRESSION_STRUCTURES',
+          'VESSELS_LINEAR_IRREGULAR',
+        ].includes(s),
+      );
     const rawDiagnosis =
       initialClass === 'NEVUS' && !malignancySigns && rnd.chance(0.12)
         ? 'benign nevus-like formation'
         : CLASSES[initialClass].name.toLowerCase();
     const seedOf = rnd.int(1, 2 ** 31 - 1);
-    const drawing: LesionDrawing = { seed: seedOf, diagnosisClass: cls, fitzpatrick: p.fitzpatrick, width: DEMO_WIDTH, height: DEMO_HEIGHT };
+    const drawing: LesionDrawing = {
+      seed: seedOf,
+      diagnosisClass: cls,
+      fitzpatrick: p.fitzpatrick,
+      width: DEMO_WIDTH,
+      height: DEMO_HEIGHT,
+    };
     const specialists = rnd.sample(SPECIALISTS, 3);
     const reviews = specialists.map((specialist) => ({
       specialist,
@@ -254,7 +401,8 @@ export function planCohort(seed = DEMO_SEED): CohortPlan {
       finalClass: cls,
       finalStructures: truth,
       reviews,
-      consensusNote: agree === 3 ? null : `${agree} of 3 independent reviews gave ${CLASSES[cls].name}; resolved by discussion`,
+      consensusNote:
+        agree === 3 ? null : `${agree} of 3 independent reviews gave ${CLASSES[cls].name}; resolved by discussion`,
       histology: CLASSES[cls].status === 'MALIGNANT' ? rnd.pick(HISTOLOGY_TEXT[cls] ?? []) : null,
       decidedAt,
       reportedAt: new Date(decidedAt.getTime() + rnd.int(7, 30) * DAY),
@@ -276,14 +424,24 @@ export function planCohort(seed = DEMO_SEED): CohortPlan {
       dermoscopic_structures: initialStructures.map((s) => s.toLowerCase()),
       clinical_diagnosis: rawDiagnosis,
       examiner_id: rnd.pick(EXAMINERS),
-      image_quality_score: rnd.weighted([[3, 2], [4, 5], [5, 3]]),
+      image_quality_score: rnd.weighted([
+        [3, 2],
+        [4, 5],
+        [5, 3],
+      ]),
     };
     attempts.push({ kind: 'original', fileName: fileName(p), record, drawing, trail });
     if (lesion.images === 2) {
       // a second shot of the same lesion, moments later: a near duplicate, not an exact one
       const shot = { dx: rnd.int(-2, 2) || 1, dy: rnd.int(-2, 2), noiseSeed: rnd.int(1, 2 ** 31 - 1) };
       const twinTrail = { ...trail, reviews: reviews.map((r) => ({ ...r })) };
-      attempts.push({ kind: 'near-twin', fileName: fileName(p), record: { ...record }, drawing: { ...drawing, shot }, trail: twinTrail });
+      attempts.push({
+        kind: 'near-twin',
+        fileName: fileName(p),
+        record: { ...record },
+        drawing: { ...drawing, shot },
+        trail: twinTrail,
+      });
     }
   });
 
@@ -311,13 +469,24 @@ export function planCohort(seed = DEMO_SEED): CohortPlan {
     attempts.push({
       kind: 'sop-rejected',
       fileName: fileName(p),
-      record: { ...src.record, image_quality_score: rnd.weighted([[1, 2], [2, 3]]) },
+      record: {
+        ...src.record,
+        image_quality_score: rnd.weighted([
+          [1, 2],
+          [2, 3],
+        ]),
+      },
       drawing: { ...src.drawing, seed: rnd.int(1, 2 ** 31 - 1), blur: rnd.range(6, 12) },
     });
   }
 
   // intake in acquisition order; a re-upload always comes after the picture it repeats
-  const order = attempts.map((a, i) => ({ a, i, t: Date.parse(String(a.record.acquisition_date)), late: a.duplicateOf === undefined ? 0 : 1 }));
+  const order = attempts.map((a, i) => ({
+    a,
+    i,
+    t: Date.parse(String(a.record.acquisition_date)),
+    late: a.duplicateOf === undefined ? 0 : 1,
+  }));
   order.sort((x, y) => x.t - y.t || x.late - y.late || x.i - y.i);
   const newIndex = new Map(order.map((o, j) => [o.i, j]));
   const sorted = order.map(({ a }) =>

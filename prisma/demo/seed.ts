@@ -69,8 +69,9 @@ export async function seedDemo(
 
   const accepted = plan.attempts
     .map((a, i) => ({ a, r: results[i] }))
-    .filter((x): x is { a: PlannedAttempt & { trail: NonNullable<PlannedAttempt['trail']> }; r: IngestResult } =>
-      x.a.trail !== undefined,
+    .filter(
+      (x): x is { a: PlannedAttempt & { trail: NonNullable<PlannedAttempt['trail']> }; r: IngestResult } =>
+        x.a.trail !== undefined,
     );
   let verified = 0;
   for (const { a, r } of accepted) {
@@ -104,7 +105,11 @@ async function verify(
 ): Promise<void> {
   const state = await db.image.findUniqueOrThrow({
     where: { id: imageId },
-    select: { reviews: { select: { reviewerCode: true } }, consensus: { select: { id: true } }, histopathology: { select: { id: true } } },
+    select: {
+      reviews: { select: { reviewerCode: true } },
+      consensus: { select: { id: true } },
+      histopathology: { select: { id: true } },
+    },
   });
   const reviewed = new Set(state.reviews.map((r) => r.reviewerCode));
   const dayMs = 86_400_000;

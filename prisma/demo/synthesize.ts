@@ -40,18 +40,92 @@ interface Palette {
 }
 
 const PALETTES: Record<DiagnosisClass, Palette> = {
-  NEVUS: { core: [120, 78, 52], edge: [160, 112, 80], accents: [[96, 60, 40]], irregularity: 0.06, dots: 8, network: 0.35 },
-  DYSPLASTIC_NEVUS: { core: [104, 64, 44], edge: [168, 116, 84], accents: [[70, 44, 32], [150, 90, 70]], irregularity: 0.16, dots: 18, network: 0.5 },
-  MELANOMA: { core: [60, 40, 36], edge: [140, 90, 70], accents: [[70, 80, 120], [30, 24, 24], [200, 190, 190]], irregularity: 0.3, dots: 30, network: 0.4 },
-  SEBORRHEIC_KERATOSIS: { core: [130, 96, 64], edge: [170, 130, 96], accents: [[230, 220, 180]], irregularity: 0.1, dots: 26, network: 0.1 },
-  HEMANGIOMA: { core: [150, 40, 60], edge: [190, 80, 90], accents: [[110, 30, 70]], irregularity: 0.08, dots: 14, network: 0 },
-  DERMATOFIBROMA: { core: [220, 200, 190], edge: [160, 110, 84], accents: [[140, 96, 70]], irregularity: 0.07, dots: 4, network: 0.25 },
-  BASAL_CELL_CARCINOMA: { core: [200, 140, 140], edge: [210, 160, 150], accents: [[180, 40, 50], [90, 90, 110]], irregularity: 0.18, dots: 10, network: 0 },
-  SQUAMOUS_CELL_CARCINOMA: { core: [210, 150, 140], edge: [200, 170, 160], accents: [[240, 230, 210], [170, 60, 60]], irregularity: 0.2, dots: 12, network: 0 },
-  PAPILLOMA: { core: [200, 160, 140], edge: [190, 150, 124], accents: [[170, 130, 110]], irregularity: 0.12, dots: 20, network: 0 },
+  NEVUS: {
+    core: [120, 78, 52],
+    edge: [160, 112, 80],
+    accents: [[96, 60, 40]],
+    irregularity: 0.06,
+    dots: 8,
+    network: 0.35,
+  },
+  DYSPLASTIC_NEVUS: {
+    core: [104, 64, 44],
+    edge: [168, 116, 84],
+    accents: [
+      [70, 44, 32],
+      [150, 90, 70],
+    ],
+    irregularity: 0.16,
+    dots: 18,
+    network: 0.5,
+  },
+  MELANOMA: {
+    core: [60, 40, 36],
+    edge: [140, 90, 70],
+    accents: [
+      [70, 80, 120],
+      [30, 24, 24],
+      [200, 190, 190],
+    ],
+    irregularity: 0.3,
+    dots: 30,
+    network: 0.4,
+  },
+  SEBORRHEIC_KERATOSIS: {
+    core: [130, 96, 64],
+    edge: [170, 130, 96],
+    accents: [[230, 220, 180]],
+    irregularity: 0.1,
+    dots: 26,
+    network: 0.1,
+  },
+  HEMANGIOMA: {
+    core: [150, 40, 60],
+    edge: [190, 80, 90],
+    accents: [[110, 30, 70]],
+    irregularity: 0.08,
+    dots: 14,
+    network: 0,
+  },
+  DERMATOFIBROMA: {
+    core: [220, 200, 190],
+    edge: [160, 110, 84],
+    accents: [[140, 96, 70]],
+    irregularity: 0.07,
+    dots: 4,
+    network: 0.25,
+  },
+  BASAL_CELL_CARCINOMA: {
+    core: [200, 140, 140],
+    edge: [210, 160, 150],
+    accents: [
+      [180, 40, 50],
+      [90, 90, 110],
+    ],
+    irregularity: 0.18,
+    dots: 10,
+    network: 0,
+  },
+  SQUAMOUS_CELL_CARCINOMA: {
+    core: [210, 150, 140],
+    edge: [200, 170, 160],
+    accents: [
+      [240, 230, 210],
+      [170, 60, 60],
+    ],
+    irregularity: 0.2,
+    dots: 12,
+    network: 0,
+  },
+  PAPILLOMA: {
+    core: [200, 160, 140],
+    edge: [190, 150, 124],
+    accents: [[170, 130, 110]],
+    irregularity: 0.12,
+    dots: 20,
+    network: 0,
+  },
 };
-
-const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
 
 /** Raw RGB pixels of one lesion image. */
 export function drawLesion(d: LesionDrawing): Buffer {
@@ -104,7 +178,9 @@ export function drawLesion(d: LesionDrawing): Buffer {
   // a Gaussian bump is separable: exp(-(dx²+dy²)/2s²) = exp(-dx²/2s²)·exp(-dy²/2s²),
   // so the light field is summed row by row over typed arrays
   const light = new Float32Array(W * H);
-  const bx = bumps.map((b) => Float32Array.from({ length: W }, (_, x) => Math.exp(-((x - b.x - shift.dx) ** 2) / (2 * b.s * b.s))));
+  const bx = bumps.map((b) =>
+    Float32Array.from({ length: W }, (_, x) => Math.exp(-((x - b.x - shift.dx) ** 2) / (2 * b.s * b.s))),
+  );
   for (let y = 0; y < H; y++) {
     const row = y * W;
     const base = ((y - H / 2) / H) * ty;
@@ -118,9 +194,10 @@ export function drawLesion(d: LesionDrawing): Buffer {
     }
   }
   // sensor noise from an inline xorshift: one call per pixel adds up
-  let ns = (shift.noiseSeed >>> 0) || 1;
+  let ns = shift.noiseSeed >>> 0 || 1;
 
-  const out = Buffer.alloc(W * H * 3);
+  // a clamped array saturates at 0 and 255 (and rounds) on assignment
+  const out = new Uint8ClampedArray(W * H * 3);
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       const ux = x - cx;
@@ -182,12 +259,12 @@ export function drawLesion(d: LesionDrawing): Buffer {
       ns ^= ns << 5;
       const p = y * W + x;
       const l = (light[p] as number) + ((ns >>> 0) / 4294967296 - 0.5) * 10;
-      out[p * 3] = clamp(r + l);
-      out[p * 3 + 1] = clamp(g + l);
-      out[p * 3 + 2] = clamp(b + l);
+      out[p * 3] = r + l;
+      out[p * 3 + 1] = g + l;
+      out[p * 3 + 2] = b + l;
     }
   }
-  return out;
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /** A JPEG of the lesion, as a smartphone on a dermatoscope would save it (optionally with EXIF + GPS). */
@@ -201,7 +278,17 @@ export async function lesionJpeg(d: LesionDrawing, opts: { exif?: boolean; quali
 
 /** What a phone writes into a photo: camera, time and the place it was taken. The pipeline must remove it. */
 export const CAMERA_EXIF = {
-  IFD0: { Make: 'DemoPhone', Model: 'DemoPhone 12 + polarised dermatoscope', Software: 'Camera 4.2', Artist: 'Dr Jane Roe' },
+  IFD0: {
+    Make: 'DemoPhone',
+    Model: 'DemoPhone 12 + polarised dermatoscope',
+    Software: 'Camera 4.2',
+    Artist: 'Dr Jane Roe',
+  },
   IFD2: { DateTimeOriginal: '2025:06:14 10:22:31', UserComment: 'patient Ivan Petrov, room 12' },
-  IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '55/1 45/1 2100/100', GPSLongitudeRef: 'E', GPSLongitude: '37/1 37/1 1200/100' },
+  IFD3: {
+    GPSLatitudeRef: 'N',
+    GPSLatitude: '55/1 45/1 2100/100',
+    GPSLongitudeRef: 'E',
+    GPSLongitude: '37/1 37/1 1200/100',
+  },
 } as const;

@@ -62,7 +62,7 @@ export const CLASSES: Readonly<Record<DiagnosisClass, ClassInfo>> = {
     name: 'Dysplastic nevus',
     origin: 'MELANOCYTIC',
     status: 'BORDERLINE',
-    isicPath: 'Benign:Benign melanocytic proliferations:Nevus',
+    isicPath: 'Benign:Benign melanocytic proliferations:Nevus:Nevus, Atypical, Dysplastic, or Clark',
   },
   BASAL_CELL_CARCINOMA: {
     code: 'BASAL_CELL_CARCINOMA',

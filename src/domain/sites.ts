@@ -14,8 +14,8 @@ export type IsicSiteGeneral =
 export interface SiteInfo {
   readonly code: AnatomicalSite;
   readonly label: string;
-  /** ISIC legacy anatom_site_general. */
-  readonly isicGeneral: IsicSiteGeneral;
+  /** ISIC legacy anatom_site_general; null where the legacy list has no value (an unspecified trunk site). */
+  readonly isicGeneral: IsicSiteGeneral | null;
   /** The node of ISIC's anatom_site hierarchy (ImageMarkup/isic-metadata) this site maps onto. */
   readonly isicPath: string;
 }
@@ -26,6 +26,7 @@ export const SITES: Readonly<Record<AnatomicalSite, SiteInfo>> = {
   FACE: { code: 'FACE', label: 'face', isicGeneral: 'head/neck', isicPath: 'Head and neck:Head:Face' },
   EAR: { code: 'EAR', label: 'ear', isicGeneral: 'head/neck', isicPath: 'Head and neck:Head:Ear' },
   NECK: { code: 'NECK', label: 'neck', isicGeneral: 'head/neck', isicPath: 'Head and neck:Neck' },
+  TRUNK: { code: 'TRUNK', label: 'trunk', isicGeneral: null, isicPath: 'Trunk' },
   ANTERIOR_TORSO: {
     code: 'ANTERIOR_TORSO',
     label: 'anterior_torso',
@@ -88,7 +89,8 @@ const SITE_SYNONYMS: ReadonlyArray<readonly [string, AnatomicalSite]> = [
   ['anterior torso', 'ANTERIOR_TORSO'],
   ['chest', 'ANTERIOR_TORSO'],
   ['abdomen', 'ANTERIOR_TORSO'],
-  ['trunk', 'ANTERIOR_TORSO'],
+  ['trunk', 'TRUNK'],
+  ['torso', 'TRUNK'],
   ['posterior torso', 'POSTERIOR_TORSO'],
   ['back', 'POSTERIOR_TORSO'],
   ['lateral torso', 'LATERAL_TORSO'],

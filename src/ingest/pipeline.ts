@@ -17,7 +17,7 @@ import { IngestError } from './errors.ts';
 import { type NearMatch, PhashIndex } from './phash-index.ts';
 import { Pseudonymizer, resolvePseudonymKey } from './pseudonym.ts';
 import { type RawRecord, type ValidRecord, validateRecord } from './record.ts';
-import { stripMetadata } from './strip-metadata.ts';
+import { MetadataStripError, stripMetadata } from './strip-metadata.ts';
 
 export interface AcquisitionInput {
   bytes: Uint8Array;
@@ -172,7 +172,13 @@ export class AcquisitionPipeline {
   async #store(base: IntakeBase, input: AcquisitionInput, p: Prepared): Promise<IngestResult> {
     const { store, pseudonyms, limits, db } = this.#deps;
     const { format, orientation } = p.header;
-    const stored = orientation === 1 ? stripMetadata(format, input.bytes) : await reencodeUpright(input.bytes, format);
+    let stored: Buffer;
+    try {
+      stored = orientation === 1 ? stripMetadata(format, input.bytes) : await reencodeUpright(input.bytes, format);
+    } catch (e) {
+      if (!(e instanceof MetadataStripError)) throw e;
+      return this.#reject(base, new IngestError('CORRUPT_IMAGE', `the file's structure is damaged: ${e.message}`));
+    }
     const derived = await derive(p.decoded);
     const ext = format === 'jpeg' ? 'jpg' : format;
     const blobs: StoredBlob[] = [];

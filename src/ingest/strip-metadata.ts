@@ -50,9 +50,22 @@ export function stripJpeg(input: Uint8Array): Buffer {
     const end = start + len;
     if (len < 2 || end > buf.length) throw new MetadataStripError('JPEG segment runs past the end of the file');
     if (marker === 0xda) {
-      // start of scan: the entropy-coded data and everything after it are image data
-      out.push(buf.subarray(m - 1));
-      return Buffer.concat(out);
+      // start of scan: copy the header and the entropy-coded data up to the next real marker
+      // (0xFF00 is a stuffed byte, 0xFFD0–D7 restart markers). A progressive JPEG goes on with
+      // more tables and scans; EOI ends the image and whatever follows it (phones append whole
+      // preview or depth-map JPEGs with their own EXIF there) is dropped.
+      let j = end;
+      while (j + 1 < buf.length) {
+        if (buf[j] === 0xff) {
+          const next = buf[j + 1] ?? 0;
+          if (next !== 0x00 && next !== 0xff && !(next >= 0xd0 && next <= 0xd7)) break;
+        }
+        j++;
+      }
+      if (j + 1 >= buf.length) throw new MetadataStripError('JPEG scan data runs to the end of the file without EOI');
+      out.push(buf.subarray(m - 1, j));
+      i = j;
+      continue;
     }
     if (keepJpegSegment(marker, buf.subarray(start + 2, end))) out.push(buf.subarray(m - 1, end));
     i = end;

@@ -1,6 +1,7 @@
 // The dataset's headline numbers (the paper's Table 4, Table 5 and section 3), computed with SQL
 // aggregates over the records: GROUP BY results are small histograms, never the rows themselves.
 import type { Db } from '../db/client.ts';
+import { db as currentDb } from '../db/current.ts';
 import { CLASS_CODES, CLASSES, type ClinicalStatus, type Origin } from '../domain/classes.ts';
 import type { DiagnosisClass, IntakeOutcome, Sex, VerificationStage } from '../domain/enums.ts';
 import { type Bin, type Summary, summarise } from '../domain/histogram.ts';
@@ -44,7 +45,7 @@ export interface DatasetSummary {
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : Number(v ?? 0));
 const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
-export async function datasetSummary(db: Db): Promise<DatasetSummary> {
+export async function datasetSummary(db: Db = currentDb()): Promise<DatasetSummary> {
   const [intakeRows, classStageRows, perPatientRows, ageRows, sexRows, periodRows, nearRows, patientRows] =
     await Promise.all([
       db.$queryRawUnsafe<{ outcome: string; n: unknown }[]>(
@@ -95,7 +96,12 @@ export async function datasetSummary(db: Db): Promise<DatasetSummary> {
     }
   }
   const classes = CLASS_CODES.map((c) => ({ diagnosisClass: c, count: byClass.get(c) ?? 0 }))
-    .map((r) => ({ ...r, share: share(r.count, images), origin: CLASSES[r.diagnosisClass].origin, status: CLASSES[r.diagnosisClass].status }))
+    .map((r) => ({
+      ...r,
+      share: share(r.count, images),
+      origin: CLASSES[r.diagnosisClass].origin,
+      status: CLASSES[r.diagnosisClass].status,
+    }))
     .sort((a, b) => b.count - a.count || CLASS_CODES.indexOf(a.diagnosisClass) - CLASS_CODES.indexOf(b.diagnosisClass));
   const groupBy = <K extends string>(key: (r: ClassRow) => K, keys: K[]) =>
     keys.map((k) => {
@@ -120,7 +126,10 @@ export async function datasetSummary(db: Db): Promise<DatasetSummary> {
     },
     images,
     patients,
-    imagesPerPatient: { ...summarise(perPatient), singleImagePatients: perPatient.find((b) => b.value === 1)?.count ?? 0 },
+    imagesPerPatient: {
+      ...summarise(perPatient),
+      singleImagePatients: perPatient.find((b) => b.value === 1)?.count ?? 0,
+    },
     age: { ...ageSummary, patientsWithValidAge: ageSummary.n },
     sex: sexRows
       .map((r) => ({ sex: (r.sex as Sex | null) ?? null, count: num(r.n) }))
@@ -129,10 +138,22 @@ export async function datasetSummary(db: Db): Promise<DatasetSummary> {
     classes,
     diagnosticCategories: classes.filter((r) => r.count > 0).length,
     informationModelFields: FIELDS.length,
-    origins: groupBy((r) => r.origin, ['MELANOCYTIC', 'NON_MELANOCYTIC'] as Origin[]).map(({ key, ...r }) => ({ origin: key, ...r })),
-    statuses: groupBy((r) => r.status, ['BENIGN', 'BORDERLINE', 'MALIGNANT'] as ClinicalStatus[]).map(({ key, ...r }) => ({ status: key, ...r })),
-    stages: (['INITIAL', 'CONSENSUS', 'HISTOLOGY'] as VerificationStage[]).map((stage) => ({ stage, count: byStage.get(stage) ?? 0 })),
-    malignant: { count: malignant, histologyVerified: malignantHisto, histologyShare: share(malignantHisto, malignant) },
+    origins: groupBy((r) => r.origin, ['MELANOCYTIC', 'NON_MELANOCYTIC'] as Origin[]).map(({ key, ...r }) => ({
+      origin: key,
+      ...r,
+    })),
+    statuses: groupBy((r) => r.status, ['BENIGN', 'BORDERLINE', 'MALIGNANT'] as ClinicalStatus[]).map(
+      ({ key, ...r }) => ({ status: key, ...r }),
+    ),
+    stages: (['INITIAL', 'CONSENSUS', 'HISTOLOGY'] as VerificationStage[]).map((stage) => ({
+      stage,
+      count: byStage.get(stage) ?? 0,
+    })),
+    malignant: {
+      count: malignant,
+      histologyVerified: malignantHisto,
+      histologyShare: share(malignantHisto, malignant),
+    },
     collection: { from: periodRows._min.acquiredAt, to: periodRows._max.acquiredAt },
     nearDuplicatePairs: nearRows,
   };

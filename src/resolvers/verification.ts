@@ -32,7 +32,11 @@ export async function submitReview(db: Db, input: ReviewInput): Promise<{ id: nu
       where: { imageId_reviewerCode: { imageId: input.imageId, reviewerCode: input.reviewerCode } },
       select: { id: true },
     });
-    if (existing) throw new VerificationError('DUPLICATE_REVIEW', `reviewer ${input.reviewerCode} already reviewed image ${input.imageId}`);
+    if (existing)
+      throw new VerificationError(
+        'DUPLICATE_REVIEW',
+        `reviewer ${input.reviewerCode} already reviewed image ${input.imageId}`,
+      );
     return tx.expertReview.create({
       data: {
         imageId: input.imageId,
@@ -60,7 +64,8 @@ export async function recordConsensus(db: Db, input: ConsensusInput): Promise<vo
   const at = input.at ?? new Date();
   await db.$transaction(async (tx) => {
     const image = await requireImage(tx, input.imageId);
-    if (image.consensus) throw new VerificationError('ALREADY_DECIDED', `image ${input.imageId} already has a consensus decision`);
+    if (image.consensus)
+      throw new VerificationError('ALREADY_DECIDED', `image ${input.imageId} already has a consensus decision`);
     const reviewCount = await tx.expertReview.count({ where: { imageId: input.imageId } });
     if (reviewCount < MIN_CONSENSUS_REVIEWS) {
       throw new VerificationError(
@@ -122,9 +127,16 @@ export async function attachHistopathology(db: Db, input: HistopathologyInput): 
   const at = input.at ?? new Date();
   await db.$transaction(async (tx) => {
     const image = await requireImage(tx, input.imageId);
-    if (image.histopathology) throw new VerificationError('ALREADY_DECIDED', `image ${input.imageId} already has a histopathology report`);
+    if (image.histopathology)
+      throw new VerificationError('ALREADY_DECIDED', `image ${input.imageId} already has a histopathology report`);
     await tx.histopathologyReport.create({
-      data: { imageId: input.imageId, resultText: input.resultText, mappedClass: input.mappedClass, reportedBy: input.reportedBy, reportedAt: at },
+      data: {
+        imageId: input.imageId,
+        resultText: input.resultText,
+        mappedClass: input.mappedClass,
+        reportedBy: input.reportedBy,
+        reportedAt: at,
+      },
     });
     if (input.mappedClass !== image.diagnosisClass) {
       await tx.labelChange.create({
@@ -143,7 +155,11 @@ export async function attachHistopathology(db: Db, input: HistopathologyInput): 
       data: {
         diagnosisClass: input.mappedClass,
         histopathologyResult: input.resultText,
-        verificationStage: deriveStage({ hasConsensus: image.consensus !== null, histologyClass: input.mappedClass, label: input.mappedClass }),
+        verificationStage: deriveStage({
+          hasConsensus: image.consensus !== null,
+          histologyClass: input.mappedClass,
+          label: input.mappedClass,
+        }),
         version: { increment: 1 },
       },
     });

@@ -1,14 +1,22 @@
 // Real image bytes for tests, drawn with the demo's lesion synthesiser and encoded with sharp.
 import sharp from 'sharp';
-import type { DiagnosisClass } from '../../src/domain/enums.ts';
 import { lesionJpeg } from '../../prisma/demo/synthesize.ts';
+import type { DiagnosisClass } from '../../src/domain/enums.ts';
 
 export const TEST_SEED = Number(process.env.DERMASET_TEST_SEED ?? 4242);
 console.info(`image seed ${TEST_SEED} (set DERMASET_TEST_SEED to reproduce)`);
 
-export function lesion(n: number, opts: { cls?: DiagnosisClass; exif?: boolean; width?: number; height?: number } = {}) {
+export function lesion(
+  n: number,
+  opts: { cls?: DiagnosisClass; exif?: boolean; width?: number; height?: number } = {},
+) {
   return lesionJpeg(
-    { seed: TEST_SEED * 1000 + n, diagnosisClass: opts.cls ?? 'NEVUS', width: opts.width ?? 600, height: opts.height ?? 450 },
+    {
+      seed: TEST_SEED * 1000 + n,
+      diagnosisClass: opts.cls ?? 'NEVUS',
+      width: opts.width ?? 600,
+      height: opts.height ?? 450,
+    },
     { exif: opts.exif ?? true },
   );
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// dermaset's command line: serve, migrate, demo, import.
+import { Command } from 'commander';
+import { seedDemo } from '../../prisma/demo/seed.ts';
+import { loadConfig } from '../config.ts';
+import { openDatabase } from '../db/client.ts';
+import { migrate } from '../db/migrate.ts';
+import { formatSummary, ImportError, importFolder } from '../ingest/import-csv.ts';
+import { createPipeline } from '../ingest/pipeline.ts';
+import { startServer } from '../server/start.ts';
+import { progressBar } from './progress.ts';
+
+const program = new Command()
+  .name('dermaset')
+  .description('A GraphQL server for clinically verified dermoscopic image datasets. Configuration: see README.');
+
+program
+  .command('serve', { isDefault: true })
+  .description('migrate the database, seed the demo cohort on first start, serve GraphQL')
+  .action(async () => {
+    const running = await startServer(loadConfig());
+    process.stderr.write(`dermaset: GraphQL at ${running.url}/graphql, health at ${running.url}/health\n`);
+    const stop = async () => {
+      await running.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+
+program
+  .command('migrate')
+  .description('apply pending migrations to DATABASE_URL')
+  .action(async () => {
+    const applied = await migrate(loadConfig().databaseUrl);
+    console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');
+    process.exit(0);
+  });
+
+program
+  .command('demo')
+  .description('seed the demo cohort into DATABASE_URL (resumes an interrupted seed, otherwise a no-op)')
+  .option('--seed <n>', 'random seed of the cohort plan', (v) => Number.parseInt(v, 10))
+  .action(async (opts: { seed?: number }) => {
+    const config = loadConfig();
+    await migrate(config.databaseUrl);
+    const { db, close } = openDatabase(config.databaseUrl);
+    const bar = progressBar('demo');
+    const summary = await seedDemo(db, createPipeline(config, db), {
+      ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+      onProgress: (p) => bar.update(p.done, p.total),
+    });
+    bar.stop();
+    console.log(JSON.stringify(summary.outcomes));
+    await close();
+    process.exit(0);
+  });
+
+program
+  .command('import')
+  .description('import a folder of images described by a metadata CSV (see README for the columns)')
+  .argument('<folder>', 'folder holding the image files named in the CSV')
+  .requiredOption('--metadata <file>', 'the metadata CSV')
+  .option('--concurrency <n>', 'images processed at once', (v) => Number.parseInt(v, 10), 2)
+  .action(async (folder: string, opts: { metadata: string; concurrency: number }) => {
+    const config = loadConfig();
+    await migrate(config.databaseUrl);
+    const { db, close } = openDatabase(config.databaseUrl);
+    const bar = progressBar('import');
+    try {
+      const summary = await importFolder(createPipeline(config, db), {
+        folder,
+        metadata: opts.metadata,
+        concurrency: opts.concurrency,
+        onProgress: (done, total) => bar.update(done, total),
+      });
+      bar.stop();
+      console.log(formatSummary(summary));
+    } catch (e) {
+      bar.stop();
+      if (!(e instanceof ImportError)) throw e;
+      console.error(`dermaset import: ${e.message}`);
+      process.exitCode = 2;
+    } finally {
+      await close();
+    }
+    process.exit(process.exitCode ?? 0);
+  });
+
+await program.parseAsync();

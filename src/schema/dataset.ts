@@ -1,0 +1,114 @@
+import { builder } from '../builder.ts';
+import type { Summary } from '../domain/histogram.ts';
+import { type DatasetSummary, datasetSummary as summarise } from '../resolvers/dataset-summary.ts';
+import { ClinicalStatusEnum, DiagnosisClassEnum, OriginEnum, SexEnum, VerificationStageEnum } from './vocabulary.ts';
+
+const DistributionRef = builder.objectRef<Summary>('Distribution').implement({
+  description: 'Summary of a numeric variable over n observations; null fields when n = 0.',
+  fields: (t) => ({
+    n: t.exposeInt('n'),
+    min: t.exposeFloat('min', { nullable: true }),
+    median: t.exposeFloat('median', { nullable: true }),
+    mean: t.exposeFloat('mean', { nullable: true }),
+    max: t.exposeFloat('max', { nullable: true }),
+  }),
+});
+
+const IntakeFunnelRef = builder.objectRef<DatasetSummary['intake']>('IntakeFunnel').implement({
+  description: 'What happened to every acquisition attempt.',
+  fields: (t) => ({
+    attempts: t.exposeInt('attempts'),
+    sopRejected: t.exposeInt('sopRejected', { description: 'Refused by the SOP quality gate (score 1–2)' }),
+    invalidRejected: t.exposeInt('invalidRejected', { description: 'Refused as invalid files or records' }),
+    records: t.exposeInt('records', { description: 'Records after SOP quality control (accepted + duplicates)' }),
+    duplicates: t.exposeInt('duplicates', { description: 'Exact duplicates (same decoded pixels)' }),
+    duplicateShare: t.exposeFloat('duplicateShare', { description: 'duplicates / records' }),
+    uniqueImages: t.exposeInt('uniqueImages'),
+  }),
+});
+
+type ClassRow = DatasetSummary['classes'][number];
+const ClassCountRef = builder.objectRef<ClassRow>('ClassCount').implement({
+  fields: (t) => ({
+    diagnosisClass: t.expose('diagnosisClass', { type: DiagnosisClassEnum }),
+    count: t.exposeInt('count'),
+    share: t.exposeFloat('share'),
+    origin: t.expose('origin', { type: OriginEnum }),
+    status: t.expose('status', { type: ClinicalStatusEnum }),
+  }),
+});
+
+const SexCountRef = builder.objectRef<DatasetSummary['sex'][number]>('SexCount').implement({
+  fields: (t) => ({
+    sex: t.expose('sex', { type: SexEnum, nullable: true }),
+    count: t.exposeInt('count'),
+    share: t.exposeFloat('share'),
+  }),
+});
+const OriginCountRef = builder.objectRef<DatasetSummary['origins'][number]>('OriginCount').implement({
+  fields: (t) => ({
+    origin: t.expose('origin', { type: OriginEnum }),
+    count: t.exposeInt('count'),
+    share: t.exposeFloat('share'),
+  }),
+});
+const StatusCountRef = builder.objectRef<DatasetSummary['statuses'][number]>('StatusCount').implement({
+  fields: (t) => ({
+    status: t.expose('status', { type: ClinicalStatusEnum }),
+    count: t.exposeInt('count'),
+    share: t.exposeFloat('share'),
+  }),
+});
+const StageCountRef = builder.objectRef<DatasetSummary['stages'][number]>('StageCount').implement({
+  fields: (t) => ({
+    stage: t.expose('stage', { type: VerificationStageEnum }),
+    count: t.exposeInt('count'),
+  }),
+});
+const MalignantRef = builder.objectRef<DatasetSummary['malignant']>('MalignantVerification').implement({
+  fields: (t) => ({
+    count: t.exposeInt('count'),
+    histologyVerified: t.exposeInt('histologyVerified'),
+    histologyShare: t.exposeFloat('histologyShare'),
+  }),
+});
+const PeriodRef = builder.objectRef<DatasetSummary['collection']>('CollectionPeriod').implement({
+  fields: (t) => ({
+    from: t.expose('from', { type: 'DateTime', nullable: true }),
+    to: t.expose('to', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+const DatasetSummaryRef = builder.objectRef<DatasetSummary>('DatasetSummary').implement({
+  description: 'The headline numbers of the whole dataset (the paper’s Tables 4–5), computed from the records.',
+  fields: (t) => ({
+    intake: t.field({ type: IntakeFunnelRef, resolve: (s) => s.intake }),
+    images: t.exposeInt('images'),
+    patients: t.exposeInt('patients'),
+    imagesPerPatient: t.field({ type: DistributionRef, resolve: (s) => s.imagesPerPatient }),
+    singleImagePatients: t.int({ resolve: (s) => s.imagesPerPatient.singleImagePatients }),
+    age: t.field({
+      type: DistributionRef,
+      description: 'Age at first examination over patients with a valid age (n = patients counted)',
+      resolve: (s) => s.age,
+    }),
+    sex: t.field({ type: [SexCountRef], resolve: (s) => s.sex }),
+    classes: t.field({ type: [ClassCountRef], resolve: (s) => s.classes }),
+    diagnosticCategories: t.exposeInt('diagnosticCategories'),
+    informationModelFields: t.exposeInt('informationModelFields'),
+    origins: t.field({ type: [OriginCountRef], resolve: (s) => s.origins }),
+    statuses: t.field({ type: [StatusCountRef], resolve: (s) => s.statuses }),
+    stages: t.field({ type: [StageCountRef], resolve: (s) => s.stages }),
+    malignant: t.field({ type: MalignantRef, resolve: (s) => s.malignant }),
+    collection: t.field({ type: PeriodRef, resolve: (s) => s.collection }),
+    nearDuplicatePairs: t.exposeInt('nearDuplicatePairs'),
+  }),
+});
+
+builder.queryFields((t) => ({
+  datasetSummary: t.field({
+    type: DatasetSummaryRef,
+    description: 'Counts, funnel and distributions of the whole dataset.',
+    resolve: () => summarise(),
+  }),
+}));

@@ -1,0 +1,5 @@
+import { builder } from '../builder.ts';
+import './vocabulary.ts';
+import './dataset.ts';
+
+export const schema = builder.toSchema();

@@ -1,0 +1,72 @@
+import { builder } from '../builder.ts';
+import { CLASS_CODES, CLASSES, type ClassInfo } from '../domain/classes.ts';
+import {
+  AnatomicalSite,
+  BorderRegularity,
+  Color,
+  DermoscopicStructure,
+  DiagnosisClass,
+  Elevation,
+  FitzpatrickType,
+  IntakeOutcome,
+  Sex,
+  VerificationStage,
+} from '../domain/enums.ts';
+import { BLOCKS, FIELDS, type FieldInfo } from '../domain/information-model.ts';
+
+export const DiagnosisClassEnum = builder.enumType('DiagnosisClass', { values: Object.values(DiagnosisClass) });
+export const SexEnum = builder.enumType('Sex', { values: Object.values(Sex) });
+export const FitzpatrickTypeEnum = builder.enumType('FitzpatrickType', { values: Object.values(FitzpatrickType) });
+export const AnatomicalSiteEnum = builder.enumType('AnatomicalSite', { values: Object.values(AnatomicalSite) });
+export const ColorEnum = builder.enumType('Color', { values: Object.values(Color) });
+export const ElevationEnum = builder.enumType('Elevation', { values: Object.values(Elevation) });
+export const BorderRegularityEnum = builder.enumType('BorderRegularity', { values: Object.values(BorderRegularity) });
+export const DermoscopicStructureEnum = builder.enumType('DermoscopicStructure', {
+  values: Object.values(DermoscopicStructure),
+});
+export const VerificationStageEnum = builder.enumType('VerificationStage', {
+  values: Object.values(VerificationStage),
+});
+export const IntakeOutcomeEnum = builder.enumType('IntakeOutcome', { values: Object.values(IntakeOutcome) });
+export const OriginEnum = builder.enumType('Origin', { values: ['MELANOCYTIC', 'NON_MELANOCYTIC'] as const });
+export const ClinicalStatusEnum = builder.enumType('ClinicalStatus', {
+  values: ['BENIGN', 'BORDERLINE', 'MALIGNANT'] as const,
+});
+export const BlockEnum = builder.enumType('InformationBlock', {
+  values: BLOCKS.map((b) => b.toUpperCase()) as Uppercase<(typeof BLOCKS)[number]>[],
+});
+
+export const DiagnosisClassInfoRef = builder.objectRef<ClassInfo>('DiagnosisClassInfo').implement({
+  description: 'One of the 9 normalised diagnostic classes with its origin and clinical status.',
+  fields: (t) => ({
+    code: t.expose('code', { type: DiagnosisClassEnum }),
+    label: t.exposeString('label', { description: 'snake_case label used in exports' }),
+    name: t.exposeString('name'),
+    origin: t.expose('origin', { type: OriginEnum }),
+    status: t.expose('status', { type: ClinicalStatusEnum }),
+    isicPath: t.exposeString('isicPath', { description: 'The matching node of the ISIC diagnosis hierarchy' }),
+  }),
+});
+
+const FieldInfoRef = builder.objectRef<FieldInfo>('InformationField').implement({
+  description: 'A field of the 16-field information model.',
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    block: t.field({ type: BlockEnum, resolve: (f) => f.block.toUpperCase() as Uppercase<FieldInfo['block']> }),
+    required: t.exposeBoolean('required'),
+    description: t.exposeString('description'),
+  }),
+});
+
+builder.queryFields((t) => ({
+  diagnosisClasses: t.field({
+    type: [DiagnosisClassInfoRef],
+    description: 'The 9 classes in the order of the paper’s Table 4.',
+    resolve: () => CLASS_CODES.map((c) => CLASSES[c]),
+  }),
+  informationModel: t.field({
+    type: [FieldInfoRef],
+    description: 'The 16 fields of the information model in their 6 blocks.',
+    resolve: () => [...FIELDS],
+  }),
+}));

@@ -1,0 +1,157 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ImportError, importFolder } from '../src/ingest/import-csv.ts';
+import { createPipeline } from '../src/ingest/pipeline.ts';
+import { createTestEnv, type TestEnv } from './helpers/database.ts';
+import { listFiles } from './helpers/files.ts';
+import { lesion, record, toPng } from './helpers/images.ts';
+
+let env: TestEnv;
+let folder: string;
+let csv: string;
+
+const COLUMNS = [
+  'file_name',
+  'patient_id',
+  'lesion_id',
+  'acquisition_date',
+  'age_at_exam',
+  'sex',
+  'fitzpatrick_type',
+  'sunburn_history',
+  'personal_ca_history',
+  'anatomical_site',
+  'lesion_diameter_mm',
+  'dominant_colors',
+  'elevation',
+  'border_regularity',
+  'dermoscopic_structures',
+  'clinical_diagnosis',
+  'histopathology_result',
+  'verification_stage',
+  'examiner_id',
+  'image_quality_score',
+];
+
+function toCsv(rows: Record<string, unknown>[]): string {
+  const cell = (v: unknown) => {
+    const s = v === undefined || v === null ? '' : String(v);
+    return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  };
+  return [COLUMNS.join(','), ...rows.map((r) => COLUMNS.map((c) => cell(r[c])).join(','))].join('\n');
+}
+
+async function counts() {
+  const [images, intake, patients] = await Promise.all([
+    env.db.image.count(),
+    env.db.intakeRecord.count(),
+    env.db.patient.count(),
+  ]);
+  return { images, intake, patients, blobs: listFiles(join(env.dataDir, 'blobs')).length };
+}
+
+beforeAll(async () => {
+  env = await createTestEnv();
+  folder = join(env.dataDir, 'incoming');
+  mkdirSync(folder, { recursive: true });
+  const a = await lesion(101);
+  writeFileSync(join(folder, 'a.jpg'), a);
+  writeFileSync(join(folder, 'a-resaved.png'), await toPng(a));
+  writeFileSync(join(folder, 'b.jpg'), await lesion(102, { cls: 'MELANOMA' }));
+  writeFileSync(join(folder, 'blurred.jpg'), await lesion(103));
+  writeFileSync(join(folder, 'c.jpg'), await lesion(104));
+  writeFileSync(join(folder, 'notes.jpg'), 'not an image');
+  csv = join(env.dataDir, 'metadata.csv');
+  writeFileSync(
+    csv,
+    toCsv([
+      { file_name: 'a.jpg', ...record() },
+      { file_name: 'a-resaved.png', ...record({ examiner_id: 'DERM-03' }) },
+      {
+        file_name: 'b.jpg',
+        ...record({
+          patient_id: 'MRN-9',
+          lesion_id: 'M1',
+          clinical_diagnosis: 'Melanoma',
+          border_regularity: 'irregular',
+        }),
+        verification_stage: 'histology',
+        histopathology_result: 'Superficial spreading melanoma, Breslow 0.4 mm',
+      },
+      { file_name: 'blurred.jpg', ...record({ lesion_id: 'L2', image_quality_score: '1' }) },
+      { file_name: 'c.jpg', ...record({ lesion_id: 'L3', dominant_colors: 'light_brown;purple' }) },
+      { file_name: 'notes.jpg', ...record({ lesion_id: 'L4' }) },
+      { file_name: 'missing.jpg', ...record({ lesion_id: 'L5' }) },
+      { file_name: '../outside.jpg', ...record({ lesion_id: 'L6' }) },
+    ]),
+  );
+});
+afterAll(() => env.dispose());
+
+describe('dermaset import', () => {
+  it('runs every row through the pipeline and reports what happened to each', async () => {
+    const pipeline = createPipeline(env.config, env.db);
+    const summary = await importFolder(pipeline, { folder, metadata: csv });
+    expect(summary).toMatchObject({ rows: 8, accepted: 2, duplicates: 1, sopRejected: 1, alreadyImported: 0 });
+    expect(summary.invalid.map((p) => [p.row, p.code])).toEqual([
+      [6, 'INVALID_RECORD'],
+      [7, 'NOT_AN_IMAGE'],
+      [9, 'INVALID_FILE_NAME'],
+    ]);
+    expect(summary.invalid[0]?.message).toMatch(/dominant_colors: "purple"/);
+    expect(summary.missingFiles.map((p) => p.fileName)).toEqual(['missing.jpg']);
+    const melanoma = await env.db.image.findFirstOrThrow({
+      where: { diagnosisClass: 'MELANOMA' },
+      include: { consensus: true, histopathology: true },
+    });
+    expect(melanoma.verificationStage).toBe('HISTOLOGY');
+    expect(melanoma.histopathology?.resultText).toMatch(/Breslow/);
+    expect(melanoma.consensus?.decidedBy).toBe('import');
+    expect(await counts()).toEqual({ images: 2, intake: 6, patients: 2, blobs: 4 });
+  });
+
+  it('changes nothing when the same import runs again', async () => {
+    const before = await counts();
+    const summary = await importFolder(createPipeline(env.config, env.db), { folder, metadata: csv });
+    expect(summary).toMatchObject({ rows: 8, accepted: 0, duplicates: 0, sopRejected: 0, alreadyImported: 6 });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses a metadata file without the required columns, before touching anything', async () => {
+    const bad = join(env.dataDir, 'bad.csv');
+    writeFileSync(bad, 'image,diagnosis\na.jpg,nevus\n');
+    const before = await counts();
+    await expect(importFolder(createPipeline(env.config, env.db), { folder, metadata: bad })).rejects.toThrow(
+      ImportError,
+    );
+    await expect(importFolder(createPipeline(env.config, env.db), { folder, metadata: bad })).rejects.toThrow(
+      /lacks the column\(s\) file_name, patient_id, acquisition_date, clinical_diagnosis, image_quality_score/,
+    );
+    expect(await counts()).toEqual(before);
+  });
+
+  it('works as the `dermaset import` command, with a summary', async () => {
+    const run = promisify(execFile);
+    const root = join(import.meta.dirname, '..');
+    const { stdout } = await run(
+      process.execPath,
+      [join(root, 'bin', 'dermaset.mjs'), 'import', folder, '--metadata', csv],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          DATABASE_URL: env.url,
+          DATA_DIR: env.dataDir,
+          DERMASET_PSEUDONYM_KEY: 'test-key-0123456789abcdef',
+        },
+      },
+    );
+    expect(stdout).toContain('rows: 8');
+    expect(stdout).toContain('already imported (unchanged): 6');
+    expect(stdout).toMatch(/row 9 \.\.\/outside\.jpg: INVALID_FILE_NAME/);
+    expect(stdout).toMatch(/missing image files: 1\n {2}row 8 missing\.jpg/);
+  });
+});
