@@ -28,7 +28,10 @@ async function adminQuery(sql: string): Promise<void> {
 }
 
 /** A new empty database plus data folder, migrated by the project's own runner. */
-export async function createTestEnv(env: Record<string, string> = {}): Promise<TestEnv> {
+export async function createTestEnv(
+  env: Record<string, string> = {},
+  opts: { migrate?: boolean } = {},
+): Promise<TestEnv> {
   const id = `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const dataDir = join(import.meta.dirname, '..', '.tmp', id);
   mkdirSync(dataDir, { recursive: true });
@@ -42,7 +45,7 @@ export async function createTestEnv(env: Record<string, string> = {}): Promise<T
   } else {
     url = `file:${join(dataDir, 'dermaset.db')}`;
   }
-  await migrate(url);
+  if (opts.migrate !== false) await migrate(url);
   const config = loadConfig({
     DATABASE_URL: url,
     DATA_DIR: dataDir,

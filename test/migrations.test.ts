@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { derivePostgresSchema } from '../scripts/postgres-schema.mjs';
+import { diffSchemas } from '../scripts/schema-engine.ts';
+import { MigrationError, migrate, migrationsDir, readMigrations } from '../src/db/migrate.ts';
+import { createTestEnv, type TestEnv, testProvider } from './helpers/database.ts';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await createTestEnv({}, { migrate: false });
+});
+afterAll(() => env.dispose());
+
+type Row = { migration_name: string; checksum: string; finished_at: unknown; applied_steps_count: unknown };
+const rows = () =>
+  env.db.$queryRawUnsafe<Row[]>(
+    'SELECT migration_name, checksum, finished_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name',
+  );
+
+describe(`migrations on ${testProvider}`, () => {
+  it('are standard Prisma Migrate folders with a lock file for the provider', () => {
+    const lock = readFileSync(join(migrationsDir(testProvider), 'migration_lock.toml'), 'utf8');
+    expect(lock).toContain(`provider = "${testProvider}"`);
+    expect(readMigrations(testProvider).length).toBeGreaterThan(0);
+  });
+
+  it('apply once, concurrently too, and record what Prisma Migrate records', async () => {
+    const all = readMigrations(testProvider);
+    const [a, b] = await Promise.all([migrate(env.url), migrate(env.url)]);
+    expect([...a, ...b].sort()).toEqual(all.map((m) => m.name).sort());
+    expect(await migrate(env.url)).toEqual([]);
+    const applied = await rows();
+    expect(applied.map((r) => r.migration_name)).toEqual(all.map((m) => m.name));
+    for (const r of applied) {
+      const sql = readFileSync(join(migrationsDir(testProvider), r.migration_name, 'migration.sql'));
+      expect(r.checksum).toBe(createHash('sha256').update(sql).digest('hex'));
+      expect(r.finished_at).not.toBeNull();
+      expect(Number(r.applied_steps_count)).toBe(1);
+    }
+    // the schema is usable: the tables of the information model exist
+    expect(await env.db.image.count()).toBe(0);
+  });
+
+  it('refuse to run when an applied migration was edited afterwards', async () => {
+    const [first] = await rows();
+    if (!first) throw new Error('no migration applied');
+    await env.db.$executeRawUnsafe(
+      `UPDATE _prisma_migrations SET checksum = 'x' WHERE migration_name = '${first.migration_name}'`,
+    );
+    await expect(migrate(env.url)).rejects.toThrow(MigrationError);
+    await expect(migrate(env.url)).rejects.toThrow(/was edited after it was applied/);
+    await env.db.$executeRawUnsafe(
+      `UPDATE _prisma_migrations SET checksum = '${first.checksum}' WHERE migration_name = '${first.migration_name}'`,
+    );
+    expect(await migrate(env.url)).toEqual([]);
+  });
+
+  it('match prisma/schema.prisma: no model change is left without a migration', async () => {
+    const root = join(import.meta.dirname, '..');
+    const current = readFileSync(join(root, 'prisma', 'schema.prisma'), 'utf8');
+    const migrated = readFileSync(join(root, 'prisma', 'migrated.prisma'), 'utf8');
+    const derive = testProvider === 'sqlite' ? (s: string) => s : derivePostgresSchema;
+    const factory =
+      testProvider === 'sqlite'
+        ? new PrismaBetterSqlite3({ url: ':memory:' })
+        : new PrismaPg({
+            connectionString: process.env.PG_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres',
+          });
+    const sql = await diffSchemas(
+      factory,
+      { path: 'schema.prisma', content: derive(migrated) },
+      { path: 'schema.prisma', content: derive(current) },
+    );
+    expect(sql).toMatch(/empty migration/i);
+    // and the migrations themselves build exactly that datamodel from nothing
+    const fromEmpty = await diffSchemas(factory, null, { path: 'schema.prisma', content: derive(migrated) });
+    const applied = readMigrations(testProvider)
+      .map((m) => m.sql)
+      .join('\n');
+    for (const table of fromEmpty.matchAll(/CREATE TABLE "([a-z_]+)"/g))
+      expect(applied).toContain(`CREATE TABLE "${table[1]}"`);
+  });
+});
