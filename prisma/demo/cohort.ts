@@ -13,6 +13,7 @@ import type {
   FitzpatrickType,
   Sex,
 } from '../../src/domain/enums.ts';
+import { showsMalignancySigns } from '../../src/domain/structures.ts';
 import type { RawRecord } from '../../src/ingest/record.ts';
 import { Random } from './random.ts';
 import type { LesionDrawing } from './synthesize.ts';
@@ -364,19 +365,7 @@ export function planCohort(seed = DEMO_SEED): CohortPlan {
     const border: BorderRegularity = rnd.chance(m.irregularBorder) ? 'IRREGULAR' : 'REGULAR';
     const initialClass = rnd.chance(0.92) ? cls : rnd.pick(CONFUSABLE[cls]);
     const initialStructures = rnd.chance(0.85) ? truth : someOf(rnd, MORPHOLOGY[initialClass].structures, 1, 2);
-    const malignancySigns =
-      border === 'IRREGULAR' ||
-      initialStructures.some((s) =>
-        [
-          'PIGMENT_NETWORK_ATYPICAL',
-          'STREAKS_IRREGULAR',
-          'DOTS_GLOBULES_IRREGULAR',
-          'BLOTCH_IRREGULAR',
-          'BLUE_WHITISH_VEIL',
-          'REGRESSION_STRUCTURES',
-          'VESSELS_LINEAR_IRREGULAR',
-        ].includes(s),
-      );
+    const malignancySigns = showsMalignancySigns(border, initialStructures);
     const rawDiagnosis =
       initialClass === 'NEVUS' && !malignancySigns && rnd.chance(0.12)
         ? 'benign nevus-like formation'

@@ -1,4 +1,4 @@
-import type { DermoscopicStructure } from './enums.ts';
+import type { BorderRegularity, DermoscopicStructure } from './enums.ts';
 
 /** Where a structure term comes from: the Derm7pt 7-point checklist, PH2, ISIC 2018 task 2, or classic pattern analysis. */
 export type StructureSource = 'derm7pt' | 'ph2' | 'isic2018' | 'pattern-analysis';
@@ -145,6 +145,12 @@ export const MALIGNANCY_SIGNS: ReadonlySet<DermoscopicStructure> = new Set<Dermo
   'REGRESSION_STRUCTURES',
   'VESSELS_LINEAR_IRREGULAR',
 ]);
+
+/** Clinical signs of malignancy on a record: an irregular border or a malignancy-sign structure. */
+export const showsMalignancySigns = (
+  border: BorderRegularity | undefined,
+  structures: readonly DermoscopicStructure[],
+): boolean => border === 'IRREGULAR' || structures.some((s) => MALIGNANCY_SIGNS.has(s));
 
 const BY_LABEL = new Map<string, DermoscopicStructure>(
   Object.values(STRUCTURES).flatMap((i) => [

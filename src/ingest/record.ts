@@ -14,7 +14,7 @@ import type {
 } from '../domain/enums.ts';
 import { isQualityScore, type QualityScore } from '../domain/quality.ts';
 import { parseSite } from '../domain/sites.ts';
-import { MALIGNANCY_SIGNS, parseStructure } from '../domain/structures.ts';
+import { parseStructure, showsMalignancySigns } from '../domain/structures.ts';
 import {
   parseAge,
   parseBorder,
@@ -166,7 +166,7 @@ export function validateRecord(raw: RawRecord, now = new Date()): ValidRecord {
   }
 
   const clinicalDiagnosisRaw = text(raw.clinical_diagnosis) ?? '';
-  const malignancySigns = borderRegularity === 'IRREGULAR' || structures.some((s) => MALIGNANCY_SIGNS.has(s));
+  const malignancySigns = showsMalignancySigns(borderRegularity, structures);
   const diagnosis = normaliseDiagnosis(clinicalDiagnosisRaw, malignancySigns);
   if (!diagnosis.ok) bad('clinical_diagnosis', diagnosis.reason);
 
