@@ -42,6 +42,7 @@ export interface DatasetSummary {
   nearDuplicatePairs: number;
 }
 
+const SEX_ORDER: (Sex | null)[] = ['FEMALE', 'MALE', null];
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : Number(v ?? 0));
 const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
@@ -134,7 +135,8 @@ export async function datasetSummary(db: Db = currentDb()): Promise<DatasetSumma
     sex: sexRows
       .map((r) => ({ sex: (r.sex as Sex | null) ?? null, count: num(r.n) }))
       .map((r) => ({ ...r, share: share(r.count, patients) }))
-      .sort((a, b) => b.count - a.count),
+      // most frequent first; ties in a fixed order (female, male, unknown) on both databases
+      .sort((a, b) => b.count - a.count || SEX_ORDER.indexOf(a.sex) - SEX_ORDER.indexOf(b.sex)),
     classes,
     diagnosticCategories: classes.filter((r) => r.count > 0).length,
     informationModelFields: FIELDS.length,
