@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import sharp, { type Metadata } from 'sharp';
 import type { IngestLimits } from '../config.ts';
-import { dHash } from '../domain/perceptual-hash.ts';
+import { dHashFromRgb } from '../domain/perceptual-hash.ts';
 import { IngestError } from './errors.ts';
 
 export interface Header {
@@ -49,10 +49,11 @@ export async function readHeader(bytes: Uint8Array, limits: IngestLimits): Promi
 }
 
 export interface Decoded {
-  /** RGBA pixels in display orientation. */
+  /** sRGB pixels in display orientation: 3 channels, or 4 when the image has real transparency. */
   pixels: Buffer;
   width: number;
   height: number;
+  channels: 3 | 4;
 }
 
 /** Decodes every pixel; a truncated or corrupt file fails here with a typed error. */
@@ -61,10 +62,14 @@ export async function decode(bytes: Uint8Array, limits: IngestLimits): Promise<D
     const { data, info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: limits.maxPixels })
       .rotate()
       .toColourspace('srgb')
-      .ensureAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return { pixels: data, width: info.width, height: info.height };
+    const decoded = { pixels: data, width: info.width, height: info.height };
+    if (info.channels === 3) return { ...decoded, channels: 3 };
+    if (info.channels !== 4) throw new Error(`unexpected ${info.channels} channels`);
+    // an alpha channel that is opaque everywhere carries no information: the same picture must
+    // hash the same whether or not its container stored one
+    return isOpaque(data) ? { ...decoded, pixels: dropAlpha(data), channels: 3 } : { ...decoded, channels: 4 };
   } catch (e) {
     const msg = (e as Error).message;
     if (/premature end|truncated|unexpected end|short read|not enough data/i.test(msg)) {
@@ -74,12 +79,28 @@ export async function decode(bytes: Uint8Array, limits: IngestLimits): Promise<D
   }
 }
 
+function isOpaque(rgba: Buffer): boolean {
+  for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) return false;
+  return true;
+}
+
+function dropAlpha(rgba: Buffer): Buffer {
+  const rgb = Buffer.allocUnsafe((rgba.length / 4) * 3);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    rgb[j] = rgba[i] as number;
+    rgb[j + 1] = rgba[i + 1] as number;
+    rgb[j + 2] = rgba[i + 2] as number;
+  }
+  return rgb;
+}
+
 /**
  * SHA-256 of the decoded pixels and their geometry: equal for the same picture whatever its file
  * name, metadata or lossless container (a JPEG's pixels re-saved as PNG hash the same).
  */
 export function pixelHash(d: Decoded): string {
-  return createHash('sha256').update(`rgba8:${d.width}x${d.height}:`).update(d.pixels).digest('hex');
+  const layout = d.channels === 3 ? 'rgb8' : 'rgba8';
+  return createHash('sha256').update(`${layout}:${d.width}x${d.height}:`).update(d.pixels).digest('hex');
 }
 
 const rawInput = (d: { width: number; height: number; channels: 1 | 2 | 3 | 4 }) => ({
@@ -95,25 +116,26 @@ export interface Derived {
   glareShare: number;
 }
 
-/** Long side of the working copy the advice is measured on; the thumbnail's long side. */
-const WORK_SIDE = 512;
 export const THUMBNAIL_SIDE = 256;
 
+/**
+ * One resize of the decoded pixels to the 256 px thumbnail size; the WebP thumbnail, the
+ * perceptual hash and the quality advice are all taken from that small copy.
+ */
 export async function derive(d: Decoded): Promise<Derived> {
-  const work = await sharp(d.pixels, rawInput({ ...d, channels: 4 }))
-    .resize(WORK_SIDE, WORK_SIDE, { fit: 'inside', withoutEnlargement: true })
+  const small = await sharp(d.pixels, rawInput(d))
+    .resize(THUMBNAIL_SIDE, THUMBNAIL_SIDE, { fit: 'inside', withoutEnlargement: true })
     .removeAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
-  const w = { width: work.info.width, height: work.info.height, channels: 3 as const };
-  const [thumbnail, hashGrid] = await Promise.all([
-    sharp(work.data, rawInput(w))
-      .resize(THUMBNAIL_SIDE, THUMBNAIL_SIDE, { fit: 'inside', withoutEnlargement: true })
-      .webp({ quality: 80 })
-      .toBuffer(),
-    sharp(work.data, rawInput(w)).greyscale().resize(9, 8, { fit: 'fill' }).raw().toBuffer(),
-  ]);
-  return { thumbnail, phash: dHash(hashGrid), ...measureQuality(work.data, w.width, w.height) };
+  const { width, height } = small.info;
+  const thumbnail = sharp(small.data, rawInput({ width, height, channels: 3 }))
+    .webp({ quality: 80 })
+    .toBuffer();
+  // the hash and the advice are computed while libvips encodes the thumbnail
+  const phash = dHashFromRgb(small.data, width, height);
+  const quality = measureQuality(small.data, width, height);
+  return { thumbnail: await thumbnail, phash, ...quality };
 }
 
 /**
