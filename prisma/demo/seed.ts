@@ -6,7 +6,8 @@ import type { Db } from '../../src/db/client.ts';
 import type { AcquisitionPipeline, IngestResult } from '../../src/ingest/pipeline.ts';
 import { attachHistopathology, recordConsensus, submitReview } from '../../src/resolvers/verification.ts';
 import { type CohortPlan, DEMO_SEED, type PlannedAttempt, planCohort } from './cohort.ts';
-import { lesionJpeg } from './synthesize.ts';
+import { DrawPool } from './draw-pool.ts';
+import { encodeLesionJpeg } from './synthesize.ts';
 
 export interface SeedProgress {
   phase: 'acquisition' | 'verification';
@@ -20,14 +21,14 @@ export interface SeedSummary {
 }
 
 /** The file bytes of one attempt, exactly as a phone or a re-upload would deliver them. */
-async function bytesOf(plan: CohortPlan, index: number, cache: Map<number, Buffer>): Promise<Buffer> {
+async function bytesOf(plan: CohortPlan, index: number, cache: Map<number, Buffer>, pool: DrawPool): Promise<Buffer> {
   const a = plan.attempts[index] as PlannedAttempt;
   if (a.duplicateOf !== undefined) {
-    const original = cache.get(a.duplicateOf) ?? (await bytesOf(plan, a.duplicateOf, cache));
+    const original = cache.get(a.duplicateOf) ?? (await bytesOf(plan, a.duplicateOf, cache, pool));
     // a lossless re-save in another container: same pixels, other bytes
     return a.kind === 'reencoded-duplicate' ? sharp(original).png().toBuffer() : original;
   }
-  return lesionJpeg(a.drawing, { exif: true });
+  return encodeLesionJpeg(await pool.draw(a.drawing), a.drawing, { exif: true });
 }
 
 export async function seedDemo(
@@ -52,7 +53,7 @@ export async function seedDemo(
       const i = next++;
       const a = plan.attempts[i] as PlannedAttempt;
       const run = (async () => {
-        const bytes = await bytesOf(plan, i, cache);
+        const bytes = await bytesOf(plan, i, cache, pool);
         if (needed.has(i)) cache.set(i, bytes);
         // a re-upload is only a duplicate once the picture it repeats is in
         if (a.duplicateOf !== undefined) await finished.get(a.duplicateOf);
@@ -65,7 +66,12 @@ export async function seedDemo(
       await run;
     }
   };
-  await Promise.all([worker(), worker()]);
+  const pool = new DrawPool();
+  try {
+    await Promise.all([worker(), worker()]);
+  } finally {
+    await pool.close();
+  }
 
   const accepted = plan.attempts
     .map((a, i) => ({ a, r: results[i] }))

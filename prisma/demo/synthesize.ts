@@ -141,11 +141,11 @@ export function drawLesion(d: LesionDrawing): Buffer {
   const tiltAngle = rnd.range(0, Math.PI * 2);
   const tx = Math.cos(tiltAngle) * tilt;
   const ty = Math.sin(tiltAngle) * tilt;
-  const bumps = Array.from({ length: 12 }, () => ({
-    x: rnd.range(0, W),
-    y: rnd.range(0, H),
-    s: rnd.range(0.08, 0.2) * S,
-    a: rnd.range(-28, 28),
+  const bumps = Array.from({ length: 24 }, () => ({
+    x: rnd.range(-0.1, 1.1) * W,
+    y: rnd.range(-0.1, 1.1) * H,
+    s: rnd.range(0.06, 0.14) * S,
+    a: rnd.range(-36, 36),
   }));
 
   // lesion shape: a star-shaped region with radius modulated by a few harmonics
@@ -268,8 +268,17 @@ export function drawLesion(d: LesionDrawing): Buffer {
 }
 
 /** A JPEG of the lesion, as a smartphone on a dermatoscope would save it (optionally with EXIF + GPS). */
-export async function lesionJpeg(d: LesionDrawing, opts: { exif?: boolean; quality?: number } = {}): Promise<Buffer> {
-  let img = sharp(drawLesion(d), { raw: { width: d.width, height: d.height, channels: 3 } });
+export function lesionJpeg(d: LesionDrawing, opts: { exif?: boolean; quality?: number } = {}): Promise<Buffer> {
+  return encodeLesionJpeg(drawLesion(d), d, opts);
+}
+
+/** Encodes pixels drawn by drawLesion (perhaps in another thread) for the drawing `d`. */
+export function encodeLesionJpeg(
+  pixels: Buffer,
+  d: LesionDrawing,
+  opts: { exif?: boolean; quality?: number } = {},
+): Promise<Buffer> {
+  let img = sharp(pixels, { raw: { width: d.width, height: d.height, channels: 3 } });
   if (d.blur) img = img.blur(d.blur);
   img = img.jpeg({ quality: opts.quality ?? 90 });
   if (opts.exif) img = img.withExif(CAMERA_EXIF);
