@@ -28,10 +28,9 @@ import {
   stageRank,
 } from '../src/domain/vocabularies.ts';
 import { Pseudonymizer } from '../src/ingest/pseudonym.ts';
+import { FIXTURES } from './helpers/fixtures.ts';
 import { TEST_SEED } from './helpers/images.ts';
 
-// the shared folder sits beside the project root, here and in CI
-const FIXTURES = join(import.meta.dirname, '..', '..', 'shared', 'fixtures', 'public-metadata');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
 const lines = (name: string) =>
   fixture(name)
