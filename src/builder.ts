@@ -1,24 +1,57 @@
 import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { DateTimeResolver } from 'graphql-scalars';
+import { createGraphQLError } from 'graphql-yoga';
 import { db } from './db/current.ts';
 import type PrismaTypes from './db/generated/pothos-types.ts';
 import { getDatamodel } from './db/generated/pothos-types.ts';
+import { roleAtLeast } from './domain/roles.ts';
 import type { Context } from './server/context.ts';
+
+export const MAX_PAGE_SIZE = 200;
 
 export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
   DefaultFieldNullability: false;
   Scalars: { DateTime: { Input: Date; Output: Date } };
+  AuthScopes: { viewer: boolean; annotator: boolean; reviewer: boolean; admin: boolean };
+  DefaultEdgesNullability: false;
 }>({
-  plugins: [PrismaPlugin],
+  // scope-auth first: Pothos applies plugin hooks in reverse order
+  plugins: [ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
   defaultFieldNullability: false,
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      viewer: roleAtLeast(ctx.role, 'VIEWER'),
+      annotator: roleAtLeast(ctx.role, 'ANNOTATOR'),
+      reviewer: roleAtLeast(ctx.role, 'REVIEWER'),
+      admin: roleAtLeast(ctx.role, 'ADMIN'),
+    }),
+    unauthorizedError: (_parent, ctx, info) =>
+      ctx.role === null
+        ? createGraphQLError(`${info.parentType.name}.${info.fieldName} needs a bearer token`, {
+            extensions: { code: 'UNAUTHENTICATED' },
+          })
+        : createGraphQLError(`${info.parentType.name}.${info.fieldName} is not available to the ${ctx.role} role`, {
+            extensions: { code: 'FORBIDDEN' },
+          }),
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    edgesFieldOptions: { nullable: false },
+    nodesOnConnection: false,
+  },
   prisma: {
     client: () => db(),
     dmmf: getDatamodel(),
     exposeDescriptions: true,
     filterConnectionTotalCount: true,
+    maxConnectionSize: MAX_PAGE_SIZE,
+    defaultConnectionSize: 20,
     onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'error',
   },
 });

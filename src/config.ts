@@ -15,6 +15,10 @@ const EnvSchema = z.object({
   DERMASET_FORMATS: z.string().default('jpeg,png,webp'),
   DERMASET_NEAR_DUPLICATE_DISTANCE: z.coerce.number().int().min(0).max(64).default(4),
   DERMASET_SEED_DEMO: z.enum(['true', 'false']).default('true'),
+  DERMASET_PUBLIC_READ: z.enum(['true', 'false']).default('false'),
+  DERMASET_INTROSPECTION: z.enum(['true', 'false']).optional(),
+  DERMASET_PUBLIC_URL: z.url().optional(),
+  NODE_ENV: z.string().optional(),
 });
 
 export interface IngestLimits {
@@ -38,6 +42,18 @@ export interface Config {
   pseudonymKey: string | undefined;
   ingest: IngestLimits;
   seedDemo: boolean;
+  api: ApiOptions;
+}
+
+export interface ApiOptions {
+  /** Anonymous callers read as viewers (off by default: without a token nothing is visible). */
+  publicRead: boolean;
+  /** Schema introspection (and GraphiQL); on by default outside production. */
+  introspection: boolean;
+  /** Mask unexpected errors as "Unexpected error." (production); expected failures keep their codes. */
+  production: boolean;
+  /** The origin image URLs are given under, when behind a proxy. */
+  publicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -68,5 +84,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       nearDuplicateDistance: e.DERMASET_NEAR_DUPLICATE_DISTANCE,
     },
     seedDemo: e.DERMASET_SEED_DEMO === 'true',
+    api: {
+      publicRead: e.DERMASET_PUBLIC_READ === 'true',
+      introspection: e.DERMASET_INTROSPECTION ? e.DERMASET_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
+      production: e.NODE_ENV === 'production',
+      publicUrl: e.DERMASET_PUBLIC_URL?.replace(/\/$/, ''),
+    },
   };
 }

@@ -6,12 +6,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../prisma/demo/seed.ts';
-import { useDatabase } from '../src/db/current.ts';
 import { graphql } from '../src/gql/index.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
-import { createDermasetYoga } from '../src/server/yoga.ts';
+import { createApi } from './helpers/api.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';
-import { execute } from './helpers/graphql.ts';
 
 let env: TestEnv;
 type Summary = NonNullable<Awaited<ReturnType<typeof fetchSummary>>>;
@@ -40,7 +38,7 @@ const DemoSummary = graphql(`
 `);
 
 async function fetchSummary() {
-  const res = await execute(createDermasetYoga(), DemoSummary);
+  const res = await (await createApi(env)).as('VIEWER', DemoSummary);
   expect(res.errors).toBeUndefined();
   return res.data?.datasetSummary;
 }
@@ -49,7 +47,6 @@ const pct = (x: number) => Math.round(x * 1000) / 10;
 
 beforeAll(async () => {
   env = await createTestEnv();
-  useDatabase(env.db);
   await seedDemo(env.db, createPipeline(env.config, env.db));
   const summary = await fetchSummary();
   if (!summary) throw new Error('no summary');

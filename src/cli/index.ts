@@ -5,8 +5,10 @@ import { seedDemo } from '../../prisma/demo/seed.ts';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
+import { parseRole, ROLES } from '../domain/roles.ts';
 import { formatSummary, ImportError, importFolder } from '../ingest/import-csv.ts';
 import { createPipeline } from '../ingest/pipeline.ts';
+import { createToken, listTokens, revokeToken } from '../resolvers/tokens.ts';
 import { startServer } from '../server/start.ts';
 import { progressBar } from './progress.ts';
 
@@ -85,6 +87,58 @@ program
       await close();
     }
     process.exit(process.exitCode ?? 0);
+  });
+
+const token = program.command('token').description('bearer tokens for the API (stored hashed)');
+
+token
+  .command('create')
+  .description('create a token and print it once')
+  .requiredOption('--role <role>', 'viewer | annotator | reviewer | admin')
+  .requiredOption('--name <name>', 'who or what will use it, e.g. "gallery frontend"')
+  .action(async (opts: { role: string; name: string }) => {
+    const role = parseRole(opts.role);
+    if (!role) {
+      console.error(`dermaset token: --role must be one of ${ROLES.join(', ').toLowerCase()}`);
+      process.exit(2);
+    }
+    const config = loadConfig();
+    await migrate(config.databaseUrl);
+    const { db, close } = openDatabase(config.databaseUrl);
+    const { token: secret, id } = await createToken(db, opts.name, role);
+    await close();
+    console.error(`token ${id} (${role.toLowerCase()}, "${opts.name}"); it is shown only now:`);
+    console.log(secret);
+    process.exit(0);
+  });
+
+token
+  .command('list')
+  .description('list tokens (never their secrets)')
+  .action(async () => {
+    const config = loadConfig();
+    await migrate(config.databaseUrl);
+    const { db, close } = openDatabase(config.databaseUrl);
+    for (const t of await listTokens(db)) {
+      console.log(
+        `${t.id}\t${t.role.toLowerCase()}\t${t.prefix}…\t${t.name}\t${t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : 'active'}`,
+      );
+    }
+    await close();
+    process.exit(0);
+  });
+
+token
+  .command('revoke')
+  .description('revoke a token by id (takes effect within 10 s on running servers)')
+  .argument('<id>', 'the id shown by `token list`', (v) => Number.parseInt(v, 10))
+  .action(async (id: number) => {
+    const config = loadConfig();
+    const { db, close } = openDatabase(config.databaseUrl);
+    const revoked = await revokeToken(db, id);
+    await close();
+    console.log(revoked ? `token ${id} revoked` : `no active token ${id}`);
+    process.exit(revoked ? 0 : 1);
   });
 
 await program.parseAsync();

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlDriverAdapterFactory, SqlQuery, SqlQueryable } from '@prisma/driver-adapter-utils';
 import { PrismaClient as PgClient } from './generated/postgresql/client.ts';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
 import { type Provider, providerOf, sqlitePath } from './provider.ts';
@@ -19,16 +20,51 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function openDatabase(url: string): Database {
+export interface OpenOptions {
+  /** Called with every SQL statement sent to the database (statement counting, debug logging). */
+  onQuery?: (sql: string) => void;
+}
+
+export function openDatabase(url: string, opts: OpenOptions = {}): Database {
   const provider = providerOf(url);
   let db: Db;
   if (provider === 'sqlite') {
     const file = sqlitePath(url);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     // a busy timeout lets a CLI import and the server share the file without SQLITE_BUSY errors
-    db = new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: file, timeout: 10_000 }) });
+    const adapter = observed(new PrismaBetterSqlite3({ url: file, timeout: 10_000 }), opts.onQuery);
+    db = new SqliteClient({ adapter });
   } else {
-    db = new PgClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
+    const adapter = observed(new PrismaPg({ connectionString: url }), opts.onQuery);
+    db = new PgClient({ adapter }) as unknown as Db;
   }
   return { db, provider, url, close: () => db.$disconnect() };
+}
+
+/** Wraps a driver adapter factory so that every statement, in or out of transactions, is reported. */
+function observed<F extends SqlDriverAdapterFactory>(factory: F, onQuery: ((sql: string) => void) | undefined): F {
+  if (!onQuery) return factory;
+  const watch = <Q extends SqlQueryable>(q: Q): Q =>
+    new Proxy(q, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop === 'queryRaw' || prop === 'executeRaw') {
+          return (query: SqlQuery) => {
+            onQuery(query.sql);
+            return (value as (q: SqlQuery) => unknown).call(target, query);
+          };
+        }
+        if (prop === 'startTransaction') {
+          return async (...args: unknown[]) => watch(await (value as (...a: unknown[]) => Promise<SqlQueryable>).apply(target, args));
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  return new Proxy(factory, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop === 'connect') return async () => watch(await target.connect());
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

@@ -108,6 +108,7 @@ const DatasetSummaryRef = builder.objectRef<DatasetSummary>('DatasetSummary').im
 builder.queryFields((t) => ({
   datasetSummary: t.field({
     type: DatasetSummaryRef,
+    authScopes: { viewer: true },
     description: 'Counts, funnel and distributions of the whole dataset.',
     resolve: () => summarise(),
   }),

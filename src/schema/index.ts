@@ -1,5 +1,10 @@
 import { builder } from '../builder.ts';
 import './vocabulary.ts';
 import './dataset.ts';
+import './patient.ts';
+import './image.ts';
+import './verification.ts';
+import './intake.ts';
+import './facets.ts';
 
 export const schema = builder.toSchema();

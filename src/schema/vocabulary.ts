@@ -61,11 +61,13 @@ const FieldInfoRef = builder.objectRef<FieldInfo>('InformationField').implement(
 builder.queryFields((t) => ({
   diagnosisClasses: t.field({
     type: [DiagnosisClassInfoRef],
+    authScopes: { viewer: true },
     description: 'The 9 classes in the order of the paper’s Table 4.',
     resolve: () => CLASS_CODES.map((c) => CLASSES[c]),
   }),
   informationModel: t.field({
     type: [FieldInfoRef],
+    authScopes: { viewer: true },
     description: 'The 16 fields of the information model in their 6 blocks.',
     resolve: () => [...FIELDS],
   }),

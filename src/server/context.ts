@@ -1,10 +1,51 @@
-import type { YogaInitialContext } from 'graphql-yoga';
+import { createGraphQLError, type YogaInitialContext } from 'graphql-yoga';
+import { db } from '../db/current.ts';
+import type { Role } from '../domain/roles.ts';
+import { type Identity, TokenResolver } from '../resolvers/tokens.ts';
 
-/** Per-request context: the caller's identity and per-request loaders (never the database client). */
+/** Per-request context: the caller's identity (never the database client). */
 export interface Context extends YogaInitialContext {
   requestId: string;
+  identity: Identity | null;
+  /** The caller's effective role: their token's, or viewer for anonymous callers under public read. */
+  role: Role | null;
+  /** The origin under which image URLs are given out. */
+  origin: string;
 }
 
-export function createContext(initial: YogaInitialContext): Context {
-  return { ...initial, requestId: crypto.randomUUID() };
+export interface AccessOptions {
+  /** Anonymous callers may read as viewers. */
+  publicRead: boolean;
+  /** Overrides the origin of image URLs (behind a proxy). */
+  publicUrl?: string | undefined;
+}
+
+export const unauthenticated = (message: string) =>
+  createGraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+
+/** Reads `Authorization: Bearer <token>`; a token that is unknown or revoked is refused. */
+export async function identify(
+  request: Request,
+  tokens: TokenResolver,
+  access: AccessOptions,
+): Promise<{ identity: Identity | null; role: Role | null }> {
+  const header = request.headers.get('authorization');
+  if (!header) return { identity: null, role: access.publicRead ? 'VIEWER' : null };
+  const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  if (!m?.[1]) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+  const identity = await tokens.resolve(m[1]);
+  if (!identity) throw unauthenticated('the bearer token is unknown or revoked');
+  return { identity, role: identity.role };
+}
+
+export function contextFactory(access: AccessOptions) {
+  const tokens = new TokenResolver(db);
+  return {
+    tokens,
+    async create(initial: YogaInitialContext): Promise<Context> {
+      const { identity, role } = await identify(initial.request, tokens, access);
+      const origin = access.publicUrl ?? new URL(initial.request.url).origin;
+      return { ...initial, requestId: crypto.randomUUID(), identity, role, origin };
+    },
+  };
 }

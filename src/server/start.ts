@@ -54,7 +54,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const database = openDatabase(config.databaseUrl);
   useDatabase(database.db);
   if (config.seedDemo) await seedDemoIfEmpty(config, database);
-  const yoga = createDermasetYoga();
+  const yoga = createDermasetYoga(config);
   const server = createServer(yoga);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

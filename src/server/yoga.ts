@@ -1,24 +1,60 @@
+import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { Config } from '../config.ts';
 import { db } from '../db/current.ts';
 import { schema } from '../schema/index.ts';
-import { type Context, createContext } from './context.ts';
+import { BlobStore } from '../storage/blob-store.ts';
+import { type Context, contextFactory } from './context.ts';
 import { useHealth } from './use-health.ts';
+import { useImageRoutes } from './use-image-routes.ts';
+import { useIntrospection } from './use-introspection.ts';
 
 export type DermasetYoga = YogaServerInstance<Record<string, never>, Context>;
 
-/** The HTTP application: GraphQL at /graphql (GraphiQL in the browser) and /health. */
-export function createDermasetYoga(opts: { graphiql?: boolean } = {}): DermasetYoga {
+/**
+ * Limits tuned to the queries the three client groups send (see examples/ and test/limits.test.ts):
+ * the deepest real query (patient → images → reviews → class) is depth 8; a gallery page of 200
+ * images with every block, reviews and consensus costs about 1,300.
+ */
+export const LIMITS = {
+  maxDepth: 10,
+  maxCost: 5_000,
+  maxAliases: 15,
+  maxTokens: 3_000,
+  maxDirectives: 20,
+} as const;
+
+/** The HTTP application: GraphQL at /graphql (GraphiQL in a browser), image bytes, /health. */
+export function createDermasetYoga(config: Pick<Config, 'api' | 'dataDir'>): DermasetYoga {
+  const { api } = config;
+  const access = { publicRead: api.publicRead, publicUrl: api.publicUrl };
+  const context = contextFactory(access);
+  const armor = new EnvelopArmor({
+    maxDepth: { n: LIMITS.maxDepth, ignoreIntrospection: true },
+    costLimit: { maxCost: LIMITS.maxCost, ignoreIntrospection: true },
+    maxAliases: { n: LIMITS.maxAliases },
+    maxTokens: { n: LIMITS.maxTokens },
+    maxDirectives: { n: LIMITS.maxDirectives },
+    blockFieldSuggestion: { enabled: !api.introspection },
+  });
   return createYoga<Record<string, never>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: opts.graphiql ?? true,
+    graphiql: api.introspection,
     // GraphiQL served from the package itself, not a CDN: it works on closed networks
     renderGraphiQL,
     // yoga's own check (process alive) moves to /livez; /health also checks the database
     healthCheckEndpoint: '/livez',
     landingPage: false,
-    context: createContext,
-    plugins: [useHealth(db)],
+    // unexpected errors are masked; expected ones carry extensions.code
+    maskedErrors: { isDev: !api.production },
+    context: (initial) => context.create(initial),
+    plugins: [
+      useHealth(db),
+      useImageRoutes(new BlobStore(`${config.dataDir}/blobs`), context.tokens, access),
+      useIntrospection(api.introspection),
+      ...armor.protect().plugins,
+    ],
   });
 }

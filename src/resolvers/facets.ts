@@ -1,0 +1,156 @@
+// Counts per value of every categorical field of the images matching a filter, with how many
+// images have the field and how many miss it: one GraphQL round trip, GROUP BY / COUNT in SQL.
+import { db } from '../db/current.ts';
+import { type CLASS_CODES, CLASSES } from '../domain/classes.ts';
+import { FitzpatrickType, Sex } from '../domain/enums.ts';
+import { type ImageFilter, imageWhere } from './image-filter.ts';
+
+export interface FacetValue {
+  value: string;
+  count: number;
+}
+export interface FieldFacet {
+  /** The information model's snake_case name (or origin / clinical_status / has_histology / near_duplicate). */
+  field: string;
+  present: number;
+  missing: number;
+  values: FacetValue[];
+}
+export interface Facets {
+  total: number;
+  fields: FieldFacet[];
+}
+
+const byCount = (a: FacetValue, b: FacetValue) => b.count - a.count || a.value.localeCompare(b.value);
+
+export async function computeFacets(filter?: ImageFilter | null): Promise<Facets> {
+  const where = imageWhere(filter);
+  const client = db();
+  const group = async (
+    by:
+      | 'diagnosisClass'
+      | 'verificationStage'
+      | 'anatomicalSite'
+      | 'elevation'
+      | 'borderRegularity'
+      | 'imageQualityScore',
+  ) => {
+    const rows = await client.image.groupBy({ by: [by], where, _count: { _all: true } });
+    return rows.map((r) => ({ value: r[by] === null ? null : String(r[by]), count: r._count._all }));
+  };
+  // patient-level fields: one count per value (and one for missing), over the images
+  const patientField = async <T extends string | boolean>(
+    key: 'sex' | 'fitzpatrickType' | 'sunburnHistory' | 'personalCaHistory',
+    values: readonly T[],
+  ) =>
+    Promise.all(
+      [...values, null].map(async (v) => ({
+        value: v === null ? null : String(v),
+        count: await client.image.count({ where: { AND: [where, { patient: { [key]: v } }] } }),
+      })),
+    );
+  const multi = async (relation: 'colors' | 'structures') => {
+    const rows =
+      relation === 'colors'
+        ? (await client.imageColor.groupBy({ by: ['color'], where: { image: where }, _count: { _all: true } })).map(
+            (r) => ({ value: r.color as string, count: r._count._all }),
+          )
+        : (
+            await client.imageStructure.groupBy({ by: ['structure'], where: { image: where }, _count: { _all: true } })
+          ).map((r) => ({ value: r.structure as string, count: r._count._all }));
+    const missing = await client.image.count({ where: { AND: [where, { [relation]: { none: {} } }] } });
+    return { rows, missing };
+  };
+
+  const [
+    total,
+    classes,
+    stages,
+    sites,
+    elevations,
+    borders,
+    scores,
+    sex,
+    fitz,
+    sunburn,
+    personalCa,
+    colors,
+    structures,
+    histology,
+    nearDup,
+  ] = await Promise.all([
+    client.image.count({ where }),
+    group('diagnosisClass'),
+    group('verificationStage'),
+    group('anatomicalSite'),
+    group('elevation'),
+    group('borderRegularity'),
+    group('imageQualityScore'),
+    patientField('sex', Object.values(Sex)),
+    patientField('fitzpatrickType', Object.values(FitzpatrickType)),
+    patientField('sunburnHistory', [true, false]),
+    patientField('personalCaHistory', [true, false]),
+    multi('colors'),
+    multi('structures'),
+    client.image.count({ where: { AND: [where, { histopathology: { isNot: null } }] } }),
+    client.image.count({
+      where: { AND: [where, { OR: [{ nearDuplicates: { some: {} } }, { nearDuplicateOf: { some: {} } }] }] },
+    }),
+  ]);
+
+  const single = (field: string, rows: { value: string | null; count: number }[]): FieldFacet => {
+    const missing = rows.filter((r) => r.value === null).reduce((s, r) => s + r.count, 0);
+    const values = rows.filter((r): r is FacetValue => r.value !== null && r.count > 0).sort(byCount);
+    return { field, present: total - missing, missing, values };
+  };
+  const derived = (field: string, key: (c: (typeof CLASS_CODES)[number]) => string): FieldFacet => {
+    const counts = new Map<string, number>();
+    for (const r of classes) {
+      const k = key(r.value as (typeof CLASS_CODES)[number]);
+      counts.set(k, (counts.get(k) ?? 0) + r.count);
+    }
+    return {
+      field,
+      present: total,
+      missing: 0,
+      values: [...counts].map(([value, count]) => ({ value, count })).sort(byCount),
+    };
+  };
+  const boolean = (field: string, yes: number): FieldFacet => ({
+    field,
+    present: total,
+    missing: 0,
+    values: [
+      { value: 'true', count: yes },
+      { value: 'false', count: total - yes },
+    ].filter((v) => v.count > 0),
+  });
+  const multiFacet = (field: string, m: { rows: FacetValue[]; missing: number }): FieldFacet => ({
+    field,
+    present: total - m.missing,
+    missing: m.missing,
+    values: m.rows.filter((r) => r.count > 0).sort(byCount),
+  });
+
+  return {
+    total,
+    fields: [
+      single('sex', sex),
+      single('fitzpatrick_type', fitz),
+      single('sunburn_history', sunburn),
+      single('personal_ca_history', personalCa),
+      single('anatomical_site', sites),
+      multiFacet('dominant_colors', colors),
+      single('elevation', elevations),
+      single('border_regularity', borders),
+      multiFacet('dermoscopic_structures', structures),
+      single('diagnosis_class', classes),
+      derived('origin', (c) => CLASSES[c].origin),
+      derived('clinical_status', (c) => CLASSES[c].status),
+      single('verification_stage', stages),
+      single('image_quality_score', scores),
+      boolean('has_histology', histology),
+      boolean('near_duplicate', nearDup),
+    ],
+  };
+}

@@ -1,0 +1,113 @@
+// ImageFilter → Prisma where. Every branch is a plain condition on the image or its patient, so
+// the same filter serves the connection, its totalCount and the facets.
+import type { Prisma } from '../db/generated/sqlite/client.ts';
+import { CLASS_CODES, CLASSES, type ClinicalStatus, type Origin } from '../domain/classes.ts';
+import type {
+  AnatomicalSite,
+  BorderRegularity,
+  Color,
+  DermoscopicStructure,
+  DiagnosisClass,
+  Elevation,
+  FitzpatrickType,
+  Sex,
+  VerificationStage,
+} from '../domain/enums.ts';
+import { STAGES, stageRank } from '../domain/vocabularies.ts';
+
+export interface Range<T> {
+  min?: T | null;
+  max?: T | null;
+}
+export interface SetMatch<T> {
+  anyOf?: T[] | null;
+  allOf?: T[] | null;
+}
+
+export interface ImageFilter {
+  AND?: ImageFilter[] | null;
+  OR?: ImageFilter[] | null;
+  NOT?: ImageFilter | null;
+  diagnosisClass?: DiagnosisClass[] | null;
+  origin?: Origin[] | null;
+  clinicalStatus?: ClinicalStatus[] | null;
+  verificationStage?: VerificationStage[] | null;
+  verificationStageAtLeast?: VerificationStage | null;
+  imageQualityScore?: Range<number> | null;
+  ageAtExam?: Range<number> | null;
+  lesionDiameterMm?: Range<number> | null;
+  acquiredAt?: Range<Date> | null;
+  sex?: Sex[] | null;
+  fitzpatrickType?: FitzpatrickType[] | null;
+  anatomicalSite?: AnatomicalSite[] | null;
+  elevation?: Elevation[] | null;
+  borderRegularity?: BorderRegularity[] | null;
+  colors?: SetMatch<Color> | null;
+  structures?: SetMatch<DermoscopicStructure> | null;
+  patientCode?: string[] | null;
+  hasHistology?: boolean | null;
+  nearDuplicate?: boolean | null;
+}
+
+type Where = Prisma.ImageWhereInput;
+
+const range = <T>(r: Range<T> | null | undefined) =>
+  r && (r.min != null || r.max != null)
+    ? { ...(r.min != null ? { gte: r.min } : {}), ...(r.max != null ? { lte: r.max } : {}) }
+    : undefined;
+
+function setMatch<T extends string, K extends string>(
+  m: SetMatch<T> | null | undefined,
+  relation: 'colors' | 'structures',
+  key: K,
+): Where[] {
+  if (!m) return [];
+  const out: Where[] = [];
+  if (m.anyOf && m.anyOf.length > 0) out.push({ [relation]: { some: { [key]: { in: m.anyOf } } } });
+  for (const v of m.allOf ?? []) out.push({ [relation]: { some: { [key]: v } } });
+  return out;
+}
+
+/** The Prisma condition for a filter; an empty filter matches every image. */
+export function imageWhere(f: ImageFilter | null | undefined): Where {
+  if (!f) return {};
+  const and: Where[] = [];
+  const classes = new Set<DiagnosisClass>(CLASS_CODES);
+  const restrict = (allowed: DiagnosisClass[]) => {
+    for (const c of [...classes]) if (!allowed.includes(c)) classes.delete(c);
+  };
+  if (f.diagnosisClass) restrict(f.diagnosisClass);
+  if (f.origin) restrict(CLASS_CODES.filter((c) => f.origin?.includes(CLASSES[c].origin)));
+  if (f.clinicalStatus) restrict(CLASS_CODES.filter((c) => f.clinicalStatus?.includes(CLASSES[c].status)));
+  if (f.diagnosisClass || f.origin || f.clinicalStatus) and.push({ diagnosisClass: { in: [...classes] } });
+
+  if (f.verificationStage) and.push({ verificationStage: { in: f.verificationStage } });
+  if (f.verificationStageAtLeast) {
+    const min = stageRank(f.verificationStageAtLeast);
+    and.push({ verificationStage: { in: STAGES.filter((s) => stageRank(s) >= min) } });
+  }
+  const score = range(f.imageQualityScore);
+  if (score) and.push({ imageQualityScore: score });
+  const age = range(f.ageAtExam);
+  if (age) and.push({ ageAtExam: age });
+  const diameter = range(f.lesionDiameterMm);
+  if (diameter) and.push({ lesionDiameterMm: diameter });
+  const acquired = range(f.acquiredAt);
+  if (acquired) and.push({ acquiredAt: acquired });
+  if (f.anatomicalSite) and.push({ anatomicalSite: { in: f.anatomicalSite } });
+  if (f.elevation) and.push({ elevation: { in: f.elevation } });
+  if (f.borderRegularity) and.push({ borderRegularity: { in: f.borderRegularity } });
+  if (f.sex) and.push({ patient: { sex: { in: f.sex } } });
+  if (f.fitzpatrickType) and.push({ patient: { fitzpatrickType: { in: f.fitzpatrickType } } });
+  if (f.patientCode) and.push({ patient: { code: { in: f.patientCode } } });
+  and.push(...setMatch(f.colors, 'colors', 'color'), ...setMatch(f.structures, 'structures', 'structure'));
+  if (f.hasHistology != null) and.push(f.hasHistology ? { histopathology: { isNot: null } } : { histopathology: null });
+  if (f.nearDuplicate != null) {
+    const flagged: Where = { OR: [{ nearDuplicates: { some: {} } }, { nearDuplicateOf: { some: {} } }] };
+    and.push(f.nearDuplicate ? flagged : { NOT: flagged });
+  }
+  if (f.AND?.length) and.push(...f.AND.map(imageWhere));
+  if (f.OR?.length) and.push({ OR: f.OR.map(imageWhere) });
+  if (f.NOT) and.push({ NOT: imageWhere(f.NOT) });
+  return and.length === 0 ? {} : and.length === 1 ? (and[0] as Where) : { AND: and };
+}

@@ -1,0 +1,42 @@
+import { builder } from '../builder.ts';
+import { computeFacets, type Facets, type FacetValue, type FieldFacet } from '../resolvers/facets.ts';
+import { ImageFilter } from './image.ts';
+
+const FacetValueRef = builder.objectRef<FacetValue>('FacetValue').implement({
+  fields: (t) => ({
+    value: t.exposeString('value', { description: 'The enum value, score or true/false, as a string' }),
+    count: t.exposeInt('count', { description: 'Images with this value' }),
+  }),
+});
+
+const FieldFacetRef = builder.objectRef<FieldFacet>('FieldFacet').implement({
+  fields: (t) => ({
+    field: t.exposeString('field', { description: 'snake_case field name' }),
+    present: t.exposeInt('present', { description: 'Images with a value' }),
+    missing: t.exposeInt('missing', { description: 'Images without one' }),
+    values: t.field({ type: [FacetValueRef], resolve: (f) => f.values, description: 'Most frequent first' }),
+  }),
+});
+
+const FacetsRef = builder.objectRef<Facets>('ImageFacets').implement({
+  fields: (t) => ({
+    total: t.exposeInt('total', { description: 'Images matching the filter' }),
+    fields: t.field({ type: [FieldFacetRef], resolve: (f) => f.fields }),
+    field: t.field({
+      type: FieldFacetRef,
+      nullable: true,
+      args: { name: t.arg.string({ required: true }) },
+      resolve: (f, args) => f.fields.find((x) => x.field === args.name) ?? null,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  facets: t.field({
+    type: FacetsRef,
+    authScopes: { viewer: true },
+    description: 'Per-value counts of every categorical field over the images matching the filter.',
+    args: { filter: t.arg({ type: ImageFilter }) },
+    resolve: (_root, args) => computeFacets(args.filter),
+  }),
+}));

@@ -1,0 +1,312 @@
+import { builder } from '../builder.ts';
+import { CLASSES, type ClassInfo } from '../domain/classes.ts';
+import type {
+  AnatomicalSite,
+  BorderRegularity,
+  Color,
+  DermoscopicStructure,
+  Elevation,
+  FitzpatrickType,
+  Sex,
+  VerificationStage,
+} from '../domain/enums.ts';
+import { COLORS } from '../domain/vocabularies.ts';
+import type { ImageFilter as ImageFilterShape } from '../resolvers/image-filter.ts';
+import { countImages, imageBySha256, listImages } from '../resolvers/images.ts';
+import {
+  AnatomicalSiteEnum,
+  BorderRegularityEnum,
+  ClinicalStatusEnum,
+  ColorEnum,
+  DermoscopicStructureEnum,
+  DiagnosisClassEnum,
+  DiagnosisClassInfoRef,
+  ElevationEnum,
+  FitzpatrickTypeEnum,
+  OriginEnum,
+  SexEnum,
+  VerificationStageEnum,
+} from './vocabulary.ts';
+
+// ---------------------------------------------------------------- the six blocks of a record
+
+interface Demographic {
+  ageAtExam: number | null;
+  ageAtExamRaw: string | null;
+  sex: Sex | null;
+  fitzpatrickType: FitzpatrickType | null;
+}
+const DemographicBlock = builder.objectRef<Demographic>('DemographicBlock').implement({
+  fields: (t) => ({
+    ageAtExam: t.exposeInt('ageAtExam', {
+      nullable: true,
+      description: 'Valid age in years; null when missing or invalid',
+    }),
+    ageAtExamRaw: t.exposeString('ageAtExamRaw', { nullable: true, description: 'The age as it was entered' }),
+    sex: t.expose('sex', { type: SexEnum, nullable: true }),
+    fitzpatrickType: t.expose('fitzpatrickType', { type: FitzpatrickTypeEnum, nullable: true }),
+  }),
+});
+
+interface Anamnestic {
+  sunburnHistory: boolean | null;
+  personalCaHistory: boolean | null;
+}
+const AnamnesticBlock = builder.objectRef<Anamnestic>('AnamnesticBlock').implement({
+  fields: (t) => ({
+    sunburnHistory: t.exposeBoolean('sunburnHistory', { nullable: true }),
+    personalCaHistory: t.exposeBoolean('personalCaHistory', { nullable: true }),
+  }),
+});
+
+interface Morphological {
+  anatomicalSite: AnatomicalSite | null;
+  lesionDiameterMm: number | null;
+  dominantColors: Color[];
+  elevation: Elevation | null;
+  borderRegularity: BorderRegularity | null;
+}
+const MorphologicalBlock = builder.objectRef<Morphological>('MorphologicalBlock').implement({
+  fields: (t) => ({
+    anatomicalSite: t.expose('anatomicalSite', { type: AnatomicalSiteEnum, nullable: true }),
+    lesionDiameterMm: t.exposeFloat('lesionDiameterMm', { nullable: true }),
+    dominantColors: t.expose('dominantColors', { type: [ColorEnum] }),
+    elevation: t.expose('elevation', { type: ElevationEnum, nullable: true }),
+    borderRegularity: t.expose('borderRegularity', { type: BorderRegularityEnum, nullable: true }),
+  }),
+});
+
+const DermoscopicBlock = builder.objectRef<{ structures: DermoscopicStructure[] }>('DermoscopicBlock').implement({
+  fields: (t) => ({
+    dermoscopicStructures: t.expose('structures', { type: [DermoscopicStructureEnum] }),
+  }),
+});
+
+interface Diagnostic {
+  clinicalDiagnosis: string;
+  diagnosisClass: ClassInfo;
+  histopathologyResult: string | null;
+  verificationStage: VerificationStage;
+}
+const DiagnosticBlock = builder.objectRef<Diagnostic>('DiagnosticBlock').implement({
+  fields: (t) => ({
+    clinicalDiagnosis: t.exposeString('clinicalDiagnosis', { description: 'The raw clinical diagnosis, verbatim' }),
+    diagnosisClass: t.expose('diagnosisClass', { type: DiagnosisClassInfoRef, description: 'The normalised class' }),
+    histopathologyResult: t.exposeString('histopathologyResult', { nullable: true }),
+    verificationStage: t.expose('verificationStage', { type: VerificationStageEnum }),
+  }),
+});
+
+interface Service {
+  examinerCode: string | null;
+  imageQualityScore: number;
+  sharpness: number;
+  clippedShare: number;
+  glareShare: number;
+}
+const QualityAdvice = builder.objectRef<Service>('QualityAdvice').implement({
+  description: 'Automatic technical measures, stored as advice beside the examiner’s score.',
+  fields: (t) => ({
+    sharpness: t.exposeFloat('sharpness', { description: 'Variance of the Laplacian of luminance (higher = sharper)' }),
+    clippedShare: t.exposeFloat('clippedShare', { description: 'Share of pixels with clipped exposure' }),
+    glareShare: t.exposeFloat('glareShare', { description: 'Share of bright, colourless (glare) pixels' }),
+  }),
+});
+const ServiceBlock = builder.objectRef<Service>('ServiceBlock').implement({
+  fields: (t) => ({
+    examinerId: t.exposeString('examinerCode', {
+      nullable: true,
+      authScopes: { reviewer: true },
+      description: 'De-identified code of the examining specialist (reviewers and admins only)',
+    }),
+    imageQualityScore: t.exposeInt('imageQualityScore', { description: 'SOP score 1–5 given by the examiner' }),
+    qualityAdvice: t.field({ type: QualityAdvice, resolve: (s) => s }),
+  }),
+});
+
+// ---------------------------------------------------------------- file facts and the image
+
+export const ImageVariantEnum = builder.enumType('ImageVariant', {
+  values: {
+    ORIGINAL: { description: 'The stored original (metadata stripped)' },
+    THUMBNAIL: { description: '256 px WebP' },
+  },
+});
+
+const NearDuplicateLink = builder.prismaObject('NearDuplicate', {
+  authScopes: { viewer: true },
+  description: 'A visually near-identical image, by perceptual-hash distance.',
+  fields: (t) => ({
+    distance: t.exposeInt('distance', { description: 'Hamming distance of the 64-bit perceptual hashes' }),
+    image: t.relation('image'),
+    twin: t.relation('twin'),
+  }),
+});
+
+builder.prismaNode('Image', {
+  id: { field: 'id' },
+  authScopes: { viewer: true },
+  description: 'One unique dermoscopic image: a dataset record with the 16 fields of the information model.',
+  fields: (t) => ({
+    sha256: t.exposeString('sha256', { description: 'SHA-256 of the stored original’s bytes' }),
+    pixelHash: t.exposeString('pixelHash', { description: 'SHA-256 of the decoded pixels (exact duplicates)' }),
+    perceptualHash: t.exposeString('phash', { description: '64-bit difference hash, 16 hex digits (near duplicates)' }),
+    width: t.exposeInt('width'),
+    height: t.exposeInt('height'),
+    format: t.exposeString('format'),
+    byteSize: t.exposeInt('byteSize'),
+    acquiredAt: t.expose('acquiredAt', { type: 'DateTime' }),
+    url: t.string({
+      args: { variant: t.arg({ type: ImageVariantEnum, required: true, defaultValue: 'ORIGINAL' }) },
+      select: { sha256: true },
+      description: 'Where the bytes are served over HTTP (content-addressed, immutable, same access rules)',
+      resolve: (img, args, ctx) => `${ctx.origin}/images/${img.sha256}/${args.variant.toLowerCase()}`,
+    }),
+    patient: t.relation('patient'),
+    lesion: t.relation('lesion'),
+    demographic: t.field({
+      type: DemographicBlock,
+      select: { ageAtExam: true, ageAtExamRaw: true, patient: { select: { sex: true, fitzpatrickType: true } } },
+      resolve: (i) => ({
+        ageAtExam: i.ageAtExam,
+        ageAtExamRaw: i.ageAtExamRaw,
+        sex: i.patient.sex,
+        fitzpatrickType: i.patient.fitzpatrickType,
+      }),
+    }),
+    anamnestic: t.field({
+      type: AnamnesticBlock,
+      select: { patient: { select: { sunburnHistory: true, personalCaHistory: true } } },
+      resolve: (i) => ({ sunburnHistory: i.patient.sunburnHistory, personalCaHistory: i.patient.personalCaHistory }),
+    }),
+    morphological: t.field({
+      type: MorphologicalBlock,
+      select: {
+        anatomicalSite: true,
+        lesionDiameterMm: true,
+        elevation: true,
+        borderRegularity: true,
+        colors: { select: { color: true } },
+      },
+      resolve: (i) => ({
+        anatomicalSite: i.anatomicalSite,
+        lesionDiameterMm: i.lesionDiameterMm,
+        elevation: i.elevation,
+        borderRegularity: i.borderRegularity,
+        dominantColors: COLORS.filter((c) => i.colors.some((x) => x.color === c)),
+      }),
+    }),
+    dermoscopic: t.field({
+      type: DermoscopicBlock,
+      select: { structures: { select: { structure: true } } },
+      resolve: (i) => ({ structures: i.structures.map((s) => s.structure).sort() }),
+    }),
+    diagnostic: t.field({
+      type: DiagnosticBlock,
+      select: { clinicalDiagnosisRaw: true, diagnosisClass: true, histopathologyResult: true, verificationStage: true },
+      resolve: (i) => ({
+        clinicalDiagnosis: i.clinicalDiagnosisRaw,
+        diagnosisClass: CLASSES[i.diagnosisClass],
+        histopathologyResult: i.histopathologyResult,
+        verificationStage: i.verificationStage,
+      }),
+    }),
+    service: t.field({
+      type: ServiceBlock,
+      select: { examinerCode: true, imageQualityScore: true, sharpness: true, clippedShare: true, glareShare: true },
+      resolve: (i) => i,
+    }),
+    initialAnnotation: t.relation('initialAnnotation', { nullable: true }),
+    reviews: t.relation('reviews', { query: { orderBy: { id: 'asc' } } }),
+    consensus: t.relation('consensus', { nullable: true }),
+    histopathology: t.relation('histopathology', { nullable: true }),
+    labelChanges: t.relation('labelChanges', { query: { orderBy: { id: 'asc' } } }),
+    nearDuplicates: t.field({
+      type: [NearDuplicateLink],
+      description: 'Near-duplicate links in either direction (this image as the later or the earlier one)',
+      select: (_args, _ctx, nested) => ({
+        nearDuplicates: nested({ orderBy: { twinId: 'asc' } }),
+        nearDuplicateOf: nested({ orderBy: { imageId: 'asc' } }),
+      }),
+      resolve: (i) => [...i.nearDuplicates, ...i.nearDuplicateOf],
+    }),
+    version: t.exposeInt('version', { description: 'Increases with every change (optimistic concurrency)' }),
+  }),
+});
+
+// ---------------------------------------------------------------- filtering
+
+const IntRange = builder.inputType('IntRange', {
+  description: 'Inclusive bounds; either may be left out.',
+  fields: (t) => ({ min: t.int(), max: t.int() }),
+});
+const FloatRange = builder.inputType('FloatRange', {
+  description: 'Inclusive bounds; either may be left out.',
+  fields: (t) => ({ min: t.float(), max: t.float() }),
+});
+const DateTimeRange = builder.inputType('DateTimeRange', {
+  description: 'Inclusive bounds; either may be left out.',
+  fields: (t) => ({ min: t.field({ type: 'DateTime' }), max: t.field({ type: 'DateTime' }) }),
+});
+const ColorMatch = builder.inputType('ColorMatch', {
+  description: 'anyOf: at least one of these colours; allOf: every one of them.',
+  fields: (t) => ({ anyOf: t.field({ type: [ColorEnum] }), allOf: t.field({ type: [ColorEnum] }) }),
+});
+const StructureMatch = builder.inputType('StructureMatch', {
+  description: 'anyOf: at least one of these structures; allOf: every one of them.',
+  fields: (t) => ({
+    anyOf: t.field({ type: [DermoscopicStructureEnum] }),
+    allOf: t.field({ type: [DermoscopicStructureEnum] }),
+  }),
+});
+
+export const ImageFilter = builder.inputRef<ImageFilterShape>('ImageFilter').implement({
+  description: 'Conditions on images, all of which must hold; compose with AND / OR / NOT.',
+  fields: (t) => ({
+    AND: t.field({ type: [ImageFilter] }),
+    OR: t.field({ type: [ImageFilter] }),
+    NOT: t.field({ type: ImageFilter }),
+    diagnosisClass: t.field({ type: [DiagnosisClassEnum] }),
+    origin: t.field({ type: [OriginEnum] }),
+    clinicalStatus: t.field({ type: [ClinicalStatusEnum] }),
+    verificationStage: t.field({ type: [VerificationStageEnum], description: 'Exactly one of these stages' }),
+    verificationStageAtLeast: t.field({ type: VerificationStageEnum, description: 'This stage or a later one' }),
+    imageQualityScore: t.field({ type: IntRange }),
+    ageAtExam: t.field({ type: IntRange, description: 'Valid ages only: a missing or invalid age never matches' }),
+    lesionDiameterMm: t.field({ type: FloatRange }),
+    acquiredAt: t.field({ type: DateTimeRange }),
+    sex: t.field({ type: [SexEnum] }),
+    fitzpatrickType: t.field({ type: [FitzpatrickTypeEnum] }),
+    anatomicalSite: t.field({ type: [AnatomicalSiteEnum] }),
+    elevation: t.field({ type: [ElevationEnum] }),
+    borderRegularity: t.field({ type: [BorderRegularityEnum] }),
+    colors: t.field({ type: ColorMatch }),
+    structures: t.field({ type: StructureMatch }),
+    patientCode: t.stringList({ description: 'Images of these patients' }),
+    hasHistology: t.boolean(),
+    nearDuplicate: t.boolean({ description: 'Flagged as a near duplicate of another image' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  images: t.prismaConnection(
+    {
+      type: 'Image',
+      cursor: 'id',
+      authScopes: { viewer: true },
+      description: 'Images matching the filter, in id order (keyset cursors; at most 200 a page).',
+      args: { filter: t.arg({ type: ImageFilter }) },
+      totalCount: (_conn, args) => countImages(args.filter),
+      resolve: (query, _root, args) => listImages(query, args.filter),
+    },
+    { name: 'ImageConnection' },
+    { name: 'ImageEdge' },
+  ),
+  image: t.prismaField({
+    type: 'Image',
+    nullable: true,
+    authScopes: { viewer: true },
+    args: { sha256: t.arg.string({ required: true }) },
+    resolve: (query, _root, args) => imageBySha256(query, args.sha256),
+  }),
+}));
