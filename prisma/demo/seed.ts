@@ -34,9 +34,15 @@ async function bytesOf(plan: CohortPlan, index: number, cache: Map<number, Buffe
 export async function seedDemo(
   db: Db,
   pipeline: AcquisitionPipeline,
-  opts: { seed?: number; onProgress?: (p: SeedProgress) => void } = {},
+  opts: {
+    seed?: number;
+    onProgress?: (p: SeedProgress) => void;
+    /** Draw smaller images (tests that need the cohort's records, not its pixels; lower the minimum side too). */
+    size?: { width: number; height: number };
+  } = {},
 ): Promise<SeedSummary> {
   const plan = planCohort(opts.seed ?? DEMO_SEED);
+  if (opts.size) for (const a of plan.attempts) Object.assign(a.drawing, opts.size);
   const { pseudonyms } = pipeline.deps;
   const needed = new Set(plan.attempts.flatMap((a) => (a.duplicateOf === undefined ? [] : [a.duplicateOf])));
   const cache = new Map<number, Buffer>();

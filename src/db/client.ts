@@ -55,7 +55,8 @@ function observed<F extends SqlDriverAdapterFactory>(factory: F, onQuery: ((sql:
           };
         }
         if (prop === 'startTransaction') {
-          return async (...args: unknown[]) => watch(await (value as (...a: unknown[]) => Promise<SqlQueryable>).apply(target, args));
+          return async (...args: unknown[]) =>
+            watch(await (value as (...a: unknown[]) => Promise<SqlQueryable>).apply(target, args));
         }
         return typeof value === 'function' ? value.bind(target) : value;
       },

@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import { checkPageSize } from '../resolvers/paging.ts';
 import { countLesions, countPatients, listLesions, listPatients, patientByCode } from '../resolvers/patients.ts';
 import { FitzpatrickTypeEnum, SexEnum } from './vocabulary.ts';
 
@@ -38,7 +39,7 @@ builder.queryFields((t) => ({
       authScopes: { viewer: true },
       description: 'Patients in id order (keyset cursors; at most 200 a page).',
       totalCount: () => countPatients(),
-      resolve: (query) => listPatients(query),
+      resolve: (query, _root, args) => (checkPageSize(args), listPatients(query)),
     },
     { name: 'PatientConnection' },
     { name: 'PatientEdge' },
@@ -57,7 +58,7 @@ builder.queryFields((t) => ({
       authScopes: { viewer: true },
       description: 'Lesions in id order (keyset cursors; at most 200 a page).',
       totalCount: () => countLesions(),
-      resolve: (query) => listLesions(query),
+      resolve: (query, _root, args) => (checkPageSize(args), listLesions(query)),
     },
     { name: 'LesionConnection' },
     { name: 'LesionEdge' },

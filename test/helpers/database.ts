@@ -30,7 +30,7 @@ async function adminQuery(sql: string): Promise<void> {
 /** A new empty database plus data folder, migrated by the project's own runner. */
 export async function createTestEnv(
   env: Record<string, string> = {},
-  opts: { migrate?: boolean } = {},
+  opts: { migrate?: boolean; onQuery?: (sql: string) => void } = {},
 ): Promise<TestEnv> {
   const id = `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const dataDir = join(import.meta.dirname, '..', '.tmp', id);
@@ -52,7 +52,7 @@ export async function createTestEnv(
     DERMASET_PSEUDONYM_KEY: 'test-key-0123456789abcdef',
     ...env,
   });
-  const database = openDatabase(url);
+  const database = openDatabase(url, { onQuery: opts.onQuery });
   return {
     ...database,
     config,

@@ -1,0 +1,14 @@
+import { createGraphQLError } from 'graphql-yoga';
+import { MAX_PAGE_SIZE } from '../builder.ts';
+
+/** A page larger than the cap is refused with a typed error, never silently cut. */
+export function checkPageSize(args: { first?: number | null; last?: number | null }): void {
+  for (const key of ['first', 'last'] as const) {
+    const n = args[key];
+    if (n != null && (n < 0 || n > MAX_PAGE_SIZE)) {
+      throw createGraphQLError(`${key} must be between 0 and ${MAX_PAGE_SIZE}, got ${n}`, {
+        extensions: { code: 'BAD_USER_INPUT', argument: key },
+      });
+    }
+  }
+}
