@@ -139,7 +139,10 @@ describe('images: pages and cursors', () => {
 
   it('caps the page size at 200', async () => {
     const res = await api.as('VIEWER', Page, { first: 500 });
-    expect(res.errors?.[0]).toMatchObject({ message: 'first must be between 0 and 200, got 500', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(res.errors?.[0]).toMatchObject({
+      message: 'first must be between 0 and 200, got 500',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 });
 

@@ -1,12 +1,15 @@
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { type ImageFilter, imageWhere } from './image-filter.ts';
+import { checkPageSize, type PageArgs } from './paging.ts';
 
 type Query = { include?: Prisma.ImageInclude; select?: Prisma.ImageSelect };
 
 /** A page of images in id order (the connection adds cursor, take and skip). */
-export const listImages = (query: Query & Prisma.ImageFindManyArgs, filter?: ImageFilter | null) =>
-  db().image.findMany({ ...query, where: imageWhere(filter), orderBy: { id: 'asc' } });
+export function listImages(query: Query & Prisma.ImageFindManyArgs, args: PageArgs & { filter?: ImageFilter | null }) {
+  checkPageSize(args);
+  return db().image.findMany({ ...query, where: imageWhere(args.filter), orderBy: { id: 'asc' } });
+}
 
 export const countImages = (filter?: ImageFilter | null) => db().image.count({ where: imageWhere(filter) });
 

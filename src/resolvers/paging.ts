@@ -1,8 +1,13 @@
 import { createGraphQLError } from 'graphql-yoga';
 import { MAX_PAGE_SIZE } from '../builder.ts';
 
+export interface PageArgs {
+  first?: number | null;
+  last?: number | null;
+}
+
 /** A page larger than the cap is refused with a typed error, never silently cut. */
-export function checkPageSize(args: { first?: number | null; last?: number | null }): void {
+export function checkPageSize(args: PageArgs): void {
   for (const key of ['first', 'last'] as const) {
     const n = args[key];
     if (n != null && (n < 0 || n > MAX_PAGE_SIZE)) {

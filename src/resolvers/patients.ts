@@ -1,5 +1,6 @@
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
+import { checkPageSize, type PageArgs } from './paging.ts';
 
 export const listPatients = (query: Prisma.PatientFindManyArgs) =>
   db().patient.findMany({ ...query, orderBy: { id: 'asc' } });

@@ -13,7 +13,6 @@ import type {
 import { COLORS } from '../domain/vocabularies.ts';
 import type { ImageFilter as ImageFilterShape } from '../resolvers/image-filter.ts';
 import { countImages, imageBySha256, listImages } from '../resolvers/images.ts';
-import { checkPageSize } from '../resolvers/paging.ts';
 import {
   AnatomicalSiteEnum,
   BorderRegularityEnum,
@@ -298,7 +297,7 @@ builder.queryFields((t) => ({
       description: 'Images matching the filter, in id order (keyset cursors; at most 200 a page).',
       args: { filter: t.arg({ type: ImageFilter }) },
       totalCount: (_conn, args) => countImages(args.filter),
-      resolve: (query, _root, args) => (checkPageSize(args), listImages(query, args.filter)),
+      resolve: (query, _root, args) => listImages(query, args),
     },
     { name: 'ImageConnection' },
     { name: 'ImageEdge' },

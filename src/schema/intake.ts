@@ -1,6 +1,5 @@
 import { builder } from '../builder.ts';
 import { countIntake, listIntake } from '../resolvers/intake.ts';
-import { checkPageSize } from '../resolvers/paging.ts';
 import { IntakeOutcomeEnum } from './vocabulary.ts';
 
 builder.prismaNode('IntakeRecord', {
@@ -29,7 +28,7 @@ builder.queryFields((t) => ({
       description: 'Every acquisition attempt, newest first (annotators and above).',
       args: { outcome: t.arg({ type: [IntakeOutcomeEnum] }) },
       totalCount: (_conn, args) => countIntake(args.outcome),
-      resolve: (query, _root, args) => (checkPageSize(args), listIntake(query, args.outcome)),
+      resolve: (query, _root, args) => listIntake(query, args),
     },
     { name: 'IntakeRecordConnection' },
     { name: 'IntakeRecordEdge' },

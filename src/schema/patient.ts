@@ -1,5 +1,4 @@
 import { builder } from '../builder.ts';
-import { checkPageSize } from '../resolvers/paging.ts';
 import { countLesions, countPatients, listLesions, listPatients, patientByCode } from '../resolvers/patients.ts';
 import { FitzpatrickTypeEnum, SexEnum } from './vocabulary.ts';
 
@@ -39,7 +38,7 @@ builder.queryFields((t) => ({
       authScopes: { viewer: true },
       description: 'Patients in id order (keyset cursors; at most 200 a page).',
       totalCount: () => countPatients(),
-      resolve: (query, _root, args) => (checkPageSize(args), listPatients(query)),
+      resolve: (query, _root, args) => listPatients(query, args),
     },
     { name: 'PatientConnection' },
     { name: 'PatientEdge' },
@@ -58,7 +57,7 @@ builder.queryFields((t) => ({
       authScopes: { viewer: true },
       description: 'Lesions in id order (keyset cursors; at most 200 a page).',
       totalCount: () => countLesions(),
-      resolve: (query, _root, args) => (checkPageSize(args), listLesions(query)),
+      resolve: (query, _root, args) => listLesions(query, args),
     },
     { name: 'LesionConnection' },
     { name: 'LesionEdge' },
