@@ -1,0 +1,302 @@
+// Who may read what: the role matrix over every query, the staff-only fields and the image route;
+// the GraphQL-over-HTTP audit; graphql-armor limits; introspection and error masking settings.
+import { createHash } from 'node:crypto';
+import { auditServer } from 'graphql-http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Database, openDatabase } from '../src/db/client.ts';
+import { useDatabase } from '../src/db/current.ts';
+import { ROLES, type Role } from '../src/domain/roles.ts';
+import { graphql } from '../src/gql/index.ts';
+import { createPipeline } from '../src/ingest/pipeline.ts';
+import { attachHistopathology, recordConsensus, submitReview } from '../src/resolvers/verification.ts';
+import { type Api, createApi } from './helpers/api.ts';
+import { createTestEnv, type TestEnv } from './helpers/database.ts';
+import { execute } from './helpers/graphql.ts';
+import { lesion, record } from './helpers/images.ts';
+
+let env: TestEnv;
+let api: Api;
+let sha: string;
+let patientCode: string;
+let imageNodeId: string;
+
+beforeAll(async () => {
+  env = await createTestEnv();
+  const pipeline = createPipeline(env.config, env.db);
+  const r = await pipeline.ingest({
+    bytes: await lesion(7, { cls: 'MELANOMA' }),
+    record: record({ clinical_diagnosis: 'dysplastic nevus', border_regularity: 'irregular' }),
+    fileName: 'm.jpg',
+    source: 'test',
+  });
+  if (r.outcome !== 'ACCEPTED') throw new Error(r.outcome);
+  for (const reviewer of ['E-A', 'E-B', 'E-C']) {
+    await submitReview(env.db, {
+      imageId: r.imageId,
+      reviewerCode: reviewer,
+      diagnosisClass: 'MELANOMA',
+      structures: [],
+    });
+  }
+  await recordConsensus(env.db, { imageId: r.imageId, diagnosisClass: 'MELANOMA', structures: [], decidedBy: 'E-A' });
+  await attachHistopathology(env.db, {
+    imageId: r.imageId,
+    resultText: 'Melanoma in situ',
+    mappedClass: 'MELANOMA',
+    reportedBy: 'E-P',
+  });
+  await pipeline.ingest({
+    bytes: await lesion(8),
+    record: record({ image_quality_score: '1' }),
+    fileName: 'x.jpg',
+    source: 'test',
+  });
+  const image = await env.db.image.findUniqueOrThrow({ where: { id: r.imageId }, include: { patient: true } });
+  sha = image.sha256;
+  patientCode = image.patient.code;
+  imageNodeId = Buffer.from(`Image:${image.id}`).toString('base64');
+  api = await createApi(env);
+});
+afterAll(() => env.dispose());
+
+type Who = Role | null;
+const everyone: Who[] = [null, ...ROLES];
+const atLeast = (min: Role) => (who: Who) => who !== null && ROLES.indexOf(who) >= ROLES.indexOf(min);
+
+const Q = {
+  datasetSummary: graphql(`query M1 { datasetSummary { images } }`),
+  diagnosisClasses: graphql(`query M2 { diagnosisClasses { code } }`),
+  informationModel: graphql(`query M3 { informationModel { name } }`),
+  images: graphql(`query M4 { images(first: 1) { totalCount } }`),
+  image: graphql(`query M5($sha: String!) { image(sha256: $sha) { sha256 } }`),
+  patients: graphql(`query M6 { patients(first: 1) { totalCount } }`),
+  patient: graphql(`query M7($code: String!) { patient(code: $code) { code } }`),
+  lesions: graphql(`query M8 { lesions(first: 1) { totalCount } }`),
+  intakeLog: graphql(`query M9 { intakeLog(first: 1) { totalCount } }`),
+  facets: graphql(`query M10 { facets { total } }`),
+  node: graphql(`query M11($id: ID!) { node(id: $id) { id } }`),
+};
+
+describe('the role matrix: every role against every query gives the data or a typed error', () => {
+  const cases: [
+    string,
+    (who: Who) => Promise<{ data?: unknown; errors?: { extensions?: { code?: string } }[] }>,
+    (who: Who) => boolean,
+  ][] = [
+    ['datasetSummary', (w) => api.as(w, Q.datasetSummary), atLeast('VIEWER')],
+    ['diagnosisClasses', (w) => api.as(w, Q.diagnosisClasses), atLeast('VIEWER')],
+    ['informationModel', (w) => api.as(w, Q.informationModel), atLeast('VIEWER')],
+    ['images', (w) => api.as(w, Q.images), atLeast('VIEWER')],
+    ['image', (w) => api.as(w, Q.image, { sha }), atLeast('VIEWER')],
+    ['patients', (w) => api.as(w, Q.patients), atLeast('VIEWER')],
+    ['patient', (w) => api.as(w, Q.patient, { code: patientCode }), atLeast('VIEWER')],
+    ['lesions', (w) => api.as(w, Q.lesions), atLeast('VIEWER')],
+    ['intakeLog', (w) => api.as(w, Q.intakeLog), atLeast('ANNOTATOR')],
+    ['facets', (w) => api.as(w, Q.facets), atLeast('VIEWER')],
+    ['node', (w) => api.as(w, Q.node, { id: imageNodeId }), atLeast('VIEWER')],
+  ];
+  const grid = cases.flatMap(([name, run, allowed]) =>
+    everyone.map((who) => [name, who ?? 'anonymous', run, allowed, who] as const),
+  );
+
+  it.each(grid)('%s as %s', async (_name, _label, run, allowed, who) => {
+    const res = await run(who);
+    if (allowed(who)) {
+      expect(res.errors).toBeUndefined();
+      expect(res.data).toBeTruthy();
+    } else {
+      expect(res.errors?.[0]?.extensions?.code).toBe(who === null ? 'UNAUTHENTICATED' : 'FORBIDDEN');
+    }
+  });
+
+  it('has no mutations yet: the matrix grows with them (issues 4 and 6)', async () => {
+    const res = await api.as('ADMIN', graphql(`query M12 { __schema { mutationType { name } } }`));
+    expect(res.data?.__schema.mutationType).toBeNull();
+  });
+});
+
+describe('staff codes are visible to reviewers and admins only', () => {
+  const Staff = graphql(`
+    query Staff($sha: String!) {
+      image(sha256: $sha) {
+        sha256
+        service { examinerId imageQualityScore }
+        initialAnnotation { examinerId clinicalDiagnosis }
+        reviews { reviewerId diagnosisClass { code } }
+        consensus { decidedBy outcome }
+        histopathology { reportedBy result }
+        labelChanges { actor reason }
+      }
+    }
+  `);
+
+  it.each(ROLES)('as %s', async (role) => {
+    const res = await api.as(role, Staff, { sha });
+    const img = res.data?.image;
+    expect(img?.sha256).toBe(sha);
+    expect(img?.service.imageQualityScore).toBe(4);
+    expect(img?.reviews).toHaveLength(3);
+    expect(img?.histopathology?.result).toBe('Melanoma in situ');
+    const codes = [
+      img?.service.examinerId,
+      img?.initialAnnotation?.examinerId,
+      ...(img?.reviews.map((r) => r.reviewerId) ?? []),
+      img?.consensus?.decidedBy,
+      img?.histopathology?.reportedBy,
+      ...(img?.labelChanges.map((c) => c.actor) ?? []),
+    ];
+    if (atLeast('REVIEWER')(role)) {
+      expect(res.errors).toBeUndefined();
+      expect(codes.every((c) => typeof c === 'string' && c.length > 0)).toBe(true);
+      expect(img?.reviews.map((r) => r.reviewerId)).toEqual(['E-A', 'E-B', 'E-C']);
+    } else {
+      expect(codes.every((c) => c === null)).toBe(true);
+      expect(res.errors?.length).toBe(codes.length);
+      expect(res.errors?.every((e) => e.extensions?.code === 'FORBIDDEN')).toBe(true);
+    }
+  });
+});
+
+describe('tokens', () => {
+  it('refuses an unknown token and a malformed header with UNAUTHENTICATED', async () => {
+    for (const authorization of ['Bearer dst_not-a-real-token', 'Basic abc']) {
+      const res = await execute(api.yoga, Q.images, undefined, { authorization });
+      expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('stores only a hash of each token', async () => {
+    const rows = await env.db.apiToken.findMany();
+    for (const role of ROLES) {
+      const token = api.tokens[role];
+      expect(rows.some((r) => r.tokenHash === createHash('sha256').update(token).digest('hex'))).toBe(true);
+      expect(JSON.stringify(rows)).not.toContain(token);
+    }
+  });
+
+  it('lets anonymous callers read as viewers only when public read is on', async () => {
+    const open = await createApi(env, { publicRead: true });
+    expect((await open.as(null, Q.images)).data?.images.totalCount).toBe(1);
+    expect((await open.as(null, Q.intakeLog)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('the image route', () => {
+  const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+    api.yoga.fetch(`http://test${path}`, { method, headers });
+
+  it.each(everyone)('as %s: the bytes with a strong ETag and immutable caching, or a typed refusal', async (who) => {
+    const res = await get(`/images/${sha}/original`, api.headers(who));
+    if (who === null) {
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+      return;
+    }
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    expect(res.headers.get('etag')).toBe(`"${sha}"`);
+    expect(res.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(createHash('sha256').update(body).digest('hex')).toBe(sha);
+    expect(res.headers.get('content-length')).toBe(String(body.length));
+  });
+
+  it('answers If-None-Match with 304, serves the WebP thumbnail and HEAD, refuses other methods', async () => {
+    const h = api.headers('VIEWER');
+    expect((await get(`/images/${sha}/original`, { ...h, 'if-none-match': `"${sha}"` })).status).toBe(304);
+    const thumb = await get(`/images/${sha}/thumbnail`, h);
+    expect(thumb.status).toBe(200);
+    expect(thumb.headers.get('content-type')).toBe('image/webp');
+    const head = await get(`/images/${sha}/original`, h, 'HEAD');
+    expect(head.status).toBe(200);
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+    expect((await get(`/images/${sha}/original`, h, 'DELETE')).status).toBe(405);
+  });
+
+  it('gives 404 for an unknown hash or variant', async () => {
+    const h = api.headers('VIEWER');
+    expect((await get(`/images/${'0'.repeat(64)}/original`, h)).status).toBe(404);
+    expect((await get(`/images/${sha}/large`, h)).status).toBe(404);
+    expect((await get('/images/../../etc/passwd', h)).status).toBe(404);
+  });
+
+  it('is the URL the API gives out', async () => {
+    const res = await api.as(
+      'VIEWER',
+      graphql(`query U($sha: String!) { image(sha256: $sha) { url thumb: url(variant: THUMBNAIL) } }`),
+      { sha },
+    );
+    expect(res.data?.image).toEqual({
+      url: `http://test/images/${sha}/original`,
+      thumb: `http://test/images/${sha}/thumbnail`,
+    });
+  });
+});
+
+describe('GraphQL over HTTP', () => {
+  it('passes every MUST of the graphql-http audit suite', async () => {
+    const results = await auditServer({ url: 'http://test/graphql', fetchFn: api.yoga.fetch });
+    const musts = results.filter((r) => r.name.startsWith('MUST'));
+    expect(musts.length).toBeGreaterThanOrEqual(13);
+    expect(musts.filter((r) => r.status !== 'ok').map((r) => r.name)).toEqual([]);
+    // and the recommendations too
+    expect(results.filter((r) => r.status !== 'ok').map((r) => r.name)).toEqual([]);
+  });
+});
+
+describe('limits', () => {
+  const raw = async (query: string, variables: Record<string, unknown> = {}, role: Role = 'ADMIN') => {
+    const res = await api.yoga.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...api.headers(role) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await res.json()) as { data?: unknown; errors?: { message: string }[] };
+  };
+
+  it('refuses a query nested deeper than the real clients go', async () => {
+    const deep = `{ images(first: 1) { edges { node { patient { images(first: 1) { edges { node { patient { images(first: 1) { edges { node { sha256 } } } } } } } } } } } }`;
+    const res = await raw(deep);
+    expect(res.errors?.[0]?.message).toMatch(/depth/i);
+  });
+
+  it('refuses too many aliases and an oversized document', async () => {
+    const aliases = Array.from({ length: 20 }, (_, i) => `a${i}: diagnosisClasses { code }`).join(' ');
+    expect((await raw(`{ ${aliases} }`)).errors?.[0]?.message).toMatch(/aliases/i);
+    const fields = Array.from({ length: 3100 }, () => 'code').join(' ');
+    expect((await raw(`{ diagnosisClasses { ${fields} } }`)).errors?.[0]?.message).toMatch(/token limit of 3000/i);
+  });
+
+  it('accepts the real client queries, including a 200-image gallery page', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = join(import.meta.dirname, '..', 'examples', 'queries');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.graphql'));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const f of files) {
+      const res = await raw(readFileSync(join(dir, f), 'utf8'), { first: 200 });
+      expect(res.errors, f).toBeUndefined();
+    }
+  });
+
+  it('can turn introspection off', async () => {
+    const closed = await createApi(env, { introspection: false });
+    const res = await closed.as('ADMIN', graphql(`query I { __schema { queryType { name } } }`));
+    expect(res.errors?.[0]?.message).toMatch(/introspection/i);
+  });
+
+  it('masks unexpected errors in production and keeps typed ones', async () => {
+    const prod = await createApi(env, { production: true });
+    // a database without our tables: every query fails in an unexpected way
+    const broken: Database = openDatabase('file::memory:');
+    useDatabase(broken.db);
+    try {
+      const res = await prod.as('ADMIN', Q.images);
+      expect(res.errors?.[0]?.message).toBe('Unexpected error.');
+    } finally {
+      useDatabase(env.db);
+    }
+    const typed = await execute(prod.yoga, Q.images, undefined, { authorization: 'Bearer nope' });
+    expect(typed.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
