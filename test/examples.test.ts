@@ -1,0 +1,80 @@
+// The examples for the three user groups run against a real HTTP server on 127.0.0.1.
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Api, createApi } from './helpers/api.ts';
+import { createCohortEnv } from './helpers/cohort.ts';
+import type { TestEnv } from './helpers/database.ts';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '..');
+let env: TestEnv;
+let api: Api;
+let server: Server;
+let url: string;
+
+beforeAll(async () => {
+  env = await createCohortEnv();
+  api = await createApi(env);
+  server = createServer(api.yoga);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+}, 300_000);
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  await env?.dispose();
+});
+
+describe('examples', () => {
+  it('notebook.py fetches every consensus-verified image into rows (stdlib HTTP)', async () => {
+    const { stdout } = await run('python3', [join(root, 'examples', 'notebook.py')], {
+      env: { ...process.env, DERMASET_URL: url, DERMASET_TOKEN: api.tokens.VIEWER },
+    });
+    expect(stdout).toMatch(/^NEVUS\s+733$/m);
+    expect(stdout).toMatch(/^MELANOMA\s+18$/m);
+    expect(stdout).toContain('1026 images from 443 patients');
+  });
+
+  it('admin-check.mjs prints the funnel, the stages and the refusals', async () => {
+    const { stdout } = await run(process.execPath, [join(root, 'examples', 'admin-check.mjs')], {
+      env: { ...process.env, DERMASET_URL: url, DERMASET_TOKEN: api.tokens.ADMIN },
+    });
+    expect(stdout).toContain('images 1026 from 443 patients');
+    expect(stdout).toContain('intake: 1076 attempts, 32 refused by the SOP gate, 18 duplicates (1.7 %), 0 invalid');
+    expect(stdout).toContain('stages: initial 0, consensus 987, histology 39');
+    expect(stdout).toContain('refused attempts: 32');
+  });
+
+  it('admin-check.mjs reports a viewer token’s FORBIDDEN instead of data', async () => {
+    const failed = await run(process.execPath, [join(root, 'examples', 'admin-check.mjs')], {
+      env: { ...process.env, DERMASET_URL: url, DERMASET_TOKEN: api.tokens.VIEWER },
+    }).catch((e: { stderr: string; code: number }) => e);
+    expect('code' in failed && failed.code).toBe(1);
+    expect('stderr' in failed && failed.stderr).toMatch(
+      /FORBIDDEN: Query\.intakeLog is not available to the VIEWER role/,
+    );
+  });
+
+  it('gallery.html sends the same queries as the committed examples', async () => {
+    const { readFileSync } = await import('node:fs');
+    const html = readFileSync(join(root, 'examples', 'gallery.html'), 'utf8');
+    const gallery = /const GALLERY = `([^`]+)`/.exec(html)?.[1] ?? '';
+    const res = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...api.headers('VIEWER') },
+      body: JSON.stringify({
+        query: gallery,
+        variables: { first: 48, filter: { verificationStageAtLeast: 'HISTOLOGY' } },
+      }),
+    });
+    const body = (await res.json()) as {
+      data: { images: { totalCount: number; edges: { node: { thumbnail: string } }[] } };
+    };
+    expect(body.data.images.totalCount).toBe(39);
+    const thumb = await fetch(body.data.images.edges[0]?.node.thumbnail ?? '', { headers: api.headers('VIEWER') });
+    expect(thumb.headers.get('content-type')).toBe('image/webp');
+  });
+});
