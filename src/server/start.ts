@@ -8,6 +8,7 @@ import { type Database, openDatabase } from '../db/client.ts';
 import { useDatabase } from '../db/current.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPipeline } from '../ingest/pipeline.ts';
+import { createToken } from '../resolvers/tokens.ts';
 import { createDermasetYoga } from './yoga.ts';
 
 const log = (msg: string) => process.stderr.write(`dermaset: ${msg}\n`);
@@ -53,7 +54,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
   const database = openDatabase(config.databaseUrl);
   useDatabase(database.db);
-  if (config.seedDemo) await seedDemoIfEmpty(config, database);
+  if (config.seedDemo && (await seedDemoIfEmpty(config, database))) {
+    // the demo is for exploring: hand the newcomer a key to it, once
+    const { token } = await createToken(database.db, 'first start (demo)', 'ADMIN');
+    log(`an admin token for this demo (shown once; manage tokens with \`npx dermaset token\`):\n\n    ${token}\n`);
+    log('in GraphiQL, add the header {"Authorization": "Bearer <token>"}');
+  }
   const yoga = createDermasetYoga(config);
   const server = createServer(yoga);
   await new Promise<void>((resolve, reject) => {
