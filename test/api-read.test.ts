@@ -162,7 +162,7 @@ describe('images: filters agree with an independent count', () => {
     ],
     ['stage exactly', { verificationStage: ['CONSENSUS'] }, (r) => r.verificationStage === 'CONSENSUS'],
     ['stage at least', { verificationStageAtLeast: 'HISTOLOGY' }, (r) => r.verificationStage === 'HISTOLOGY'],
-    ['quality range', { imageQualityScore: { min: 4 } }, (r) => r.imageQualityScore >= 4],
+    ['quality range', { imageQualityScore: { min: 4 } }, (r) => (r.imageQualityScore ?? 0) >= 4],
     [
       'age range',
       { ageAtExam: { min: 30, max: 45 } },
@@ -172,7 +172,10 @@ describe('images: filters agree with an independent count', () => {
     [
       'date range',
       { acquiredAt: { min: '2025-09-01T00:00:00Z', max: '2025-12-31T23:59:59Z' } },
-      (r) => r.acquiredAt >= new Date('2025-09-01T00:00:00Z') && r.acquiredAt <= new Date('2025-12-31T23:59:59Z'),
+      (r) =>
+        r.acquiredAt !== null &&
+        r.acquiredAt >= new Date('2025-09-01T00:00:00Z') &&
+        r.acquiredAt <= new Date('2025-12-31T23:59:59Z'),
     ],
     ['sex', { sex: ['MALE'] }, (r) => r.patient.sex === 'MALE'],
     [
@@ -208,7 +211,7 @@ describe('images: filters agree with an independent count', () => {
     [
       'OR of two',
       { OR: [{ diagnosisClass: ['HEMANGIOMA'] }, { sex: ['MALE'], imageQualityScore: { max: 3 } }] },
-      (r) => r.diagnosisClass === 'HEMANGIOMA' || (r.patient.sex === 'MALE' && r.imageQualityScore <= 3),
+      (r) => r.diagnosisClass === 'HEMANGIOMA' || (r.patient.sex === 'MALE' && (r.imageQualityScore ?? 9) <= 3),
     ],
     [
       'NOT with AND',

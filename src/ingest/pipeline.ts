@@ -16,7 +16,7 @@ import { type Decoded, decode, derive, type Header, pixelHash, readHeader, reenc
 import { IngestError } from './errors.ts';
 import { type NearMatch, PhashIndex } from './phash-index.ts';
 import { Pseudonymizer, resolvePseudonymKey } from './pseudonym.ts';
-import { type RawRecord, type ValidRecord, validateRecord } from './record.ts';
+import { type Provenance, type RawRecord, type ValidRecord, validateRecord } from './record.ts';
 import { MetadataStripError, stripMetadata } from './strip-metadata.ts';
 
 export interface AcquisitionInput {
@@ -28,6 +28,8 @@ export interface AcquisitionInput {
   source: string;
   /** Who is acquiring (examiner code or token name), for the label change log. */
   actor?: string;
+  /** `public` for rows of public collections (no SOP score, maybe no date); default `sop`. */
+  provenance?: Provenance;
 }
 
 export type IngestResult =
@@ -113,14 +115,16 @@ export class AcquisitionPipeline {
       return this.#reject(base, e);
     }
     const { valid } = prepared;
-    if (!passesSopGate(valid.imageQualityScore)) {
+    const score = valid.imageQualityScore;
+    // records of public collections carry no SOP score: the gate is ours, not theirs
+    if (score !== undefined && !passesSopGate(score)) {
       return this.#record(
         base,
-        { outcome: 'REJECTED_QUALITY', qualityScore: valid.imageQualityScore, pixelHash: prepared.pixelHash },
+        { outcome: 'REJECTED_QUALITY', qualityScore: score, pixelHash: prepared.pixelHash },
         (id) => ({
           outcome: 'REJECTED_QUALITY',
           intakeId: id,
-          score: valid.imageQualityScore,
+          score,
         }),
       );
     }
@@ -131,7 +135,7 @@ export class AcquisitionPipeline {
 
   /** Validation, header checks and the one full decode: everything that can refuse the file. */
   async #prepare(input: AcquisitionInput): Promise<Prepared> {
-    const valid = validateRecord(input.record, this.#deps.now?.() ?? new Date());
+    const valid = validateRecord(input.record, this.#deps.now?.() ?? new Date(), input.provenance);
     const header = await readHeader(input.bytes, this.#deps.limits);
     const decoded = await decode(input.bytes, this.#deps.limits);
     return { valid, header, decoded, pixelHash: pixelHash(decoded) };

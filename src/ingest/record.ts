@@ -55,7 +55,8 @@ export interface RawRecord {
 export interface ValidRecord {
   patientId: string;
   lesionId: string | undefined;
-  acquiredAt: Date;
+  /** Missing only for records of public collections that do not publish dates. */
+  acquiredAt: Date | undefined;
   ageAtExamRaw: string | undefined;
   ageAtExam: number | undefined;
   sex: Sex | undefined;
@@ -73,7 +74,8 @@ export interface ValidRecord {
   histopathologyResult: string | undefined;
   verificationStage: VerificationStage;
   examinerId: string | undefined;
-  imageQualityScore: QualityScore;
+  /** Missing only for records of public collections, which were not scored under our SOP. */
+  imageQualityScore: QualityScore | undefined;
 }
 
 const text = (v: unknown): string | undefined => {
@@ -97,7 +99,13 @@ const list = (v: unknown): string[] => {
 /** Dates the collection can plausibly have: not before dermoscopy on smartphones, not in the future. */
 const EARLIEST = Date.UTC(2000, 0, 1);
 
-export function validateRecord(raw: RawRecord, now = new Date()): ValidRecord {
+/**
+ * `sop`: our own acquisitions, which must carry an acquisition date and an SOP quality score.
+ * `public`: records of public collections (HAM10000, ISIC…), which publish neither.
+ */
+export type Provenance = 'sop' | 'public';
+
+export function validateRecord(raw: RawRecord, now = new Date(), provenance: Provenance = 'sop'): ValidRecord {
   const issues: FieldIssue[] = [];
   const bad = (field: string, message: string) => issues.push({ field, message });
 
@@ -116,10 +124,11 @@ export function validateRecord(raw: RawRecord, now = new Date()): ValidRecord {
   const lesionId = text(raw.lesion_id);
   if (lesionId && lesionId.length > 200) bad('lesion_id', 'is longer than 200 characters');
 
-  let acquiredAt = new Date(Number.NaN);
+  let acquiredAt: Date | undefined;
   const dateText = text(raw.acquisition_date);
-  if (!dateText) bad('acquisition_date', 'is required');
-  else {
+  if (!dateText) {
+    if (provenance === 'sop') bad('acquisition_date', 'is required');
+  } else {
     acquiredAt = /^\d{4}-\d{2}-\d{2}$/.test(dateText) ? new Date(`${dateText}T00:00:00Z`) : new Date(dateText);
     if (Number.isNaN(acquiredAt.getTime())) bad('acquisition_date', `"${dateText}" is not an ISO 8601 date`);
     else if (acquiredAt.getTime() < EARLIEST || acquiredAt.getTime() > now.getTime() + 86_400_000) {
@@ -179,10 +188,11 @@ export function validateRecord(raw: RawRecord, now = new Date()): ValidRecord {
   const examinerId = text(raw.examiner_id);
   const scoreText = text(raw.image_quality_score);
   const score = scoreText === undefined ? Number.NaN : Number(scoreText);
-  if (scoreText === undefined) bad('image_quality_score', 'is required');
-  else if (!isQualityScore(score)) bad('image_quality_score', `"${scoreText}" is not an integer score 1–5`);
+  if (scoreText === undefined) {
+    if (provenance === 'sop') bad('image_quality_score', 'is required');
+  } else if (!isQualityScore(score)) bad('image_quality_score', `"${scoreText}" is not an integer score 1–5`);
 
-  if (issues.length > 0 || !patientId || !diagnosis.ok || !isQualityScore(score)) {
+  if (issues.length > 0 || !patientId || !diagnosis.ok) {
     throw new IngestError('INVALID_RECORD', issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
   }
   return {
@@ -206,6 +216,6 @@ export function validateRecord(raw: RawRecord, now = new Date()): ValidRecord {
     histopathologyResult,
     verificationStage,
     examinerId,
-    imageQualityScore: score,
+    imageQualityScore: isQualityScore(score) ? score : undefined,
   };
 }

@@ -99,7 +99,7 @@ const DiagnosticBlock = builder.objectRef<Diagnostic>('DiagnosticBlock').impleme
 
 interface Service {
   examinerCode: string | null;
-  imageQualityScore: number;
+  imageQualityScore: number | null;
   sharpness: number;
   clippedShare: number;
   glareShare: number;
@@ -119,7 +119,10 @@ const ServiceBlock = builder.objectRef<Service>('ServiceBlock').implement({
       authScopes: { reviewer: true },
       description: 'De-identified code of the examining specialist (reviewers and admins only)',
     }),
-    imageQualityScore: t.exposeInt('imageQualityScore', { description: 'SOP score 1–5 given by the examiner' }),
+    imageQualityScore: t.exposeInt('imageQualityScore', {
+      nullable: true,
+      description: 'SOP score 1–5 given by the examiner; null for records of public collections',
+    }),
     qualityAdvice: t.field({ type: QualityAdvice, resolve: (s) => s }),
   }),
 });
@@ -155,7 +158,7 @@ builder.prismaNode('Image', {
     height: t.exposeInt('height'),
     format: t.exposeString('format'),
     byteSize: t.exposeInt('byteSize'),
-    acquiredAt: t.expose('acquiredAt', { type: 'DateTime' }),
+    acquiredAt: t.expose('acquiredAt', { type: 'DateTime', nullable: true }),
     url: t.string({
       args: { variant: t.arg({ type: ImageVariantEnum, required: true, defaultValue: 'ORIGINAL' }) },
       select: { sha256: true },
