@@ -3,7 +3,9 @@
 import { db } from '../db/current.ts';
 import { type CLASS_CODES, CLASSES } from '../domain/classes.ts';
 import { FitzpatrickType, Sex } from '../domain/enums.ts';
-import { type ImageFilter, imageWhere } from './image-filter.ts';
+import { decide } from '../plugins/evaluate.ts';
+import { type ImageQueryArgs, whereOf } from './images.ts';
+import { resolvePolicy } from './policies.ts';
 
 export interface FacetValue {
   value: string;
@@ -18,13 +20,15 @@ export interface FieldFacet {
 }
 export interface Facets {
   total: number;
+  /** The policy the `label` facet is read under. */
+  policyId: string;
   fields: FieldFacet[];
 }
 
 const byCount = (a: FacetValue, b: FacetValue) => b.count - a.count || a.value.localeCompare(b.value);
 
-export async function computeFacets(filter?: ImageFilter | null): Promise<Facets> {
-  const where = imageWhere(filter);
+export async function computeFacets(args: ImageQueryArgs): Promise<Facets> {
+  const [where, policy] = await Promise.all([whereOf(args), resolvePolicy(args.policy)]);
   const client = db();
   const group = async (
     by:
@@ -78,6 +82,7 @@ export async function computeFacets(filter?: ImageFilter | null): Promise<Facets
     structures,
     histology,
     nearDup,
+    classStage,
   ] = await Promise.all([
     client.image.count({ where }),
     group('diagnosisClass'),
@@ -96,8 +101,19 @@ export async function computeFacets(filter?: ImageFilter | null): Promise<Facets
     client.image.count({
       where: { AND: [where, { OR: [{ nearDuplicates: { some: {} } }, { nearDuplicateOf: { some: {} } }] }] },
     }),
+    client.image.groupBy({ by: ['diagnosisClass', 'verificationStage'], where, _count: { _all: true } }),
   ]);
+  // the label under the policy: excluded and unmapped images count as missing
+  const labels = classStage.map((r) => {
+    const d = decide(policy, { diagnosisClass: r.diagnosisClass, verificationStage: r.verificationStage });
+    return { value: d.kind === 'mapped' ? d.label : null, count: r._count._all };
+  });
 
+  const merge = (rows: { value: string | null; count: number }[]) => {
+    const m = new Map<string | null, number>();
+    for (const r of rows) m.set(r.value, (m.get(r.value) ?? 0) + r.count);
+    return [...m].map(([value, count]) => ({ value, count }));
+  };
   const single = (field: string, rows: { value: string | null; count: number }[]): FieldFacet => {
     const missing = rows.filter((r) => r.value === null).reduce((s, r) => s + r.count, 0);
     const values = rows.filter((r): r is FacetValue => r.value !== null && r.count > 0).sort(byCount);
@@ -134,6 +150,7 @@ export async function computeFacets(filter?: ImageFilter | null): Promise<Facets
 
   return {
     total,
+    policyId: policy.id,
     fields: [
       single('sex', sex),
       single('fitzpatrick_type', fitz),
@@ -151,6 +168,7 @@ export async function computeFacets(filter?: ImageFilter | null): Promise<Facets
       single('image_quality_score', scores),
       boolean('has_histology', histology),
       boolean('near_duplicate', nearDup),
+      single('label', merge(labels)),
     ],
   };
 }

@@ -14,6 +14,8 @@ import type {
   VerificationStage,
 } from '../domain/enums.ts';
 import { STAGES, stageRank } from '../domain/vocabularies.ts';
+import { decide } from '../plugins/evaluate.ts';
+import type { ClassMappingPolicy } from '../plugins/types.ts';
 
 export interface Range<T> {
   min?: T | null;
@@ -47,6 +49,8 @@ export interface ImageFilter {
   patientCode?: string[] | null;
   hasHistology?: boolean | null;
   nearDuplicate?: boolean | null;
+  /** Labels under the class-mapping policy of the query. */
+  label?: string[] | null;
 }
 
 type Where = Prisma.ImageWhereInput;
@@ -68,8 +72,29 @@ function setMatch<T extends string, K extends string>(
   return out;
 }
 
+/** Whether a filter (or one nested in it) selects by policy label. */
+export const usesLabel = (f: ImageFilter | null | undefined): boolean =>
+  !!f && (f.label != null || !!f.AND?.some(usesLabel) || !!f.OR?.some(usesLabel) || usesLabel(f.NOT));
+
+/**
+ * Images whose label under the policy is one of `labels`. A decision depends only on class and
+ * verification stage, so the condition is a short list of (class, stages) pairs.
+ */
+export function labelWhere(policy: ClassMappingPolicy, labels: readonly string[]): Where {
+  const pairs: Where[] = [];
+  for (const diagnosisClass of CLASS_CODES) {
+    const stages = STAGES.filter((verificationStage) => {
+      const d = decide(policy, { diagnosisClass, verificationStage });
+      return d.kind === 'mapped' && labels.includes(d.label);
+    });
+    if (stages.length === STAGES.length) pairs.push({ diagnosisClass });
+    else if (stages.length > 0) pairs.push({ diagnosisClass, verificationStage: { in: stages } });
+  }
+  return pairs.length > 0 ? { OR: pairs } : { id: { in: [] } };
+}
+
 /** The Prisma condition for a filter; an empty filter matches every image. */
-export function imageWhere(f: ImageFilter | null | undefined): Where {
+export function imageWhere(f: ImageFilter | null | undefined, policy?: ClassMappingPolicy): Where {
   if (!f) return {};
   const and: Where[] = [];
   const classes = new Set<DiagnosisClass>(CLASS_CODES);
@@ -106,8 +131,12 @@ export function imageWhere(f: ImageFilter | null | undefined): Where {
     const flagged: Where = { OR: [{ nearDuplicates: { some: {} } }, { nearDuplicateOf: { some: {} } }] };
     and.push(f.nearDuplicate ? flagged : { NOT: flagged });
   }
-  if (f.AND?.length) and.push(...f.AND.map(imageWhere));
-  if (f.OR?.length) and.push({ OR: f.OR.map(imageWhere) });
-  if (f.NOT) and.push({ NOT: imageWhere(f.NOT) });
+  if (f.label) {
+    if (!policy) throw new Error('imageWhere: a label filter needs the policy it is read under');
+    and.push(labelWhere(policy, f.label));
+  }
+  if (f.AND?.length) and.push(...f.AND.map((x) => imageWhere(x, policy)));
+  if (f.OR?.length) and.push({ OR: f.OR.map((x) => imageWhere(x, policy)) });
+  if (f.NOT) and.push({ NOT: imageWhere(f.NOT, policy) });
   return and.length === 0 ? {} : and.length === 1 ? (and[0] as Where) : { AND: and };
 }

@@ -21,6 +21,7 @@ const FieldFacetRef = builder.objectRef<FieldFacet>('FieldFacet').implement({
 const FacetsRef = builder.objectRef<Facets>('ImageFacets').implement({
   fields: (t) => ({
     total: t.exposeInt('total', { description: 'Images matching the filter' }),
+    policy: t.exposeString('policyId', { description: 'The policy the label facet is read under' }),
     fields: t.field({ type: [FieldFacetRef], resolve: (f) => f.fields }),
     field: t.field({
       type: FieldFacetRef,
@@ -36,7 +37,10 @@ builder.queryFields((t) => ({
     type: FacetsRef,
     authScopes: { viewer: true },
     description: 'Per-value counts of every categorical field over the images matching the filter.',
-    args: { filter: t.arg({ type: ImageFilter }) },
-    resolve: (_root, args) => computeFacets(args.filter),
+    args: {
+      filter: t.arg({ type: ImageFilter }),
+      policy: t.arg.string({ description: 'Policy of the label facet and label filters (default: the active one)' }),
+    },
+    resolve: (_root, args) => computeFacets(args),
   }),
 }));

@@ -288,6 +288,7 @@ export const ImageFilter = builder.inputRef<ImageFilterShape>('ImageFilter').imp
     patientCode: t.stringList({ description: 'Images of these patients' }),
     hasHistology: t.boolean(),
     nearDuplicate: t.boolean({ description: 'Flagged as a near duplicate of another image' }),
+    label: t.stringList({ description: 'Labels under the query’s policy (its policy argument, else the active one)' }),
   }),
 });
 
@@ -298,8 +299,11 @@ builder.queryFields((t) => ({
       cursor: 'id',
       authScopes: { viewer: true },
       description: 'Images matching the filter, in id order (keyset cursors; at most 200 a page).',
-      args: { filter: t.arg({ type: ImageFilter }) },
-      totalCount: (_conn, args) => countImages(args.filter),
+      args: {
+        filter: t.arg({ type: ImageFilter }),
+        policy: t.arg.string({ description: 'Policy for label filters (default: the active policy)' }),
+      },
+      totalCount: (_conn, args) => countImages(args),
       resolve: (query, _root, args) => listImages(query, args),
     },
     { name: 'ImageConnection' },

@@ -6,5 +6,6 @@ import './image.ts';
 import './verification.ts';
 import './intake.ts';
 import './facets.ts';
+import './policy.ts';
 
 export const schema = builder.toSchema();

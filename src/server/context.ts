@@ -1,6 +1,8 @@
 import { createGraphQLError, type YogaInitialContext } from 'graphql-yoga';
 import { db } from '../db/current.ts';
 import type { Role } from '../domain/roles.ts';
+import type { ClassMappingPolicy } from '../plugins/types.ts';
+import { resolvePolicy } from '../resolvers/policies.ts';
 import { type Identity, TokenResolver } from '../resolvers/tokens.ts';
 
 /** Per-request context: the caller's identity (never the database client). */
@@ -11,6 +13,8 @@ export interface Context extends YogaInitialContext {
   role: Role | null;
   /** The origin under which image URLs are given out. */
   origin: string;
+  /** A policy by id, or the active one (read once per request). */
+  policy(id?: string | null): Promise<ClassMappingPolicy>;
 }
 
 export interface AccessOptions {
@@ -45,7 +49,17 @@ export function contextFactory(access: AccessOptions) {
     async create(initial: YogaInitialContext): Promise<Context> {
       const { identity, role } = await identify(initial.request, tokens, access);
       const origin = access.publicUrl ?? new URL(initial.request.url).origin;
-      return { ...initial, requestId: crypto.randomUUID(), identity, role, origin };
+      const policies = new Map<string, Promise<ClassMappingPolicy>>();
+      const policy = (id?: string | null) => {
+        const key = id ?? '';
+        let p = policies.get(key);
+        if (!p) {
+          p = resolvePolicy(id);
+          policies.set(key, p);
+        }
+        return p;
+      };
+      return { ...initial, requestId: crypto.randomUUID(), identity, role, origin, policy };
     },
   };
 }

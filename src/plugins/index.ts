@@ -1,0 +1,22 @@
+// THE list of dermaset's domain plugins. A new plugin is one file and one line here.
+
+import { screeningBinary, strictBinary, threeTier } from './policies/binary.ts';
+import { nineClass } from './policies/nine-class.ts';
+import { ham10000, isic2019 } from './policies/public-datasets.ts';
+import { PluginRegistry } from './registry.ts';
+import type { DermasetPlugin } from './types.ts';
+
+export const PLUGINS: readonly DermasetPlugin[] = [
+  // class-mapping policies
+  screeningBinary,
+  strictBinary,
+  threeTier,
+  nineClass,
+  isic2019,
+  ham10000,
+];
+
+export const registry = new PluginRegistry(PLUGINS);
+
+/** The policy in force until an admin chooses another. */
+export const DEFAULT_POLICY_ID = screeningBinary.id;
