@@ -16,7 +16,7 @@ export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
   DefaultFieldNullability: false;
-  Scalars: { DateTime: { Input: Date; Output: Date } };
+  Scalars: { DateTime: { Input: Date; Output: Date }; JSONObject: { Input: Record<string, unknown>; Output: unknown } };
   AuthScopes: { viewer: boolean; annotator: boolean; reviewer: boolean; admin: boolean };
   DefaultEdgesNullability: false;
 }>({

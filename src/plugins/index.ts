@@ -1,5 +1,10 @@
 // THE list of dermaset's domain plugins. A new plugin is one file and one line here.
 
+import { imagefolder } from './exporters/imagefolder.ts';
+import { isicCsv } from './exporters/isic-csv.ts';
+import { isicZip } from './exporters/isic-zip.ts';
+import { jsonl } from './exporters/jsonl.ts';
+import { parquet } from './exporters/parquet.ts';
 import { screeningBinary, strictBinary, threeTier } from './policies/binary.ts';
 import { nineClass } from './policies/nine-class.ts';
 import { ham10000, isic2019 } from './policies/public-datasets.ts';
@@ -14,6 +19,12 @@ export const PLUGINS: readonly DermasetPlugin[] = [
   nineClass,
   isic2019,
   ham10000,
+  // exporters
+  isicCsv,
+  isicZip,
+  imagefolder,
+  jsonl,
+  parquet,
 ];
 
 export const registry = new PluginRegistry(PLUGINS);

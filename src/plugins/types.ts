@@ -1,7 +1,7 @@
 // The contracts of dermaset's domain plugins. A plugin is a plain object with a stable id, a
 // version (the semver of its output contract: bump it when the same input would give other
 // output) and a description, plus the hooks of its kind. Register it in ./index.ts.
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { DiagnosisClass, VerificationStage } from '../domain/enums.ts';
 import type { RawRecord } from '../ingest/record.ts';
 
@@ -80,9 +80,11 @@ export interface ExportContext {
   /** Rows in a stable order (image id), labelled by the policy; excluded/unmapped ones are left out. */
   rows(): AsyncIterable<ExportRow>;
   /** The stored original bytes of an image, streamed. */
-  openImage(storageKey: string): NodeJS.ReadableStream;
+  openImage(storageKey: string): Readable;
   options: Readonly<Record<string, unknown>>;
   policy: ClassMappingPolicy;
+  /** The manifest (JSON text) for the files of a multi-file export, to store inside it. */
+  manifest(files: readonly ExportFile[]): string;
 }
 
 export interface Exporter extends PluginMeta {

@@ -7,5 +7,6 @@ import './verification.ts';
 import './intake.ts';
 import './facets.ts';
 import './policy.ts';
+import './export.ts';
 
 export const schema = builder.toSchema();

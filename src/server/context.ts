@@ -13,11 +13,14 @@ export interface Context extends YogaInitialContext {
   role: Role | null;
   /** The origin under which image URLs are given out. */
   origin: string;
+  /** Where blobs and exports live. */
+  dataDir: string;
   /** A policy by id, or the active one (read once per request). */
   policy(id?: string | null): Promise<ClassMappingPolicy>;
 }
 
 export interface AccessOptions {
+  dataDir: string;
   /** Anonymous callers may read as viewers. */
   publicRead: boolean;
   /** Overrides the origin of image URLs (behind a proxy). */
@@ -59,7 +62,7 @@ export function contextFactory(access: AccessOptions) {
         }
         return p;
       };
-      return { ...initial, requestId: crypto.randomUUID(), identity, role, origin, policy };
+      return { ...initial, requestId: crypto.randomUUID(), identity, role, origin, policy, dataDir: access.dataDir };
     },
   };
 }

@@ -6,6 +6,7 @@ import { db } from '../db/current.ts';
 import { schema } from '../schema/index.ts';
 import { BlobStore } from '../storage/blob-store.ts';
 import { type Context, contextFactory } from './context.ts';
+import { useExportRoutes } from './use-export-routes.ts';
 import { useHealth } from './use-health.ts';
 import { useImageRoutes } from './use-image-routes.ts';
 import { useIntrospection } from './use-introspection.ts';
@@ -31,7 +32,7 @@ export const LIMITS = {
 /** The HTTP application: GraphQL at /graphql (GraphiQL in a browser), image bytes, /health. */
 export function createDermasetYoga(config: Pick<Config, 'api' | 'dataDir'>): DermasetYoga {
   const { api } = config;
-  const access = { publicRead: api.publicRead, publicUrl: api.publicUrl };
+  const access = { publicRead: api.publicRead, publicUrl: api.publicUrl, dataDir: config.dataDir };
   const context = contextFactory(access);
   const armor = new EnvelopArmor({
     maxDepth: { n: LIMITS.maxDepth, ignoreIntrospection: true },
@@ -56,6 +57,7 @@ export function createDermasetYoga(config: Pick<Config, 'api' | 'dataDir'>): Der
     plugins: [
       useHealth(db),
       useImageRoutes(new BlobStore(`${config.dataDir}/blobs`), context.tokens, access),
+      useExportRoutes(context.tokens, access),
       useIntrospection(api.introspection),
       ...armor.protect().plugins,
     ],

@@ -1,0 +1,116 @@
+import { JSONObjectResolver } from 'graphql-scalars';
+import { builder } from '../builder.ts';
+import { roleAtLeast } from '../domain/roles.ts';
+import { registry } from '../plugins/index.ts';
+import type { Exporter } from '../plugins/types.ts';
+import { exportById, startExport } from '../resolvers/exports.ts';
+import { ImageFilter } from './image.ts';
+
+builder.addScalarType('JSONObject', JSONObjectResolver);
+
+const ExportOptionRef = builder
+  .objectRef<{ name: string; type: string; description: string; default?: unknown }>('ExportOption')
+  .implement({
+    fields: (t) => ({
+      name: t.exposeString('name'),
+      type: t.exposeString('type'),
+      description: t.exposeString('description'),
+      default: t.string({ nullable: true, resolve: (o) => (o.default === undefined ? null : String(o.default)) }),
+    }),
+  });
+
+const ExporterRef = builder.objectRef<Exporter>('Exporter').implement({
+  description: 'An export format (a plugin).',
+  fields: (t) => ({
+    id: t.exposeString('id'),
+    version: t.exposeString('version'),
+    description: t.exposeString('description'),
+    mediaType: t.exposeString('mediaType'),
+    extension: t.exposeString('extension'),
+    includesImages: t.exposeBoolean('needsImages'),
+    options: t.field({
+      type: [ExportOptionRef],
+      resolve: (e) => Object.entries(e.options).map(([name, spec]) => ({ name, ...spec })),
+    }),
+  }),
+});
+
+const ExportStatusEnum = builder.enumType('ExportStatus', { values: ['RUNNING', 'DONE', 'FAILED'] as const });
+
+const ExportRef = builder.prismaObject('Export', {
+  authScopes: { viewer: true },
+  description: 'One export run, its state and where to download it.',
+  fields: (t) => ({
+    id: t.exposeString('id'),
+    format: t.exposeString('format'),
+    exporterVersion: t.exposeString('exporterVersion'),
+    policyId: t.exposeString('policyId'),
+    policyVersion: t.exposeString('policyVersion'),
+    filter: t.field({ type: 'JSONObject', select: { filter: true }, resolve: (e) => JSON.parse(e.filter) }),
+    options: t.field({ type: 'JSONObject', select: { options: true }, resolve: (e) => JSON.parse(e.options) }),
+    status: t.expose('status', { type: ExportStatusEnum }),
+    rowCount: t.exposeInt('rowCount', { nullable: true }),
+    byteSize: t.exposeInt('byteSize', { nullable: true }),
+    sha256: t.exposeString('sha256', { nullable: true }),
+    error: t.exposeString('error', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    downloadUrl: t.string({
+      nullable: true,
+      select: { id: true, status: true },
+      resolve: (e, _args, ctx) => (e.status === 'DONE' ? `${ctx.origin}/exports/${e.id}/file` : null),
+    }),
+    manifestUrl: t.string({
+      nullable: true,
+      select: { id: true, status: true },
+      resolve: (e, _args, ctx) => (e.status === 'DONE' ? `${ctx.origin}/exports/${e.id}/manifest.json` : null),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  exporters: t.field({
+    type: [ExporterRef],
+    authScopes: { viewer: true },
+    description: 'Every registered export format.',
+    resolve: () => [...registry.exporters.values()],
+  }),
+  export: t.prismaField({
+    type: ExportRef,
+    nullable: true,
+    authScopes: { viewer: true },
+    args: { id: t.arg.string({ required: true }) },
+    resolve: (query, _root, args) => exportById(args.id, query),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  startExport: t.field({
+    type: ExportRef,
+    authScopes: { viewer: true },
+    description:
+      'Starts an export of the images matching the filter, labelled by the policy (default: the active one). ' +
+      'Refuses an unknown format, policy or option (BAD_USER_INPUT) without recording anything. ' +
+      'Examiner codes are included only for reviewers and admins.',
+    args: {
+      format: t.arg.string({ required: true }),
+      filter: t.arg({ type: ImageFilter }),
+      policy: t.arg.string(),
+      options: t.arg({ type: 'JSONObject' }),
+    },
+    resolve: (_root, args, ctx) =>
+      startExport(
+        {
+          format: args.format,
+          filter: args.filter,
+          policy: args.policy,
+          options: args.options as Record<string, unknown> | null,
+        },
+        {
+          actor: `token:${ctx.identity?.tokenId ?? 'public'} ${ctx.identity?.name ?? ''}`.trim(),
+          withExaminer: roleAtLeast(ctx.role, 'REVIEWER'),
+          dataDir: ctx.dataDir,
+        },
+      ),
+  }),
+}));

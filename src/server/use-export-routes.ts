@@ -1,0 +1,55 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { Plugin } from 'graphql-yoga';
+import { roleAtLeast } from '../domain/roles.ts';
+import { registry } from '../plugins/index.ts';
+import { exportById, exportPath } from '../resolvers/exports.ts';
+import type { TokenResolver } from '../resolvers/tokens.ts';
+import { type AccessOptions, identify } from './context.ts';
+
+const ROUTE = /^\/exports\/([0-9a-f-]{36})\/(file|manifest\.json)$/;
+
+/**
+ * GET /exports/<id>/file and /exports/<id>/manifest.json: a finished export and its manifest,
+ * with the API's access rules (a viewer token, or public read). 409 while it is still running.
+ */
+export function useExportRoutes(tokens: TokenResolver, access: AccessOptions): Plugin {
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (!url.pathname.startsWith('/exports/')) return;
+      const json = (status: number, code: string, message: string) =>
+        endResponse(fetchAPI.Response.json({ error: message, code }, { status }));
+      let role: Awaited<ReturnType<typeof identify>>['role'];
+      try {
+        role = (await identify(request, tokens, access)).role;
+      } catch (e) {
+        return json(401, 'UNAUTHENTICATED', (e as Error).message);
+      }
+      if (role === null) return json(401, 'UNAUTHENTICATED', 'exports need a bearer token');
+      if (!roleAtLeast(role, 'VIEWER')) return json(403, 'FORBIDDEN', `exports are not available to the ${role} role`);
+      const m = ROUTE.exec(url.pathname);
+      const row = m?.[1] ? await exportById(m[1]) : null;
+      if (!m || !row) return json(404, 'NOT_FOUND', 'no such export');
+      if (row.status !== 'DONE' || !row.fileKey)
+        return json(409, `EXPORT_${row.status}`, row.error ?? 'the export is not finished');
+      if (m[2] === 'manifest.json') {
+        return endResponse(new fetchAPI.Response(row.manifest, { headers: { 'content-type': 'application/json' } }));
+      }
+      const exporter = registry.exporter(row.format);
+      const path = exportPath(access.dataDir, row.id, exporter?.extension ?? row.fileKey.split('.').pop() ?? 'bin');
+      const size = (await stat(path)).size;
+      endResponse(
+        new fetchAPI.Response(Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>, {
+          headers: {
+            'content-type': exporter?.mediaType ?? 'application/octet-stream',
+            'content-length': String(size),
+            'content-disposition': `attachment; filename="dermaset-${row.format}-${row.id.slice(0, 8)}.${exporter?.extension ?? 'bin'}"`,
+            etag: `"${row.sha256}"`,
+            'cache-control': 'private, max-age=31536000, immutable',
+          },
+        }),
+      );
+    },
+  };
+}

@@ -1,0 +1,241 @@
+// Every exporter round-trips the demo cohort under two policies: export, read the file back with
+// an independent reader, compare the counts per label with a count from the database.
+import { createHash } from 'node:crypto';
+import { tableFromIPC } from 'apache-arrow';
+import { parse } from 'csv-parse/sync';
+import { readParquet } from 'parquet-wasm/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CLASSES } from '../src/domain/classes.ts';
+import { graphql } from '../src/gql/index.ts';
+import { decide } from '../src/plugins/evaluate.ts';
+import { registry } from '../src/plugins/index.ts';
+import { type Api, createApi } from './helpers/api.ts';
+import { createCohortEnv } from './helpers/cohort.ts';
+import type { TestEnv } from './helpers/database.ts';
+import { unzip } from './helpers/zip.ts';
+
+let env: TestEnv;
+let api: Api;
+let images: {
+  sha256: string;
+  diagnosisClass: keyof typeof CLASSES;
+  verificationStage: 'INITIAL' | 'CONSENSUS' | 'HISTOLOGY';
+  ageAtExam: number | null;
+  examinerCode: string | null;
+}[];
+
+beforeAll(async () => {
+  env = await createCohortEnv();
+  api = await createApi(env);
+  images = await env.db.image.findMany({
+    select: { sha256: true, diagnosisClass: true, verificationStage: true, ageAtExam: true, examinerCode: true },
+  });
+}, 300_000);
+afterAll(() => env?.dispose());
+
+const Start = graphql(`
+  mutation Start($format: String!, $policy: String, $filter: ImageFilter, $options: JSONObject) {
+    startExport(format: $format, policy: $policy, filter: $filter, options: $options) { id status }
+  }
+`);
+const Poll = graphql(
+  `query Poll($id: String!) { export(id: $id) { status rowCount sha256 error downloadUrl manifestUrl policyId policyVersion } }`,
+);
+
+async function runExport(
+  format: string,
+  policy: string,
+  role: 'VIEWER' | 'REVIEWER' = 'VIEWER',
+  options?: Record<string, unknown>,
+) {
+  const started = await api.as(role, Start, { format, policy, options });
+  expect(started.errors).toBeUndefined();
+  const id = started.data?.startExport.id ?? '';
+  for (let i = 0; i < 600; i++) {
+    const res = await api.as(role, Poll, { id });
+    const e = res.data?.export;
+    if (e?.status === 'DONE') {
+      const file = await api.yoga.fetch(e.downloadUrl ?? '', { headers: api.headers(role) });
+      expect(file.status).toBe(200);
+      const body = Buffer.from(await file.arrayBuffer());
+      expect(createHash('sha256').update(body).digest('hex')).toBe(e.sha256);
+      const manifest = (await (
+        await api.yoga.fetch(e.manifestUrl ?? '', { headers: api.headers(role) })
+      ).json()) as Record<string, unknown>;
+      return { body, export: e, manifest };
+    }
+    if (e?.status === 'FAILED') throw new Error(e.error ?? 'failed');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('export did not finish');
+}
+
+/** Labels per image under a policy, from the database: the reference count. */
+function expected(policyId: string) {
+  const policy = registry.policy(policyId);
+  if (!policy) throw new Error(policyId);
+  const counts: Record<string, number> = {};
+  for (const i of images) {
+    const d = decide(policy, i);
+    if (d.kind === 'mapped') counts[d.label] = (counts[d.label] ?? 0) + 1;
+  }
+  return counts;
+}
+const tally = (labels: string[]) => {
+  const m: Record<string, number> = {};
+  for (const l of labels) m[l] = (m[l] ?? 0) + 1;
+  return m;
+};
+
+const POLICIES = ['strict-binary', 'ham10000'] as const;
+
+describe.each(POLICIES)('under %s', (policy) => {
+  it('jsonl: one record per labelled image, blocks nested', async () => {
+    const { body, manifest } = await runExport('jsonl', policy);
+    const records = body
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(tally(records.map((r) => r.label.value))).toEqual(expected(policy));
+    expect(records[0]).toHaveProperty('demographic.age_at_exam');
+    expect(records[0]).toHaveProperty('dermoscopic.dermoscopic_structures');
+    expect(records[0].label.policy).toBe(policy);
+    expect(manifest).toMatchObject({
+      policy: { id: policy, version: '1.0.0' },
+      exporter: { id: 'jsonl' },
+      row_count: records.length,
+    });
+  });
+
+  it('isic-csv: ISIC columns, age_approx only, confirm type from the stage', async () => {
+    const { body } = await runExport('isic-csv', policy);
+    const rows = parse(body, { columns: true }) as Record<string, string>[];
+    expect(tally(rows.map((r) => r.diagnosis ?? ''))).toEqual(expected(policy));
+    const bySha = new Map(images.map((i) => [i.sha256, i]));
+    for (const r of rows) {
+      const img = bySha.get(r.isic_id ?? '');
+      if (!img) throw new Error(`unknown ${r.isic_id}`);
+      const approx = img.ageAtExam === null ? '' : String(Math.min(85, Math.round(img.ageAtExam / 5) * 5));
+      expect(r.age_approx).toBe(approx);
+      expect(r.diagnosis_confirm_type).toBe(
+        {
+          HISTOLOGY: 'histopathology',
+          CONSENSUS: 'single image expert consensus',
+          INITIAL: 'single contributor clinical assessment',
+        }[img.verificationStage],
+      );
+    }
+    expect(Object.keys(rows[0] ?? {})).not.toContain('age_at_exam');
+  });
+
+  it('parquet: read back by an independent reader (parquet-wasm + Arrow)', async () => {
+    const { body } = await runExport('parquet', policy);
+    const table = tableFromIPC(readParquet(new Uint8Array(body)).intoIPCStream());
+    const labels = table.getChild('label')?.toArray() as string[];
+    expect(table.numRows).toBe(labels.length);
+    expect(tally([...labels])).toEqual(expected(policy));
+    expect(table.schema.fields.map((f) => f.name)).toContain('verification_stage');
+  });
+});
+
+describe('image archives', () => {
+  it('imagefolder: split/label/<image> plus metadata.csv and a manifest of every file', async () => {
+    const { body } = await runExport('imagefolder', 'three-tier', 'VIEWER', { split: 'test' });
+    const entries = await unzip(body);
+    const meta = parse(entries.find((e) => e.name === 'metadata.csv')?.data ?? '', { columns: true }) as Record<
+      string,
+      string
+    >[];
+    expect(tally(meta.map((r) => r.label ?? ''))).toEqual(expected('three-tier'));
+    const imageEntries = entries.filter((e) => e.name.startsWith('test/'));
+    expect(imageEntries).toHaveLength(meta.length);
+    for (const e of imageEntries.slice(0, 50)) {
+      const [, label, file] = e.name.split('/');
+      expect(['benign', 'borderline', 'malignant']).toContain(label);
+      expect(createHash('sha256').update(e.data).digest('hex')).toBe(file?.split('.')[0]);
+    }
+    const manifest = JSON.parse(entries.find((e) => e.name === 'manifest.json')?.data.toString() ?? '{}');
+    expect(manifest.files).toHaveLength(entries.length - 1);
+    for (const f of manifest.files) {
+      const e = entries.find((x) => x.name === f.path);
+      expect(
+        createHash('sha256')
+          .update(e?.data ?? Buffer.alloc(0))
+          .digest('hex'),
+      ).toBe(f.sha256);
+    }
+  });
+
+  it('isic-zip: images, metadata.csv, attribution and license, counts per label under two policies', async () => {
+    for (const policy of ['screening-binary', 'isic2019']) {
+      const { body } = await runExport('isic-zip', policy, 'VIEWER', { attribution: 'Clinic 7', license: 'CC-BY-4.0' });
+      const entries = await unzip(body);
+      const meta = parse(entries.find((e) => e.name === 'metadata.csv')?.data ?? '', { columns: true }) as Record<
+        string,
+        string
+      >[];
+      expect(tally(meta.map((r) => r.diagnosis ?? ''))).toEqual(expected(policy));
+      expect(meta.every((r) => r.attribution === 'Clinic 7' && r.copyright_license === 'CC-BY-4.0')).toBe(true);
+      expect(entries.map((e) => e.name)).toEqual(
+        expect.arrayContaining(['attribution.txt', 'LICENSE.txt', 'manifest.json']),
+      );
+      expect(entries.filter((e) => /^[0-9a-f]{64}\.\w+$/.test(e.name))).toHaveLength(meta.length);
+    }
+  });
+});
+
+describe('exports are reproducible, private where they must be, and refuse bad requests', () => {
+  it('gives byte-identical files for the same inputs', async () => {
+    for (const format of ['jsonl', 'isic-csv', 'parquet', 'imagefolder']) {
+      const a = await runExport(format, 'nine-class');
+      const b = await runExport(format, 'nine-class');
+      expect(b.export.sha256, format).toBe(a.export.sha256);
+    }
+  });
+
+  it('includes examiner codes for reviewers only', async () => {
+    const viewer = (await runExport('jsonl', 'nine-class', 'VIEWER')).body
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const reviewer = (await runExport('jsonl', 'nine-class', 'REVIEWER')).body
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(viewer.every((r) => r.service.examiner_id === null)).toBe(true);
+    expect(reviewer.some((r) => typeof r.service.examiner_id === 'string')).toBe(true);
+  });
+
+  it.each([
+    ['an unknown format', { format: 'xlsx' }, /unknown export format "xlsx"/],
+    ['an unknown policy', { format: 'jsonl', policy: 'five-class' }, /unknown policy "five-class"/],
+    ['an unknown option', { format: 'isic-csv', options: { colour: 'red' } }, /isic-csv has no option "colour"/],
+    [
+      'an option of the wrong type',
+      { format: 'imagefolder', options: { split: 3 } },
+      /option "split" of imagefolder must be a string/,
+    ],
+  ])('refuses %s with BAD_USER_INPUT and records nothing', async (_name, vars, message) => {
+    const before = await env.db.export.count();
+    const res = await api.as('VIEWER', Start, vars);
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0]?.message).toMatch(message);
+    expect(await env.db.export.count()).toBe(before);
+  });
+
+  it('serves downloads with the API’s access checks', async () => {
+    const { export: e } = await runExport('jsonl', 'nine-class');
+    expect((await api.yoga.fetch(e.downloadUrl ?? '')).status).toBe(401);
+    expect(
+      (
+        await api.yoga.fetch('http://test/exports/00000000-0000-0000-0000-000000000000/file', {
+          headers: api.headers('VIEWER'),
+        })
+      ).status,
+    ).toBe(404);
+    expect((await api.as(null, Start, { format: 'jsonl' })).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
