@@ -78,9 +78,11 @@ const Q = {
   policies: graphql(`query M13 { policies { id } activePolicy { id } }`),
   policyHistory: graphql(`query M14 { policyHistory { to } }`),
   setActivePolicy: graphql(`mutation M15($id: String!) { setActivePolicy(id: $id) { id } }`),
+  startExport: graphql(`mutation M16($format: String!) { startExport(format: $format) { id status } }`),
+  exporters: graphql(`query M17 { exporters { id version options { name } } }`),
 };
 /** Every mutation of the schema must have a row in the matrix. */
-const MUTATIONS = ['setActivePolicy'];
+const MUTATIONS = ['setActivePolicy', 'startExport'];
 
 describe('the role matrix: every role against every query gives the data or a typed error', () => {
   const cases: [
@@ -103,6 +105,8 @@ describe('the role matrix: every role against every query gives the data or a ty
     ['policyHistory', (w) => api.as(w, Q.policyHistory), atLeast('VIEWER')],
     // mutations (an admin re-selecting the active policy changes nothing)
     ['setActivePolicy', (w) => api.as(w, Q.setActivePolicy, { id: 'screening-binary' }), atLeast('ADMIN')],
+    ['startExport', (w) => api.as(w, Q.startExport, { format: 'jsonl' }), atLeast('VIEWER')],
+    ['exporters', (w) => api.as(w, Q.exporters), atLeast('VIEWER')],
   ];
   const grid = cases.flatMap(([name, run, allowed]) =>
     everyone.map((who) => [name, who ?? 'anonymous', run, allowed, who] as const),
