@@ -25,7 +25,9 @@ if (mode === 'scan') {
       orderBy: { id: 'asc' },
       take: 500,
       include: {
-        patient: { select: { code: true, sex: true, fitzpatrickType: true, sunburnHistory: true, personalCaHistory: true } },
+        patient: {
+          select: { code: true, sex: true, fitzpatrickType: true, sunburnHistory: true, personalCaHistory: true },
+        },
         lesion: { select: { code: true } },
         colors: { select: { color: true } },
         structures: { select: { structure: true } },
