@@ -80,6 +80,7 @@ const Q = {
   setActivePolicy: graphql(`mutation M15($id: String!) { setActivePolicy(id: $id) { id } }`),
   startExport: graphql(`mutation M16($format: String!) { startExport(format: $format) { id status } }`),
   exporters: graphql(`query M17 { exporters { id version options { name } } }`),
+  importers: graphql(`query M18 { importers { id version inputs vocabulary { sourceLabel diagnosisClass } } }`),
 };
 /** Every mutation of the schema must have a row in the matrix. */
 const MUTATIONS = ['setActivePolicy', 'startExport'];
@@ -107,6 +108,7 @@ describe('the role matrix: every role against every query gives the data or a ty
     ['setActivePolicy', (w) => api.as(w, Q.setActivePolicy, { id: 'screening-binary' }), atLeast('ADMIN')],
     ['startExport', (w) => api.as(w, Q.startExport, { format: 'jsonl' }), atLeast('VIEWER')],
     ['exporters', (w) => api.as(w, Q.exporters), atLeast('VIEWER')],
+    ['importers', (w) => api.as(w, Q.importers), atLeast('VIEWER')],
   ];
   const grid = cases.flatMap(([name, run, allowed]) =>
     everyone.map((who) => [name, who ?? 'anonymous', run, allowed, who] as const),

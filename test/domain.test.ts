@@ -281,13 +281,17 @@ describe('vocabularies', () => {
     ['44', 44],
     ['120', 120],
     [' 7 ', 7],
+    ['80.0', 80],
   ] as const)('parseAge accepts %j', (raw, age) => {
     expect(parseAge(raw)).toBe(age);
   });
 
-  it.each(['-1', '121', '134', '4O', '2o1', '', ' ', '3.5', '1e2', '0x10', '1000'])('parseAge rejects %j', (raw) => {
-    expect(parseAge(raw)).toBeUndefined();
-  });
+  it.each(['-1', '121', '134', '4O', '2o1', '', ' ', '3.5', '80.5', '.0', '1e2', '0x10', '1000'])(
+    'parseAge rejects %j',
+    (raw) => {
+      expect(parseAge(raw)).toBeUndefined();
+    },
+  );
 
   it('parseSex', () => {
     expect(['female', 'Female', ' F ', 'male', 'MALE', 'm'].map(parseSex)).toEqual([

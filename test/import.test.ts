@@ -155,3 +155,57 @@ describe('dermaset import', () => {
     expect(stdout).toMatch(/missing image files: 1\n {2}row 8 missing\.jpg/);
   });
 });
+
+describe('dermaset import --format <importer>', () => {
+  it('reads a public table through its importer plugin (dry run) and reports every source label', async () => {
+    const { fixture } = await import('./helpers/fixtures.ts');
+    const run = promisify(execFile);
+    const root = join(import.meta.dirname, '..');
+    const empty = join(env.dataDir, 'no-images');
+    mkdirSync(empty, { recursive: true });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        join(root, 'bin', 'dermaset.mjs'),
+        'import',
+        empty,
+        '--format',
+        'ham10000',
+        '--metadata',
+        fixture('ham10000_metadata.csv'),
+        '--dry-run',
+      ],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          DATABASE_URL: env.url,
+          DATA_DIR: env.dataDir,
+          DERMASET_PSEUDONYM_KEY: 'test-key-0123456789abcdef',
+        },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    expect(stdout).toContain('importer: ham10000 1.0.0 (dry run: nothing was stored)');
+    expect(stdout).toContain('rows: 10015');
+    expect(stdout).toMatch(/source labels: .*nv 6705.*mel 1113.*bkl 1099.*bcc 514.*akiec 327.*vasc 142.*df 115/);
+    expect(stdout).toContain('missing image files: ');
+  });
+
+  it('refuses an unknown format', async () => {
+    const run = promisify(execFile);
+    const root = join(import.meta.dirname, '..');
+    const failed = await run(
+      process.execPath,
+      [join(root, 'bin', 'dermaset.mjs'), 'import', folder, '--format', 'fitzpatrick17k'],
+      {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: env.url, DATA_DIR: env.dataDir },
+      },
+    ).catch((e: { code: number; stderr: string }) => e);
+    expect('code' in failed && failed.code).toBe(2);
+    expect('stderr' in failed && failed.stderr).toMatch(
+      /unknown --format "fitzpatrick17k"; known: dermaset, ham10000, isic2019, isic-legacy, pad-ufes-20/,
+    );
+  });
+});

@@ -7,7 +7,9 @@ import { openDatabase } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { parseRole, ROLES } from '../domain/roles.ts';
 import { formatSummary, ImportError, importFolder } from '../ingest/import-csv.ts';
+import { formatPublicSummary, importPublic } from '../ingest/import-public.ts';
 import { createPipeline } from '../ingest/pipeline.ts';
+import { registry } from '../plugins/index.ts';
 import { createToken, listTokens, revokeToken } from '../resolvers/tokens.ts';
 import { startServer } from '../server/start.ts';
 import { progressBar } from './progress.ts';
@@ -60,34 +62,84 @@ program
 
 program
   .command('import')
-  .description('import a folder of images described by a metadata CSV (see README for the columns)')
+  .description('import a folder of images described by metadata CSVs (our own format, or --format <importer>)')
   .argument('<folder>', 'folder holding the image files named in the CSV')
-  .requiredOption('--metadata <file>', 'the metadata CSV')
+  .option('--metadata <file>', 'the metadata CSV (for --format dermaset; for an importer: its first input)')
+  .option(
+    '--format <id>',
+    `dermaset (default) or an importer: ${[...registry.importers.keys()].join(', ')}`,
+    'dermaset',
+  )
+  .option(
+    '--input <name=file>',
+    'an importer input by name, e.g. groundTruth=ISIC_2019_Training_GroundTruth.csv (repeatable)',
+    (v: string, all: string[]) => [...all, v],
+    [] as string[],
+  )
+  .option('--dry-run', 'check rows and files and report, store nothing (importers only)', false)
   .option('--concurrency <n>', 'images processed at once', (v) => Number.parseInt(v, 10), 2)
-  .action(async (folder: string, opts: { metadata: string; concurrency: number }) => {
-    const config = loadConfig();
-    await migrate(config.databaseUrl);
-    const { db, close } = openDatabase(config.databaseUrl);
-    const bar = progressBar('import');
-    try {
-      const summary = await importFolder(createPipeline(config, db), {
-        folder,
-        metadata: opts.metadata,
-        concurrency: opts.concurrency,
-        onProgress: (done, total) => bar.update(done, total),
-      });
-      bar.stop();
-      console.log(formatSummary(summary));
-    } catch (e) {
-      bar.stop();
-      if (!(e instanceof ImportError)) throw e;
-      console.error(`dermaset import: ${e.message}`);
-      process.exitCode = 2;
-    } finally {
-      await close();
-    }
-    process.exit(process.exitCode ?? 0);
-  });
+  .action(
+    async (
+      folder: string,
+      opts: { metadata?: string; format: string; input: string[]; dryRun: boolean; concurrency: number },
+    ) => {
+      const config = loadConfig();
+      await migrate(config.databaseUrl);
+      const { db, close } = openDatabase(config.databaseUrl);
+      const bar = progressBar('import');
+      const onProgress = (done: number, total: number) => bar.update(done, total);
+      try {
+        const pipeline = createPipeline(config, db);
+        if (opts.format === 'dermaset') {
+          if (!opts.metadata) throw new ImportError('--metadata <file.csv> is required');
+          const summary = await importFolder(pipeline, {
+            folder,
+            metadata: opts.metadata,
+            concurrency: opts.concurrency,
+            onProgress,
+          });
+          bar.stop();
+          console.log(formatSummary(summary));
+        } else {
+          const importer = registry.importer(opts.format);
+          if (!importer) {
+            throw new ImportError(
+              `unknown --format "${opts.format}"; known: dermaset, ${[...registry.importers.keys()].join(', ')}`,
+            );
+          }
+          const inputs: Record<string, string> = {};
+          const first = importer.inputs[0];
+          if (opts.metadata && first) inputs[first.name] = opts.metadata;
+          for (const pair of opts.input) {
+            const [name, file] = pair.split('=');
+            if (!name || !file || !importer.inputs.some((i) => i.name === name)) {
+              throw new ImportError(
+                `--input ${pair}: ${importer.id} takes ${importer.inputs.map((i) => i.name).join(', ')}`,
+              );
+            }
+            inputs[name] = file;
+          }
+          const summary = await importPublic(pipeline, importer, {
+            folder,
+            inputs,
+            concurrency: opts.concurrency,
+            dryRun: opts.dryRun,
+            onProgress,
+          });
+          bar.stop();
+          console.log(formatPublicSummary(summary));
+        }
+      } catch (e) {
+        bar.stop();
+        if (!(e instanceof ImportError)) throw e;
+        console.error(`dermaset import: ${e.message}`);
+        process.exitCode = 2;
+      } finally {
+        await close();
+      }
+      process.exit(process.exitCode ?? 0);
+    },
+  );
 
 const token = program.command('token').description('bearer tokens for the API (stored hashed)');
 

@@ -68,9 +68,9 @@ export const parseStage = parser<VerificationStage>({
 /** Ages outside this range are kept raw but left out of age statistics. */
 export const AGE_RANGE = { min: 0, max: 120 } as const;
 
-/** An age is valid when it is a whole number of years within AGE_RANGE. */
+/** An age is valid when it is a whole number of years within AGE_RANGE ("80.0", as some tables write it, is 80). */
 export function parseAge(raw: string): number | undefined {
-  const t = raw.trim();
+  const t = raw.trim().replace(/\.0+$/, '');
   if (!/^\d{1,3}$/.test(t)) return undefined;
   const n = Number(t);
   return n >= AGE_RANGE.min && n <= AGE_RANGE.max ? n : undefined;

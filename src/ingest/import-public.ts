@@ -133,10 +133,10 @@ export async function importPublic(
     alreadyImported: 0,
   };
 
-  // rows are numbered as data rows of the main input (1 = the first row under the header)
+  // every importer yields one row per line of its main input, in order: report lines as import-csv does
   const records: { n: number; row: RecordRow }[] = [];
   rows.forEach((row, i) => {
-    const n = i + 1;
+    const n = i + 2;
     if (row.kind === 'invalid') {
       summary.invalid.push({ row: n, fileName: row.fileName, code: 'INVALID_ROW', message: row.reason });
       return;
@@ -270,6 +270,10 @@ export function formatPublicSummary(s: PublicImportSummary): string {
 
 /** What one source label means here: our class and the diagnosis text to record, or why it has none. */
 export type LabelMeaning = { class: DiagnosisClass; diagnosis: string } | { class: null; reason: string };
+
+/** A table entry by source label; labels such as "constructor" must not find Object's prototype. */
+export const own = <T>(table: Readonly<Record<string, T>>, key: string): T | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined;
 
 /** The `vocabulary` of an importer, derived from its label table. */
 export const vocabularyOf = (labels: Readonly<Record<string, LabelMeaning>>): Record<string, DiagnosisClass | null> =>

@@ -2,7 +2,7 @@ import { JSONObjectResolver } from 'graphql-scalars';
 import { builder } from '../builder.ts';
 import { roleAtLeast } from '../domain/roles.ts';
 import { registry } from '../plugins/index.ts';
-import type { Exporter } from '../plugins/types.ts';
+import type { Exporter, MetadataImporter } from '../plugins/types.ts';
 import { exportById, startExport } from '../resolvers/exports.ts';
 import { ImageFilter } from './image.ts';
 
@@ -31,6 +31,32 @@ const ExporterRef = builder.objectRef<Exporter>('Exporter').implement({
     options: t.field({
       type: [ExportOptionRef],
       resolve: (e) => Object.entries(e.options).map(([name, spec]) => ({ name, ...spec })),
+    }),
+  }),
+});
+
+const VocabularyEntryRef = builder
+  .objectRef<{ sourceLabel: string; diagnosisClass: string | null }>('VocabularyEntry')
+  .implement({
+    fields: (t) => ({
+      sourceLabel: t.exposeString('sourceLabel'),
+      diagnosisClass: t.exposeString('diagnosisClass', {
+        nullable: true,
+        description: 'null: unmapped, kept raw and reported',
+      }),
+    }),
+  });
+
+const ImporterRef = builder.objectRef<MetadataImporter>('Importer').implement({
+  description: 'A reader of a public metadata format (a plugin), run with `dermaset import --format <id>`.',
+  fields: (t) => ({
+    id: t.exposeString('id'),
+    version: t.exposeString('version'),
+    description: t.exposeString('description'),
+    inputs: t.stringList({ resolve: (i) => i.inputs.map((x) => x.name) }),
+    vocabulary: t.field({
+      type: [VocabularyEntryRef],
+      resolve: (i) => Object.entries(i.vocabulary).map(([sourceLabel, c]) => ({ sourceLabel, diagnosisClass: c })),
     }),
   }),
 });
@@ -74,6 +100,12 @@ builder.queryFields((t) => ({
     authScopes: { viewer: true },
     description: 'Every registered export format.',
     resolve: () => [...registry.exporters.values()],
+  }),
+  importers: t.field({
+    type: [ImporterRef],
+    authScopes: { viewer: true },
+    description: 'Every registered importer of public metadata.',
+    resolve: () => [...registry.importers.values()],
   }),
   export: t.prismaField({
     type: ExportRef,

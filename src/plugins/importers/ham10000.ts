@@ -5,6 +5,7 @@ import {
   compact,
   type LabelMeaning,
   labelledRow,
+  own,
   publicSex,
   publicSite,
   requireColumns,
@@ -82,7 +83,7 @@ export const ham10000 = defineImporter({
       }
       const lesionId = cell(row, 'lesion_id');
       yield labelledRow(
-        HAM10000_LABELS[dx] ?? HAM10000_LABELS[dx.toLowerCase()],
+        own(HAM10000_LABELS, dx) ?? own(HAM10000_LABELS, dx.toLowerCase()),
         dx,
         imageId,
         (diagnosis) =>

@@ -8,6 +8,7 @@ import {
   compact,
   type LabelMeaning,
   labelledRow,
+  own,
   publicSex,
   publicSite,
   requireColumns,
@@ -81,7 +82,7 @@ const REASONS: Readonly<Record<string, string>> = {
   unknown: 'the source gives no diagnosis',
 };
 
-const unmappedReason = (label: string) => REASONS[label] ?? `"${label}" is not one of our 9 classes`;
+const unmappedReason = (label: string) => own(REASONS, label) ?? `"${label}" is not one of our 9 classes`;
 
 /** Legacy values map only through normaliseDiagnosis, the rule our own records follow. */
 export const ISIC_LEGACY_LABELS: Readonly<Record<string, LabelMeaning>> = Object.fromEntries(

@@ -7,6 +7,7 @@ import {
   compact,
   type LabelMeaning,
   labelledRow,
+  own,
   publicSex,
   publicSite,
   requireColumns,
@@ -93,7 +94,7 @@ export const isic2019 = defineImporter({
       }
       const lesionId = m && cell(m, 'lesion_id');
       yield labelledRow(
-        ISIC2019_LABELS[label],
+        own(ISIC2019_LABELS, label),
         label,
         image,
         (diagnosis) =>

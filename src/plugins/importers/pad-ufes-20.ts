@@ -8,6 +8,7 @@ import {
   compact,
   type LabelMeaning,
   labelledRow,
+  own,
   publicSex,
   publicSite,
   requireColumns,
@@ -87,7 +88,7 @@ export const padUfes20 = defineImporter({
       const region = cell(row, 'region');
       const elevation = flag(cell(row, 'elevation'));
       yield labelledRow(
-        PAD_UFES_20_LABELS[label.toUpperCase()],
+        own(PAD_UFES_20_LABELS, label.toUpperCase()),
         label,
         image,
         (diagnosis) =>
@@ -97,7 +98,7 @@ export const padUfes20 = defineImporter({
             age_at_exam: cell(row, 'age'),
             sex: publicSex(cell(row, 'gender', 'sex')),
             fitzpatrick_type: phototype(cell(row, 'fitspatrick', 'fitzpatrick')),
-            anatomical_site: publicSite(region && (REGIONS[region.toUpperCase()] ?? region)),
+            anatomical_site: publicSite(region && (own(REGIONS, region.toUpperCase()) ?? region)),
             lesion_diameter_mm: diameter(cell(row, 'diameter_1'), cell(row, 'diameter_2')),
             elevation: elevation === undefined ? undefined : elevation ? 'palpable' : 'flat',
             clinical_diagnosis: diagnosis,
