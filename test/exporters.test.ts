@@ -140,32 +140,38 @@ describe.each(POLICIES)('under %s', (policy) => {
 });
 
 describe('image archives', () => {
-  it('imagefolder: split/label/<image> plus metadata.csv and a manifest of every file', async () => {
-    const { body } = await runExport('imagefolder', 'three-tier', 'VIEWER', { split: 'test' });
-    const entries = await unzip(body);
-    const meta = parse(entries.find((e) => e.name === 'metadata.csv')?.data ?? '', { columns: true }) as Record<
-      string,
-      string
-    >[];
-    expect(tally(meta.map((r) => r.label ?? ''))).toEqual(expected('three-tier'));
-    const imageEntries = entries.filter((e) => e.name.startsWith('test/'));
-    expect(imageEntries).toHaveLength(meta.length);
-    for (const e of imageEntries.slice(0, 50)) {
-      const [, label, file] = e.name.split('/');
-      expect(['benign', 'borderline', 'malignant']).toContain(label);
-      expect(createHash('sha256').update(e.data).digest('hex')).toBe(file?.split('.')[0]);
-    }
-    const manifest = JSON.parse(entries.find((e) => e.name === 'manifest.json')?.data.toString() ?? '{}');
-    expect(manifest.files).toHaveLength(entries.length - 1);
-    for (const f of manifest.files) {
-      const e = entries.find((x) => x.name === f.path);
-      expect(
-        createHash('sha256')
-          .update(e?.data ?? Buffer.alloc(0))
-          .digest('hex'),
-      ).toBe(f.sha256);
-    }
-  });
+  it.each(['three-tier', 'ham10000'])(
+    'imagefolder under %s: split/label/<image>, metadata.csv and a manifest of every file',
+    async (policy) => {
+      const labels = registry.policy(policy)?.labels ?? [];
+      const { body } = await runExport('imagefolder', policy, 'VIEWER', { split: 'test' });
+      const entries = await unzip(body);
+      const meta = parse(entries.find((e) => e.name === 'metadata.csv')?.data ?? '', { columns: true }) as Record<
+        string,
+        string
+      >[];
+      expect(tally(meta.map((r) => r.label ?? ''))).toEqual(expected(policy));
+      const imageEntries = entries.filter((e) => e.name.startsWith('test/'));
+      expect(imageEntries).toHaveLength(meta.length);
+      expect(new Set(meta.map((r) => r.file_name))).toEqual(new Set(imageEntries.map((e) => e.name)));
+      for (const e of imageEntries.slice(0, 50)) {
+        const [, label, file] = e.name.split('/');
+        expect(labels).toContain(label);
+        expect(createHash('sha256').update(e.data).digest('hex')).toBe(file?.split('.')[0]);
+      }
+      const manifest = JSON.parse(entries.find((e) => e.name === 'manifest.json')?.data.toString() ?? '{}');
+      expect(manifest.policy).toEqual({ id: policy, version: '1.0.0' });
+      expect(manifest.files).toHaveLength(entries.length - 1);
+      for (const f of manifest.files) {
+        const e = entries.find((x) => x.name === f.path);
+        expect(
+          createHash('sha256')
+            .update(e?.data ?? Buffer.alloc(0))
+            .digest('hex'),
+        ).toBe(f.sha256);
+      }
+    },
+  );
 
   it('isic-zip: images, metadata.csv, attribution and license, counts per label under two policies', async () => {
     for (const policy of ['screening-binary', 'isic2019']) {
