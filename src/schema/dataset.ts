@@ -3,7 +3,7 @@ import type { Summary } from '../domain/histogram.ts';
 import { type DatasetSummary, datasetSummary as summarise } from '../resolvers/dataset-summary.ts';
 import { ClinicalStatusEnum, DiagnosisClassEnum, OriginEnum, SexEnum, VerificationStageEnum } from './vocabulary.ts';
 
-const DistributionRef = builder.objectRef<Summary>('Distribution').implement({
+export const DistributionRef = builder.objectRef<Summary>('Distribution').implement({
   description: 'Summary of a numeric variable over n observations; null fields when n = 0.',
   fields: (t) => ({
     n: t.exposeInt('n'),
@@ -14,7 +14,7 @@ const DistributionRef = builder.objectRef<Summary>('Distribution').implement({
   }),
 });
 
-const IntakeFunnelRef = builder.objectRef<DatasetSummary['intake']>('IntakeFunnel').implement({
+export const IntakeFunnelRef = builder.objectRef<DatasetSummary['intake']>('IntakeFunnel').implement({
   description: 'What happened to every acquisition attempt.',
   fields: (t) => ({
     attempts: t.exposeInt('attempts'),
@@ -28,7 +28,7 @@ const IntakeFunnelRef = builder.objectRef<DatasetSummary['intake']>('IntakeFunne
 });
 
 type ClassRow = DatasetSummary['classes'][number];
-const ClassCountRef = builder.objectRef<ClassRow>('ClassCount').implement({
+export const ClassCountRef = builder.objectRef<ClassRow>('ClassCount').implement({
   fields: (t) => ({
     diagnosisClass: t.expose('diagnosisClass', { type: DiagnosisClassEnum }),
     count: t.exposeInt('count'),
@@ -65,7 +65,7 @@ const StageCountRef = builder.objectRef<DatasetSummary['stages'][number]>('Stage
     count: t.exposeInt('count'),
   }),
 });
-const MalignantRef = builder.objectRef<DatasetSummary['malignant']>('MalignantVerification').implement({
+export const MalignantRef = builder.objectRef<DatasetSummary['malignant']>('MalignantVerification').implement({
   fields: (t) => ({
     count: t.exposeInt('count'),
     histologyVerified: t.exposeInt('histologyVerified'),

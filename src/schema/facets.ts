@@ -9,7 +9,7 @@ const FacetValueRef = builder.objectRef<FacetValue>('FacetValue').implement({
   }),
 });
 
-const FieldFacetRef = builder.objectRef<FieldFacet>('FieldFacet').implement({
+export const FieldFacetRef = builder.objectRef<FieldFacet>('FieldFacet').implement({
   fields: (t) => ({
     field: t.exposeString('field', { description: 'snake_case field name' }),
     present: t.exposeInt('present', { description: 'Images with a value' }),

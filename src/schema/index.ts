@@ -8,5 +8,6 @@ import './intake.ts';
 import './facets.ts';
 import './policy.ts';
 import './export.ts';
+import './stats.ts';
 
 export const schema = builder.toSchema();

@@ -1,0 +1,286 @@
+// stats(filter, policy): the description of any subset under any policy, from SQL aggregates
+// (counts and GROUP BYs; per-patient and per-review groups are the finest grain read).
+import { db } from '../db/current.ts';
+import { cohenKappa, fleissKappa, type KappaResult } from '../domain/agreement.ts';
+import { CLASS_CODES, CLASSES, type ClinicalStatus, type Origin } from '../domain/classes.ts';
+import type { DiagnosisClass } from '../domain/enums.ts';
+import { type Bin, type Summary, summarise } from '../domain/histogram.ts';
+import { FIELDS } from '../domain/information-model.ts';
+import { decide } from '../plugins/evaluate.ts';
+import type { ClassMappingPolicy } from '../plugins/types.ts';
+import { computeFacets, type FieldFacet } from './facets.ts';
+import { type ImageQueryArgs, whereOf } from './images.ts';
+import { resolvePolicy } from './policies.ts';
+
+export interface CountShare {
+  key: string;
+  count: number;
+  share: number;
+}
+
+export interface Agreement {
+  /** Fleiss' kappa over images with exactly three independent reviews. */
+  fleiss: KappaResult;
+  fleissPerClass: (KappaResult & { diagnosisClass: DiagnosisClass })[];
+  /** Cohen's kappa for every pair of reviewers on the images both reviewed. */
+  pairs: (KappaResult & {
+    reviewerA: string;
+    reviewerB: string;
+    perClass: (KappaResult & { diagnosisClass: DiagnosisClass })[];
+  })[];
+}
+
+export interface Stats {
+  policy: ClassMappingPolicy;
+  images: number;
+  patients: number;
+  classes: { diagnosisClass: DiagnosisClass; count: number; share: number; origin: Origin; status: ClinicalStatus }[];
+  labels: CountShare[];
+  excluded: number;
+  unmapped: number;
+  intake: { sopRejected: number; records: number; duplicates: number; duplicateShare: number; uniqueImages: number };
+  imagesPerPatient: Summary & { singleImagePatients: number };
+  age: Summary & { patientsWithValidAge: number };
+  /** Per image: every categorical field, with present / missing (the facets). */
+  distributions: FieldFacet[];
+  /** Per patient with images in the subset: sex, Fitzpatrick type and the anamnestic facts. */
+  patientDistributions: FieldFacet[];
+  malignant: { count: number; histologyVerified: number; histologyShare: number };
+  completeness: { field: string; present: number; missing: number }[];
+  nearDuplicatePairs: number;
+  agreement: Agreement;
+}
+
+const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
+
+export async function computeStats(args: ImageQueryArgs): Promise<Stats> {
+  const client = db();
+  const [where, policy] = await Promise.all([whereOf(args), resolvePolicy(args.policy)]);
+  const [classStage, perPatient, ages, facets, dupCount, sopRejected, nearPairs, reviews, present] = await Promise.all([
+    client.image.groupBy({ by: ['diagnosisClass', 'verificationStage'], where, _count: { _all: true } }),
+    client.image.groupBy({ by: ['patientId'], where, _count: { _all: true } }),
+    client.image.groupBy({
+      by: ['patientId'],
+      where: { AND: [where, { ageAtExam: { not: null } }] },
+      _min: { ageAtExam: true },
+    }),
+    computeFacets({ ...args, policy: policy.id }),
+    // exact duplicates of the images in the subset
+    client.intakeRecord.count({ where: { outcome: 'DUPLICATE', duplicateOf: where } }),
+    // SOP rejections left no image: they belong to the collection as a whole
+    client.intakeRecord.count({ where: { outcome: 'REJECTED_QUALITY' } }),
+    client.nearDuplicate.count({ where: { image: where, twin: where } }),
+    client.expertReview.groupBy({
+      by: ['imageId', 'reviewerCode', 'diagnosisClass'],
+      where: { image: where },
+      _count: { _all: true },
+    }),
+    presentCounts(where),
+  ]);
+  const patientDistributions = await patientFacets(where);
+
+  const images = classStage.reduce((s, r) => s + r._count._all, 0);
+  const byClass = new Map<DiagnosisClass, number>();
+  const labels = new Map<string, number>();
+  let excluded = 0;
+  let unmapped = 0;
+  let malignant = 0;
+  let malignantHisto = 0;
+  for (const r of classStage) {
+    const n = r._count._all;
+    byClass.set(r.diagnosisClass, (byClass.get(r.diagnosisClass) ?? 0) + n);
+    const d = decide(policy, r);
+    if (d.kind === 'mapped') labels.set(d.label, (labels.get(d.label) ?? 0) + n);
+    else if (d.kind === 'excluded') excluded += n;
+    else unmapped += n;
+    if (CLASSES[r.diagnosisClass].status === 'MALIGNANT') {
+      malignant += n;
+      if (r.verificationStage === 'HISTOLOGY') malignantHisto += n;
+    }
+  }
+  const perPatientBins = new Map<number, number>();
+  for (const p of perPatient) perPatientBins.set(p._count._all, (perPatientBins.get(p._count._all) ?? 0) + 1);
+  const ageBins = new Map<number, number>();
+  for (const a of ages)
+    if (a._min.ageAtExam !== null) ageBins.set(a._min.ageAtExam, (ageBins.get(a._min.ageAtExam) ?? 0) + 1);
+  const toBins = (m: Map<number, number>): Bin[] => [...m].map(([value, count]) => ({ value, count }));
+  const ageSummary = summarise(toBins(ageBins));
+  const records = images + dupCount;
+
+  return {
+    policy,
+    images,
+    patients: perPatient.length,
+    classes: CLASS_CODES.map((c) => ({
+      diagnosisClass: c,
+      count: byClass.get(c) ?? 0,
+      share: share(byClass.get(c) ?? 0, images),
+      origin: CLASSES[c].origin,
+      status: CLASSES[c].status,
+    })).sort(
+      (a, b) => b.count - a.count || CLASS_CODES.indexOf(a.diagnosisClass) - CLASS_CODES.indexOf(b.diagnosisClass),
+    ),
+    labels: policy.labels.map((key) => ({
+      key,
+      count: labels.get(key) ?? 0,
+      share: share(labels.get(key) ?? 0, images),
+    })),
+    excluded,
+    unmapped,
+    intake: {
+      sopRejected,
+      records,
+      duplicates: dupCount,
+      duplicateShare: share(dupCount, records),
+      uniqueImages: images,
+    },
+    imagesPerPatient: { ...summarise(toBins(perPatientBins)), singleImagePatients: perPatientBins.get(1) ?? 0 },
+    age: { ...ageSummary, patientsWithValidAge: ageSummary.n },
+    distributions: facets.fields,
+    patientDistributions,
+    malignant: {
+      count: malignant,
+      histologyVerified: malignantHisto,
+      histologyShare: share(malignantHisto, malignant),
+    },
+    completeness: FIELDS.map((f) => ({
+      field: f.name,
+      present: present[f.name] ?? 0,
+      missing: images - (present[f.name] ?? 0),
+    })),
+    nearDuplicatePairs: nearPairs,
+    agreement: agreementOf(
+      reviews.map((r) => ({ imageId: r.imageId, reviewer: r.reviewerCode, cls: r.diagnosisClass })),
+    ),
+  };
+}
+
+async function patientFacets(where: Awaited<ReturnType<typeof whereOf>>): Promise<FieldFacet[]> {
+  const patientWhere = { images: { some: where } };
+  const fields = [
+    ['sex', 'sex'],
+    ['fitzpatrick_type', 'fitzpatrickType'],
+    ['sunburn_history', 'sunburnHistory'],
+    ['personal_ca_history', 'personalCaHistory'],
+  ] as const;
+  return Promise.all(
+    fields.map(async ([field, key]) => {
+      const rows = await db().patient.groupBy({ by: [key], where: patientWhere, _count: { _all: true } });
+      const total = rows.reduce((n, r) => n + r._count._all, 0);
+      const missing = rows.filter((r) => r[key] === null).reduce((n, r) => n + r._count._all, 0);
+      const values = rows
+        .filter((r) => r[key] !== null)
+        .map((r) => ({ value: String(r[key]), count: r._count._all }))
+        .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+      return { field, present: total - missing, missing, values };
+    }),
+  );
+}
+
+/** Images with each of the 16 fields present (multi-valued fields: at least one value). */
+async function presentCounts(where: Awaited<ReturnType<typeof whereOf>>): Promise<Record<string, number>> {
+  const c = db().image;
+  const has = (w: object) => c.count({ where: { AND: [where, w] } });
+  const [
+    age,
+    sex,
+    fitz,
+    sunburn,
+    ca,
+    site,
+    diameter,
+    colors,
+    elevation,
+    border,
+    structures,
+    histo,
+    examiner,
+    score,
+    all,
+  ] = await Promise.all([
+    has({ ageAtExam: { not: null } }),
+    has({ patient: { sex: { not: null } } }),
+    has({ patient: { fitzpatrickType: { not: null } } }),
+    has({ patient: { sunburnHistory: { not: null } } }),
+    has({ patient: { personalCaHistory: { not: null } } }),
+    has({ anatomicalSite: { not: null } }),
+    has({ lesionDiameterMm: { not: null } }),
+    has({ colors: { some: {} } }),
+    has({ elevation: { not: null } }),
+    has({ borderRegularity: { not: null } }),
+    has({ structures: { some: {} } }),
+    has({ histopathologyResult: { not: null } }),
+    has({ examinerCode: { not: null } }),
+    has({ imageQualityScore: { not: null } }),
+    c.count({ where }),
+  ]);
+  return {
+    age_at_exam: age,
+    sex,
+    fitzpatrick_type: fitz,
+    sunburn_history: sunburn,
+    personal_ca_history: ca,
+    anatomical_site: site,
+    lesion_diameter_mm: diameter,
+    dominant_colors: colors,
+    elevation,
+    border_regularity: border,
+    dermoscopic_structures: structures,
+    clinical_diagnosis: all,
+    histopathology_result: histo,
+    verification_stage: all,
+    examiner_id: examiner,
+    image_quality_score: score,
+  };
+}
+
+export function agreementOf(reviews: readonly { imageId: number; reviewer: string; cls: DiagnosisClass }[]): Agreement {
+  const byImage = new Map<number, Map<string, DiagnosisClass>>();
+  for (const r of reviews) {
+    const m = byImage.get(r.imageId) ?? new Map<string, DiagnosisClass>();
+    byImage.set(r.imageId, m);
+    m.set(r.reviewer, r.cls);
+  }
+  const triple = [...byImage.values()].filter((m) => m.size === 3);
+  const items = triple.map((m) => CLASS_CODES.map((c) => [...m.values()].filter((x) => x === c).length));
+  const fleiss = fleissKappa(items, CLASS_CODES.length);
+  const reviewers = [...new Set(reviews.map((r) => r.reviewer))].sort();
+  const pairs: Agreement['pairs'] = [];
+  for (let i = 0; i < reviewers.length; i++) {
+    for (let j = i + 1; j < reviewers.length; j++) {
+      const ra = reviewers[i] as string;
+      const rb = reviewers[j] as string;
+      const a: DiagnosisClass[] = [];
+      const b: DiagnosisClass[] = [];
+      for (const m of byImage.values()) {
+        const x = m.get(ra);
+        const y = m.get(rb);
+        if (x && y) {
+          a.push(x);
+          b.push(y);
+        }
+      }
+      if (a.length === 0) continue;
+      pairs.push({
+        reviewerA: ra,
+        reviewerB: rb,
+        ...cohenKappa(a, b),
+        perClass: CLASS_CODES.map((c) => ({
+          diagnosisClass: c,
+          ...cohenKappa(
+            a.map((x) => String(x === c)),
+            b.map((y) => String(y === c)),
+          ),
+        })),
+      });
+    }
+  }
+  return {
+    fleiss: { kappa: fleiss.kappa, n: fleiss.n },
+    fleissPerClass: CLASS_CODES.map((c, k) => ({
+      diagnosisClass: c,
+      ...(fleiss.perCategory[k] ?? { kappa: null, n: 0 }),
+    })),
+    pairs,
+  };
+}

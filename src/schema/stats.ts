@@ -1,0 +1,100 @@
+import { builder } from '../builder.ts';
+import type { KappaResult } from '../domain/agreement.ts';
+import type { DiagnosisClass } from '../domain/enums.ts';
+import { type Agreement, type CountShare, computeStats, type Stats } from '../resolvers/stats.ts';
+import { ClassCountRef, DistributionRef, IntakeFunnelRef, MalignantRef } from './dataset.ts';
+import { FieldFacetRef } from './facets.ts';
+import { ImageFilter } from './image.ts';
+import { DiagnosisClassEnum } from './vocabulary.ts';
+
+const KappaRef = builder.objectRef<KappaResult>('Kappa').implement({
+  fields: (t) => ({
+    kappa: t.exposeFloat('kappa', { nullable: true, description: 'null when undefined (no variation or no items)' }),
+    n: t.exposeInt('n', { description: 'Images the value rests on' }),
+  }),
+});
+const ClassKappaRef = builder.objectRef<KappaResult & { diagnosisClass: DiagnosisClass }>('ClassKappa').implement({
+  fields: (t) => ({
+    diagnosisClass: t.expose('diagnosisClass', { type: DiagnosisClassEnum }),
+    kappa: t.exposeFloat('kappa', { nullable: true }),
+    n: t.exposeInt('n'),
+  }),
+});
+const PairKappaRef = builder.objectRef<Agreement['pairs'][number]>('ReviewerPairKappa').implement({
+  fields: (t) => ({
+    reviewerA: t.exposeString('reviewerA', { nullable: true, authScopes: { reviewer: true } }),
+    reviewerB: t.exposeString('reviewerB', { nullable: true, authScopes: { reviewer: true } }),
+    kappa: t.exposeFloat('kappa', { nullable: true, description: "Cohen's kappa over the images both reviewed" }),
+    n: t.exposeInt('n'),
+    perClass: t.field({ type: [ClassKappaRef], resolve: (p) => p.perClass, description: 'One class against the rest' }),
+  }),
+});
+const AgreementRef = builder.objectRef<Agreement>('Agreement').implement({
+  description: 'Inter-rater agreement of the independent specialist reviews.',
+  fields: (t) => ({
+    fleiss: t.field({
+      type: KappaRef,
+      resolve: (a) => a.fleiss,
+      description: "Fleiss' kappa over images with three reviews",
+    }),
+    fleissPerClass: t.field({ type: [ClassKappaRef], resolve: (a) => a.fleissPerClass }),
+    pairs: t.field({ type: [PairKappaRef], resolve: (a) => a.pairs }),
+  }),
+});
+const CountShareRef = builder.objectRef<CountShare>('LabelCount').implement({
+  fields: (t) => ({ label: t.exposeString('key'), count: t.exposeInt('count'), share: t.exposeFloat('share') }),
+});
+const CompletenessRef = builder.objectRef<Stats['completeness'][number]>('FieldCompleteness').implement({
+  fields: (t) => ({ field: t.exposeString('field'), present: t.exposeInt('present'), missing: t.exposeInt('missing') }),
+});
+
+export const StatsRef = builder.objectRef<Stats>('Stats').implement({
+  description: 'The description of a subset under a policy, computed from the records.',
+  fields: (t) => ({
+    policyId: t.string({ resolve: (s) => s.policy.id }),
+    policyVersion: t.string({ resolve: (s) => s.policy.version }),
+    images: t.exposeInt('images'),
+    patients: t.exposeInt('patients'),
+    classes: t.field({ type: [ClassCountRef], resolve: (s) => s.classes }),
+    labels: t.field({ type: [CountShareRef], resolve: (s) => s.labels }),
+    excluded: t.exposeInt('excluded', { description: 'Images the policy leaves out' }),
+    unmapped: t.exposeInt('unmapped', { description: 'Images the policy cannot name' }),
+    intake: t.field({
+      type: IntakeFunnelRef,
+      description:
+        'SOP rejections are the whole collection’s (they left no image); duplicates are those of this subset',
+      resolve: (s) => ({ ...s.intake, attempts: s.intake.sopRejected + s.intake.records, invalidRejected: 0 }),
+    }),
+    imagesPerPatient: t.field({ type: DistributionRef, resolve: (s) => s.imagesPerPatient }),
+    singleImagePatients: t.int({ resolve: (s) => s.imagesPerPatient.singleImagePatients }),
+    age: t.field({
+      type: DistributionRef,
+      resolve: (s) => s.age,
+      description: 'Age at first examination over valid ages',
+    }),
+    distributions: t.field({
+      type: [FieldFacetRef],
+      resolve: (s) => s.distributions,
+      description: 'Counted over images',
+    }),
+    patientDistributions: t.field({
+      type: [FieldFacetRef],
+      resolve: (s) => s.patientDistributions,
+      description: 'Sex, Fitzpatrick type and anamnestic facts counted over patients',
+    }),
+    malignant: t.field({ type: MalignantRef, resolve: (s) => s.malignant }),
+    completeness: t.field({ type: [CompletenessRef], resolve: (s) => s.completeness }),
+    nearDuplicatePairs: t.exposeInt('nearDuplicatePairs'),
+    agreement: t.field({ type: AgreementRef, resolve: (s) => s.agreement }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  stats: t.field({
+    type: StatsRef,
+    authScopes: { viewer: true },
+    description: 'Counts, Table 4, the funnel, distributions, completeness and agreement of the filtered images.',
+    args: { filter: t.arg({ type: ImageFilter }), policy: t.arg.string() },
+    resolve: (_root, args) => computeStats(args),
+  }),
+}));
