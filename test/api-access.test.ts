@@ -81,9 +81,16 @@ const Q = {
   startExport: graphql(`mutation M16($format: String!) { startExport(format: $format) { id status } }`),
   exporters: graphql(`query M17 { exporters { id version options { name } } }`),
   importers: graphql(`query M18 { importers { id version inputs vocabulary { sourceLabel diagnosisClass } } }`),
+  stats: graphql(`query M19 { stats { images labels { label count } } }`),
+  datasheet: graphql(`query M20 { datasheet { markdown } }`),
+  croissant: graphql(`query M21 { croissant }`),
+  datasheetTextHistory: graphql(`query M22 { datasheetTextHistory { key } }`),
+  updateDatasheetText: graphql(
+    `mutation M23($key: String!, $text: String!) { updateDatasheetText(key: $key, text: $text) { key } }`,
+  ),
 };
 /** Every mutation of the schema must have a row in the matrix. */
-const MUTATIONS = ['setActivePolicy', 'startExport'];
+const MUTATIONS = ['setActivePolicy', 'startExport', 'updateDatasheetText'];
 
 describe('the role matrix: every role against every query gives the data or a typed error', () => {
   const cases: [
@@ -109,6 +116,15 @@ describe('the role matrix: every role against every query gives the data or a ty
     ['startExport', (w) => api.as(w, Q.startExport, { format: 'jsonl' }), atLeast('VIEWER')],
     ['exporters', (w) => api.as(w, Q.exporters), atLeast('VIEWER')],
     ['importers', (w) => api.as(w, Q.importers), atLeast('VIEWER')],
+    ['stats', (w) => api.as(w, Q.stats), atLeast('VIEWER')],
+    ['datasheet', (w) => api.as(w, Q.datasheet), atLeast('VIEWER')],
+    ['croissant', (w) => api.as(w, Q.croissant), atLeast('VIEWER')],
+    ['datasheetTextHistory', (w) => api.as(w, Q.datasheetTextHistory), atLeast('VIEWER')],
+    [
+      'updateDatasheetText',
+      (w) => api.as(w, Q.updateDatasheetText, { key: 'maintenance.owner', text: 'the dermaset team' }),
+      atLeast('ADMIN'),
+    ],
   ];
   const grid = cases.flatMap(([name, run, allowed]) =>
     everyone.map((who) => [name, who ?? 'anonymous', run, allowed, who] as const),

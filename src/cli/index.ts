@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // dermaset's command line: serve, migrate, demo, import.
+import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { seedDemo } from '../../prisma/demo/seed.ts';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
+import { useDatabase } from '../db/current.ts';
 import { migrate } from '../db/migrate.ts';
 import { parseRole, ROLES } from '../domain/roles.ts';
 import { formatSummary, ImportError, importFolder } from '../ingest/import-csv.ts';
 import { formatPublicSummary, importPublic } from '../ingest/import-public.ts';
 import { createPipeline } from '../ingest/pipeline.ts';
 import { registry } from '../plugins/index.ts';
+import { computeDatasheet } from '../resolvers/datasheet.ts';
 import { createToken, listTokens, revokeToken } from '../resolvers/tokens.ts';
 import { startServer } from '../server/start.ts';
 import { progressBar } from './progress.ts';
@@ -140,6 +143,23 @@ program
       process.exit(process.exitCode ?? 0);
     },
   );
+
+program
+  .command('datasheet')
+  .description('write the datasheet of the dataset (HTML with figures, or Markdown for a .md file)')
+  .requiredOption('--out <file>', 'datasheet.html or datasheet.md')
+  .option('--policy <id>', 'class-mapping policy (default: the active one)')
+  .action(async (opts: { out: string; policy?: string }) => {
+    const config = loadConfig();
+    await migrate(config.databaseUrl);
+    const { db, close } = openDatabase(config.databaseUrl);
+    useDatabase(db);
+    const sheet = await computeDatasheet({ policy: opts.policy ?? null });
+    writeFileSync(opts.out, opts.out.endsWith('.md') ? sheet.markdown : sheet.html);
+    console.log(`wrote ${opts.out} (${sheet.stats.images} images, policy ${sheet.stats.policy.id})`);
+    await close();
+    process.exit(0);
+  });
 
 const token = program.command('token').description('bearer tokens for the API (stored hashed)');
 

@@ -39,8 +39,8 @@ export interface Stats {
   excluded: number;
   unmapped: number;
   intake: { sopRejected: number; records: number; duplicates: number; duplicateShare: number; uniqueImages: number };
-  imagesPerPatient: Summary & { singleImagePatients: number };
-  age: Summary & { patientsWithValidAge: number };
+  imagesPerPatient: Summary & { singleImagePatients: number; bins: Bin[] };
+  age: Summary & { patientsWithValidAge: number; bins: Bin[] };
   /** Per image: every categorical field, with present / missing (the facets). */
   distributions: FieldFacet[];
   /** Per patient with images in the subset: sex, Fitzpatrick type and the anamnestic facts. */
@@ -49,6 +49,7 @@ export interface Stats {
   completeness: { field: string; present: number; missing: number }[];
   nearDuplicatePairs: number;
   agreement: Agreement;
+  collection: { from: Date | null; to: Date | null };
 }
 
 const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
@@ -77,6 +78,7 @@ export async function computeStats(args: ImageQueryArgs): Promise<Stats> {
     }),
     presentCounts(where),
   ]);
+  const period = await client.image.aggregate({ where, _min: { acquiredAt: true }, _max: { acquiredAt: true } });
   const patientDistributions = await patientFacets(where);
 
   const images = classStage.reduce((s, r) => s + r._count._all, 0);
@@ -134,8 +136,12 @@ export async function computeStats(args: ImageQueryArgs): Promise<Stats> {
       duplicateShare: share(dupCount, records),
       uniqueImages: images,
     },
-    imagesPerPatient: { ...summarise(toBins(perPatientBins)), singleImagePatients: perPatientBins.get(1) ?? 0 },
-    age: { ...ageSummary, patientsWithValidAge: ageSummary.n },
+    imagesPerPatient: {
+      ...summarise(toBins(perPatientBins)),
+      singleImagePatients: perPatientBins.get(1) ?? 0,
+      bins: toBins(perPatientBins).sort((a, b) => a.value - b.value),
+    },
+    age: { ...ageSummary, patientsWithValidAge: ageSummary.n, bins: toBins(ageBins).sort((a, b) => a.value - b.value) },
     distributions: facets.fields,
     patientDistributions,
     malignant: {
@@ -149,6 +155,7 @@ export async function computeStats(args: ImageQueryArgs): Promise<Stats> {
       missing: images - (present[f.name] ?? 0),
     })),
     nearDuplicatePairs: nearPairs,
+    collection: { from: period._min.acquiredAt, to: period._max.acquiredAt },
     agreement: agreementOf(
       reviews.map((r) => ({ imageId: r.imageId, reviewer: r.reviewerCode, cls: r.diagnosisClass })),
     ),

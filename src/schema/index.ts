@@ -9,5 +9,6 @@ import './facets.ts';
 import './policy.ts';
 import './export.ts';
 import './stats.ts';
+import './datasheet.ts';
 
 export const schema = builder.toSchema();

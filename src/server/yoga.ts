@@ -6,6 +6,7 @@ import { db } from '../db/current.ts';
 import { schema } from '../schema/index.ts';
 import { BlobStore } from '../storage/blob-store.ts';
 import { type Context, contextFactory } from './context.ts';
+import { useDatasheetRoutes } from './use-datasheet-routes.ts';
 import { useExportRoutes } from './use-export-routes.ts';
 import { useHealth } from './use-health.ts';
 import { useImageRoutes } from './use-image-routes.ts';
@@ -58,6 +59,7 @@ export function createDermasetYoga(config: Pick<Config, 'api' | 'dataDir'>): Der
       useHealth(db),
       useImageRoutes(new BlobStore(`${config.dataDir}/blobs`), context.tokens, access),
       useExportRoutes(context.tokens, access),
+      useDatasheetRoutes(context.tokens, access),
       useIntrospection(api.introspection),
       ...armor.protect().plugins,
     ],

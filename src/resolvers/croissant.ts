@@ -1,0 +1,208 @@
+// Croissant 1.1 + RAI 1.0 metadata (JSON-LD) for a subset under a policy: the dataset's description,
+// its files with their SHA-256, its record set and the responsible-AI fields the data can fill.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { db } from '../db/current.ts';
+import { registry } from '../plugins/index.ts';
+import { BlobStore } from '../storage/blob-store.ts';
+import { writeExport } from './exports.ts';
+import type { ImageQueryArgs } from './images.ts';
+import { whereOf } from './images.ts';
+import { computeStats } from './stats.ts';
+
+/** The @context of Croissant 1.1 (as published with the specification), with RAI and Dublin Core. */
+export const CROISSANT_CONTEXT = {
+  '@language': 'en',
+  '@vocab': 'https://schema.org/',
+  sc: 'https://schema.org/',
+  cr: 'http://mlcommons.org/croissant/',
+  rai: 'http://mlcommons.org/croissant/RAI/',
+  dct: 'http://purl.org/dc/terms/',
+  citeAs: 'cr:citeAs',
+  column: 'cr:column',
+  conformsTo: 'dct:conformsTo',
+  data: { '@id': 'cr:data', '@type': '@json' },
+  dataType: { '@id': 'cr:dataType', '@type': '@vocab' },
+  examples: { '@id': 'cr:examples', '@type': '@json' },
+  extract: 'cr:extract',
+  field: 'cr:field',
+  fileProperty: 'cr:fileProperty',
+  fileObject: 'cr:fileObject',
+  fileSet: 'cr:fileSet',
+  format: 'cr:format',
+  includes: 'cr:includes',
+  isLiveDataset: 'cr:isLiveDataset',
+  jsonPath: 'cr:jsonPath',
+  key: 'cr:key',
+  md5: 'cr:md5',
+  parentField: 'cr:parentField',
+  path: 'cr:path',
+  recordSet: 'cr:recordSet',
+  references: 'cr:references',
+  regex: 'cr:regex',
+  repeated: 'cr:repeated',
+  replace: 'cr:replace',
+  samplingRate: 'cr:samplingRate',
+  separator: 'cr:separator',
+  source: 'cr:source',
+  subField: 'cr:subField',
+  transform: 'cr:transform',
+} as const;
+
+/** Dataset properties the Croissant 1.1 specification marks required, as expanded IRIs. */
+export const REQUIRED = [
+  'http://purl.org/dc/terms/conformsTo',
+  'https://schema.org/name',
+  'https://schema.org/description',
+  'https://schema.org/license',
+  'https://schema.org/url',
+  'https://schema.org/creator',
+  'https://schema.org/datePublished',
+] as const;
+
+/** The required properties an expanded JSON-LD dataset node lacks (empty = conforms). */
+export function missingRequired(expanded: readonly Record<string, unknown>[]): string[] {
+  const dataset = expanded.find((n) =>
+    ((n['@type'] as string[] | undefined) ?? []).includes('https://schema.org/Dataset'),
+  );
+  if (!dataset) return ['@type https://schema.org/Dataset'];
+  return REQUIRED.filter((p) => !Array.isArray(dataset[p]) || (dataset[p] as unknown[]).length === 0);
+}
+
+const FIELDS: readonly [string, string, string][] = [
+  ['sha256', 'sc:Text', 'SHA-256 of the stored image file'],
+  ['patient_id', 'sc:Text', 'De-identified patient code (group by it when splitting)'],
+  ['lesion_id', 'sc:Text', 'De-identified lesion code'],
+  ['label', 'sc:Text', 'Label under the class-mapping policy'],
+  ['diagnosis_class', 'sc:Text', 'Normalised diagnostic class (9 classes)'],
+  ['verification_stage', 'sc:Text', 'initial / consensus / histology'],
+  ['age_at_exam', 'sc:Integer', 'Age in years at the examination'],
+  ['sex', 'sc:Text', 'female / male'],
+  ['fitzpatrick_type', 'sc:Text', 'Fitzpatrick phototype I–VI'],
+  ['anatomical_site', 'sc:Text', 'Anatomical site'],
+  ['image_quality_score', 'sc:Integer', 'SOP image quality score 1–5'],
+];
+
+export async function croissant(
+  args: ImageQueryArgs,
+  opts: { origin: string; dataDir: string; name?: string; license?: string },
+) {
+  const stats = await computeStats(args);
+  const policy = stats.policy;
+  const exporter = registry.exporter('jsonl');
+  if (!exporter) throw new Error('the jsonl exporter is not registered');
+  // the metadata file is the jsonl export of the same subset: hash it as it is written
+  const hash = createHash('sha256');
+  let bytes = 0;
+  await writeExport(
+    {
+      exporter,
+      policy,
+      options: {},
+      filter: args.filter,
+      withExaminer: false,
+      store: new BlobStore(join(opts.dataDir, 'blobs')),
+    },
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        done();
+      },
+    }),
+  );
+  const images = await db().image.findMany({
+    where: await whereOf(args),
+    select: { sha256: true, format: true, storageKey: true },
+    orderBy: { id: 'asc' },
+  });
+  const period = await db().image.aggregate({
+    where: await whereOf(args),
+    _min: { acquiredAt: true },
+    _max: { acquiredAt: true },
+  });
+  const k = stats.agreement.fleiss;
+  const fitz = stats.patientDistributions.find((d) => d.field === 'fitzpatrick_type');
+  return {
+    '@context': CROISSANT_CONTEXT,
+    '@type': 'sc:Dataset',
+    conformsTo: ['http://mlcommons.org/croissant/1.1', 'http://mlcommons.org/croissant/RAI/1.0'],
+    name: opts.name ?? 'dermaset',
+    description: `${stats.images} clinically verified dermoscopic images of skin lesions from ${stats.patients} de-identified patients, labelled under the policy ${policy.id} ${policy.version}.`,
+    license: opts.license ?? 'https://creativecommons.org/licenses/by-nc/4.0/',
+    url: `${opts.origin}/graphql`,
+    creator: { '@type': 'sc:Organization', name: 'dermaset' },
+    datePublished: (period._max.acquiredAt ?? new Date(0)).toISOString().slice(0, 10),
+    version: `${policy.id}@${policy.version}`,
+    distribution: [
+      {
+        '@type': 'cr:FileObject',
+        '@id': 'metadata.jsonl',
+        name: 'metadata.jsonl',
+        contentUrl: `${opts.origin}/graphql`,
+        encodingFormat: 'application/jsonlines',
+        contentSize: `${bytes} B`,
+        sha256: hash.digest('hex'),
+      },
+      ...images.map((i) => ({
+        '@type': 'cr:FileObject',
+        '@id': `images/${i.sha256}`,
+        name: `${i.sha256}.${i.storageKey.split('.').pop()}`,
+        contentUrl: `${opts.origin}/images/${i.sha256}/original`,
+        encodingFormat: `image/${i.format}`,
+        sha256: i.sha256,
+      })),
+    ],
+    recordSet: [
+      {
+        '@type': 'cr:RecordSet',
+        '@id': 'records',
+        name: 'records',
+        description: 'One record per image; the fields of the information model as exported in metadata.jsonl.',
+        key: { '@id': 'records/sha256' },
+        field: FIELDS.map(([name, dataType, description]) => ({
+          '@type': 'cr:Field',
+          '@id': `records/${name}`,
+          name,
+          description,
+          dataType,
+          source: { fileObject: { '@id': 'metadata.jsonl' }, extract: { jsonPath: jsonPathOf(name) } },
+        })),
+      },
+    ],
+    'rai:dataCollection': `Mobile dermoscopy under a standard operating procedure with a quality gate: ${stats.intake.sopRejected} frames with image_quality_score 1–2 refused and counted; ${stats.intake.records} records passed, ${stats.intake.duplicates} exact duplicates removed.`,
+    'rai:dataCollectionType': 'Manual Human Curator',
+    'rai:dataCollectionTimeframe': [
+      period._min.acquiredAt?.toISOString() ?? null,
+      period._max.acquiredAt?.toISOString() ?? null,
+    ].filter(Boolean),
+    'rai:dataAnnotationProtocol':
+      'Initial clinical annotation by one dermatologist; independent review by three specialists and a consensus decision; histopathology for malignant lesions. The verification_stage field records the level reached.',
+    'rai:annotationsPerItem':
+      'one initial annotation, three independent specialist reviews, one consensus; histopathology for malignant images',
+    'rai:dataAnnotationAnalysis': `Fleiss' kappa of the independent reviews: ${k.kappa === null ? 'undefined' : k.kappa.toFixed(3)} over ${k.n} images; pairwise Cohen's kappa: ${stats.agreement.pairs.map((p) => (p.kappa === null ? '—' : p.kappa.toFixed(3))).join(', ')}.`,
+    'rai:dataPreprocessingProtocol':
+      'Identifiers replaced by keyed-hash codes; EXIF/GPS and embedded metadata stripped without recompression; exact duplicates removed by a hash of the decoded pixels; near duplicates flagged by perceptual hash; diagnoses normalised to 9 classes with the raw text kept.',
+    'rai:dataLimitations': `A single collection (mobile dermoscopy, ${stats.patients} patients). Benign and borderline lesions are verified by consensus, not histology (${stats.malignant.histologyVerified} of ${stats.malignant.count} malignant images histologically verified). Fitzpatrick types: ${fitz?.values.map((v) => `${v.value} ${v.count}`).join(', ') ?? '—'}; others are not represented. One patient contributes up to ${stats.imagesPerPatient.max ?? 0} images: split by patient.`,
+    'rai:dataBiases': `Class imbalance: ${stats.classes.map((c) => `${c.diagnosisClass.toLowerCase()} ${c.count}`).join(', ')}.`,
+    'rai:personalSensitiveInformation':
+      'Health data (diagnoses, histopathology), age, sex and skin phototype of de-identified patients. No names, record numbers, dates of birth or image metadata are stored or exported; ISIC-format exports give ages only rounded to 5 years.',
+    'rai:dataUseCases':
+      'Independent model evaluation, domain-shift analysis, interpretability studies against expert-annotated dermoscopic structures, training-subset selection by verification level.',
+  };
+}
+
+function jsonPathOf(name: string): string {
+  const nested: Record<string, string> = {
+    label: '$.label.value',
+    diagnosis_class: '$.diagnostic.diagnosis_class',
+    verification_stage: '$.diagnostic.verification_stage',
+    age_at_exam: '$.demographic.age_at_exam',
+    sex: '$.demographic.sex',
+    fitzpatrick_type: '$.demographic.fitzpatrick_type',
+    anatomical_site: '$.morphological.anatomical_site',
+    image_quality_score: '$.service.image_quality_score',
+  };
+  return nested[name] ?? `$.${name}`;
+}

@@ -1,0 +1,80 @@
+// The datasheet's four figures (the paper's): class distribution, age histogram, sex, images per
+// patient — Vega-Lite specifications rendered to SVG on the server.
+import * as vega from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
+import { compile } from 'vega-lite';
+import { CLASSES } from '../domain/classes.ts';
+import type { Stats } from './stats.ts';
+
+async function svg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+const base = {
+  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  width: 520,
+  config: { font: 'sans-serif' },
+} as const;
+
+export async function charts(s: Stats): Promise<{ id: string; title: string; svg: string }[]> {
+  const classes = s.classes.map((c) => ({
+    class: CLASSES[c.diagnosisClass].name,
+    images: c.count,
+    status: c.status.toLowerCase(),
+  }));
+  // ages in 5-year bins, as the paper's figure
+  const ageBins = new Map<number, number>();
+  for (const b of s.age.bins)
+    ageBins.set(Math.floor(b.value / 5) * 5, (ageBins.get(Math.floor(b.value / 5) * 5) ?? 0) + b.count);
+  const sex = s.patientDistributions.find((d) => d.field === 'sex');
+  return Promise.all([
+    svg({
+      ...base,
+      title: 'Images per diagnostic class',
+      height: 220,
+      data: { values: classes },
+      mark: 'bar',
+      encoding: {
+        y: { field: 'class', type: 'nominal', sort: '-x', title: null },
+        x: { field: 'images', type: 'quantitative', title: 'images' },
+        color: { field: 'status', type: 'nominal', title: 'clinical status' },
+      },
+    }).then((x) => ({ id: 'classes', title: 'Class distribution', svg: x })),
+    svg({
+      ...base,
+      title: `Age at first examination (${s.age.n} patients with a valid age)`,
+      height: 200,
+      data: { values: [...ageBins].map(([from, patients]) => ({ age: `${from}–${from + 4}`, from, patients })) },
+      mark: 'bar',
+      encoding: {
+        x: { field: 'age', type: 'ordinal', sort: { field: 'from' }, title: 'age (years)' },
+        y: { field: 'patients', type: 'quantitative' },
+      },
+    }).then((x) => ({ id: 'age', title: 'Age distribution', svg: x })),
+    svg({
+      ...base,
+      width: 300,
+      title: 'Patients by sex',
+      height: 120,
+      data: { values: sex?.values.map((v) => ({ sex: v.value.toLowerCase(), patients: v.count })) ?? [] },
+      mark: 'bar',
+      encoding: { y: { field: 'sex', type: 'nominal', title: null }, x: { field: 'patients', type: 'quantitative' } },
+    }).then((x) => ({ id: 'sex', title: 'Sex distribution', svg: x })),
+    svg({
+      ...base,
+      title: 'Images per patient',
+      height: 200,
+      data: { values: s.imagesPerPatient.bins.map((b) => ({ images: b.value, patients: b.count })) },
+      mark: 'bar',
+      encoding: {
+        x: { field: 'images', type: 'ordinal', title: 'images of the patient' },
+        y: { field: 'patients', type: 'quantitative' },
+      },
+    }).then((x) => ({ id: 'images-per-patient', title: 'Images per patient', svg: x })),
+  ]);
+}

@@ -1,0 +1,245 @@
+// The datasheet (Gebru et al., "Datasheets for Datasets"): seven sections of questions. Every
+// question the data can answer is answered from stats(filter, policy); the rest is prose that admins
+// edit with updateDatasheetText (audited). Rendered as Markdown and as HTML with the four figures.
+import { createGraphQLError } from 'graphql-yoga';
+import { marked } from 'marked';
+import { db } from '../db/current.ts';
+import type { Prisma } from '../db/generated/sqlite/client.ts';
+import { CLASSES } from '../domain/classes.ts';
+import { FIELDS } from '../domain/information-model.ts';
+import { registry } from '../plugins/index.ts';
+import { charts } from './datasheet-charts.ts';
+import type { ImageQueryArgs } from './images.ts';
+import { computeStats, type Stats } from './stats.ts';
+
+export interface DatasheetEntry {
+  key: string;
+  question: string;
+  answer: string;
+  /** True when computed from the records; false for admin-written prose. */
+  fromData: boolean;
+}
+export interface DatasheetSection {
+  id: string;
+  title: string;
+  entries: DatasheetEntry[];
+}
+export interface Datasheet {
+  stats: Stats;
+  sections: DatasheetSection[];
+  markdown: string;
+  html: string;
+}
+
+/** Questions only people can answer; their keys are what updateDatasheetText accepts. */
+export const PROSE: Readonly<Record<string, { section: string; question: string }>> = {
+  'motivation.purpose': { section: 'motivation', question: 'For what purpose was the dataset created?' },
+  'motivation.creators': { section: 'motivation', question: 'Who created the dataset, and on behalf of which entity?' },
+  'motivation.funding': { section: 'motivation', question: 'Who funded the creation of the dataset?' },
+  'composition.confidentiality': {
+    section: 'composition',
+    question: 'Does the dataset contain data that might be considered confidential?',
+  },
+  'collection.consent': {
+    section: 'collection',
+    question: 'Did the individuals consent to the collection and use of their data?',
+  },
+  'collection.ethics': { section: 'collection', question: 'Were any ethical review processes conducted?' },
+  'uses.intended': { section: 'uses', question: 'What tasks could the dataset be used for?' },
+  'uses.avoid': { section: 'uses', question: 'Are there tasks for which the dataset should not be used?' },
+  'distribution.license': { section: 'distribution', question: 'Under what license is the dataset distributed?' },
+  'maintenance.owner': {
+    section: 'maintenance',
+    question: 'Who maintains the dataset, and how can they be contacted?',
+  },
+  'maintenance.updates': { section: 'maintenance', question: 'Will the dataset be updated, how often and by whom?' },
+};
+
+const SECTIONS: readonly [string, string][] = [
+  ['motivation', 'Motivation'],
+  ['composition', 'Composition'],
+  ['collection', 'Collection process'],
+  ['preprocessing', 'Preprocessing, cleaning and labeling'],
+  ['uses', 'Uses'],
+  ['distribution', 'Distribution'],
+  ['maintenance', 'Maintenance'],
+];
+
+const month = (d: Date) => d.toLocaleDateString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+const pct = (x: number) => `${(Math.round(x * 1000) / 10).toFixed(1)} %`;
+const n = (x: number) => x.toLocaleString('en-US');
+const fmt = (x: number | null, digits = 0) => (x === null ? '—' : digits === 0 ? n(x) : x.toFixed(digits));
+
+function dataEntries(s: Stats): Record<string, DatasheetEntry[]> {
+  const e = (key: string, question: string, answer: string): DatasheetEntry => ({
+    key,
+    question,
+    answer,
+    fromData: true,
+  });
+  const classTable = [
+    '| class | N | % | origin | status |',
+    '|---|---:|---:|---|---|',
+    ...s.classes.map(
+      (c) =>
+        `| ${CLASSES[c.diagnosisClass].name} | ${n(c.count)} | ${pct(c.share)} | ${c.origin.toLowerCase().replace('_', '-')} | ${c.status.toLowerCase()} |`,
+    ),
+    `| total | ${n(s.images)} | 100.0 % | | |`,
+  ].join('\n');
+  const sex = s.patientDistributions.find((d) => d.field === 'sex');
+  const origins = s.distributions.find((d) => d.field === 'origin')?.values ?? [];
+  const stages = s.distributions.find((d) => d.field === 'verification_stage')?.values ?? [];
+  const completeness = s.completeness
+    .filter((c) => c.missing > 0)
+    .map((c) => `${c.field} ${n(c.missing)} missing (${pct(c.missing / Math.max(1, s.images))})`)
+    .join('; ');
+  const k = s.agreement.fleiss;
+  return {
+    composition: [
+      e(
+        'composition.instances',
+        'What do the instances represent, and how many are there?',
+        `${n(s.images)} unique dermoscopic images (image–patient pairs) of skin lesions from ${n(s.patients)} de-identified patients; ${n(s.intake.records)} records passed the SOP quality gate, of which ${n(s.intake.duplicates)} (${pct(s.intake.duplicateShare)}) were exact duplicates.`,
+      ),
+      e(
+        'composition.labels',
+        'Is there a label associated with each instance?',
+        `Each image carries one of ${s.classes.filter((c) => c.count > 0).length} normalised diagnostic classes, with origin and clinical status:\n\n${classTable}\n\nOrigins: ${origins.map((o) => `${o.value.toLowerCase().replace('_', '-')} ${n(o.count)} (${pct(o.count / Math.max(1, s.images))})`).join(', ')}. Under the policy \`${s.policy.id}\` (${s.policy.version}): ${s.labels.map((l) => `${l.key} ${n(l.count)}`).join(', ')}${s.unmapped ? `; ${n(s.unmapped)} unmapped` : ''}${s.excluded ? `; ${n(s.excluded)} excluded` : ''}.`,
+      ),
+      e(
+        'composition.patients',
+        'What are the relationships between instances?',
+        `Images are linked to de-identified patients and lesions. Images per patient: min ${fmt(s.imagesPerPatient.min)}, median ${fmt(s.imagesPerPatient.median)}, mean ${fmt(s.imagesPerPatient.mean, 2)}, max ${fmt(s.imagesPerPatient.max)}; ${n(s.imagesPerPatient.singleImagePatients)} patients have a single image. Any split must keep a patient's images together.`,
+      ),
+      e(
+        'composition.demographics',
+        'Does the dataset identify subpopulations?',
+        `Sex: ${sex?.values.map((v) => `${v.value.toLowerCase()} ${n(v.count)} (${pct(v.count / Math.max(1, s.patients))})`).join(', ') ?? '—'}. Age at first examination over the ${n(s.age.patientsWithValidAge)} of ${n(s.patients)} patients with a valid age: min ${fmt(s.age.min)}, median ${fmt(s.age.median)}, mean ${fmt(s.age.mean, 1)}, max ${fmt(s.age.max)} years.`,
+      ),
+      e(
+        'composition.missing',
+        'Is any information missing from individual instances?',
+        `Records with missing fields are kept and counted. Of the ${FIELDS.length} fields of the information model: ${completeness || 'none missing'}.`,
+      ),
+      e(
+        'composition.redundancies',
+        'Are there errors, sources of noise, or redundancies?',
+        `Exact duplicates (same decoded pixels) were caught at intake and not stored: ${n(s.intake.duplicates)}. ${n(s.nearDuplicatePairs)} near-duplicate pairs (perceptual hash) are flagged and linked.`,
+      ),
+    ],
+    collection: [
+      e(
+        'collection.process',
+        'How was the data acquired?',
+        `Mobile dermoscopy under a standard operating procedure with a quality gate (image_quality_score 1–5): ${n(s.intake.sopRejected)} frames scored 1–2 were refused at acquisition and counted; ${n(s.intake.records)} records passed.`,
+      ),
+      e(
+        'collection.timeframe',
+        'Over what timeframe was the data collected?',
+        s.collection.from && s.collection.to
+          ? `From ${month(s.collection.from)} to ${month(s.collection.to)} (acquisition dates of the images).`
+          : 'The acquisition dates are not recorded for these images.',
+      ),
+    ],
+    preprocessing: [
+      e(
+        'preprocessing.cleaning',
+        'Was any preprocessing or cleaning done?',
+        'Patient, lesion and examiner identifiers were replaced by keyed-hash codes; EXIF, GPS and all other embedded metadata were stripped from the stored files without recompressing them; exact duplicates were removed by a hash of the decoded pixels; near duplicates were flagged by a 64-bit perceptual hash; diagnoses were normalised to 9 classes, the raw text kept beside each class.',
+      ),
+      e(
+        'preprocessing.labeling',
+        'How were the labels verified?',
+        `Initial clinical annotation, independent review by three specialists and consensus, histology for malignant lesions. Verification stage: ${stages.map((v) => `${v.value.toLowerCase()} ${n(v.count)}`).join(', ')}; ${n(s.malignant.histologyVerified)} of ${n(s.malignant.count)} malignant images (${pct(s.malignant.histologyShare)}) are histologically verified. Agreement of the independent reviews: Fleiss' κ = ${k.kappa === null ? '—' : k.kappa.toFixed(3)} over ${n(k.n)} images.`,
+      ),
+    ],
+    distribution: [
+      e(
+        'distribution.formats',
+        'In which formats is the dataset distributed?',
+        `Exports: ${[...registry.exporters.values()].map((x) => `${x.id} (${x.version})`).join(', ')}; each export carries a manifest with the policy and exporter versions and the SHA-256 of every file.`,
+      ),
+    ],
+  };
+}
+
+async function prose(): Promise<Map<string, string>> {
+  const rows = await db().datasheetText.findMany();
+  return new Map(rows.map((r) => [r.key, r.text]));
+}
+
+/** Prose is Markdown without raw HTML: `<` is escaped so admins' text cannot inject markup. */
+const safe = (markdown: string) => markdown.replaceAll('&', '&amp;').replaceAll('<', '&lt;');
+
+export async function computeDatasheet(args: ImageQueryArgs): Promise<Datasheet> {
+  const [stats, texts] = await Promise.all([computeStats(args), prose()]);
+  const fromData = dataEntries(stats);
+  const sections = SECTIONS.map(([id, title]) => ({
+    id,
+    title,
+    entries: [
+      ...Object.entries(PROSE)
+        .filter(([, p]) => p.section === id)
+        .map(([key, p]) => ({
+          key,
+          question: p.question,
+          answer: texts.get(key) ?? `_Not written yet: an admin sets it with \`updateDatasheetText(key: "${key}")\`._`,
+          fromData: false,
+        })),
+      ...(fromData[id] ?? []),
+    ],
+  }));
+  const header = `# Datasheet\n\nSubset: \`${JSON.stringify(args.filter ?? {})}\` · policy \`${stats.policy.id}\` ${stats.policy.version}\n`;
+  const markdown = `${header}\n${sections
+    .map(
+      (s) =>
+        `## ${s.title}\n\n${s.entries.map((x) => `**${x.question}**\n\n${x.fromData ? x.answer : safe(x.answer)}\n`).join('\n')}`,
+    )
+    .join('\n')}`;
+  const figures = await charts(stats);
+  const body = await marked.parse(markdown);
+  const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Datasheet</title>
+<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem}figure{margin:1rem 0}</style>
+</head><body>
+${body}
+<h2>Figures</h2>
+${figures.map((f) => `<figure id="figure-${f.id}">${f.svg}<figcaption>${f.title}</figcaption></figure>`).join('\n')}
+</body></html>
+`;
+  return { stats, sections, markdown, html };
+}
+
+export async function updateDatasheetText(
+  query: { select?: Prisma.DatasheetTextSelect },
+  actor: string,
+  key: string,
+  text: string,
+) {
+  if (!PROSE[key]) {
+    throw createGraphQLError(
+      `"${key}" is not an editable datasheet question; editable: ${Object.keys(PROSE).join(', ')}`,
+      {
+        extensions: { code: 'BAD_USER_INPUT', argument: 'key' },
+      },
+    );
+  }
+  if (text.length > 20_000) {
+    throw createGraphQLError('the text is longer than 20,000 characters', {
+      extensions: { code: 'BAD_USER_INPUT', argument: 'text' },
+    });
+  }
+  await db().$transaction(async (tx) => {
+    const old = await tx.datasheetText.findUnique({ where: { key } });
+    await tx.datasheetText.upsert({
+      where: { key },
+      create: { key, text, updatedBy: actor },
+      update: { text, updatedBy: actor },
+    });
+    await tx.datasheetTextChange.create({ data: { key, actor, oldText: old?.text ?? null, newText: text } });
+  });
+  return db().datasheetText.findUniqueOrThrow({ ...query, where: { key } });
+}
+
+export const datasheetTextHistory = (query: { select?: Prisma.DatasheetTextChangeSelect }) =>
+  db().datasheetTextChange.findMany({ ...query, orderBy: { id: 'desc' }, take: 200 });

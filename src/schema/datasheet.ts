@@ -1,0 +1,97 @@
+import { builder } from '../builder.ts';
+import { croissant } from '../resolvers/croissant.ts';
+import {
+  computeDatasheet,
+  type Datasheet,
+  type DatasheetEntry,
+  type DatasheetSection,
+  updateDatasheetText,
+} from '../resolvers/datasheet.ts';
+import { ImageFilter } from './image.ts';
+import { StatsRef } from './stats.ts';
+
+const EntryRef = builder.objectRef<DatasheetEntry>('DatasheetEntry').implement({
+  fields: (t) => ({
+    key: t.exposeString('key'),
+    question: t.exposeString('question'),
+    answer: t.exposeString('answer', { description: 'Markdown' }),
+    fromData: t.exposeBoolean('fromData', { description: 'Computed from the records (else: admin-written prose)' }),
+  }),
+});
+const SectionRef = builder.objectRef<DatasheetSection>('DatasheetSection').implement({
+  fields: (t) => ({
+    id: t.exposeString('id'),
+    title: t.exposeString('title'),
+    entries: t.field({ type: [EntryRef], resolve: (s) => s.entries }),
+  }),
+});
+const DatasheetRef = builder.objectRef<Datasheet>('Datasheet').implement({
+  description: 'Datasheets for Datasets: seven sections, data-derived answers computed from stats, the rest prose.',
+  fields: (t) => ({
+    sections: t.field({ type: [SectionRef], resolve: (d) => d.sections }),
+    markdown: t.exposeString('markdown'),
+    html: t.exposeString('html', { description: 'Self-contained HTML with the four figures as SVG' }),
+    stats: t.field({ type: StatsRef, resolve: (d) => d.stats }),
+  }),
+});
+const DatasheetTextRef = builder.prismaObject('DatasheetText', {
+  authScopes: { viewer: true },
+  fields: (t) => ({
+    key: t.exposeString('key'),
+    text: t.exposeString('text'),
+    updatedBy: t.exposeString('updatedBy', { nullable: true, authScopes: { reviewer: true } }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+const DatasheetTextChangeRef = builder.prismaObject('DatasheetTextChange', {
+  authScopes: { viewer: true },
+  fields: (t) => ({
+    key: t.exposeString('key'),
+    actor: t.exposeString('actor', { nullable: true, authScopes: { reviewer: true } }),
+    at: t.expose('at', { type: 'DateTime' }),
+    oldText: t.exposeString('oldText', { nullable: true }),
+    newText: t.exposeString('newText'),
+  }),
+});
+
+builder.queryFields((t) => ({
+  datasheet: t.field({
+    type: DatasheetRef,
+    authScopes: { viewer: true },
+    args: { filter: t.arg({ type: ImageFilter }), policy: t.arg.string() },
+    resolve: (_root, args) => computeDatasheet(args),
+  }),
+  croissant: t.field({
+    type: 'JSONObject',
+    authScopes: { viewer: true },
+    description: 'Croissant 1.1 + RAI 1.0 metadata (JSON-LD) of the filtered subset under the policy.',
+    args: { filter: t.arg({ type: ImageFilter }), policy: t.arg.string() },
+    resolve: (_root, args, ctx) => croissant(args, { origin: ctx.origin, dataDir: ctx.dataDir }),
+  }),
+  datasheetTextHistory: t.prismaField({
+    type: [DatasheetTextChangeRef],
+    authScopes: { viewer: true },
+    description: 'Every change of the datasheet prose, newest first.',
+    resolve: (query) =>
+      import('../db/current.ts').then(({ db }) =>
+        db().datasheetTextChange.findMany({ ...query, orderBy: { id: 'desc' }, take: 200 }),
+      ),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  updateDatasheetText: t.prismaField({
+    type: DatasheetTextRef,
+    authScopes: { admin: true },
+    description:
+      'Admins only. Sets the prose answer to one datasheet question (audited); unknown keys are BAD_USER_INPUT.',
+    args: { key: t.arg.string({ required: true }), text: t.arg.string({ required: true }) },
+    resolve: (query, _root, args, ctx) =>
+      updateDatasheetText(
+        query,
+        `token:${ctx.identity?.tokenId} ${ctx.identity?.name ?? ''}`.trim(),
+        args.key,
+        args.text,
+      ),
+  }),
+}));
