@@ -183,3 +183,28 @@ describe('Croissant', () => {
     );
   });
 });
+
+describe('the croissant exporter', () => {
+  it('writes the same document as a downloadable export', async () => {
+    const Start = graphql(
+      `mutation StartCroissant($policy: String) { startExport(format: "croissant", policy: $policy) { id } }`,
+    );
+    const Poll = graphql(`query PollCroissant($id: String!) { export(id: $id) { status downloadUrl error } }`);
+    const id = (await api.as('VIEWER', Start, { policy: 'ham10000' })).data?.startExport.id ?? '';
+    let url: string | null | undefined;
+    for (let i = 0; i < 200 && !url; i++) {
+      const e = (await api.as('VIEWER', Poll, { id })).data?.export;
+      if (e?.status === 'FAILED') throw new Error(e.error ?? 'failed');
+      url = e?.downloadUrl;
+      if (!url) await new Promise((r) => setTimeout(r, 50));
+    }
+    const doc = (await (await api.yoga.fetch(url ?? '', { headers: api.headers('VIEWER') })).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(missingRequired((await jsonld.expand(doc as jsonld.JsonLdDocument)) as Record<string, unknown>[])).toEqual(
+      [],
+    );
+    expect(doc.version).toBe('ham10000@1.0.0');
+  });
+});

@@ -1,5 +1,6 @@
 // THE list of dermaset's domain plugins. A new plugin is one file and one line here.
 
+import { croissantExporter } from './exporters/croissant.ts';
 import { imagefolder } from './exporters/imagefolder.ts';
 import { isicCsv } from './exporters/isic-csv.ts';
 import { isicZip } from './exporters/isic-zip.ts';
@@ -29,6 +30,7 @@ export const PLUGINS: readonly DermasetPlugin[] = [
   imagefolder,
   jsonl,
   parquet,
+  croissantExporter,
   // importers of public metadata
   ham10000Importer,
   isic2019Importer,

@@ -85,6 +85,10 @@ export interface ExportContext {
   policy: ClassMappingPolicy;
   /** The manifest (JSON text) for the files of a multi-file export, to store inside it. */
   manifest(files: readonly ExportFile[]): string;
+  /** The export's image filter, as given. */
+  filter: unknown;
+  /** The origin the server is reached at (for URLs written into an export). */
+  origin: string;
 }
 
 export interface Exporter extends PluginMeta {

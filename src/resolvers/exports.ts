@@ -139,6 +139,8 @@ export interface RunInput {
   filter: ImageFilter | null | undefined;
   withExaminer: boolean;
   store: BlobStore;
+  /** The server's origin, for URLs written into an export (Croissant). */
+  origin?: string;
 }
 
 /** The manifest of an export: what produced it and what it holds (no time, no id: reproducible). */
@@ -164,6 +166,8 @@ export async function writeExport(input: RunInput, out: NodeJS.WritableStream & 
     options: input.options,
     policy: input.policy,
     manifest: (files) => `${JSON.stringify(manifestOf(input, count.n, files), null, 2)}\n`,
+    filter: input.filter ?? {},
+    origin: input.origin ?? 'http://127.0.0.1:4000',
   };
   const files = await input.exporter.write(ctx, out);
   return { rowCount: count.n, files };
@@ -174,7 +178,10 @@ export function exportPath(dataDir: string, id: string, ext: string) {
 }
 
 /** Records the export, then writes it in the background; the returned row is RUNNING. */
-export async function startExport(req: ExportRequest, who: { actor: string; withExaminer: boolean; dataDir: string }) {
+export async function startExport(
+  req: ExportRequest,
+  who: { actor: string; withExaminer: boolean; dataDir: string; origin: string },
+) {
   const { exporter, policy, options } = await validateExport(req);
   const id = randomUUID();
   const row = await db().export.create({
@@ -197,6 +204,7 @@ export async function startExport(req: ExportRequest, who: { actor: string; with
     filter: req.filter,
     withExaminer: who.withExaminer,
     store: new BlobStore(join(who.dataDir, 'blobs')),
+    origin: who.origin,
   };
   void runToFile(id, input, who.dataDir);
   return row;

@@ -142,6 +142,7 @@ builder.mutationFields((t) => ({
           actor: `token:${ctx.identity?.tokenId ?? 'public'} ${ctx.identity?.name ?? ''}`.trim(),
           withExaminer: roleAtLeast(ctx.role, 'REVIEWER'),
           dataDir: ctx.dataDir,
+          origin: ctx.origin,
         },
       ),
   }),

@@ -1,0 +1,23 @@
+import type { ImageFilter } from '../../resolvers/image-filter.ts';
+import { defineExporter } from '../types.ts';
+
+/** The Croissant 1.1 + RAI 1.0 description of the export's subset, as a JSON-LD file. */
+export const croissantExporter = defineExporter({
+  id: 'croissant',
+  version: '1.0.0',
+  description: 'Croissant 1.1 + RAI 1.0 metadata (JSON-LD) of the subset: files with sha256, record set, RAI fields',
+  mediaType: 'application/ld+json',
+  extension: 'json',
+  needsImages: false,
+  options: {},
+  async write(ctx, out) {
+    // loaded lazily: croissant.ts reads the plugin registry, which lists this exporter
+    const { croissant } = await import('../../resolvers/croissant.ts');
+    const doc = await croissant(
+      { filter: ctx.filter as ImageFilter, policy: ctx.policy.id },
+      { origin: ctx.origin, dataDir: '' },
+    );
+    out.write(`${JSON.stringify(doc, null, 2)}\n`);
+    return [];
+  },
+});
