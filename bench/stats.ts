@@ -1,0 +1,58 @@
+// bench/stats: the time of the full stats(…) + datasheet (with its four figures) beside one raw
+// GROUP BY scan of the image table, on the demo cohort, in the same run (goal: at most 5×).
+//   npm run bench:stats
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { seedDemo } from '../prisma/demo/seed.ts';
+import { loadConfig } from '../src/config.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { useDatabase } from '../src/db/current.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { createPipeline } from '../src/ingest/pipeline.ts';
+import { computeDatasheet } from '../src/resolvers/datasheet.ts';
+import { computeStats } from '../src/resolvers/stats.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'dermaset-bench-stats-'));
+const config = loadConfig({
+  DATA_DIR: dataDir,
+  DERMASET_MIN_SIDE: '32',
+  DERMASET_PSEUDONYM_KEY: 'bench-key-0123456789abcdef',
+});
+console.log('bench/stats: seeding the demo cohort (96×72 px images)…');
+await migrate(config.databaseUrl);
+const database = openDatabase(config.databaseUrl);
+useDatabase(database.db);
+await seedDemo(database.db, createPipeline(config, database.db), { size: { width: 96, height: 72 } });
+
+const time = async (fn: () => Promise<unknown>, runs = 7) => {
+  await fn(); // warm
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    ms.push(performance.now() - t);
+  }
+  return ms.sort((a, b) => a - b)[Math.floor(runs / 2)] ?? 0;
+};
+
+try {
+  const scan = await time(() =>
+    database.db.$queryRawUnsafe(
+      'SELECT diagnosis_class, verification_stage, patient_id, COUNT(*) AS n FROM image GROUP BY diagnosis_class, verification_stage, patient_id',
+    ),
+  );
+  const stats = await time(() => computeStats({}));
+  const sheet = await time(() => computeDatasheet({}));
+  console.log(`raw GROUP BY scan of the image table   ${scan.toFixed(1).padStart(8)} ms (median of 7)`);
+  console.log(
+    `stats(), every section                 ${stats.toFixed(1).padStart(8)} ms  ${(stats / scan).toFixed(1)}×`,
+  );
+  console.log(
+    `stats + datasheet (Markdown, HTML, 4 SVG figures) ${sheet.toFixed(1).padStart(8)} ms  ${(sheet / scan).toFixed(1)}× (goal ≤ 5×)`,
+  );
+} finally {
+  await database.close();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+process.exit(0);
