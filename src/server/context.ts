@@ -1,6 +1,6 @@
 import { createGraphQLError, type YogaInitialContext } from 'graphql-yoga';
 import { db } from '../db/current.ts';
-import type { Role } from '../domain/roles.ts';
+import { type Role, roleAtLeast } from '../domain/roles.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { resolvePolicy } from '../resolvers/policies.ts';
 import { type Identity, TokenResolver } from '../resolvers/tokens.ts';
@@ -43,6 +43,28 @@ export async function identify(
   const identity = await tokens.resolve(m[1]);
   if (!identity) throw unauthenticated('the bearer token is unknown or revoked');
   return { identity, role: identity.role };
+}
+
+/**
+ * The access check of the HTTP routes beside GraphQL (image bytes, exports, the datasheet): the
+ * same tokens and roles as the API. Returns the refusal to send, or null when the caller may read.
+ */
+export async function refuseRoute(
+  request: Request,
+  tokens: TokenResolver,
+  access: AccessOptions,
+  what: string,
+): Promise<{ status: 401 | 403; code: 'UNAUTHENTICATED' | 'FORBIDDEN'; message: string } | null> {
+  let role: Role | null;
+  try {
+    role = (await identify(request, tokens, access)).role;
+  } catch (e) {
+    return { status: 401, code: 'UNAUTHENTICATED', message: (e as Error).message };
+  }
+  if (role === null) return { status: 401, code: 'UNAUTHENTICATED', message: `${what} needs a bearer token` };
+  if (!roleAtLeast(role, 'VIEWER'))
+    return { status: 403, code: 'FORBIDDEN', message: `${what} is not available to the ${role} role` };
+  return null;
 }
 
 export function contextFactory(access: AccessOptions) {

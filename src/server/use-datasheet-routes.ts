@@ -1,8 +1,7 @@
 import type { Plugin } from 'graphql-yoga';
-import { roleAtLeast } from '../domain/roles.ts';
 import { computeDatasheet } from '../resolvers/datasheet.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
-import { type AccessOptions, identify } from './context.ts';
+import { type AccessOptions, refuseRoute } from './context.ts';
 
 /** GET /datasheet.html and /datasheet.md (?policy=<id>): the datasheet of the whole dataset. */
 export function useDatasheetRoutes(tokens: TokenResolver, access: AccessOptions): Plugin {
@@ -12,13 +11,8 @@ export function useDatasheetRoutes(tokens: TokenResolver, access: AccessOptions)
       if (!format) return;
       const json = (status: number, code: string, message: string) =>
         endResponse(fetchAPI.Response.json({ error: message, code }, { status }));
-      let role: Awaited<ReturnType<typeof identify>>['role'];
-      try {
-        role = (await identify(request, tokens, access)).role;
-      } catch (e) {
-        return json(401, 'UNAUTHENTICATED', (e as Error).message);
-      }
-      if (!roleAtLeast(role, 'VIEWER')) return json(401, 'UNAUTHENTICATED', 'the datasheet needs a bearer token');
+      const refusal = await refuseRoute(request, tokens, access, 'the datasheet');
+      if (refusal) return json(refusal.status, refusal.code, refusal.message);
       try {
         const sheet = await computeDatasheet({ policy: url.searchParams.get('policy') });
         endResponse(

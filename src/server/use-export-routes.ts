@@ -2,11 +2,10 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
-import { roleAtLeast } from '../domain/roles.ts';
 import { registry } from '../plugins/index.ts';
 import { exportById, exportPath } from '../resolvers/exports.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
-import { type AccessOptions, identify } from './context.ts';
+import { type AccessOptions, refuseRoute } from './context.ts';
 
 const ROUTE = /^\/exports\/([0-9a-f-]{36})\/(file|manifest\.json)$/;
 
@@ -20,14 +19,8 @@ export function useExportRoutes(tokens: TokenResolver, access: AccessOptions): P
       if (!url.pathname.startsWith('/exports/')) return;
       const json = (status: number, code: string, message: string) =>
         endResponse(fetchAPI.Response.json({ error: message, code }, { status }));
-      let role: Awaited<ReturnType<typeof identify>>['role'];
-      try {
-        role = (await identify(request, tokens, access)).role;
-      } catch (e) {
-        return json(401, 'UNAUTHENTICATED', (e as Error).message);
-      }
-      if (role === null) return json(401, 'UNAUTHENTICATED', 'exports need a bearer token');
-      if (!roleAtLeast(role, 'VIEWER')) return json(403, 'FORBIDDEN', `exports are not available to the ${role} role`);
+      const refusal = await refuseRoute(request, tokens, access, 'an export');
+      if (refusal) return json(refusal.status, refusal.code, refusal.message);
       const m = ROUTE.exec(url.pathname);
       const row = m?.[1] ? await exportById(m[1]) : null;
       if (!m || !row) return json(404, 'NOT_FOUND', 'no such export');

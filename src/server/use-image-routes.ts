@@ -1,11 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
-import { roleAtLeast } from '../domain/roles.ts';
 import { imageBlob } from '../resolvers/images.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
-import { type AccessOptions, identify } from './context.ts';
+import { type AccessOptions, refuseRoute } from './context.ts';
 
 const ROUTE = /^\/images\/([0-9a-f]{64})\/(original|thumbnail)$/;
 const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
@@ -24,14 +23,8 @@ export function useImageRoutes(store: BlobStore, tokens: TokenResolver, access: 
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         return endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
       }
-      let role: Awaited<ReturnType<typeof identify>>['role'];
-      try {
-        role = (await identify(request, tokens, access)).role;
-      } catch (e) {
-        return json(401, 'UNAUTHENTICATED', (e as Error).message);
-      }
-      if (role === null) return json(401, 'UNAUTHENTICATED', 'image bytes need a bearer token');
-      if (!roleAtLeast(role, 'VIEWER')) return json(403, 'FORBIDDEN', `images are not available to the ${role} role`);
+      const refusal = await refuseRoute(request, tokens, access, 'image bytes');
+      if (refusal) return json(refusal.status, refusal.code, refusal.message);
       const m = ROUTE.exec(url.pathname);
       const image = m?.[1] ? await imageBlob(m[1]) : null;
       if (!m || !image) return json(404, 'NOT_FOUND', 'no such image');
