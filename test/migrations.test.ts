@@ -85,3 +85,43 @@ describe(`migrations on ${testProvider}`, () => {
       expect(applied).toContain(`CREATE TABLE "${table[1]}"`);
   });
 });
+
+describe(`upgrading a database that holds data, on ${testProvider}`, () => {
+  let old: TestEnv;
+  beforeAll(async () => {
+    old = await createTestEnv({}, { migrate: false });
+  });
+  afterAll(() => old.dispose());
+
+  it('keeps every row when later migrations redefine tables (no cascade through DROP TABLE)', async () => {
+    const [first] = readMigrations(testProvider);
+    if (!first) throw new Error('no migrations');
+    expect(await migrate(old.url, { upTo: first.name })).toEqual([first.name]);
+    const sql = (q: string) => old.db.$executeRawUnsafe(q);
+    await sql(`INSERT INTO patient (id, code) VALUES (1, 'P-0000000000001')`);
+    await sql(`INSERT INTO lesion (id, code, patient_id) VALUES (1, 'L-0000000000001', 1)`);
+    await sql(
+      `INSERT INTO image (id, patient_id, lesion_id, clinical_diagnosis_raw, diagnosis_class, image_quality_score, sha256, pixel_hash, phash,
+         width, height, format, byte_size, storage_key, thumbnail_key, acquired_at, sharpness, clipped_share, glare_share, updated_at)
+       VALUES (1, 1, 1, 'nevus', 'NEVUS', 4, '${'a'.repeat(64)}', '${'b'.repeat(64)}', '0123456789abcdef', 600, 450, 'jpeg', 1000,
+         'originals/aa/x.jpg', 'thumbnails/aa/y.webp', '2025-07-01T00:00:00.000Z', 10, 0, 0, '2025-07-01T00:00:00.000Z')`,
+    );
+    await sql(`INSERT INTO image_color (image_id, color) VALUES (1, 'LIGHT_BROWN'), (1, 'DARK_BROWN')`);
+    await sql(`INSERT INTO image_structure (image_id, structure) VALUES (1, 'PIGMENT_NETWORK_TYPICAL')`);
+    for (const [i, r] of ['E-A', 'E-B'].entries()) {
+      await sql(
+        `INSERT INTO expert_review (id, image_id, reviewer_code, diagnosis_class) VALUES (${i + 1}, 1, '${r}', 'NEVUS')`,
+      );
+    }
+    const applied = await migrate(old.url);
+    expect(applied.length).toBe(readMigrations(testProvider).length - 1);
+    expect(await old.db.imageColor.count()).toBe(2);
+    expect(await old.db.imageStructure.count()).toBe(1);
+    expect(await old.db.expertReview.count()).toBe(2);
+    const image = await old.db.image.findUniqueOrThrow({
+      where: { id: 1 },
+      select: { reviewCount: true, imageQualityScore: true },
+    });
+    expect(image).toEqual({ reviewCount: 2, imageQualityScore: 4 });
+  });
+});

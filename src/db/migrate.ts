@@ -92,6 +92,10 @@ function migrateSqlite(url: string, all: Migration[]): string[] {
   try {
     db.pragma('journal_mode = WAL');
     db.exec(SQLITE_TABLE);
+    // SQLite's procedure for redefining tables (which Prisma's migrations do for most column
+    // changes): foreign keys off OUTSIDE the transaction — inside one the pragma is ignored, and
+    // DROP TABLE would cascade-delete every dependent row — then a foreign_key_check before commit.
+    db.pragma('foreign_keys = OFF');
     // BEGIN IMMEDIATE takes the write lock first, so two processes starting at once migrate in turn
     const run = db.transaction(() => {
       const applied = db
@@ -100,6 +104,9 @@ function migrateSqlite(url: string, all: Migration[]): string[] {
       const todo = pending(all, applied);
       for (const m of todo) {
         db.exec(m.sql);
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0)
+          throw new MigrationError(`migration ${m.name} leaves ${broken.length} broken foreign keys`);
         db.prepare(
           `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
            VALUES (?, ?, current_timestamp, ?, current_timestamp, 1)`,
@@ -109,6 +116,7 @@ function migrateSqlite(url: string, all: Migration[]): string[] {
     });
     return run.immediate();
   } finally {
+    db.pragma('foreign_keys = ON');
     db.close();
   }
 }
@@ -148,9 +156,10 @@ async function migratePostgres(url: string, all: Migration[]): Promise<string[]>
   }
 }
 
-/** Applies every pending migration; returns the names applied (empty when up to date). */
-export async function migrate(url: string): Promise<string[]> {
+/** Applies every pending migration (or those up to `upTo`); returns the names applied. */
+export async function migrate(url: string, opts: { upTo?: string } = {}): Promise<string[]> {
   const provider = providerOf(url);
-  const all = readMigrations(provider);
+  const upTo = opts.upTo;
+  const all = readMigrations(provider).filter((m) => upTo === undefined || m.name <= upTo);
   return provider === 'sqlite' ? migrateSqlite(url, all) : migratePostgres(url, all);
 }

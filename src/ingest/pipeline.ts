@@ -48,7 +48,9 @@ export interface PipelineDeps {
   now?: () => Date;
 }
 
-export function createPipeline(config: Config, db: Db): AcquisitionPipeline {
+export type PipelineConfig = Pick<Config, 'dataDir' | 'pseudonymKey' | 'ingest'>;
+
+export function createPipeline(config: PipelineConfig, db: Db): AcquisitionPipeline {
   return new AcquisitionPipeline({
     db,
     store: new BlobStore(`${config.dataDir}/blobs`),

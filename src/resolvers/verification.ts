@@ -8,7 +8,13 @@ import { deriveStage, MIN_CONSENSUS_REVIEWS } from '../domain/verification.ts';
 export class VerificationError extends Error {
   override name = 'VerificationError';
   constructor(
-    readonly code: 'NOT_FOUND' | 'DUPLICATE_REVIEW' | 'NOT_ENOUGH_REVIEWS' | 'ALREADY_DECIDED',
+    readonly code:
+      | 'NOT_FOUND'
+      | 'DUPLICATE_REVIEW'
+      | 'NOT_ENOUGH_REVIEWS'
+      | 'ALREADY_DECIDED'
+      | 'CONFLICT'
+      | 'NO_CONSENSUS',
     message: string,
   ) {
     super(message);
@@ -17,17 +23,43 @@ export class VerificationError extends Error {
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
+/**
+ * Optimistic concurrency: every write to an image's trail bumps its version. With an expected
+ * version, the bump only happens if nobody changed the image meanwhile; otherwise CONFLICT and the
+ * transaction (with everything it did) rolls back. The conditional UPDATE also takes the row lock
+ * on PostgreSQL, so of two concurrent edits with the same version exactly one wins.
+ */
+async function claimVersion(tx: Tx, imageId: number, expected: number | undefined): Promise<void> {
+  const { count } = await tx.image.updateMany({
+    where: { id: imageId, ...(expected === undefined ? {} : { version: expected }) },
+    data: { version: { increment: 1 } },
+  });
+  if (count === 0) {
+    throw new VerificationError(
+      'CONFLICT',
+      `image ${imageId} changed since version ${expected}: reload it and try again`,
+    );
+  }
+}
+
 export interface ReviewInput {
   imageId: number;
   reviewerCode: string;
   diagnosisClass: DiagnosisClass;
   structures: readonly DermoscopicStructure[];
   at?: Date;
+  expectedVersion?: number;
 }
 
 export async function submitReview(db: Db, input: ReviewInput): Promise<{ id: number }> {
   return db.$transaction(async (tx) => {
-    await requireImage(tx, input.imageId);
+    const image = await requireImage(tx, input.imageId);
+    if (image.consensus) {
+      throw new VerificationError(
+        'ALREADY_DECIDED',
+        `image ${input.imageId} already has a consensus decision: reviews are closed`,
+      );
+    }
     const existing = await tx.expertReview.findUnique({
       where: { imageId_reviewerCode: { imageId: input.imageId, reviewerCode: input.reviewerCode } },
       select: { id: true },
@@ -37,6 +69,8 @@ export async function submitReview(db: Db, input: ReviewInput): Promise<{ id: nu
         'DUPLICATE_REVIEW',
         `reviewer ${input.reviewerCode} already reviewed image ${input.imageId}`,
       );
+    await claimVersion(tx, input.imageId, input.expectedVersion);
+    await tx.image.update({ where: { id: input.imageId }, data: { reviewCount: { increment: 1 } } });
     return tx.expertReview.create({
       data: {
         imageId: input.imageId,
@@ -58,6 +92,7 @@ export interface ConsensusInput {
   note?: string | null;
   decidedBy: string;
   at?: Date;
+  expectedVersion?: number;
 }
 
 export async function recordConsensus(db: Db, input: ConsensusInput): Promise<void> {
@@ -73,6 +108,7 @@ export async function recordConsensus(db: Db, input: ConsensusInput): Promise<vo
         `a consensus needs at least ${MIN_CONSENSUS_REVIEWS} independent reviews; image ${input.imageId} has ${reviewCount}`,
       );
     }
+    await claimVersion(tx, input.imageId, input.expectedVersion);
     const corrected = input.diagnosisClass !== image.diagnosisClass;
     await tx.consensusDecision.create({
       data: {
@@ -108,7 +144,6 @@ export async function recordConsensus(db: Db, input: ConsensusInput): Promise<vo
           histologyClass: image.histopathology?.mappedClass ?? null,
           label: input.diagnosisClass,
         }),
-        version: { increment: 1 },
       },
     });
   });
@@ -120,6 +155,7 @@ export interface HistopathologyInput {
   mappedClass: DiagnosisClass;
   reportedBy: string;
   at?: Date;
+  expectedVersion?: number;
 }
 
 /** Attaches the report; a histology class that differs from the label corrects the label (logged). */
@@ -129,6 +165,7 @@ export async function attachHistopathology(db: Db, input: HistopathologyInput): 
     const image = await requireImage(tx, input.imageId);
     if (image.histopathology)
       throw new VerificationError('ALREADY_DECIDED', `image ${input.imageId} already has a histopathology report`);
+    await claimVersion(tx, input.imageId, input.expectedVersion);
     await tx.histopathologyReport.create({
       data: {
         imageId: input.imageId,
@@ -160,7 +197,6 @@ export async function attachHistopathology(db: Db, input: HistopathologyInput): 
           histologyClass: input.mappedClass,
           label: input.mappedClass,
         }),
-        version: { increment: 1 },
       },
     });
   });
@@ -178,4 +214,44 @@ async function requireImage(tx: Tx, imageId: number) {
   });
   if (!image) throw new VerificationError('NOT_FOUND', `image ${imageId} does not exist`);
   return image;
+}
+
+export interface CorrectionInput {
+  imageId: number;
+  diagnosisClass: DiagnosisClass;
+  reason: string;
+  actor: string;
+  expectedVersion?: number;
+  at?: Date;
+}
+
+/** An admin's correction of the label, with a reason; logged like every label change. */
+export async function correctLabel(db: Db, input: CorrectionInput): Promise<void> {
+  const at = input.at ?? new Date();
+  await db.$transaction(async (tx) => {
+    const image = await requireImage(tx, input.imageId);
+    await claimVersion(tx, input.imageId, input.expectedVersion);
+    if (image.diagnosisClass === input.diagnosisClass) return;
+    await tx.labelChange.create({
+      data: {
+        imageId: input.imageId,
+        actor: input.actor,
+        at,
+        fromClass: image.diagnosisClass,
+        toClass: input.diagnosisClass,
+        reason: input.reason,
+      },
+    });
+    await tx.image.update({
+      where: { id: input.imageId },
+      data: {
+        diagnosisClass: input.diagnosisClass,
+        verificationStage: deriveStage({
+          hasConsensus: image.consensus !== null,
+          histologyClass: image.histopathology?.mappedClass ?? null,
+          label: input.diagnosisClass,
+        }),
+      },
+    });
+  });
 }

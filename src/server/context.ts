@@ -1,6 +1,7 @@
 import { createGraphQLError, type YogaInitialContext } from 'graphql-yoga';
 import { db } from '../db/current.ts';
 import { type Role, roleAtLeast } from '../domain/roles.ts';
+import { type AcquisitionPipeline, createPipeline, type PipelineConfig } from '../ingest/pipeline.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { resolvePolicy } from '../resolvers/policies.ts';
 import { type Identity, TokenResolver } from '../resolvers/tokens.ts';
@@ -17,6 +18,8 @@ export interface Context extends YogaInitialContext {
   dataDir: string;
   /** A policy by id, or the active one (read once per request). */
   policy(id?: string | null): Promise<ClassMappingPolicy>;
+  /** The acquisition pipeline of this server (created on first use). */
+  pipeline(): AcquisitionPipeline;
 }
 
 export interface AccessOptions {
@@ -67,8 +70,14 @@ export async function refuseRoute(
   return null;
 }
 
-export function contextFactory(access: AccessOptions) {
+export function contextFactory(access: AccessOptions, config: PipelineConfig) {
   const tokens = new TokenResolver(db);
+  let shared: AcquisitionPipeline | undefined;
+  // one pipeline per server: its near-duplicate index and its serial commit queue are shared
+  const pipeline = () => {
+    shared ??= createPipeline(config, db());
+    return shared;
+  };
   return {
     tokens,
     async create(initial: YogaInitialContext): Promise<Context> {
@@ -84,7 +93,16 @@ export function contextFactory(access: AccessOptions) {
         }
         return p;
       };
-      return { ...initial, requestId: crypto.randomUUID(), identity, role, origin, policy, dataDir: access.dataDir };
+      return {
+        ...initial,
+        requestId: crypto.randomUUID(),
+        identity,
+        role,
+        origin,
+        policy,
+        dataDir: access.dataDir,
+        pipeline,
+      };
     },
   };
 }

@@ -31,10 +31,10 @@ export const LIMITS = {
 } as const;
 
 /** The HTTP application: GraphQL at /graphql (GraphiQL in a browser), image bytes, /health. */
-export function createDermasetYoga(config: Pick<Config, 'api' | 'dataDir'>): DermasetYoga {
+export function createDermasetYoga(config: Pick<Config, 'api' | 'dataDir' | 'pseudonymKey' | 'ingest'>): DermasetYoga {
   const { api } = config;
   const access = { publicRead: api.publicRead, publicUrl: api.publicUrl, dataDir: config.dataDir };
-  const context = contextFactory(access);
+  const context = contextFactory(access, config);
   const armor = new EnvelopArmor({
     maxDepth: { n: LIMITS.maxDepth, ignoreIntrospection: true },
     costLimit: { maxCost: LIMITS.maxCost, ignoreIntrospection: true },

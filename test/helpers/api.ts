@@ -22,7 +22,7 @@ export interface Api {
 /** A yoga instance over the test database, with one real token per role. */
 export async function createApi(env: TestEnv, api: Partial<ApiOptions> = {}): Promise<Api> {
   useDatabase(env.db);
-  const yoga = createDermasetYoga({ dataDir: env.dataDir, api: { ...env.config.api, ...api } });
+  const yoga = createDermasetYoga({ ...env.config, api: { ...env.config.api, ...api } });
   const tokens = {} as Record<Role, string>;
   for (const role of ROLES) tokens[role] = (await createToken(env.db, `test ${role.toLowerCase()}`, role)).token;
   const headers = (role: Role | null): Record<string, string> =>
