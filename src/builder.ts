@@ -16,7 +16,11 @@ export const builder = new SchemaBuilder<{
   Context: Context;
   PrismaTypes: PrismaTypes;
   DefaultFieldNullability: false;
-  Scalars: { DateTime: { Input: Date; Output: Date }; JSONObject: { Input: Record<string, unknown>; Output: unknown } };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSONObject: { Input: Record<string, unknown>; Output: unknown };
+    File: { Input: File; Output: never };
+  };
   AuthScopes: { viewer: boolean; annotator: boolean; reviewer: boolean; admin: boolean };
   DefaultEdgesNullability: false;
 }>({

@@ -88,9 +88,35 @@ const Q = {
   updateDatasheetText: graphql(
     `mutation M23($key: String!, $text: String!) { updateDatasheetText(key: $key, text: $text) { key } }`,
   ),
+  reviewQueue: graphql(
+    `query M24 { reviewQueue(first: 1) { edges { node { id } } } consensusQueue(first: 1) { edges { node { id } } } pendingHistology(first: 1) { edges { node { id } } } }`,
+  ),
+  submitReview: graphql(
+    `mutation M25($image: ID!) { submitReview(image: $image, expectedVersion: 1, diagnosisClass: NEVUS, structures: []) { id } }`,
+  ),
+  recordConsensus: graphql(
+    `mutation M26($image: ID!) { recordConsensus(image: $image, expectedVersion: 1, diagnosisClass: NEVUS, structures: []) { id } }`,
+  ),
+  attachHistopathology: graphql(
+    `mutation M27($image: ID!) { attachHistopathology(image: $image, expectedVersion: 1, result: "x", diagnosisClass: NEVUS) { id } }`,
+  ),
+  correctLabel: graphql(
+    `mutation M28($image: ID!) { correctLabel(image: $image, expectedVersion: 1, diagnosisClass: NEVUS, reason: "test") { id } }`,
+  ),
 };
 /** Every mutation of the schema must have a row in the matrix. */
-const MUTATIONS = ['setActivePolicy', 'startExport', 'updateDatasheetText'];
+const MUTATIONS = [
+  'setActivePolicy',
+  'startExport',
+  'updateDatasheetText',
+  'createInitialAnnotation',
+  'submitReview',
+  'recordConsensus',
+  'attachHistopathology',
+  'correctLabel',
+];
+/** createInitialAnnotation needs a multipart upload: its role rules are tested in test/workflow.test.ts. */
+const MISSING_IMAGE = Buffer.from('Image:999999').toString('base64');
 
 describe('the role matrix: every role against every query gives the data or a typed error', () => {
   const cases: [
@@ -125,6 +151,12 @@ describe('the role matrix: every role against every query gives the data or a ty
       (w) => api.as(w, Q.updateDatasheetText, { key: 'maintenance.owner', text: 'the dermaset team' }),
       atLeast('ADMIN'),
     ],
+    ['reviewQueue', (w) => api.as(w, Q.reviewQueue), atLeast('REVIEWER')],
+    // the workflow's mutations against an image that does not exist: allowed roles get NOT_FOUND, others a refusal
+    ['submitReview', (w) => api.as(w, Q.submitReview, { image: MISSING_IMAGE }), atLeast('REVIEWER')],
+    ['recordConsensus', (w) => api.as(w, Q.recordConsensus, { image: MISSING_IMAGE }), atLeast('REVIEWER')],
+    ['attachHistopathology', (w) => api.as(w, Q.attachHistopathology, { image: MISSING_IMAGE }), atLeast('REVIEWER')],
+    ['correctLabel', (w) => api.as(w, Q.correctLabel, { image: MISSING_IMAGE }), atLeast('ADMIN')],
   ];
   const grid = cases.flatMap(([name, run, allowed]) =>
     everyone.map((who) => [name, who ?? 'anonymous', run, allowed, who] as const),
@@ -133,8 +165,11 @@ describe('the role matrix: every role against every query gives the data or a ty
   it.each(grid)('%s as %s', async (_name, _label, run, allowed, who) => {
     const res = await run(who);
     if (allowed(who)) {
-      expect(res.errors).toBeUndefined();
-      expect(res.data).toBeTruthy();
+      // data, or a domain error (NOT_FOUND for the workflow's missing image): never a refusal
+      const codes = (res.errors ?? []).map((e) => e.extensions?.code);
+      expect(codes.filter((c) => c === 'FORBIDDEN' || c === 'UNAUTHENTICATED')).toEqual([]);
+      if (!res.errors) expect(res.data).toBeTruthy();
+      else expect(codes).toEqual(['NOT_FOUND']);
     } else {
       expect(res.errors?.[0]?.extensions?.code).toBe(who === null ? 'UNAUTHENTICATED' : 'FORBIDDEN');
     }

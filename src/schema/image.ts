@@ -13,6 +13,7 @@ import type {
 import { COLORS } from '../domain/vocabularies.ts';
 import type { ImageFilter as ImageFilterShape } from '../resolvers/image-filter.ts';
 import { countImages, imageBySha256, listImages } from '../resolvers/images.ts';
+import { staffCode } from './staff.ts';
 import {
   AnatomicalSiteEnum,
   BorderRegularityEnum,
@@ -220,7 +221,24 @@ builder.prismaNode('Image', {
       resolve: (i) => i,
     }),
     initialAnnotation: t.relation('initialAnnotation', { nullable: true }),
-    reviews: t.relation('reviews', { query: { orderBy: { id: 'asc' } } }),
+    reviews: t.relation('reviews', {
+      description:
+        'The independent reviews. Blind: a reviewer sees the others only once their own is in (or after the consensus)',
+      query: (_args, ctx) => {
+        if (ctx.role !== 'REVIEWER') return { orderBy: { id: 'asc' } };
+        const me = staffCode(ctx);
+        return {
+          orderBy: { id: 'asc' },
+          where: {
+            OR: [
+              { reviewerCode: me },
+              { image: { consensus: { isNot: null } } },
+              { image: { reviews: { some: { reviewerCode: me } } } },
+            ],
+          },
+        };
+      },
+    }),
     consensus: t.relation('consensus', { nullable: true }),
     histopathology: t.relation('histopathology', { nullable: true }),
     labelChanges: t.relation('labelChanges', { query: { orderBy: { id: 'asc' } } }),

@@ -10,5 +10,6 @@ import './policy.ts';
 import './export.ts';
 import './stats.ts';
 import './datasheet.ts';
+import './workflow.ts';
 
 export const schema = builder.toSchema();
