@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { Random } from '../prisma/demo/random.ts';
 import {
   CLASS_CODES,
   CLASSES,
@@ -15,6 +14,7 @@ import { AnatomicalSite, DermoscopicStructure, DiagnosisClass } from '../src/dom
 import { type Bin, summarise } from '../src/domain/histogram.ts';
 import { BLOCKS, FIELD_NAMES, FIELDS } from '../src/domain/information-model.ts';
 import { dHash, hammingDistance } from '../src/domain/perceptual-hash.ts';
+import { Random } from '../src/domain/random.ts';
 import { type IsicSiteGeneral, parseSite, SITES } from '../src/domain/sites.ts';
 import { parseStructure, STRUCTURES } from '../src/domain/structures.ts';
 import {

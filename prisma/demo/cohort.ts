@@ -13,9 +13,9 @@ import type {
   FitzpatrickType,
   Sex,
 } from '../../src/domain/enums.ts';
+import { Random } from '../../src/domain/random.ts';
 import { showsMalignancySigns } from '../../src/domain/structures.ts';
 import type { RawRecord } from '../../src/ingest/record.ts';
-import { Random } from './random.ts';
 import type { LesionDrawing } from './synthesize.ts';
 
 export const DEMO_SEED = 20250601;

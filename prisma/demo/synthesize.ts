@@ -4,7 +4,7 @@
 // re-shots of the same lesion (small shift, other noise) are close.
 import sharp from 'sharp';
 import type { DiagnosisClass, FitzpatrickType } from '../../src/domain/enums.ts';
-import { Random } from './random.ts';
+import { Random } from '../../src/domain/random.ts';
 
 export interface LesionDrawing {
   /** Seed of the lesion's appearance: the same seed draws the same lesion. */

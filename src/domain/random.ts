@@ -1,4 +1,4 @@
-/** A small seeded PRNG (sfc32 seeded through splitmix32): the demo cohort is a pure function of its seed. */
+/** A small seeded PRNG (sfc32 seeded through splitmix32): the demo cohort and the splits are pure functions of their seeds. */
 export class Random {
   #a: number;
   #b: number;
