@@ -43,7 +43,10 @@ export function units(items: readonly SplitItem[]): SplitItem[][] {
   const union = (a: string, b: string) => {
     const ra = find(a);
     const rb = find(b);
-    if (ra !== rb) parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
+    if (ra === rb) return;
+    // the smaller key becomes the root, so components (and their order) do not depend on input order
+    const [lo, hi] = ra < rb ? [ra, rb] : [rb, ra];
+    parent.set(hi, lo);
   };
   for (const it of items) {
     const self = `item:${it.id}`;
