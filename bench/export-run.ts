@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { openDatabase } from '../src/db/client.ts';
 import { useDatabase } from '../src/db/current.ts';
 import { registry } from '../src/plugins/index.ts';
-import { writeExport } from '../src/resolvers/exports.ts';
+import { EXPORT_BATCH, EXPORT_INCLUDE, writeExport } from '../src/resolvers/exports.ts';
 import { BlobStore } from '../src/storage/blob-store.ts';
 
 const [mode = 'scan', url = '', dataDir = ''] = process.argv.slice(2);
@@ -23,19 +23,12 @@ if (mode === 'scan') {
     const batch = await database.db.image.findMany({
       where: { id: { gt: after } },
       orderBy: { id: 'asc' },
-      take: 500,
-      include: {
-        patient: {
-          select: { code: true, sex: true, fitzpatrickType: true, sunburnHistory: true, personalCaHistory: true },
-        },
-        lesion: { select: { code: true } },
-        colors: { select: { color: true } },
-        structures: { select: { structure: true } },
-      },
+      take: EXPORT_BATCH,
+      include: EXPORT_INCLUDE,
     });
     rows += batch.length;
     const last = batch[batch.length - 1];
-    if (!last || batch.length < 500) break;
+    if (!last || batch.length < EXPORT_BATCH) break;
     after = last.id;
   }
 } else {

@@ -1,9 +1,9 @@
 // Croissant 1.1 + RAI 1.0 metadata (JSON-LD) for a subset under a policy: the dataset's description,
 // its files with their SHA-256, its record set and the responsible-AI fields the data can fill.
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { db } from '../db/current.ts';
+import { hashingTap } from '../plugins/exporters/hashing.ts';
 import { registry } from '../plugins/index.ts';
 import { BlobStore } from '../storage/blob-store.ts';
 import { writeExport } from './exports.ts';
@@ -93,8 +93,8 @@ export async function croissant(
   const exporter = registry.exporter('jsonl');
   if (!exporter) throw new Error('the jsonl exporter is not registered');
   // the metadata file is the jsonl export of the same subset: hash it as it is written
-  const hash = createHash('sha256');
-  let bytes = 0;
+  const tap = hashingTap();
+  tap.stream.resume(); // nothing reads the bytes: only their hash is wanted
   await writeExport(
     {
       exporter,
@@ -104,14 +104,11 @@ export async function croissant(
       withExaminer: false,
       store: new BlobStore(join(opts.dataDir, 'blobs')),
     },
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        done();
-      },
-    }),
+    tap.stream,
   );
+  tap.stream.end();
+  await finished(tap.stream);
+  const { sha256, bytes } = tap.result();
   const images = await db().image.findMany({
     where: await whereOf(args),
     select: { sha256: true, format: true, storageKey: true },
@@ -143,7 +140,7 @@ export async function croissant(
         contentUrl: `${opts.origin}/graphql`,
         encodingFormat: 'application/jsonlines',
         contentSize: `${bytes} B`,
-        sha256: hash.digest('hex'),
+        sha256,
       },
       ...images.map((i) => ({
         '@type': 'cr:FileObject',

@@ -1,11 +1,10 @@
 // Export runs: validate the request, record it, write the file in the background through the
 // exporter plugin (rows streamed in keyset batches, images streamed from the blob store), then
 // record its manifest. The same inputs give byte-identical files.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGraphQLError } from 'graphql-yoga';
 import { db } from '../db/current.ts';
@@ -14,6 +13,7 @@ import { CLASSES } from '../domain/classes.ts';
 import { SITES } from '../domain/sites.ts';
 import { STRUCTURES } from '../domain/structures.ts';
 import { decide } from '../plugins/evaluate.ts';
+import { hashingTap } from '../plugins/exporters/hashing.ts';
 import { registry } from '../plugins/index.ts';
 import type { ClassMappingPolicy, ExportContext, Exporter, ExportFile, ExportRow } from '../plugins/types.ts';
 import { BlobStore } from '../storage/blob-store.ts';
@@ -57,7 +57,16 @@ export async function validateExport(req: ExportRequest) {
   return { exporter, policy, options };
 }
 
-const BATCH = 500;
+/** Rows read per keyset batch: what an export holds in memory at once. */
+export const EXPORT_BATCH = 500;
+
+/** What an export row is made of besides the image's own columns (bench/export's raw scan reads the same). */
+export const EXPORT_INCLUDE = {
+  patient: { select: { code: true, sex: true, fitzpatrickType: true, sunburnHistory: true, personalCaHistory: true } },
+  lesion: { select: { code: true } },
+  colors: { select: { color: true } },
+  structures: { select: { structure: true } },
+} as const;
 
 /** The rows an export sees: images matching the filter, in id order, labelled by the policy. */
 async function* exportRows(
@@ -72,15 +81,8 @@ async function* exportRows(
     const batch = await db().image.findMany({
       where: { AND: [where, { id: { gt: after } }] },
       orderBy: { id: 'asc' },
-      take: BATCH,
-      include: {
-        patient: {
-          select: { code: true, sex: true, fitzpatrickType: true, sunburnHistory: true, personalCaHistory: true },
-        },
-        lesion: { select: { code: true } },
-        colors: { select: { color: true } },
-        structures: { select: { structure: true } },
-      },
+      take: EXPORT_BATCH,
+      include: EXPORT_INCLUDE,
     });
     for (const i of batch) {
       const decision = decide(policy, i);
@@ -126,7 +128,7 @@ async function* exportRows(
       } satisfies ExportRow;
     }
     const last = batch[batch.length - 1];
-    if (!last || batch.length < BATCH) break;
+    if (!last || batch.length < EXPORT_BATCH) break;
     after = last.id;
   }
   count.n = n;
@@ -215,21 +217,13 @@ async function runToFile(id: string, input: RunInput, dataDir: string): Promise<
   const tmp = `${path}.partial`;
   try {
     await mkdir(join(dataDir, 'exports'), { recursive: true });
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const { stream: tap, result } = hashingTap();
     const written = pipeline(tap, createWriteStream(tmp));
     const { rowCount, files } = await writeExport(input, tap);
     tap.end();
     await written;
     await rename(tmp, path);
-    const sha256 = hash.digest('hex');
+    const { sha256, bytes } = result();
     const manifest = {
       ...manifestOf(input, rowCount, files),
       file: { path: `${id}.${input.exporter.extension}`, sha256, bytes },

@@ -1,11 +1,11 @@
 // A deterministic, streaming zip for exporters: entries are added one at a time (so at most one
 // image is in flight), every entry has the same timestamp, and each file's SHA-256 is taken as it
 // passes through, for the manifest.
-import { createHash } from 'node:crypto';
-import { type Readable, Transform, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import type { ExportFile } from '../types.ts';
+import { hashingTap } from './hashing.ts';
 
 /** Fixed entry time: the same inputs give a byte-identical archive. */
 const MTIME = new Date(2000, 0, 1, 0, 0, 0);
@@ -21,16 +21,7 @@ export class ZipWriter {
 
   /** Adds a file from a stream or a buffer; resolves once its bytes have been read. */
   async add(path: string, source: Readable | Buffer, opts: { compress?: boolean } = {}): Promise<ExportFile> {
-    const hash = createHash('sha256');
-    let bytes = 0;
-    // a transform, not a 'data' listener: a listener would start the flow before yazl reads it
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const { stream: tap, result } = hashingTap();
     const ended = new Promise<void>((resolve, reject) => {
       tap.on('end', resolve);
       tap.on('error', reject);
@@ -39,7 +30,7 @@ export class ZipWriter {
     if (Buffer.isBuffer(source)) tap.end(source);
     else source.pipe(tap);
     await ended;
-    const file = { path, sha256: hash.digest('hex'), bytes };
+    const file = { path, ...result() };
     this.files.push(file);
     return file;
   }
