@@ -26,44 +26,57 @@ export interface SplitResult {
   deviation: Map<string, number>;
 }
 
-/** Units: connected components of items linked by any shared group key (union-find). */
-export function units(items: readonly SplitItem[]): SplitItem[][] {
-  const parent = new Map<string, string>();
-  const find = (x: string): string => {
+/** Union-find over string keys; the smaller key becomes a root, so results do not depend on input order. */
+export class UnionFind {
+  private readonly parent = new Map<string, string>();
+
+  add(x: string): void {
+    if (!this.parent.has(x)) this.parent.set(x, x);
+  }
+
+  find(x: string): string {
+    this.add(x);
     let r = x;
-    while (parent.get(r) !== r) r = parent.get(r) ?? r;
+    while (this.parent.get(r) !== r) r = this.parent.get(r) ?? r;
     let c = x;
     while (c !== r) {
-      const next = parent.get(c) ?? r;
-      parent.set(c, r);
+      const next = this.parent.get(c) ?? r;
+      this.parent.set(c, r);
       c = next;
     }
     return r;
-  };
-  const union = (a: string, b: string) => {
-    const ra = find(a);
-    const rb = find(b);
+  }
+
+  union(a: string, b: string): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
     if (ra === rb) return;
-    // the smaller key becomes the root, so components (and their order) do not depend on input order
     const [lo, hi] = ra < rb ? [ra, rb] : [rb, ra];
-    parent.set(hi, lo);
-  };
+    this.parent.set(hi, lo);
+  }
+}
+
+/** Units: connected components of items linked by any shared group key. */
+export function units(items: readonly SplitItem[]): SplitItem[][] {
+  const uf = new UnionFind();
   for (const it of items) {
     const self = `item:${it.id}`;
-    parent.set(self, parent.get(self) ?? self);
-    for (const g of it.groups) {
-      const key = `group:${g}`;
-      if (!parent.has(key)) parent.set(key, key);
-      union(self, key);
-    }
+    uf.add(self);
+    for (const g of it.groups) uf.union(self, `group:${g}`);
   }
   const byRoot = new Map<string, SplitItem[]>();
   for (const it of items) {
-    const root = find(`item:${it.id}`);
-    byRoot.set(root, [...(byRoot.get(root) ?? []), it]);
+    const root = uf.find(`item:${it.id}`);
+    const list = byRoot.get(root);
+    if (list) list.push(it);
+    else byRoot.set(root, [it]);
   }
   return [...byRoot.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
 }
+
+/** k folds of equal target size, named fold-1 … fold-k (StratifiedGroupKFold's folds). */
+export const foldParts = (k: number): SplitPart[] =>
+  Array.from({ length: k }, (_, i) => ({ name: `fold-${i + 1}`, fraction: 1 / k }));
 
 export function stratifiedGroupSplit(
   items: readonly SplitItem[],
@@ -77,7 +90,8 @@ export function stratifiedGroupSplit(
   if (!(totalFraction > 0) || parts.some((p) => p.fraction <= 0)) throw new Error('part fractions must be positive');
   const target = new Map(parts.map((p) => [p.name, p.fraction / totalFraction]));
   const strata = [...new Set(items.map((i) => i.stratum))].sort();
-  const total = new Map(strata.map((s) => [s, items.filter((i) => i.stratum === s).length]));
+  const total = new Map(strata.map((s) => [s, 0]));
+  for (const it of items) total.set(it.stratum, (total.get(it.stratum) ?? 0) + 1);
   const counts = new Map(parts.map((p) => [p.name, new Map(strata.map((s) => [s, 0]))]));
   const sizes = new Map(parts.map((p) => [p.name, 0]));
   const assignment = new Map<string, string>();
@@ -100,26 +114,33 @@ export function stratifiedGroupSplit(
   // sklearn shuffles, then sorts by the spread of a unit's class counts, largest first
   const rnd = new Random(seed);
   rnd.shuffle(fresh);
-  const spread = (u: SplitItem[]) => {
-    const c = strata.map((s) => u.filter((i) => i.stratum === s).length);
-    const mean = c.reduce((a, b) => a + b, 0) / c.length;
-    return Math.sqrt(c.reduce((a, b) => a + (b - mean) ** 2, 0) / c.length);
+  const strataCount = (u: SplitItem[]) => {
+    const c = new Map<string, number>();
+    for (const it of u) c.set(it.stratum, (c.get(it.stratum) ?? 0) + 1);
+    return c;
   };
-  const ordered = fresh.map((u, i) => ({ u, i, s: spread(u) })).sort((a, b) => b.s - a.s || a.i - b.i);
+  const ordered = fresh
+    .map((u, i) => {
+      const c = strataCount(u);
+      // standard deviation of the unit's counts over every stratum (absent strata count 0)
+      const mean = u.length / strata.length;
+      const squares = [...c.values()].reduce((a, b) => a + b * b, 0);
+      return { u, c, i, s: Math.sqrt(Math.max(0, squares / strata.length - mean * mean)) };
+    })
+    .sort((a, b) => b.s - a.s || a.i - b.i);
 
-  for (const { u } of ordered) {
+  for (const { u, c } of ordered) {
     let best = '';
     let bestCost = Number.POSITIVE_INFINITY;
     for (const p of parts) {
-      // cost: spread across parts of each stratum's filled share of that part's target, after placing u
+      // cost: spread across parts of each stratum's filled share of that part's target, after placing
+      // u; strata u does not hold add the same amount whatever the part, so only u's strata count
       let cost = 0;
-      for (const s of strata) {
+      for (const [s, add] of c) {
         const t = total.get(s) ?? 0;
-        if (t === 0) continue;
-        const ratios = parts.map((q) => {
-          const add = q.name === p.name ? u.filter((i) => i.stratum === s).length : 0;
-          return ((counts.get(q.name)?.get(s) ?? 0) + add) / (t * (target.get(q.name) ?? 1));
-        });
+        const ratios = parts.map(
+          (q) => ((counts.get(q.name)?.get(s) ?? 0) + (q.name === p.name ? add : 0)) / (t * (target.get(q.name) ?? 1)),
+        );
         const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
         cost += ratios.reduce((a, b) => a + (b - mean) ** 2, 0);
       }
@@ -175,4 +196,43 @@ export function auditSplit(items: readonly SplitItem[], assignment: ReadonlyMap<
     .map(([group, p]) => ({ group, parts: [...p].sort() }))
     .sort((a, b) => (a.group < b.group ? -1 : 1));
   return { leaks, unassigned };
+}
+
+export interface PartMeasure {
+  name: string;
+  images: number;
+  /** Distinct values of `unitOf` (e.g. patients) in the part. */
+  units: number;
+  /** Items per key (e.g. per label), every key of the whole listed, in key order. */
+  counts: { key: string; count: number; share: number }[];
+  /** The largest absolute gap between a key's share in this part and in the whole. */
+  deviation: number;
+}
+
+/** Counts per part of any key (the label, a stratum…) and each part's distance from the whole. */
+export function measureParts<T extends { id: string }>(
+  items: readonly T[],
+  assignment: ReadonlyMap<string, string>,
+  partNames: readonly string[],
+  keyOf: (item: T) => string,
+  unitOf: (item: T) => string,
+): { whole: PartMeasure; parts: PartMeasure[] } {
+  const keys = [...new Set(items.map(keyOf))].sort();
+  const measure = (name: string, members: readonly T[], whole?: PartMeasure): PartMeasure => {
+    const c = new Map(keys.map((k) => [k, 0]));
+    for (const it of members) c.set(keyOf(it), (c.get(keyOf(it)) ?? 0) + 1);
+    const n = members.length;
+    const counts = keys.map((key) => ({ key, count: c.get(key) ?? 0, share: n === 0 ? 0 : (c.get(key) ?? 0) / n }));
+    const deviation = whole
+      ? Math.max(0, ...counts.map((x, i) => Math.abs(x.share - (whole.counts[i]?.share ?? 0))))
+      : 0;
+    return { name, images: n, units: new Set(members.map(unitOf)).size, counts, deviation };
+  };
+  const whole = measure('all', items);
+  const byPart = new Map(partNames.map((p) => [p, [] as T[]]));
+  for (const it of items) {
+    const p = assignment.get(it.id);
+    if (p !== undefined) byPart.get(p)?.push(it);
+  }
+  return { whole, parts: partNames.map((p) => measure(p, byPart.get(p) ?? [], whole)) };
 }

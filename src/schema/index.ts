@@ -11,5 +11,6 @@ import './export.ts';
 import './stats.ts';
 import './datasheet.ts';
 import './workflow.ts';
+import './split.ts';
 
 export const schema = builder.toSchema();

@@ -1,0 +1,312 @@
+// Splits over the API: createSplit, split(id) with its parts, certificate and images(part:, fold:),
+// splits, and auditSplit for any uploaded assignment.
+import { createGraphQLError } from 'graphql-yoga';
+import { builder } from '../builder.ts';
+import { db } from '../db/current.ts';
+import type { PartMeasure } from '../domain/split.ts';
+import { checkPageSize } from '../resolvers/paging.ts';
+import {
+  auditAssignments,
+  createSplit,
+  type Leak,
+  type LeakCertificate,
+  type SplitAudit,
+  type SplitSummary,
+  STRATIFIERS,
+  selectParts,
+  splitById,
+} from '../resolvers/splits.ts';
+import { ImageFilter } from './image.ts';
+
+const SplitPartEnum = builder.enumType('SplitPart', {
+  values: {
+    TRAIN: { description: 'train; in a k-fold split with fold: every other fold' },
+    VALIDATION: { description: 'validation (train/validation/test splits only)' },
+    TEST: { description: 'test; in a k-fold split with fold: that fold' },
+  },
+});
+const StratifierEnum = builder.enumType('SplitStratifier', {
+  description: 'What a split balances besides the policy label (always).',
+  values: STRATIFIERS,
+});
+const LeakKindEnum = builder.enumType('LeakKind', {
+  values: {
+    PATIENT: { description: 'A patient (by code) has images in more than one part' },
+    LESION: { description: 'A lesion (by code) has images in more than one part' },
+    NEAR_DUPLICATE_CLUSTER: {
+      description: 'Images linked as near duplicates (named by the sha256 of the cluster’s first image) cross parts',
+    },
+  },
+});
+
+const LeakRef = builder.objectRef<Leak>('SplitLeak').implement({
+  fields: (t) => ({
+    kind: t.expose('kind', { type: LeakKindEnum }),
+    group: t.exposeString('group', { description: 'Patient code, lesion code, or the cluster’s first image sha256' }),
+    parts: t.exposeStringList('parts'),
+    images: t.exposeStringList('images', { description: 'SHA-256 of the group’s images' }),
+  }),
+});
+
+const LeakCertificateRef = builder.objectRef<LeakCertificate>('LeakCertificate').implement({
+  description:
+    'Computed after placing the images, independently of the algorithm: every patient, lesion and near-duplicate ' +
+    'cluster checked for images in more than one part.',
+  fields: (t) => ({
+    clean: t.exposeBoolean('clean', { description: 'No leak: nothing is shared between parts' }),
+    patients: t.exposeInt('patients', { description: 'Patients checked' }),
+    lesions: t.exposeInt('lesions', { description: 'Lesions checked' }),
+    nearDuplicateClusters: t.exposeInt('nearDuplicateClusters', {
+      description: 'Near-duplicate clusters of two or more images checked',
+    }),
+    leaks: t.field({ type: [LeakRef], resolve: (c) => c.leaks }),
+  }),
+});
+
+const LabelCountRef = builder.objectRef<{ key: string; count: number; share: number }>('SplitLabelCount').implement({
+  fields: (t) => ({
+    label: t.exposeString('key'),
+    count: t.exposeInt('count'),
+    share: t.exposeFloat('share', { description: 'count / images of the part' }),
+  }),
+});
+
+const PartSummaryRef = builder.objectRef<PartMeasure>('SplitPartSummary').implement({
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'train, validation, test, or fold-1 … fold-k' }),
+    part: t.field({
+      type: SplitPartEnum,
+      nullable: true,
+      resolve: (p) =>
+        p.name === 'train' ? 'TRAIN' : p.name === 'validation' ? 'VALIDATION' : p.name === 'test' ? 'TEST' : null,
+    }),
+    fold: t.int({ nullable: true, resolve: (p) => (p.name.startsWith('fold-') ? Number(p.name.slice(5)) : null) }),
+    images: t.exposeInt('images'),
+    patients: t.exposeInt('units'),
+    labels: t.field({ type: [LabelCountRef], resolve: (p) => p.counts }),
+    deviation: t.exposeFloat('deviation', {
+      description: 'The largest gap between a label’s share in this part and in the whole split',
+    }),
+  }),
+});
+
+const FractionsRef = builder
+  .objectRef<{ train: number; validation: number; test: number }>('SplitFractionsOutput')
+  .implement({
+    fields: (t) => ({
+      train: t.exposeFloat('train'),
+      validation: t.exposeFloat('validation'),
+      test: t.exposeFloat('test'),
+    }),
+  });
+
+const summaryOf = (s: { summary: string }) => JSON.parse(s.summary) as SplitSummary;
+const inputOf = (s: { input: string }) =>
+  JSON.parse(s.input) as {
+    filter: Record<string, unknown>;
+    fractions?: { train: number; validation: number; test: number };
+    folds?: number;
+    stratifyBy: (typeof STRATIFIERS)[number][];
+  };
+
+const SplitRef = builder.prismaObject('Split', {
+  authScopes: { viewer: true },
+  description:
+    'A stored split: images grouped by patient, lesion and near-duplicate cluster, stratified by label, with its ' +
+    'manifest hash, counts per part and leak certificate.',
+  fields: (t) => ({
+    id: t.exposeString('id'),
+    name: t.exposeString('name', { nullable: true }),
+    policyId: t.exposeString('policyId'),
+    policyVersion: t.exposeString('policyVersion'),
+    seed: t.exposeInt('seed'),
+    filter: t.field({ type: 'JSONObject', resolve: (s) => inputOf(s).filter }),
+    fractions: t.field({ type: FractionsRef, nullable: true, resolve: (s) => inputOf(s).fractions ?? null }),
+    folds: t.int({ nullable: true, resolve: (s) => inputOf(s).folds ?? null }),
+    stratifyBy: t.field({ type: [StratifierEnum], resolve: (s) => inputOf(s).stratifyBy }),
+    extends: t.prismaField({
+      type: 'Split',
+      nullable: true,
+      description: 'The split whose images kept their part in this one',
+      resolve: (query, s) => (s.extendsId ? splitById(s.extendsId, query) : null),
+    }),
+    partNames: t.stringList({ resolve: (s) => JSON.parse(s.parts) as string[] }),
+    imageCount: t.exposeInt('imageCount'),
+    patientCount: t.int({ resolve: (s) => summaryOf(s).whole.units }),
+    excluded: t.int({
+      description: 'Images matching the filter that the policy excludes or cannot map: not in the split',
+      resolve: (s) => summaryOf(s).excluded,
+    }),
+    kept: t.int({
+      description: 'Images that kept their part from the extended split',
+      resolve: (s) => summaryOf(s).kept,
+    }),
+    moved: t.int({
+      description: 'Images of the extended split moved because new near-duplicate links joined them to another part',
+      resolve: (s) => summaryOf(s).moved,
+    }),
+    manifestHash: t.exposeString('manifestHash', {
+      description: 'SHA-256 of "<image sha256>\\t<part>\\n" lines sorted by image sha256',
+    }),
+    whole: t.field({ type: PartSummaryRef, resolve: (s) => summaryOf(s).whole }),
+    parts: t.field({ type: [PartSummaryRef], resolve: (s) => summaryOf(s).parts }),
+    certificate: t.field({
+      type: LeakCertificateRef,
+      resolve: (s) => JSON.parse(s.certificate) as LeakCertificate,
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    images: t.prismaConnection(
+      {
+        type: 'Image',
+        cursor: 'id',
+        description:
+          'The split’s images in id order (at most 200 a page). Without arguments: every image. A train/validation/test ' +
+          'split takes part:; a k-fold split takes fold: (that fold), with part: TRAIN for every other fold.',
+        args: { part: t.arg({ type: SplitPartEnum }), fold: t.arg.int() },
+        totalCount: (s, args) =>
+          db().splitAssignment.count({
+            where: { splitId: s.id, part: { in: selectParts(JSON.parse(s.parts), args.part, args.fold) } },
+          }),
+        resolve: (query, s, args) => {
+          checkPageSize(args);
+          const names = selectParts(JSON.parse(s.parts), args.part, args.fold);
+          // each image carries its part, for the edge
+          const include = {
+            ...(query.include ?? {}),
+            splitAssignments: { where: { splitId: s.id }, select: { part: true } },
+          };
+          return db().image.findMany({
+            ...query,
+            include,
+            where: { splitAssignments: { some: { splitId: s.id, part: { in: names } } } },
+            orderBy: { id: 'asc' },
+          });
+        },
+      },
+      { name: 'SplitImageConnection' },
+      {
+        name: 'SplitImageEdge',
+        fields: (e) => ({
+          part: e.string({
+            description: 'The image’s part: train, validation, test, or fold-1 … fold-k',
+            resolve: (edge) =>
+              (edge.node as unknown as { splitAssignments?: { part: string }[] }).splitAssignments?.[0]?.part ?? '',
+          }),
+        }),
+      },
+    ),
+  }),
+});
+
+const AuditPartRef = builder.objectRef<SplitAudit['parts'][number]>('SplitAuditPart').implement({
+  fields: (t) => ({ name: t.exposeString('name'), images: t.exposeInt('images'), patients: t.exposeInt('patients') }),
+});
+
+const SplitAuditRef = builder.objectRef<SplitAudit>('SplitAudit').implement({
+  description: 'The overlap report of an uploaded assignment.',
+  fields: (t) => ({
+    clean: t.exposeBoolean('clean', { description: 'No leak, no image under two parts' }),
+    patients: t.exposeInt('patients'),
+    lesions: t.exposeInt('lesions'),
+    nearDuplicateClusters: t.exposeInt('nearDuplicateClusters'),
+    leaks: t.field({ type: [LeakRef], resolve: (a) => a.leaks }),
+    parts: t.field({ type: [AuditPartRef], resolve: (a) => a.parts }),
+    unknown: t.exposeStringList('unknown', { description: 'Identifiers that match no image' }),
+    conflicting: t.exposeStringList('conflicting', {
+      description: 'SHA-256 of images listed under more than one part',
+    }),
+  }),
+});
+
+const FractionsInput = builder.inputType('SplitFractions', {
+  description: 'Shares of train, validation and test; they add up to 1; a 0 leaves the part out.',
+  fields: (t) => ({
+    train: t.float({ required: true }),
+    validation: t.float({ required: true }),
+    test: t.float({ required: true }),
+  }),
+});
+
+const CreateSplitInput = builder.inputType('CreateSplitInput', {
+  fields: (t) => ({
+    name: t.string(),
+    filter: t.field({ type: ImageFilter, description: 'The images to split (default: all)' }),
+    policy: t.string({ description: 'The labels to stratify by (default: the active policy)' }),
+    seed: t.int({ description: 'Same seed, same inputs, same data: same split (default 0)' }),
+    fractions: t.field({ type: FractionsInput, description: 'Train/validation/test shares; or folds' }),
+    folds: t.int({ description: 'k folds (2–20) of equal size; or fractions' }),
+    stratifyBy: t.field({ type: [StratifierEnum], description: 'Balance these too, beside the label' }),
+    extend: t.string({
+      description: 'An earlier split with the same parts: its images keep their part, new ones are placed around them',
+    }),
+  }),
+});
+
+const AssignmentInput = builder.inputType('SplitAssignmentInput', {
+  description: 'One image (by id or by sha256) and the part it is in.',
+  fields: (t) => ({
+    image: t.globalID(),
+    sha256: t.string(),
+    part: t.string({ required: true }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  split: t.prismaField({
+    type: SplitRef,
+    nullable: true,
+    authScopes: { viewer: true },
+    args: { id: t.arg.string({ required: true }) },
+    resolve: (query, _root, args) => splitById(args.id, query),
+  }),
+  splits: t.prismaField({
+    type: [SplitRef],
+    authScopes: { viewer: true },
+    description: 'Stored splits, newest first.',
+    args: { limit: t.arg.int({ defaultValue: 50 }) },
+    resolve: (query, _root, args) =>
+      db().split.findMany({
+        ...query,
+        orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+        take: Math.min(Math.max(args.limit ?? 50, 0), 200),
+      }),
+  }),
+  auditSplit: t.field({
+    type: SplitAuditRef,
+    authScopes: { viewer: true },
+    description:
+      'The overlap report of any split: which patients, lesions and near-duplicate clusters have images in more than ' +
+      'one part. Reads only. Refuses an entry with neither or both of image and sha256, a non-Image id, or an ' +
+      'unusable part name (BAD_USER_INPUT).',
+    args: { assignments: t.arg({ type: [AssignmentInput], required: true }) },
+    resolve: (_root, args) =>
+      auditAssignments(
+        args.assignments.map((a, i) => {
+          if (a.image && a.image.typename !== 'Image')
+            throw createGraphQLError(`assignment ${i}: expected an Image id, got a ${a.image.typename} id`, {
+              extensions: { code: 'BAD_USER_INPUT', argument: 'assignments' },
+            });
+          return { imageId: a.image ? Number(a.image.id) : null, sha256: a.sha256, part: a.part };
+        }),
+      ),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createSplit: t.prismaField({
+    type: SplitRef,
+    authScopes: { viewer: true },
+    description:
+      'Splits the images matching the filter that have a label under the policy: patients, lesions and near-duplicate ' +
+      'clusters never cross parts; label shares (and the stratifiers’) stay close to the whole; the same seed gives ' +
+      'the same manifest. Stores the split with its manifest hash, counts and leak certificate. Refuses, storing ' +
+      'nothing (BAD_USER_INPUT): neither or both of fractions and folds, fractions outside 0–1 or not adding up to 1, ' +
+      'fewer than two parts, folds outside 2–20, an unknown policy, an unknown extended split or one with other parts, ' +
+      'a name over 200 characters, no labelled image, or too few patients to fill every part.',
+    args: { input: t.arg({ type: CreateSplitInput, required: true }) },
+    resolve: async (query, _root, { input }, ctx) => {
+      const split = await createSplit(input, `token:${ctx.identity?.tokenId ?? 'public'}`);
+      return splitById(split.id, query).then((s) => s ?? split);
+    },
+  }),
+}));

@@ -1,0 +1,318 @@
+// Stored splits through the API on the demo cohort: createSplit (fractions, folds, stratifiers,
+// extension), split(id).images(part:, fold:), the leak certificate, the manifest hash recomputed
+// from the connection, auditSplit, and refusals that store nothing.
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { db } from '../src/db/current.ts';
+import type { SplitImagesQuery, SplitImagesQueryVariables } from '../src/gql/graphql.ts';
+import { graphql } from '../src/gql/index.ts';
+import { type Api, createApi } from './helpers/api.ts';
+import { createCohortEnv } from './helpers/cohort.ts';
+import type { TestEnv } from './helpers/database.ts';
+
+let env: TestEnv;
+let api: Api;
+
+beforeAll(async () => {
+  env = await createCohortEnv();
+  api = await createApi(env);
+}, 300_000);
+afterAll(() => env?.dispose());
+
+const CreateSplit = graphql(`
+  mutation CreateSplit($input: CreateSplitInput!) {
+    createSplit(input: $input) {
+      id name policyId policyVersion seed folds stratifyBy partNames imageCount patientCount excluded kept moved
+      manifestHash
+      fractions { train validation test }
+      whole { images patients labels { label count share } }
+      parts { name part fold images patients deviation labels { label count share } }
+      certificate { clean patients lesions nearDuplicateClusters leaks { kind group parts images } }
+    }
+  }
+`);
+
+const SplitImages = graphql(`
+  query SplitImages($id: String!, $part: SplitPart, $fold: Int, $after: String) {
+    split(id: $id) {
+      images(part: $part, fold: $fold, first: 200, after: $after) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        edges {
+          part
+          node {
+            id sha256 patient { code } lesion { code }
+            demographic { sex }
+            label(policy: "three-tier") { label }
+          }
+        }
+      }
+    }
+  }
+`);
+
+const Audit = graphql(`
+  query Audit($assignments: [SplitAssignmentInput!]!) {
+    auditSplit(assignments: $assignments) {
+      clean patients lesions nearDuplicateClusters unknown conflicting
+      parts { name images patients }
+      leaks { kind group parts images }
+    }
+  }
+`);
+
+type Row = { id: string; sha256: string; patient: string; lesion: string; sex: string | null; part: string };
+
+async function imagesOf(id: string, part?: 'TRAIN' | 'VALIDATION' | 'TEST', fold?: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const res: Awaited<ReturnType<typeof api.as<SplitImagesQuery, SplitImagesQueryVariables>>> = await api.as(
+      'VIEWER',
+      SplitImages,
+      { id, part, fold, after },
+    );
+    expect(res.errors).toBeUndefined();
+    const page = res.data?.split?.images;
+    if (!page) throw new Error('no page');
+    for (const e of page.edges)
+      rows.push({
+        id: e.node.id,
+        sha256: e.node.sha256,
+        patient: e.node.patient.code,
+        lesion: e.node.lesion.code,
+        sex: e.node.demographic.sex ?? null,
+        part: e.part,
+      });
+    if (!page.pageInfo.hasNextPage) {
+      expect(rows).toHaveLength(page.totalCount);
+      return rows;
+    }
+    after = page.pageInfo.endCursor ?? null;
+  }
+}
+
+/** createSplit as a viewer (a notebook's token); inputs are loose so that refusals can be sent. */
+const create = (input: Record<string, unknown>) => api.as('VIEWER', CreateSplit, { input } as never);
+
+const FRACTIONS = { train: 0.7, validation: 0.15, test: 0.15 };
+
+describe('createSplit', () => {
+  it('splits the demo cohort by patient, keeps label shares within 0.02 of the whole, and certifies it', async () => {
+    const res = await create({ name: 'demo 70/15/15', policy: 'three-tier', seed: 7, fractions: FRACTIONS });
+    expect(res.errors).toBeUndefined();
+    const s = res.data?.createSplit;
+    if (!s) throw new Error('no split');
+    expect(s.partNames).toEqual(['train', 'validation', 'test']);
+    expect(s.policyId).toBe('three-tier');
+    expect(s.imageCount).toBe(1026);
+    expect(s.patientCount).toBe(443);
+    expect(s.certificate).toMatchObject({ clean: true, patients: 443, leaks: [] });
+    expect(s.certificate.nearDuplicateClusters).toBeGreaterThan(0);
+    for (const p of s.parts) expect(p.deviation, p.name).toBeLessThanOrEqual(0.02);
+    expect(s.parts.map((p) => p.part)).toEqual(['TRAIN', 'VALIDATION', 'TEST']);
+    expect(s.parts.reduce((a, p) => a + p.images, 0)).toBe(1026);
+    expect((s.parts[0]?.images ?? 0) / 1026).toBeGreaterThan(0.65);
+
+    const rows = await imagesOf(s.id);
+    expect(rows).toHaveLength(1026);
+    // no patient and no lesion in two parts, read back from the connection
+    for (const key of ['patient', 'lesion'] as const) {
+      const partsOf = new Map<string, Set<string>>();
+      for (const r of rows) partsOf.set(r[key], (partsOf.get(r[key]) ?? new Set()).add(r.part));
+      expect([...partsOf.values()].filter((p) => p.size > 1)).toEqual([]);
+    }
+    // the manifest hash is the documented hash of the manifest the connection returns
+    const lines = rows.map((r) => `${r.sha256}\t${r.part}\n`).sort();
+    expect(s.manifestHash).toBe(createHash('sha256').update(lines.join('')).digest('hex'));
+    // counts per part equal the connection's
+    const test = await imagesOf(s.id, 'TEST');
+    expect(test.length).toBe(s.parts[2]?.images);
+    expect(new Set(test.map((r) => r.part))).toEqual(new Set(['test']));
+    const counted = (part: string, label: string) =>
+      s.parts.find((p) => p.name === part)?.labels.find((l) => l.label === label)?.count;
+    const byLabel = await api.as(
+      'VIEWER',
+      graphql(`query CountMalignant { images(filter: { clinicalStatus: [MALIGNANT] }) { totalCount } }`),
+      {},
+    );
+    expect(s.parts.reduce((a, p) => a + (counted(p.name, 'malignant') ?? 0), 0)).toBe(byLabel.data?.images.totalCount);
+  });
+
+  it('gives the same manifest hash for the same seed, another for another seed', async () => {
+    const a = await create({ policy: 'three-tier', seed: 11, fractions: FRACTIONS });
+    const b = await create({ policy: 'three-tier', seed: 11, fractions: FRACTIONS });
+    const c = await create({ policy: 'three-tier', seed: 12, fractions: FRACTIONS });
+    expect(a.data?.createSplit.id).not.toBe(b.data?.createSplit.id);
+    expect(b.data?.createSplit.manifestHash).toBe(a.data?.createSplit.manifestHash);
+    expect(c.data?.createSplit.manifestHash).not.toBe(a.data?.createSplit.manifestHash);
+  });
+
+  it('makes k folds: fold f with TRAIN is every other fold, and folds are disjoint by patient', async () => {
+    const res = await create({ policy: 'screening-binary', seed: 3, folds: 5 });
+    expect(res.errors).toBeUndefined();
+    const s = res.data?.createSplit;
+    if (!s) throw new Error('no split');
+    expect(s.partNames).toEqual(['fold-1', 'fold-2', 'fold-3', 'fold-4', 'fold-5']);
+    expect(s.parts.map((p) => p.fold)).toEqual([1, 2, 3, 4, 5]);
+    for (const p of s.parts) {
+      expect(p.images / s.imageCount).toBeGreaterThan(0.15);
+      expect(p.deviation, p.name).toBeLessThanOrEqual(0.03);
+    }
+    const held = await imagesOf(s.id, 'TEST', 2);
+    const train = await imagesOf(s.id, 'TRAIN', 2);
+    expect(held.length + train.length).toBe(s.imageCount);
+    expect(new Set(held.map((r) => r.part))).toEqual(new Set(['fold-2']));
+    const heldPatients = new Set(held.map((r) => r.patient));
+    expect(train.filter((r) => heldPatients.has(r.patient))).toEqual([]);
+    expect((await imagesOf(s.id, undefined, 2)).map((r) => r.id)).toEqual(held.map((r) => r.id));
+  });
+
+  it('balances sex too when asked', async () => {
+    const res = await create({ policy: 'three-tier', seed: 5, fractions: FRACTIONS, stratifyBy: ['SEX'] });
+    const s = res.data?.createSplit;
+    if (!s) throw new Error(JSON.stringify(res.errors));
+    expect(s.stratifyBy).toEqual(['SEX']);
+    const rows = await imagesOf(s.id);
+    const share = (rs: Row[]) => rs.filter((r) => r.sex === 'FEMALE').length / rs.length;
+    for (const part of s.partNames) {
+      expect(Math.abs(share(rows.filter((r) => r.part === part)) - share(rows)), part).toBeLessThanOrEqual(0.03);
+    }
+  });
+
+  it('extends an earlier split: its images keep their part, new patients are placed', async () => {
+    const cutoff = '2026-01-01T00:00:00.000Z';
+    const first = (
+      await create({ policy: 'three-tier', seed: 9, fractions: FRACTIONS, filter: { acquiredAt: { max: cutoff } } })
+    ).data?.createSplit;
+    if (!first) throw new Error('no first split');
+    expect(first.imageCount).toBeGreaterThan(300);
+    expect(first.imageCount).toBeLessThan(1026);
+    const grown = await create({ policy: 'three-tier', seed: 9, fractions: FRACTIONS, extend: first.id });
+    const s = grown.data?.createSplit;
+    if (!s) throw new Error(JSON.stringify(grown.errors));
+    expect(s.imageCount).toBe(1026);
+    expect(s.kept).toBe(first.imageCount);
+    expect(s.moved).toBe(0);
+    expect(s.certificate.clean).toBe(true);
+    const before = new Map((await imagesOf(first.id)).map((r) => [r.id, r.part]));
+    const after = new Map((await imagesOf(s.id)).map((r) => [r.id, r.part]));
+    for (const [id, part] of before) expect(after.get(id)).toBe(part);
+    for (const p of s.parts) expect(p.deviation, p.name).toBeLessThanOrEqual(0.03);
+  });
+
+  it.each([
+    ['both fractions and folds', { fractions: FRACTIONS, folds: 5 }, 'either fractions or folds'],
+    ['neither', {}, 'either fractions or folds'],
+    ['fractions not adding up to 1', { fractions: { train: 0.7, validation: 0.2, test: 0.2 } }, 'add up to 1'],
+    ['a negative fraction', { fractions: { train: 1.1, validation: -0.1, test: 0 } }, 'between 0 and 1'],
+    ['one part only', { fractions: { train: 1, validation: 0, test: 0 } }, 'at least two parts'],
+    ['one fold', { folds: 1 }, 'from 2 to 20'],
+    ['an unknown policy', { folds: 3, policy: 'no-such-policy' }, 'unknown policy'],
+    ['an unknown extended split', { folds: 3, extend: 'nope' }, 'no split nope'],
+    ['a filter matching nothing', { folds: 3, filter: { patientCode: ['nobody'] } }, 'no image matches'],
+    ['more folds than patients', { folds: 20, filter: { diagnosisClass: ['MELANOMA'] } }, 'would be empty'],
+    ['a long name', { folds: 3, name: 'x'.repeat(201) }, 'longer than 200'],
+  ])('refuses %s with BAD_USER_INPUT and stores nothing', async (_name, input, message) => {
+    const before = await db().split.count();
+    const assignments = await db().splitAssignment.count();
+    const res = await create(input);
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0]?.message).toContain(message);
+    expect(await db().split.count()).toBe(before);
+    expect(await db().splitAssignment.count()).toBe(assignments);
+  });
+
+  it('refuses extending a split with other parts', async () => {
+    const folds = (await create({ folds: 3 })).data?.createSplit;
+    const res = await create({ fractions: FRACTIONS, extend: folds?.id });
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0]?.message).toContain('give the same parts');
+  });
+
+  it('refuses a fold on a train/validation/test split and a missing part', async () => {
+    const s = (await create({ fractions: { train: 0.8, validation: 0, test: 0.2 } })).data?.createSplit;
+    expect(s?.partNames).toEqual(['train', 'test']);
+    const id = s?.id ?? '';
+    for (const vars of [
+      { id, fold: 1 },
+      { id, part: 'VALIDATION' as const },
+    ]) {
+      const res = await api.as('VIEWER', SplitImages, vars);
+      expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    }
+  });
+});
+
+describe('auditSplit', () => {
+  let rows: Row[];
+  beforeAll(async () => {
+    const s = (await create({ policy: 'three-tier', seed: 1, fractions: FRACTIONS })).data?.createSplit;
+    rows = await imagesOf(s?.id ?? '');
+  });
+
+  it('certifies a stored split’s own manifest as clean (by sha256 and by image id)', async () => {
+    const bySha = await api.as('VIEWER', Audit, { assignments: rows.map((r) => ({ sha256: r.sha256, part: r.part })) });
+    expect(bySha.errors).toBeUndefined();
+    expect(bySha.data?.auditSplit).toMatchObject({ clean: true, leaks: [], unknown: [], conflicting: [] });
+    expect(bySha.data?.auditSplit.patients).toBe(443);
+    const byId = await api.as('VIEWER', Audit, { assignments: rows.map((r) => ({ image: r.id, part: r.part })) });
+    expect(byId.data?.auditSplit).toMatchObject({ clean: true, patients: 443 });
+    expect(byId.data?.auditSplit.parts.map((p) => p.name)).toEqual(['test', 'train', 'validation']);
+  });
+
+  it('reports a patient and a lesion moved across parts, unknown images and conflicting entries', async () => {
+    // a lesion imaged more than once: move one of its images to another part
+    const byLesion = new Map<string, Row[]>();
+    for (const r of rows) byLesion.set(r.lesion, [...(byLesion.get(r.lesion) ?? []), r]);
+    const twice = [...byLesion.values()].find((l) => l.length > 1);
+    if (!twice?.[0]) throw new Error('no lesion with two images');
+    const moved = twice[0];
+    const other = moved.part === 'train' ? 'test' : 'train';
+    const assignments = rows.map((r) => ({ sha256: r.sha256, part: r.sha256 === moved.sha256 ? other : r.part }));
+    assignments.push({ sha256: 'f'.repeat(64), part: 'train' });
+    const second = rows.find((r) => r.sha256 !== moved.sha256);
+    assignments.push({ sha256: second?.sha256 ?? '', part: second?.part === 'test' ? 'train' : 'test' });
+    const res = await api.as('VIEWER', Audit, { assignments });
+    const audit = res.data?.auditSplit;
+    expect(audit?.clean).toBe(false);
+    expect(audit?.unknown).toEqual(['f'.repeat(64)]);
+    expect(audit?.conflicting).toEqual([second?.sha256]);
+    expect(audit?.leaks).toContainEqual({
+      kind: 'PATIENT',
+      group: moved.patient,
+      parts: [moved.part, other].sort(),
+      images: rows
+        .filter((r) => r.patient === moved.patient)
+        .map((r) => r.sha256)
+        .sort(),
+    });
+    expect(audit?.leaks.some((l) => l.kind === 'LESION' && l.group === moved.lesion)).toBe(true);
+  });
+
+  it('reports a near-duplicate cluster split across parts', async () => {
+    const pair = await db().nearDuplicate.findFirst({
+      select: { image: { select: { sha256: true } }, twin: { select: { sha256: true } } },
+    });
+    if (!pair) throw new Error('the demo cohort has near duplicates');
+    const res = await api.as('VIEWER', Audit, {
+      assignments: [
+        { sha256: pair.image.sha256, part: 'train' },
+        { sha256: pair.twin.sha256, part: 'test' },
+      ],
+    });
+    expect(res.data?.auditSplit.leaks.some((l) => l.kind === 'NEAR_DUPLICATE_CLUSTER')).toBe(true);
+    expect(res.data?.auditSplit.nearDuplicateClusters).toBe(1);
+  });
+
+  it.each([
+    ['neither image nor sha256', [{ part: 'train' }], 'either image or sha256'],
+    ['both', [{ image: 'SW1hZ2U6MQ==', sha256: 'a'.repeat(64), part: 'train' }], 'either image or sha256'],
+    ['an unusable part name', [{ sha256: 'a'.repeat(64), part: 'train/../x' }], 'part must be'],
+    ['a Patient id', [{ image: Buffer.from('Patient:1').toString('base64'), part: 'train' }], 'expected an Image id'],
+  ])('refuses %s with BAD_USER_INPUT', async (_name, assignments, message) => {
+    const res = await api.as('VIEWER', Audit, { assignments });
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0]?.message).toContain(message);
+  });
+});
