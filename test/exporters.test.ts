@@ -12,6 +12,7 @@ import { registry } from '../src/plugins/index.ts';
 import { type Api, createApi } from './helpers/api.ts';
 import { createCohortEnv } from './helpers/cohort.ts';
 import type { TestEnv } from './helpers/database.ts';
+import { awaitExport } from './helpers/exports.ts';
 import { unzip } from './helpers/zip.ts';
 
 let env: TestEnv;
@@ -38,10 +39,6 @@ const Start = graphql(`
     startExport(format: $format, policy: $policy, filter: $filter, options: $options) { id status }
   }
 `);
-const Poll = graphql(
-  `query Poll($id: String!) { export(id: $id) { status rowCount sha256 error downloadUrl manifestUrl policyId policyVersion } }`,
-);
-
 async function runExport(
   format: string,
   policy: string,
@@ -50,24 +47,7 @@ async function runExport(
 ) {
   const started = await api.as(role, Start, { format, policy, options });
   expect(started.errors).toBeUndefined();
-  const id = started.data?.startExport.id ?? '';
-  for (let i = 0; i < 600; i++) {
-    const res = await api.as(role, Poll, { id });
-    const e = res.data?.export;
-    if (e?.status === 'DONE') {
-      const file = await api.yoga.fetch(e.downloadUrl ?? '', { headers: api.headers(role) });
-      expect(file.status).toBe(200);
-      const body = Buffer.from(await file.arrayBuffer());
-      expect(createHash('sha256').update(body).digest('hex')).toBe(e.sha256);
-      const manifest = (await (
-        await api.yoga.fetch(e.manifestUrl ?? '', { headers: api.headers(role) })
-      ).json()) as Record<string, unknown>;
-      return { body, export: e, manifest };
-    }
-    if (e?.status === 'FAILED') throw new Error(e.error ?? 'failed');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('export did not finish');
+  return awaitExport(api, started.data?.startExport.id ?? '', role);
 }
 
 /** Labels per image under a policy, from the database: the reference count. */

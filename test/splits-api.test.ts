@@ -2,13 +2,19 @@
 // extension), split(id).images(part:, fold:), the leak certificate, the manifest hash recomputed
 // from the connection, auditSplit, and refusals that store nothing.
 import { createHash } from 'node:crypto';
+import { tableFromIPC } from 'apache-arrow';
+import jsonld from 'jsonld';
+import { readParquet } from 'parquet-wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/current.ts';
 import type { SplitImagesQuery, SplitImagesQueryVariables } from '../src/gql/graphql.ts';
 import { graphql } from '../src/gql/index.ts';
+import { missingRequired } from '../src/resolvers/croissant.ts';
 import { type Api, createApi } from './helpers/api.ts';
 import { createCohortEnv } from './helpers/cohort.ts';
 import type { TestEnv } from './helpers/database.ts';
+import { awaitExport } from './helpers/exports.ts';
+import { unzip } from './helpers/zip.ts';
 
 let env: TestEnv;
 let api: Api;
@@ -314,5 +320,126 @@ describe('auditSplit', () => {
     const res = await api.as('VIEWER', Audit, { assignments });
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0]?.message).toContain(message);
+  });
+});
+
+describe('a split in exports, Croissant and filters', () => {
+  let split: { id: string; manifestHash: string; imageCount: number; parts: { name: string; images: number }[] };
+  let rows: Row[];
+  beforeAll(async () => {
+    const s = (await create({ name: 'export me', policy: 'three-tier', seed: 21, fractions: FRACTIONS })).data
+      ?.createSplit;
+    if (!s) throw new Error('no split');
+    split = s;
+    rows = await imagesOf(s.id);
+  });
+  const partOf = () => new Map(rows.map((r) => [r.sha256, r.part]));
+  const Start = graphql(`
+    mutation StartSplitExport($format: String!, $split: SplitSelection, $policy: String) {
+      startExport(format: $format, split: $split, policy: $policy) { id }
+    }
+  `);
+  const start = async (format: string, sel: Record<string, unknown>, policy?: string) => {
+    const res = await api.as('VIEWER', Start, { format, split: sel as never, policy });
+    expect(res.errors).toBeUndefined();
+    return awaitExport(api, res.data?.startExport.id ?? '');
+  };
+
+  it('jsonl: every image of the split once, with its part; the manifest names the split', async () => {
+    const { body, manifest, export: e } = await start('jsonl', { id: split.id });
+    const records = body
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { sha256: string; split: string; label: { policy: string } });
+    expect(records).toHaveLength(split.imageCount);
+    const parts = partOf();
+    for (const r of records) expect(r.split, r.sha256).toBe(parts.get(r.sha256));
+    expect(records[0]?.label.policy).toBe('three-tier');
+    expect(manifest.split).toEqual({
+      id: split.id,
+      parts: ['train', 'validation', 'test'],
+      manifest_hash: split.manifestHash,
+    });
+    expect(e.policyId).toBe('three-tier');
+    expect(e.split).toMatchObject({ id: split.id, manifestHash: split.manifestHash });
+  });
+
+  it('parquet: one part only, with a split column', async () => {
+    const { body } = await start('parquet', { id: split.id, part: 'TEST' });
+    const table = tableFromIPC(readParquet(new Uint8Array(body)).intoIPCStream());
+    expect(table.numRows).toBe(split.parts.find((p) => p.name === 'test')?.images);
+    expect(new Set(table.getChild('split')?.toArray() as string[])).toEqual(new Set(['test']));
+  });
+
+  it('imagefolder: each image in its part’s folder', async () => {
+    const { body } = await start('imagefolder', { id: split.id });
+    const entries = (await unzip(body)).filter((e) => !e.name.endsWith('.csv') && !e.name.endsWith('.json'));
+    expect(entries).toHaveLength(split.imageCount);
+    const parts = partOf();
+    for (const e of entries) {
+      const [folder, , file] = e.name.split('/');
+      expect(folder, e.name).toBe(parts.get(file?.split('.')[0] ?? ''));
+    }
+  });
+
+  it.each([
+    ['an unknown split', { id: 'nope' }, undefined, 'no split nope'],
+    ['a part the split does not have', { id: 'SPLIT', fold: 2 }, undefined, 'has no folds'],
+    ['another policy', { id: 'SPLIT' }, 'ham10000', 'was made under three-tier'],
+  ])('refuses %s (BAD_USER_INPUT) and records no export', async (_name, sel, policy, message) => {
+    const before = await db().export.count();
+    const res = await api.as('VIEWER', Start, {
+      format: 'jsonl',
+      split: { ...sel, id: sel.id === 'SPLIT' ? split.id : sel.id } as never,
+      policy,
+    });
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0]?.message).toContain(message);
+    expect(await db().export.count()).toBe(before);
+  });
+
+  it('Croissant: a cr:Split record set, a split field referencing it, the split’s files only', async () => {
+    const Croissant = graphql(`query SplitCroissant($split: SplitSelection) { croissant(split: $split) }`);
+    const res = await api.as('VIEWER', Croissant, { split: { id: split.id } });
+    expect(res.errors).toBeUndefined();
+    const doc = res.data?.croissant as {
+      distribution: unknown[];
+      recordSet: {
+        '@id': string;
+        dataType?: string;
+        data?: unknown[];
+        field: { name: string; references?: unknown }[];
+      }[];
+    };
+    expect(doc.distribution).toHaveLength(1 + split.imageCount);
+    const splits = doc.recordSet.find((r) => r['@id'] === 'splits');
+    expect(splits?.dataType).toBe('cr:Split');
+    expect(splits?.data).toEqual([
+      { 'splits/name': 'train', 'splits/url': 'cr:TrainingSplit' },
+      { 'splits/name': 'validation', 'splits/url': 'cr:ValidationSplit' },
+      { 'splits/name': 'test', 'splits/url': 'cr:TestSplit' },
+    ]);
+    const field = doc.recordSet.find((r) => r['@id'] === 'records')?.field.find((f) => f.name === 'split');
+    expect(field?.references).toEqual({ field: { '@id': 'splits/name' } });
+    const expanded = (await jsonld.expand(doc as jsonld.JsonLdDocument)) as Record<string, unknown>[];
+    expect(missingRequired(expanded)).toEqual([]);
+    // dataType expands to Croissant's Split class (the data rows stay JSON literals, as the specification has them)
+    expect(JSON.stringify(expanded).includes('"http://mlcommons.org/croissant/Split"')).toBe(true);
+  });
+
+  it('ImageFilter.split selects a part for images and stats', async () => {
+    const Q = graphql(`
+      query SplitFilter($filter: ImageFilter) {
+        images(filter: $filter, first: 1) { totalCount }
+        stats(filter: $filter, policy: "three-tier") { images patients }
+      }
+    `);
+    const test = (await api.as('VIEWER', Q, { filter: { split: { id: split.id, part: 'TEST' } } })).data;
+    expect(test?.images.totalCount).toBe(split.parts.find((p) => p.name === 'test')?.images);
+    expect(test?.stats.images).toBe(test?.images.totalCount);
+    expect(test?.stats.patients).toBe(new Set(rows.filter((r) => r.part === 'test').map((r) => r.patient)).size);
+    const none = (await api.as('VIEWER', Q, { filter: { split: { id: 'nope' } } })).data;
+    expect(none?.images.totalCount).toBe(0);
   });
 });

@@ -89,6 +89,14 @@ export interface ExportContext {
   filter: unknown;
   /** The origin the server is reached at (for URLs written into an export). */
   origin: string;
+  /** The stored split the export is limited to (each row's `split` holds its part), or null. */
+  split: {
+    id: string;
+    part?: 'TRAIN' | 'VALIDATION' | 'TEST' | null;
+    fold?: number | null;
+    /** The part names the export covers. */
+    parts: readonly string[];
+  } | null;
 }
 
 export interface Exporter extends PluginMeta {

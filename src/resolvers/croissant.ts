@@ -6,7 +6,8 @@ import { db } from '../db/current.ts';
 import { hashingTap } from '../plugins/exporters/hashing.ts';
 import { registry } from '../plugins/index.ts';
 import { BlobStore } from '../storage/blob-store.ts';
-import { writeExport } from './exports.ts';
+import { validateSplit, writeExport } from './exports.ts';
+import type { SplitSelection } from './image-filter.ts';
 import type { ImageQueryArgs } from './images.ts';
 import { whereOf } from './images.ts';
 import { computeStats } from './stats.ts';
@@ -84,10 +85,25 @@ const FIELDS: readonly [string, string, string][] = [
   ['image_quality_score', 'sc:Integer', 'SOP image quality score 1–5'],
 ];
 
+/** Croissant's split types for our part names; folds have none (a k-fold split names its folds only). */
+const SPLIT_TYPES: Record<string, string> = {
+  train: 'cr:TrainingSplit',
+  validation: 'cr:ValidationSplit',
+  test: 'cr:TestSplit',
+};
+
 export async function croissant(
-  args: ImageQueryArgs,
+  request: ImageQueryArgs & { split?: SplitSelection | null },
   opts: { origin: string; dataDir: string; name?: string; license?: string },
 ) {
+  // a stored split: its images (or a part's), under its policy, each record with its part
+  const { split, policyId } = await validateSplit(request);
+  const args: ImageQueryArgs = split
+    ? {
+        filter: request.filter ? { AND: [request.filter, { split: split.selection }] } : { split: split.selection },
+        policy: policyId,
+      }
+    : request;
   const stats = await computeStats(args);
   const policy = stats.policy;
   const exporter = registry.exporter('jsonl');
@@ -100,7 +116,8 @@ export async function croissant(
       exporter,
       policy,
       options: {},
-      filter: args.filter,
+      filter: request.filter,
+      split,
       withExaminer: false,
       store: new BlobStore(join(opts.dataDir, 'blobs')),
     },
@@ -152,20 +169,55 @@ export async function croissant(
       })),
     ],
     recordSet: [
+      ...(split
+        ? [
+            {
+              '@type': 'cr:RecordSet',
+              '@id': 'splits',
+              name: 'splits',
+              description: `The parts of split ${split.selection.id} (manifest sha256 ${split.manifestHash}): patients, lesions and near-duplicate clusters never cross parts.`,
+              dataType: 'cr:Split',
+              key: { '@id': 'splits/name' },
+              field: [
+                { '@type': 'cr:Field', '@id': 'splits/name', name: 'name', dataType: 'sc:Text' },
+                { '@type': 'cr:Field', '@id': 'splits/url', name: 'url', dataType: 'sc:URL' },
+              ],
+              data: split.parts.map((p) => ({
+                'splits/name': p,
+                ...(SPLIT_TYPES[p] ? { 'splits/url': SPLIT_TYPES[p] } : {}),
+              })),
+            },
+          ]
+        : []),
       {
         '@type': 'cr:RecordSet',
         '@id': 'records',
         name: 'records',
         description: 'One record per image; the fields of the information model as exported in metadata.jsonl.',
         key: { '@id': 'records/sha256' },
-        field: FIELDS.map(([name, dataType, description]) => ({
-          '@type': 'cr:Field',
-          '@id': `records/${name}`,
-          name,
-          description,
-          dataType,
-          source: { fileObject: { '@id': 'metadata.jsonl' }, extract: { jsonPath: jsonPathOf(name) } },
-        })),
+        field: [
+          ...FIELDS.map(([name, dataType, description]) => ({
+            '@type': 'cr:Field',
+            '@id': `records/${name}`,
+            name,
+            description,
+            dataType,
+            source: { fileObject: { '@id': 'metadata.jsonl' }, extract: { jsonPath: jsonPathOf(name) } },
+          })),
+          ...(split
+            ? [
+                {
+                  '@type': 'cr:Field',
+                  '@id': 'records/split',
+                  name: 'split',
+                  description: 'The part of the split the image is in',
+                  dataType: 'sc:Text',
+                  references: { field: { '@id': 'splits/name' } },
+                  source: { fileObject: { '@id': 'metadata.jsonl' }, extract: { jsonPath: '$.split' } },
+                },
+              ]
+            : []),
+        ],
       },
     ],
     'rai:dataCollection': `Mobile dermoscopy under a standard operating procedure with a quality gate: ${stats.intake.sopRejected} frames with image_quality_score 1–2 refused and counted; ${stats.intake.records} records passed, ${stats.intake.duplicates} exact duplicates removed.`,

@@ -17,9 +17,10 @@ import { hashingTap } from '../plugins/exporters/hashing.ts';
 import { registry } from '../plugins/index.ts';
 import type { ClassMappingPolicy, ExportContext, Exporter, ExportFile, ExportRow } from '../plugins/types.ts';
 import { BlobStore } from '../storage/blob-store.ts';
-import type { ImageFilter } from './image-filter.ts';
+import { type ImageFilter, type SplitSelection, splitWhere } from './image-filter.ts';
 import { whereOf } from './images.ts';
 import { resolvePolicy } from './policies.ts';
+import { selectParts } from './splits.ts';
 
 const badInput = (message: string, argument: string) =>
   createGraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument } });
@@ -29,6 +30,34 @@ export interface ExportRequest {
   filter?: ImageFilter | null;
   policy?: string | null;
   options?: Record<string, unknown> | null;
+  /** Limit the export to a stored split (or a part of it) and write each row's part. */
+  split?: SplitSelection | null;
+}
+
+/** The split an export is limited to: the selection, the part names it covers, the split's manifest hash. */
+export interface ExportSplit {
+  selection: SplitSelection;
+  parts: string[];
+  manifestHash: string;
+}
+
+/** Checks a split selection; an export of a split is labelled by the split's policy. */
+export async function validateSplit(req: Pick<ExportRequest, 'split' | 'policy'>) {
+  const sel = req.split;
+  if (!sel) return { split: null, policyId: req.policy };
+  const row = await db().split.findUnique({
+    where: { id: sel.id },
+    select: { parts: true, policyId: true, manifestHash: true },
+  });
+  if (!row) throw badInput(`no split ${sel.id}`, 'split');
+  const parts = selectParts(JSON.parse(row.parts) as string[], sel.part, sel.fold);
+  if (req.policy && req.policy !== row.policyId)
+    throw badInput(
+      `split ${sel.id} was made under ${row.policyId}; leave policy out or give ${row.policyId}`,
+      'policy',
+    );
+  const split: ExportSplit = { selection: sel, parts, manifestHash: row.manifestHash };
+  return { split, policyId: row.policyId };
 }
 
 /** Checks the format, the policy and every option before anything is written. */
@@ -40,7 +69,8 @@ export async function validateExport(req: ExportRequest) {
       'format',
     );
   }
-  const policy = await resolvePolicy(req.policy);
+  const { split, policyId } = await validateSplit(req);
+  const policy = await resolvePolicy(policyId);
   const options: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(req.options ?? {})) {
     const spec = exporter.options[name];
@@ -54,7 +84,7 @@ export async function validateExport(req: ExportRequest) {
     options[name] = value;
   }
   for (const [name, spec] of Object.entries(exporter.options)) if (!(name in options)) options[name] = spec.default;
-  return { exporter, policy, options };
+  return { exporter, policy, options, split };
 }
 
 /** Rows read per keyset batch: what an export holds in memory at once. */
@@ -74,7 +104,11 @@ async function* exportRows(
   policy: ClassMappingPolicy,
   withExaminer: boolean,
   count: { n: number },
+  splitId: string | null,
 ) {
+  const include = splitId
+    ? { ...EXPORT_INCLUDE, splitAssignments: { where: { splitId }, select: { part: true } } }
+    : EXPORT_INCLUDE;
   let after = 0;
   let n = 0;
   for (;;) {
@@ -82,7 +116,7 @@ async function* exportRows(
       where: { AND: [where, { id: { gt: after } }] },
       orderBy: { id: 'asc' },
       take: EXPORT_BATCH,
-      include: EXPORT_INCLUDE,
+      include,
     });
     for (const i of batch) {
       const decision = decide(policy, i);
@@ -125,6 +159,7 @@ async function* exportRows(
         height: i.height,
         format: i.format,
         label: decision.label,
+        split: (i as { splitAssignments?: { part: string }[] }).splitAssignments?.[0]?.part ?? null,
       } satisfies ExportRow;
     }
     const last = batch[batch.length - 1];
@@ -143,6 +178,7 @@ export interface RunInput {
   store: BlobStore;
   /** The server's origin, for URLs written into an export (Croissant). */
   origin?: string;
+  split?: ExportSplit | null;
 }
 
 /** The manifest of an export: what produced it and what it holds (no time, no id: reproducible). */
@@ -153,6 +189,15 @@ function manifestOf(input: RunInput, rowCount: number, files: readonly ExportFil
     policy: { id: input.policy.id, version: input.policy.version },
     filter: input.filter ?? {},
     options: input.options,
+    ...(input.split
+      ? {
+          split: {
+            id: input.split.selection.id,
+            parts: input.split.parts,
+            manifest_hash: input.split.manifestHash,
+          },
+        }
+      : {}),
     row_count: rowCount,
     files,
   };
@@ -160,16 +205,18 @@ function manifestOf(input: RunInput, rowCount: number, files: readonly ExportFil
 
 /** Writes an export to `out`; returns its row count and the files inside it. */
 export async function writeExport(input: RunInput, out: NodeJS.WritableStream & import('node:stream').Writable) {
-  const where = await whereOf({ filter: input.filter, policy: input.policy.id });
+  const filtered = await whereOf({ filter: input.filter, policy: input.policy.id });
+  const where = input.split ? { AND: [filtered, splitWhere(input.split.selection)] } : filtered;
   const count = { n: 0 };
   const ctx: ExportContext = {
-    rows: () => exportRows(where, input.policy, input.withExaminer, count),
+    rows: () => exportRows(where, input.policy, input.withExaminer, count, input.split?.selection.id ?? null),
     openImage: (key) => input.store.read(key),
     options: input.options,
     policy: input.policy,
     manifest: (files) => `${JSON.stringify(manifestOf(input, count.n, files), null, 2)}\n`,
     filter: input.filter ?? {},
     origin: input.origin ?? 'http://127.0.0.1:4000',
+    split: input.split ? { ...input.split.selection, parts: input.split.parts } : null,
   };
   const files = await input.exporter.write(ctx, out);
   return { rowCount: count.n, files };
@@ -184,7 +231,7 @@ export async function startExport(
   req: ExportRequest,
   who: { actor: string; withExaminer: boolean; dataDir: string; origin: string },
 ) {
-  const { exporter, policy, options } = await validateExport(req);
+  const { exporter, policy, options, split } = await validateExport(req);
   const id = randomUUID();
   const row = await db().export.create({
     data: {
@@ -195,6 +242,9 @@ export async function startExport(
       policyVersion: policy.version,
       filter: JSON.stringify(req.filter ?? {}),
       options: JSON.stringify(options),
+      split: split
+        ? JSON.stringify({ ...split.selection, parts: split.parts, manifestHash: split.manifestHash })
+        : null,
       status: 'RUNNING',
       createdBy: who.actor,
     },
@@ -207,6 +257,7 @@ export async function startExport(
     withExaminer: who.withExaminer,
     store: new BlobStore(join(who.dataDir, 'blobs')),
     origin: who.origin,
+    split,
   };
   void runToFile(id, input, who.dataDir);
   return row;

@@ -51,6 +51,25 @@ export interface ImageFilter {
   nearDuplicate?: boolean | null;
   /** Labels under the class-mapping policy of the query. */
   label?: string[] | null;
+  /** Images of a stored split, or of one part or fold of it. */
+  split?: SplitSelection | null;
+}
+
+/** A stored split, or one of its parts: `part` alone, or `fold` (with `part: TRAIN` for the other folds). */
+export interface SplitSelection {
+  id: string;
+  part?: 'TRAIN' | 'VALIDATION' | 'TEST' | null;
+  fold?: number | null;
+}
+
+/** The condition for a split selection; one that names no part of the split matches nothing. */
+export function splitWhere(sel: SplitSelection): Where {
+  if (sel.fold == null) {
+    return { splitAssignments: { some: { splitId: sel.id, ...(sel.part ? { part: sel.part.toLowerCase() } : {}) } } };
+  }
+  const fold = `fold-${sel.fold}`;
+  if (sel.part === 'VALIDATION') return { id: { in: [] } };
+  return { splitAssignments: { some: { splitId: sel.id, part: sel.part === 'TRAIN' ? { not: fold } : fold } } };
 }
 
 type Where = Prisma.ImageWhereInput;
@@ -135,6 +154,7 @@ export function imageWhere(f: ImageFilter | null | undefined, policy?: ClassMapp
     if (!policy) throw new Error('imageWhere: a label filter needs the policy it is read under');
     and.push(labelWhere(policy, f.label));
   }
+  if (f.split) and.push(splitWhere(f.split));
   if (f.AND?.length) and.push(...f.AND.map((x) => imageWhere(x, policy)));
   if (f.OR?.length) and.push({ OR: f.OR.map((x) => imageWhere(x, policy)) });
   if (f.NOT) and.push({ NOT: imageWhere(f.NOT, policy) });

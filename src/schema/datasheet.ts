@@ -7,7 +7,7 @@ import {
   type DatasheetSection,
   updateDatasheetText,
 } from '../resolvers/datasheet.ts';
-import { ImageFilter } from './image.ts';
+import { ImageFilter, SplitSelectionInput } from './image.ts';
 import { StatsRef } from './stats.ts';
 
 const EntryRef = builder.objectRef<DatasheetEntry>('DatasheetEntry').implement({
@@ -64,8 +64,15 @@ builder.queryFields((t) => ({
   croissant: t.field({
     type: 'JSONObject',
     authScopes: { viewer: true },
-    description: 'Croissant 1.1 + RAI 1.0 metadata (JSON-LD) of the filtered subset under the policy.',
-    args: { filter: t.arg({ type: ImageFilter }), policy: t.arg.string() },
+    description:
+      'Croissant 1.1 + RAI 1.0 metadata (JSON-LD) of the filtered subset under the policy. With split: the split’s ' +
+      'images (or a part’s) under its policy, a cr:Split record set and a split field referencing it; an unknown ' +
+      'split or part, or another policy, is BAD_USER_INPUT.',
+    args: {
+      filter: t.arg({ type: ImageFilter }),
+      policy: t.arg.string(),
+      split: t.arg({ type: SplitSelectionInput }),
+    },
     resolve: (_root, args, ctx) => croissant(args, { origin: ctx.origin, dataDir: ctx.dataDir }),
   }),
   datasheetTextHistory: t.prismaField({

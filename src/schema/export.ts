@@ -4,7 +4,7 @@ import { roleAtLeast } from '../domain/roles.ts';
 import { registry } from '../plugins/index.ts';
 import type { Exporter, MetadataImporter } from '../plugins/types.ts';
 import { exportById, startExport } from '../resolvers/exports.ts';
-import { ImageFilter } from './image.ts';
+import { ImageFilter, SplitSelectionInput } from './image.ts';
 
 builder.addScalarType('JSONObject', JSONObjectResolver);
 
@@ -74,6 +74,13 @@ const ExportRef = builder.prismaObject('Export', {
     policyVersion: t.exposeString('policyVersion'),
     filter: t.field({ type: 'JSONObject', select: { filter: true }, resolve: (e) => JSON.parse(e.filter) }),
     options: t.field({ type: 'JSONObject', select: { options: true }, resolve: (e) => JSON.parse(e.options) }),
+    split: t.field({
+      type: 'JSONObject',
+      nullable: true,
+      description: 'The split the export is limited to: id, part, fold, the part names and the split’s manifest hash',
+      select: { split: true },
+      resolve: (e) => (e.split ? JSON.parse(e.split) : null),
+    }),
     status: t.expose('status', { type: ExportStatusEnum }),
     rowCount: t.exposeInt('rowCount', { nullable: true }),
     byteSize: t.exposeInt('byteSize', { nullable: true }),
@@ -122,13 +129,17 @@ builder.mutationFields((t) => ({
     authScopes: { viewer: true },
     description:
       'Starts an export of the images matching the filter, labelled by the policy (default: the active one). ' +
-      'Refuses an unknown format, policy or option (BAD_USER_INPUT) without recording anything. ' +
+      'With split: only the split’s images (or one part of it), labelled by the split’s policy, each row with its part ' +
+      '(the folder in imagefolder, a split field in jsonl, a split column in parquet). ' +
+      'Refuses an unknown format, policy or option, an unknown split or part, or a policy other than the split’s ' +
+      '(BAD_USER_INPUT) without recording anything. ' +
       'Examiner codes are included only for reviewers and admins.',
     args: {
       format: t.arg.string({ required: true }),
       filter: t.arg({ type: ImageFilter }),
       policy: t.arg.string(),
       options: t.arg({ type: 'JSONObject' }),
+      split: t.arg({ type: SplitSelectionInput }),
     },
     resolve: (_root, args, ctx) =>
       startExport(
@@ -137,6 +148,7 @@ builder.mutationFields((t) => ({
           filter: args.filter,
           policy: args.policy,
           options: args.options as Record<string, unknown> | null,
+          split: args.split,
         },
         {
           actor: `token:${ctx.identity?.tokenId ?? 'public'} ${ctx.identity?.name ?? ''}`.trim(),

@@ -26,6 +26,7 @@ import {
   FitzpatrickTypeEnum,
   OriginEnum,
   SexEnum,
+  SplitPartEnum,
   VerificationStageEnum,
 } from './vocabulary.ts';
 
@@ -281,6 +282,17 @@ const StructureMatch = builder.inputType('StructureMatch', {
   }),
 });
 
+export const SplitSelectionInput = builder.inputType('SplitSelection', {
+  description:
+    'A stored split, or one part of it: part: for a train/validation/test split; fold: (that fold) for a k-fold ' +
+    'split, with part: TRAIN for every other fold.',
+  fields: (t) => ({
+    id: t.string({ required: true }),
+    part: t.field({ type: SplitPartEnum }),
+    fold: t.int(),
+  }),
+});
+
 export const ImageFilter = builder.inputRef<ImageFilterShape>('ImageFilter').implement({
   description: 'Conditions on images, all of which must hold; compose with AND / OR / NOT.',
   fields: (t) => ({
@@ -307,6 +319,7 @@ export const ImageFilter = builder.inputRef<ImageFilterShape>('ImageFilter').imp
     hasHistology: t.boolean(),
     nearDuplicate: t.boolean({ description: 'Flagged as a near duplicate of another image' }),
     label: t.stringList({ description: 'Labels under the query’s policy (its policy argument, else the active one)' }),
+    split: t.field({ type: SplitSelectionInput, description: 'Images of a stored split, or of one of its parts' }),
   }),
 });
 

@@ -17,14 +17,8 @@ import {
   splitById,
 } from '../resolvers/splits.ts';
 import { ImageFilter } from './image.ts';
+import { SplitPartEnum } from './vocabulary.ts';
 
-const SplitPartEnum = builder.enumType('SplitPart', {
-  values: {
-    TRAIN: { description: 'train; in a k-fold split with fold: every other fold' },
-    VALIDATION: { description: 'validation (train/validation/test splits only)' },
-    TEST: { description: 'test; in a k-fold split with fold: that fold' },
-  },
-});
 const StratifierEnum = builder.enumType('SplitStratifier', {
   description: 'What a split balances besides the policy label (always).',
   values: STRATIFIERS,

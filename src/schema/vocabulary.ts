@@ -27,6 +27,13 @@ export const DermoscopicStructureEnum = builder.enumType('DermoscopicStructure',
 export const VerificationStageEnum = builder.enumType('VerificationStage', {
   values: Object.values(VerificationStage),
 });
+export const SplitPartEnum = builder.enumType('SplitPart', {
+  values: {
+    TRAIN: { description: 'train; in a k-fold split with fold: every other fold' },
+    VALIDATION: { description: 'validation (train/validation/test splits only)' },
+    TEST: { description: 'test; in a k-fold split with fold: that fold' },
+  },
+});
 export const IntakeOutcomeEnum = builder.enumType('IntakeOutcome', { values: Object.values(IntakeOutcome) });
 export const OriginEnum = builder.enumType('Origin', { values: ['MELANOCYTIC', 'NON_MELANOCYTIC'] as const });
 export const ClinicalStatusEnum = builder.enumType('ClinicalStatus', {

@@ -4,8 +4,9 @@ import { defineExporter } from '../types.ts';
 /** The Croissant 1.1 + RAI 1.0 description of the export's subset, as a JSON-LD file. */
 export const croissantExporter = defineExporter({
   id: 'croissant',
-  version: '1.0.0',
-  description: 'Croissant 1.1 + RAI 1.0 metadata (JSON-LD) of the subset: files with sha256, record set, RAI fields',
+  version: '1.1.0',
+  description:
+    'Croissant 1.1 + RAI 1.0 metadata (JSON-LD) of the subset: files with sha256, record set, RAI fields, cr:Split for a stored split',
   mediaType: 'application/ld+json',
   extension: 'json',
   needsImages: false,
@@ -14,7 +15,11 @@ export const croissantExporter = defineExporter({
     // loaded lazily: croissant.ts reads the plugin registry, which lists this exporter
     const { croissant } = await import('../../resolvers/croissant.ts');
     const doc = await croissant(
-      { filter: ctx.filter as ImageFilter, policy: ctx.policy.id },
+      {
+        filter: ctx.filter as ImageFilter,
+        policy: ctx.policy.id,
+        split: ctx.split ? { id: ctx.split.id, part: ctx.split.part, fold: ctx.split.fold } : null,
+      },
       { origin: ctx.origin, dataDir: '' },
     );
     out.write(`${JSON.stringify(doc, null, 2)}\n`);

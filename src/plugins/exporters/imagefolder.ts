@@ -22,16 +22,24 @@ const cell = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 /** Hugging Face ImageFolder: split/label/<image>, with metadata.csv keyed by file_name. */
 export const imagefolder = defineExporter({
   id: 'imagefolder',
-  version: '1.0.0',
-  description: 'Hugging Face ImageFolder layout in a zip: <split>/<label>/<sha256>.<ext> and metadata.csv',
+  version: '1.1.0',
+  description:
+    'Hugging Face ImageFolder layout in a zip: <split>/<label>/<sha256>.<ext> and metadata.csv; an export of a stored split puts each image in its part’s folder',
   mediaType: 'application/zip',
   extension: 'zip',
   needsImages: true,
-  options: { split: { type: 'string', default: 'train', description: 'The split folder every image goes to' } },
+  options: {
+    split: {
+      type: 'string',
+      default: 'train',
+      description: 'The split folder every image goes to (an export of a stored split uses each image’s part)',
+    },
+  },
   async write(ctx, out) {
     const split = String(ctx.options.split);
     if (!/^[a-z0-9_-]+$/i.test(split)) throw new Error('split must be a plain folder name');
-    const path = (r: Record<string, unknown>) => `${split}/${String(r.label)}/${String(r.file_name)}`;
+    const path = (r: Record<string, unknown>) =>
+      `${ctx.split ? String(r.split) : split}/${String(r.label)}/${String(r.file_name)}`;
     const zip = new ZipWriter(out);
     const csv = new PassThrough();
     const added = zip.add('metadata.csv', csv);

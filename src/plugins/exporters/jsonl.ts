@@ -4,8 +4,9 @@ import { defineExporter } from '../types.ts';
 /** One JSON record per line with the 16 fields nested in their six blocks. */
 export const jsonl = defineExporter({
   id: 'jsonl',
-  version: '1.0.0',
-  description: 'JSON Lines: one record per image, the six blocks nested, the policy label beside them',
+  version: '1.1.0',
+  description:
+    'JSON Lines: one record per image, the six blocks nested, the policy label beside them (and its split part)',
   mediaType: 'application/x-ndjson',
   extension: 'jsonl',
   needsImages: false,
@@ -39,6 +40,7 @@ export const jsonl = defineExporter({
         service: { examiner_id: r.examiner_id, image_quality_score: r.image_quality_score },
         acquisition_date: r.acquisition_date,
         file: { width: r.width, height: r.height, format: r.format },
+        ...(ctx.split ? { split: r.split } : {}),
       };
       if (!out.write(`${JSON.stringify(record)}\n`)) await once(out, 'drain');
     }

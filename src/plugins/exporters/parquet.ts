@@ -64,7 +64,7 @@ function streamWriter(out: Writable) {
 /** One row per image, readable by pandas/pyarrow: multi-valued fields as ;-joined strings. */
 export const parquet = defineExporter({
   id: 'parquet',
-  version: '1.0.0',
+  version: '1.1.0',
   description: 'Apache Parquet, one row per image (hyparquet-writer), row groups of 2,000',
   mediaType: 'application/vnd.apache.parquet',
   extension: 'parquet',
@@ -73,6 +73,8 @@ export const parquet = defineExporter({
   async write(ctx, out) {
     const schemaColumns = [
       ...STRING_COLUMNS.map((name) => ({ name, type: 'STRING' as const })),
+      // the split's part, only in an export of a split
+      ...(ctx.split ? [{ name: 'split', type: 'STRING' as const }] : []),
       ...INT_COLUMNS.map((name) => ({ name, type: 'INT32' as const })),
       ...BOOL_COLUMNS.map((name) => ({ name, type: 'BOOLEAN' as const })),
       ...DOUBLE_COLUMNS.map((name) => ({ name, type: 'DOUBLE' as const })),
@@ -80,10 +82,11 @@ export const parquet = defineExporter({
     const writer = new ParquetWriter({
       writer: streamWriter(out),
       schema: schemaFromColumnData({ columnData: schemaColumns.map((c) => ({ ...c, data: [] })) }),
-      createdBy: `dermaset parquet exporter 1.0.0`,
+      createdBy: `dermaset parquet exporter ${parquet.version}`,
       kvMetadata: [
         { key: 'dermaset.policy', value: `${ctx.policy.id}@${ctx.policy.version}` },
-        { key: 'dermaset.exporter', value: 'parquet@1.0.0' },
+        { key: 'dermaset.exporter', value: `parquet@${parquet.version}` },
+        ...(ctx.split ? [{ key: 'dermaset.split', value: ctx.split.id }] : []),
       ],
     });
     let batch: ExportRow[] = [];
