@@ -1,5 +1,5 @@
 // The examples for the three user groups run against a real HTTP server on 127.0.0.1.
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +9,17 @@ import { createCohortEnv } from './helpers/cohort.ts';
 import type { TestEnv } from './helpers/database.ts';
 
 const run = promisify(execFile);
+
+/**
+ * The Python interpreters to run the client with: python3 on the PATH, and one that has pandas if
+ * there is one (Debian's python3-pandas installs into /usr/bin/python3, which pyenv may shadow).
+ */
+function pythons(): [string, boolean][] {
+  const has = (py: string) => spawnSync(py, ['-c', 'import pandas'], { stdio: 'ignore' }).status === 0;
+  const found: [string, boolean][] = [['python3', has('python3')]];
+  if (!found[0]?.[1] && has('/usr/bin/python3')) found.push(['/usr/bin/python3', true]);
+  return found;
+}
 const root = join(import.meta.dirname, '..');
 let env: TestEnv;
 let api: Api;
@@ -36,6 +47,40 @@ describe('examples', () => {
     expect(stdout).toMatch(/^NEVUS\s+733$/m);
     expect(stdout).toMatch(/^MELANOMA\s+18$/m);
     expect(stdout).toContain('1026 images from 443 patients');
+  });
+
+  describe.each(pythons())('examples/python/walkthrough.py with %s', (python, hasPandas) => {
+    let out = '';
+    beforeAll(async () => {
+      const { stdout } = await run(python, [join(root, 'examples', 'python', 'walkthrough.py')], {
+        env: { ...process.env, DERMASET_URL: url, DERMASET_TOKEN: api.tokens.VIEWER },
+      });
+      out = stdout;
+    }, 120_000);
+
+    it('creates a split, certified clean, and reads back every image once with no patient in two parts', async () => {
+      const id = /^split ([0-9a-f-]{36}): 1026 images from 443 patients under three-tier 1\.0\.0$/m.exec(out)?.[1];
+      expect(id, out).toBeTruthy();
+      const stored = await env.db.split.findUniqueOrThrow({ where: { id } });
+      expect(out).toContain(`manifest sha256 ${stored.manifestHash}`);
+      expect(out).toMatch(
+        /^leak certificate: clean=True \(443 patients, \d+ lesions, \d+ near-duplicate clusters checked\)$/m,
+      );
+      expect(out).toContain('rows 1026; parts per patient at most 1');
+      const test = await env.db.splitAssignment.count({ where: { splitId: id, part: 'test' } });
+      expect(out).toMatch(new RegExp(`^test part: ${test} images from \\d+ patients$`, 'm'));
+      expect(out).toContain(
+        hasPandas ? 'DataFrame 1026 rows x 16 columns' : 'pandas not installed: 1026 rows as dicts',
+      );
+    });
+
+    it('audits: clean as stored, a PATIENT leak after moving one image; same seed same manifest; typed refusal', () => {
+      expect(out).toContain('audit of the manifest: clean=True');
+      expect(out).toMatch(/^audit after moving one image: clean=False, leaks: (LESION, )?PATIENT$/m);
+      expect(out).toContain('same seed, same manifest: True');
+      expect(out).toMatch(/^refused: BAD_USER_INPUT: BAD_USER_INPUT: fractions must add up to 1/m);
+      expect(out).toMatch(/^thumbnail \d+ bytes, webp$/m);
+    });
   });
 
   it('admin-check.mjs prints the funnel, the stages and the refusals', async () => {

@@ -1,0 +1,108 @@
+# %% [markdown]
+# # Patient-grouped splits from a notebook
+#
+# Cells in the `# %%` format (VS Code, Jupytext, Spyder). Run as a script:
+#
+#     DERMASET_URL=http://127.0.0.1:4000 DERMASET_TOKEN=dst_... python3 examples/python/walkthrough.py
+#
+# Standard library only; with pandas installed the rows become a DataFrame.
+
+# %%
+import os
+import pathlib
+import sys
+import tempfile
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from dermaset import Client, DermasetError  # noqa: E402
+
+ds = Client()
+
+# %% [markdown]
+# ## 1. Create a split on the server
+# 70 / 15 / 15 by patient (a patient's images, lesions and near-duplicate clusters stay together),
+# balanced by the three-tier label and by sex, seed 42.
+
+# %%
+split = ds.create_split(fractions=(0.7, 0.15, 0.15), policy="three-tier", seed=42, stratify_by=["SEX"],
+                        name="walkthrough")
+print(f"split {split['id']}: {split['imageCount']} images from {split['patientCount']} patients "
+      f"under {split['policyId']} {split['policyVersion']}")
+print(f"manifest sha256 {split['manifestHash']}")
+for p in split["parts"]:
+    labels = ", ".join(f"{x['label']} {x['count']}" for x in p["labels"])
+    print(f"  {p['name']:<10} {p['images']:>5} images {p['patients']:>4} patients  "
+          f"largest label-share gap {p['deviation']:.3f}  ({labels})")
+c = split["certificate"]
+print(f"leak certificate: clean={c['clean']} ({c['patients']} patients, {c['lesions']} lesions, "
+      f"{c['nearDuplicateClusters']} near-duplicate clusters checked)")
+
+# %% [markdown]
+# ## 2. Fetch it: one row per image with its URL, label and part
+
+# %%
+rows = ds.split_rows(split["id"])
+try:
+    import pandas as pd
+
+    df = ds.split_frame(split["id"])
+    print(f"pandas {pd.__version__}: DataFrame {df.shape[0]} rows x {df.shape[1]} columns")
+    print(df.groupby(["part", "label"]).size().unstack(fill_value=0).to_string())
+    most_parts = int(df.groupby("patient")["part"].nunique().max())
+except ImportError:
+    print(f"pandas not installed: {len(rows)} rows as dicts")
+    parts_of = {}
+    for r in rows:
+        parts_of.setdefault(r["patient"], set()).add(r["part"])
+    most_parts = max(len(p) for p in parts_of.values())
+print(f"rows {len(rows)}; parts per patient at most {most_parts}")
+
+# %% [markdown]
+# ## 3. One part only
+
+# %%
+test = ds.split_rows(split["id"], part="TEST")
+print(f"test part: {len(test)} images from {len({r['patient'] for r in test})} patients")
+
+# %% [markdown]
+# ## 4. Audit any split
+# The server's manifest is clean. Move one image of a patient with several images to another part
+# and the audit names the patient (and the lesion, if it was imaged twice).
+
+# %%
+audit = ds.audit_split([(r["sha256"], r["part"]) for r in rows])
+print(f"audit of the manifest: clean={audit['clean']}")
+by_patient = {}
+for r in rows:
+    by_patient.setdefault(r["patient"], []).append(r)
+victim = next(images[0] for images in by_patient.values() if len(images) > 1)
+moved = "test" if victim["part"] != "test" else "train"
+leaky = [(r["sha256"], moved if r["sha256"] == victim["sha256"] else r["part"]) for r in rows]
+audit = ds.audit_split(leaky)
+kinds = sorted({leak["kind"] for leak in audit["leaks"]})
+print(f"audit after moving one image: clean={audit['clean']}, leaks: {', '.join(kinds)}")
+
+# %% [markdown]
+# ## 5. Reproducible: the same seed gives the same manifest
+
+# %%
+again = ds.create_split(fractions=(0.7, 0.15, 0.15), policy="three-tier", seed=42, stratify_by=["SEX"])
+print(f"same seed, same manifest: {again['manifestHash'] == split['manifestHash']}")
+
+# %% [markdown]
+# ## 6. Refusals are typed
+
+# %%
+try:
+    ds.create_split(fractions=(0.7, 0.2, 0.2))
+except DermasetError as e:
+    print(f"refused: {e.code}: {e}")
+
+# %% [markdown]
+# ## 7. Images: download a thumbnail
+
+# %%
+path = ds.download(test[0]["thumbnail"], os.path.join(tempfile.mkdtemp(), "thumb.webp"))
+with open(path, "rb") as f:
+    head = f.read(12)
+print(f"thumbnail {os.path.getsize(path)} bytes, {'webp' if head[:4] == b'RIFF' and head[8:] == b'WEBP' else 'unknown'}")
