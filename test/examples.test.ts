@@ -78,7 +78,7 @@ describe('examples', () => {
       expect(out).toContain('audit of the manifest: clean=True');
       expect(out).toMatch(/^audit after moving one image: clean=False, leaks: (LESION, )?PATIENT$/m);
       expect(out).toContain('same seed, same manifest: True');
-      expect(out).toMatch(/^refused: BAD_USER_INPUT: BAD_USER_INPUT: fractions must add up to 1/m);
+      expect(out).toMatch(/^refused: BAD_USER_INPUT: fractions must add up to 1/m);
       expect(out).toMatch(/^thumbnail \d+ bytes, webp$/m);
     });
   });

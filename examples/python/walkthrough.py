@@ -96,7 +96,7 @@ print(f"same seed, same manifest: {again['manifestHash'] == split['manifestHash'
 try:
     ds.create_split(fractions=(0.7, 0.2, 0.2))
 except DermasetError as e:
-    print(f"refused: {e.code}: {e}")
+    print(f"refused: {e}")
 
 # %% [markdown]
 # ## 7. Images: download a thumbnail

@@ -1,0 +1,147 @@
+// bench/split: the time to create a stored split (read, group, stratify, certify, store its manifest)
+// beside the time to read the same rows, in the same run, on two cohorts: the demo cohort (1,026
+// images, 443 patients, through the real pipeline) and a HAM10000-shaped cohort (10,015 rows of the
+// public metadata table, lesion_id as the patient, inserted as rows without pixels).
+//   npm run bench:split
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { seedDemo } from '../prisma/demo/seed.ts';
+import { loadConfig } from '../src/config.ts';
+import { openDatabase } from '../src/db/client.ts';
+import { useDatabase } from '../src/db/current.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { stratifiedGroupSplit } from '../src/domain/split.ts';
+import { createPipeline } from '../src/ingest/pipeline.ts';
+import { registry } from '../src/plugins/index.ts';
+import { createSplit } from '../src/resolvers/splits.ts';
+
+const FRACTIONS = { train: 0.7, validation: 0.15, test: 0.15 };
+
+const median = async (fn: () => Promise<unknown>, runs = 7) => {
+  await fn(); // warm
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await fn();
+    ms.push(performance.now() - t);
+  }
+  return ms.sort((a, b) => a - b)[Math.floor(runs / 2)] ?? 0;
+};
+
+async function cohort(name: string, fill: (db: ReturnType<typeof openDatabase>, dataDir: string) => Promise<void>) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dermaset-bench-split-'));
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    DERMASET_MIN_SIDE: '32',
+    DERMASET_PSEUDONYM_KEY: 'bench-key-0123456789abcdef',
+  });
+  await migrate(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl);
+  useDatabase(database.db);
+  try {
+    console.log(`bench/split: ${name}…`);
+    await fill(database, dataDir);
+    const db = database.db;
+    const images = await db.image.count();
+    const patients = await db.patient.count();
+    // the baseline: one read of the rows a split needs (the same select as createSplit's)
+    const read = await median(() =>
+      db.image.findMany({
+        select: {
+          id: true,
+          sha256: true,
+          patientId: true,
+          lesionId: true,
+          diagnosisClass: true,
+          verificationStage: true,
+          patient: { select: { code: true, sex: true, fitzpatrickType: true } },
+          lesion: { select: { code: true } },
+        },
+        orderBy: { id: 'asc' },
+      }),
+    );
+    const rows = await db.image.findMany({
+      select: { id: true, patientId: true, lesionId: true, diagnosisClass: true },
+    });
+    const items = rows.map((r) => ({
+      id: String(r.id),
+      stratum: r.diagnosisClass,
+      groups: [`p${r.patientId}`, `l${r.lesionId}`],
+    }));
+    const parts = Object.entries(FRACTIONS).map(([n, fraction]) => ({ name: n, fraction }));
+    const algorithm = await median(async () => stratifiedGroupSplit(items, parts, 42));
+    let seed = 0;
+    const full = await median(
+      () => createSplit({ policy: 'nine-class', seed: seed++, fractions: FRACTIONS }, 'bench'),
+      5,
+    );
+    const folds = await median(() => createSplit({ policy: 'nine-class', seed: seed++, folds: 5 }, 'bench'), 5);
+    console.log(`  ${images} images, ${patients} patients`);
+    console.log(`  read the rows a split needs            ${read.toFixed(1).padStart(8)} ms (median)`);
+    console.log(
+      `  the algorithm alone (in memory)        ${algorithm.toFixed(1).padStart(8)} ms  ${(algorithm / read).toFixed(2)}×`,
+    );
+    console.log(
+      `  createSplit 70/15/15, stored           ${full.toFixed(1).padStart(8)} ms  ${(full / read).toFixed(2)}×`,
+    );
+    console.log(
+      `  createSplit 5 folds, stored            ${folds.toFixed(1).padStart(8)} ms  ${(folds / read).toFixed(2)}×`,
+    );
+  } finally {
+    await database.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await cohort('the demo cohort (96×72 px images through the pipeline)', async (database, dataDir) => {
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    DERMASET_MIN_SIDE: '32',
+    DERMASET_PSEUDONYM_KEY: 'bench-key-0123456789abcdef',
+  });
+  await seedDemo(database.db, createPipeline(config, database.db), { size: { width: 96, height: 72 } });
+});
+
+await cohort('HAM10000-shaped rows (public metadata, lesion_id as the patient)', async (database) => {
+  const ham = registry.importer('ham10000');
+  if (!ham) throw new Error('the ham10000 importer is not registered');
+  const table = parse(
+    readFileSync(join(import.meta.dirname, '../../shared/fixtures/public-metadata/ham10000_metadata.csv')),
+    {
+      columns: true,
+    },
+  ) as Record<string, string>[];
+  const db = database.db;
+  const lesions = [...new Set(table.map((r) => r.lesion_id ?? ''))];
+  await db.patient.createMany({ data: lesions.map((code) => ({ code })) });
+  const patientId = new Map(
+    (await db.patient.findMany({ select: { id: true, code: true } })).map((p) => [p.code, p.id]),
+  );
+  await db.lesion.createMany({ data: lesions.map((code) => ({ code, patientId: patientId.get(code) ?? 0 })) });
+  const lesionId = new Map((await db.lesion.findMany({ select: { id: true, code: true } })).map((l) => [l.code, l.id]));
+  const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+  const data = table.map((r) => ({
+    patientId: patientId.get(r.lesion_id ?? '') ?? 0,
+    lesionId: lesionId.get(r.lesion_id ?? '') ?? 0,
+    clinicalDiagnosisRaw: r.dx ?? '',
+    diagnosisClass: ham.vocabulary[r.dx ?? ''] ?? 'NEVUS',
+    verificationStage: r.dx_type === 'histo' ? ('HISTOLOGY' as const) : ('CONSENSUS' as const),
+    sha256: sha(`file:${r.image_id}`),
+    pixelHash: sha(`pixels:${r.image_id}`),
+    phash: '0000000000000000',
+    width: 600,
+    height: 450,
+    format: 'jpeg',
+    byteSize: 1,
+    storageKey: `${r.image_id}.jpg`,
+    thumbnailKey: `${r.image_id}.webp`,
+    sharpness: 1,
+    clippedShare: 0,
+    glareShare: 0,
+  }));
+  for (let i = 0; i < data.length; i += 1000) await db.image.createMany({ data: data.slice(i, i + 1000) });
+});
+process.exit(0);
