@@ -16,20 +16,10 @@ import { migrate } from '../src/db/migrate.ts';
 import { stratifiedGroupSplit } from '../src/domain/split.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
 import { registry } from '../src/plugins/index.ts';
-import { createSplit } from '../src/resolvers/splits.ts';
+import { createSplit, SPLIT_MEMBER_SELECT } from '../src/resolvers/splits.ts';
+import { median } from './timing.ts';
 
 const FRACTIONS = { train: 0.7, validation: 0.15, test: 0.15 };
-
-const median = async (fn: () => Promise<unknown>, runs = 7) => {
-  await fn(); // warm
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    ms.push(performance.now() - t);
-  }
-  return ms.sort((a, b) => a - b)[Math.floor(runs / 2)] ?? 0;
-};
 
 async function cohort(name: string, fill: (db: ReturnType<typeof openDatabase>, dataDir: string) => Promise<void>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'dermaset-bench-split-'));
@@ -48,21 +38,7 @@ async function cohort(name: string, fill: (db: ReturnType<typeof openDatabase>, 
     const images = await db.image.count();
     const patients = await db.patient.count();
     // the baseline: one read of the rows a split needs (the same select as createSplit's)
-    const read = await median(() =>
-      db.image.findMany({
-        select: {
-          id: true,
-          sha256: true,
-          patientId: true,
-          lesionId: true,
-          diagnosisClass: true,
-          verificationStage: true,
-          patient: { select: { code: true, sex: true, fitzpatrickType: true } },
-          lesion: { select: { code: true } },
-        },
-        orderBy: { id: 'asc' },
-      }),
-    );
+    const read = await median(() => db.image.findMany({ select: SPLIT_MEMBER_SELECT, orderBy: { id: 'asc' } }));
     const rows = await db.image.findMany({
       select: { id: true, patientId: true, lesionId: true, diagnosisClass: true },
     });

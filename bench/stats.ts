@@ -12,6 +12,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
 import { computeDatasheet } from '../src/resolvers/datasheet.ts';
 import { computeStats } from '../src/resolvers/stats.ts';
+import { median } from './timing.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'dermaset-bench-stats-'));
 const config = loadConfig({
@@ -25,16 +26,7 @@ const database = openDatabase(config.databaseUrl);
 useDatabase(database.db);
 await seedDemo(database.db, createPipeline(config, database.db), { size: { width: 96, height: 72 } });
 
-const time = async (fn: () => Promise<unknown>, runs = 7) => {
-  await fn(); // warm
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    ms.push(performance.now() - t);
-  }
-  return ms.sort((a, b) => a - b)[Math.floor(runs / 2)] ?? 0;
-};
+const time = median;
 
 try {
   const scan = await time(() =>

@@ -186,6 +186,27 @@ describe('createSplit', () => {
     }
   });
 
+  it('balances verification stage and Fitzpatrick type when asked, still without leaks', async () => {
+    const res = await create({ seed: 8, folds: 3, stratifyBy: ['VERIFICATION_STAGE', 'FITZPATRICK_TYPE'] });
+    const s = res.data?.createSplit;
+    if (!s) throw new Error(JSON.stringify(res.errors));
+    expect(s.stratifyBy).toEqual(['FITZPATRICK_TYPE', 'VERIFICATION_STAGE']);
+    expect(s.certificate.clean).toBe(true);
+    const byStage = async (fold: number) =>
+      (
+        await api.as(
+          'VIEWER',
+          graphql(`query FoldStage($filter: ImageFilter) { images(filter: $filter, first: 1) { totalCount } }`),
+          { filter: { split: { id: s.id, fold }, verificationStage: ['HISTOLOGY'] } },
+        )
+      ).data?.images.totalCount ?? 0;
+    // the 39 histology-verified images spread over the folds like the whole
+    const histology = [await byStage(1), await byStage(2), await byStage(3)];
+    expect(histology.reduce((a, b) => a + b, 0)).toBe(39);
+    for (const [i, n] of histology.entries())
+      expect(Math.abs(n / (s.parts[i]?.images ?? 1) - 39 / 1026), `fold ${i + 1}`).toBeLessThanOrEqual(0.02);
+  });
+
   it('extends an earlier split: its images keep their part, new patients are placed', async () => {
     const cutoff = '2026-01-01T00:00:00.000Z';
     const first = (

@@ -112,20 +112,21 @@ export function partsOf(req: Pick<CreateSplitRequest, 'fractions' | 'folds'>): S
   return parts;
 }
 
+/** What a split reads of each image (bench/split's baseline reads the same). */
+export const SPLIT_MEMBER_SELECT = {
+  id: true,
+  sha256: true,
+  diagnosisClass: true,
+  verificationStage: true,
+  patient: { select: { code: true, sex: true, fitzpatrickType: true } },
+  lesion: { select: { code: true } },
+} as const;
+
 /** The images a split covers: matching the filter and labelled (mapped) by the policy, with their groups. */
 async function membersOf(filter: ImageFilter | null | undefined, policy: ClassMappingPolicy) {
   const rows = await db().image.findMany({
     where: await whereOf({ filter, policy: policy.id }),
-    select: {
-      id: true,
-      sha256: true,
-      patientId: true,
-      lesionId: true,
-      diagnosisClass: true,
-      verificationStage: true,
-      patient: { select: { code: true, sex: true, fitzpatrickType: true } },
-      lesion: { select: { code: true } },
-    },
+    select: SPLIT_MEMBER_SELECT,
     orderBy: { id: 'asc' },
   });
   const clusters = await nearDuplicateClusters();
