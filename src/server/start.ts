@@ -1,4 +1,4 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { seedDemo } from '../../prisma/demo/seed.ts';
@@ -13,20 +13,41 @@ import { createDermasetYoga } from './yoga.ts';
 
 const log = (msg: string) => process.stderr.write(`dermaset: ${msg}\n`);
 
+/** The setting that claims the demo seed, so that one of several instances starting at once seeds it. */
+export const DEMO_CLAIM = 'demo_seed';
+
 /**
- * Seeds the demo cohort when the database holds no acquisition yet, or when an earlier seed was
- * interrupted (its marker file is still there): the seed resumes where it stopped.
+ * Seeds the demo cohort when the database holds no acquisition yet, or when an earlier seed from
+ * this data folder was interrupted (its marker file is still there): the seed resumes where it
+ * stopped. Of several instances starting at once on an empty database, the one that stores the
+ * claim seeds; the others serve at once and return false.
  */
-export async function seedDemoIfEmpty(config: Config, database: Database): Promise<boolean> {
+export async function seedDemoIfEmpty(
+  config: Config,
+  database: Database,
+  opts: { size?: { width: number; height: number } } = {},
+): Promise<boolean> {
   const marker = join(config.dataDir, '.demo-seeding');
-  const empty = (await database.db.intakeRecord.count()) === 0;
-  if (!empty && !existsSync(marker)) return false;
+  if (!existsSync(marker)) {
+    if ((await database.db.intakeRecord.count()) > 0) return false;
+    try {
+      await database.db.setting.create({
+        data: { key: DEMO_CLAIM, value: `seeding since ${new Date().toISOString()}` },
+      });
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'P2002') throw e;
+      log('another instance is seeding the demo cohort');
+      return false;
+    }
+  }
+  mkdirSync(config.dataDir, { recursive: true });
   writeFileSync(marker, new Date().toISOString());
   log('seeding the demo cohort (first start): 1,076 acquisition attempts through the pipeline');
   const bar = progressBar('demo');
   const started = Date.now();
   let phase = '';
   const summary = await seedDemo(database.db, createPipeline(config, database.db), {
+    ...(opts.size ? { size: opts.size } : {}),
     onProgress: (p) => {
       if (p.phase !== phase) {
         bar.stop();
@@ -36,6 +57,12 @@ export async function seedDemoIfEmpty(config: Config, database: Database): Promi
     },
   });
   bar.stop();
+  const done = `done ${new Date().toISOString()}`;
+  await database.db.setting.upsert({
+    where: { key: DEMO_CLAIM },
+    create: { key: DEMO_CLAIM, value: done },
+    update: { value: done },
+  });
   rmSync(marker, { force: true });
   log(`demo cohort ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(summary.outcomes)}`);
   return true;

@@ -1,0 +1,41 @@
+// First start: the demo cohort is seeded once, even when two instances start at the same moment on
+// one empty database (each with its own data folder, as separate machines would have).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/client.ts';
+import { DEMO_CLAIM, seedDemoIfEmpty } from '../src/server/start.ts';
+import { createTestEnv, type TestEnv } from './helpers/database.ts';
+
+let env: TestEnv;
+const otherDir = mkdtempSync(join(tmpdir(), 'dermaset-second-instance-'));
+
+beforeAll(async () => {
+  env = await createTestEnv({ DERMASET_MIN_SIDE: '32' });
+});
+afterAll(async () => {
+  await env?.dispose();
+  rmSync(otherDir, { recursive: true, force: true });
+});
+
+describe('seeding the demo cohort on first start', () => {
+  it('seeds once when two instances start together on an empty database', async () => {
+    const second = openDatabase(env.config.databaseUrl);
+    try {
+      const size = { width: 96, height: 72 };
+      const results = await Promise.all([
+        seedDemoIfEmpty(env.config, env, { size }),
+        seedDemoIfEmpty({ ...env.config, dataDir: otherDir }, second, { size }),
+      ]);
+      expect(results.sort()).toEqual([false, true]);
+    } finally {
+      await second.close();
+    }
+    expect(await env.db.intakeRecord.count()).toBe(1076);
+    expect(await env.db.image.count()).toBe(1026);
+    expect((await env.db.setting.findUnique({ where: { key: DEMO_CLAIM } }))?.value).toMatch(/^done /);
+    // and a later start finds it seeded
+    expect(await seedDemoIfEmpty(env.config, env)).toBe(false);
+  }, 180_000);
+});
