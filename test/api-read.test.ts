@@ -144,6 +144,27 @@ describe('images: pages and cursors', () => {
       extensions: { code: 'BAD_USER_INPUT' },
     });
   });
+
+  it('caps nested pages too (a patient’s images and lesions, a lesion’s images)', async () => {
+    const Nested = graphql(`
+      query NestedPages($n: Int!, $m: Int!) {
+        patients(first: 1) {
+          edges { node { images(first: $n) { totalCount } lesions(first: $m) { edges { node { images(first: $n) { totalCount } } } } } }
+        }
+      }
+    `);
+    expect((await api.as('VIEWER', Nested, { n: 200, m: 200 })).errors).toBeUndefined();
+    for (const [n, m] of [
+      [201, 5],
+      [5, 500],
+    ] as const) {
+      const res = await api.as('VIEWER', Nested, { n, m });
+      expect(res.errors?.[0]).toMatchObject({
+        message: `first must be between 0 and 200, got ${Math.max(n, m)}`,
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    }
+  });
 });
 
 describe('images: filters agree with an independent count', () => {

@@ -1,6 +1,13 @@
 import { builder } from '../builder.ts';
+import { checkPageSize, type PageArgs } from '../resolvers/paging.ts';
 import { countLesions, countPatients, listLesions, listPatients, patientByCode } from '../resolvers/patients.ts';
 import { FitzpatrickTypeEnum, SexEnum } from './vocabulary.ts';
+
+/** Nested pages in id order; a page past the cap is refused, as on the root connections. */
+const byId = (args: PageArgs) => {
+  checkPageSize(args);
+  return { orderBy: { id: 'asc' as const } };
+};
 
 builder.prismaNode('Patient', {
   id: { field: 'id' },
@@ -13,8 +20,8 @@ builder.prismaNode('Patient', {
     sunburnHistory: t.exposeBoolean('sunburnHistory', { nullable: true }),
     personalCaHistory: t.exposeBoolean('personalCaHistory', { nullable: true }),
     imageCount: t.relationCount('images'),
-    images: t.relatedConnection('images', { cursor: 'id', query: { orderBy: { id: 'asc' } }, totalCount: true }),
-    lesions: t.relatedConnection('lesions', { cursor: 'id', query: { orderBy: { id: 'asc' } }, totalCount: true }),
+    images: t.relatedConnection('images', { cursor: 'id', query: byId, totalCount: true }),
+    lesions: t.relatedConnection('lesions', { cursor: 'id', query: byId, totalCount: true }),
   }),
 });
 
@@ -26,7 +33,7 @@ builder.prismaNode('Lesion', {
     code: t.exposeString('code'),
     patient: t.relation('patient'),
     imageCount: t.relationCount('images'),
-    images: t.relatedConnection('images', { cursor: 'id', query: { orderBy: { id: 'asc' } }, totalCount: true }),
+    images: t.relatedConnection('images', { cursor: 'id', query: byId, totalCount: true }),
   }),
 });
 
