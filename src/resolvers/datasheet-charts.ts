@@ -1,12 +1,36 @@
 // The datasheet's four figures (the paper's): class distribution, age histogram, sex, images per
 // patient — Vega-Lite specifications rendered to SVG on the server.
+import { createHash } from 'node:crypto';
 import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import { compile } from 'vega-lite';
 import { CLASSES } from '../domain/classes.ts';
 import type { Stats } from './stats.ts';
 
-async function svg(spec: TopLevelSpec): Promise<string> {
+/** Rendered figures by their specification: rendering is a pure function of the spec (and the data in it). */
+const rendered = new Map<string, Promise<string>>();
+const CACHED_FIGURES = 64;
+
+/** Forgets every rendered figure (bench/stats measures the cold datasheet with it). */
+export const clearChartCache = () => rendered.clear();
+
+function svg(spec: TopLevelSpec): Promise<string> {
+  const key = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
+  const hit = rendered.get(key);
+  if (hit) {
+    // least recently used first out: a hit moves to the end
+    rendered.delete(key);
+    rendered.set(key, hit);
+    return hit;
+  }
+  const made = render(spec);
+  rendered.set(key, made);
+  made.catch(() => rendered.delete(key));
+  if (rendered.size > CACHED_FIGURES) rendered.delete(rendered.keys().next().value as string);
+  return made;
+}
+
+async function render(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
