@@ -256,6 +256,14 @@ describe('tokens', () => {
     const open = await createApi(env, { publicRead: true });
     expect((await open.as(null, Q.images)).data?.images.totalCount).toBe(1);
     expect((await open.as(null, Q.intakeLog)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // writes that store a result still need a token
+    const exports = await env.db.export.count();
+    for (const res of [await open.as(null, Q.startExport, { format: 'jsonl' }), await open.as(null, Q.createSplit)])
+      expect(res.errors?.[0]).toMatchObject({
+        extensions: { code: 'UNAUTHENTICATED' },
+        message: expect.stringContaining('needs a bearer token, even with public read'),
+      });
+    expect(await env.db.export.count()).toBe(exports);
   });
 });
 

@@ -77,6 +77,28 @@ describe('stratified group splits', () => {
     expect(auditSplit(demo, after).leaks).toEqual([]);
   });
 
+  it('keeps a unit joined by a new link where most of its earlier images were, train on a tie', () => {
+    const earlier = new Map([
+      ['p1-a', 'test'],
+      ...['p2-a', 'p2-b', 'p2-c'].map((id) => [id, 'train'] as const),
+      ['p3-a', 'test'],
+      ['p4-a', 'train'],
+    ]);
+    const items: SplitItem[] = [
+      // a new near-duplicate link joins patient 1 (test) with patient 2 (three images in train)
+      { id: 'p1-a', stratum: 'x', groups: ['patient:1', 'cluster:new'] },
+      ...['p2-a', 'p2-b', 'p2-c'].map((id) => ({ id, stratum: 'x', groups: ['patient:2'] })),
+      { id: 'p2-d', stratum: 'x', groups: ['patient:2', 'cluster:new'] },
+      // and patient 3 (test) with patient 4 (train), one image each
+      { id: 'p3-a', stratum: 'y', groups: ['patient:3', 'cluster:tie'] },
+      { id: 'p4-a', stratum: 'y', groups: ['patient:4', 'cluster:tie'] },
+    ];
+    const { assignment } = stratifiedGroupSplit(items, PARTS, 1, earlier);
+    for (const id of ['p1-a', 'p2-a', 'p2-b', 'p2-c', 'p2-d']) expect(assignment.get(id), id).toBe('train');
+    expect(assignment.get('p3-a')).toBe('train');
+    expect(assignment.get('p4-a')).toBe('train');
+  });
+
   it('joins near-duplicate clusters across patients, and the audit reports any leak', () => {
     const items: SplitItem[] = [
       { id: 'a', stratum: 'x', groups: ['patient:1', 'cluster:7'] },

@@ -337,6 +337,16 @@ describe('auditSplit', () => {
     ['both', [{ image: 'SW1hZ2U6MQ==', sha256: 'a'.repeat(64), part: 'train' }], 'either image or sha256'],
     ['an unusable part name', [{ sha256: 'a'.repeat(64), part: 'train/../x' }], 'part must be'],
     ['a Patient id', [{ image: Buffer.from('Patient:1').toString('base64'), part: 'train' }], 'expected an Image id'],
+    [
+      'a malformed Image id',
+      [{ image: Buffer.from('Image:abc').toString('base64'), part: 'train' }],
+      'not an Image id',
+    ],
+    [
+      'an Image id past the integer range',
+      [{ image: Buffer.from('Image:3000000000').toString('base64'), part: 'train' }],
+      'not an Image id',
+    ],
   ])('refuses %s with BAD_USER_INPUT', async (_name, assignments, message) => {
     const res = await api.as('VIEWER', Audit, { assignments });
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -345,7 +355,12 @@ describe('auditSplit', () => {
 });
 
 describe('a split in exports, Croissant and filters', () => {
-  let split: { id: string; manifestHash: string; imageCount: number; parts: { name: string; images: number }[] };
+  let split: {
+    id: string;
+    manifestHash: string;
+    imageCount: number;
+    parts: { name: string; images: number; labels: { label: string; count: number }[] }[];
+  };
   let rows: Row[];
   beforeAll(async () => {
     const s = (await create({ name: 'export me', policy: 'three-tier', seed: 21, fractions: FRACTIONS })).data
@@ -460,7 +475,24 @@ describe('a split in exports, Croissant and filters', () => {
     expect(test?.images.totalCount).toBe(split.parts.find((p) => p.name === 'test')?.images);
     expect(test?.stats.images).toBe(test?.images.totalCount);
     expect(test?.stats.patients).toBe(new Set(rows.filter((r) => r.part === 'test').map((r) => r.patient)).size);
-    const none = (await api.as('VIEWER', Q, { filter: { split: { id: 'nope' } } })).data;
-    expect(none?.images.totalCount).toBe(0);
+    // the split's policy is the default: the test part's labels are the ones it was stratified by
+    const Labels = graphql(
+      `query SplitLabels($filter: ImageFilter) { stats(filter: $filter) { policyId labels { label count } } }`,
+    );
+    const labels = (await api.as('VIEWER', Labels, { filter: { split: { id: split.id, part: 'TEST' } } })).data?.stats;
+    expect(labels?.policyId).toBe('three-tier');
+    const counted = Object.fromEntries(
+      (split.parts.find((p) => p.name === 'test')?.labels ?? []).map((l) => [l.label, l.count]),
+    );
+    expect(Object.fromEntries(labels?.labels.map((l) => [l.label, l.count]) ?? [])).toEqual(counted);
+    // a selection the split does not have is refused, never read as the whole split or as nothing
+    for (const sel of [
+      { id: 'nope' },
+      { id: split.id, fold: 1, part: 'TRAIN' },
+      { id: split.id, part: 'VALIDATION', fold: 2 },
+    ]) {
+      const res = await api.as('VIEWER', Q, { filter: { split: sel as never } });
+      expect(res.errors?.[0]?.extensions?.code, JSON.stringify(sel)).toBe('BAD_USER_INPUT');
+    }
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.ts';
-import { DEMO_CLAIM, seedDemoIfEmpty } from '../src/server/start.ts';
+import { DEMO_CLAIM, STALE_CLAIM_MS, seedDemoIfEmpty } from '../src/server/start.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';
 
 let env: TestEnv;
@@ -37,5 +37,22 @@ describe('seeding the demo cohort on first start', () => {
     expect((await env.db.setting.findUnique({ where: { key: DEMO_CLAIM } }))?.value).toMatch(/^done /);
     // and a later start finds it seeded
     expect(await seedDemoIfEmpty(env.config, env)).toBe(false);
+  }, 180_000);
+
+  it('takes over a claim abandoned before any acquisition was stored, not a fresh one', async () => {
+    const empty = await createTestEnv({ DERMASET_MIN_SIDE: '32' });
+    try {
+      const size = { width: 96, height: 72 };
+      const recent = `seeding since ${new Date(Date.now() - 10_000).toISOString()}`;
+      await empty.db.setting.create({ data: { key: DEMO_CLAIM, value: recent } });
+      expect(await seedDemoIfEmpty(empty.config, empty, { size })).toBe(false);
+      expect(await empty.db.intakeRecord.count()).toBe(0);
+      const old = `seeding since ${new Date(Date.now() - STALE_CLAIM_MS - 1000).toISOString()}`;
+      await empty.db.setting.update({ where: { key: DEMO_CLAIM }, data: { value: old } });
+      expect(await seedDemoIfEmpty(empty.config, empty, { size })).toBe(true);
+      expect(await empty.db.image.count()).toBe(1026);
+    } finally {
+      await empty.dispose();
+    }
   }, 180_000);
 });

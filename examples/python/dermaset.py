@@ -89,7 +89,12 @@ class Client:
             with urllib.request.urlopen(req, timeout=self.timeout) as res:
                 body = json.load(res)
         except urllib.error.HTTPError as e:  # graphql-response+json reports errors with 4xx statuses
-            body = json.load(e)
+            text = e.read().decode("utf-8", "replace")
+            try:
+                body = json.loads(text)
+            except ValueError:  # not GraphQL's answer (a proxy's error page, say)
+                raise DermasetError([{"message": f"HTTP {e.code}: {text[:200]}",
+                                      "extensions": {"code": f"HTTP_{e.code}"}}]) from None
         if body.get("errors"):
             raise DermasetError(body["errors"])
         return body["data"]
@@ -98,10 +103,13 @@ class Client:
 
     def create_split(self, fractions=None, folds=None, policy=None, seed=0, filter=None, stratify_by=None,
                      extend=None, name=None):
-        """Creates a stored split: fractions=(train, validation, test) or folds=k. Returns its summary."""
+        """Creates a stored split: fractions=(train, validation, test) or a dict with those keys, or folds=k.
+        Returns its summary."""
         split_input = {"seed": seed}
         if fractions is not None:
-            train, validation, test = fractions
+            if isinstance(fractions, dict):
+                fractions = (fractions.get("train", 0), fractions.get("validation", 0), fractions.get("test", 0))
+            train, validation, test = (float(x) for x in fractions)
             split_input["fractions"] = {"train": train, "validation": validation, "test": test}
         if folds is not None:
             split_input["folds"] = folds
@@ -168,11 +176,13 @@ class Client:
         entries = []
         for a in assignments:
             if isinstance(a, (tuple, list)):
-                entries.append({"sha256": a[0], "part": a[1]})
-            elif a.get("sha256"):
-                entries.append({"sha256": a["sha256"], "part": a["part"]})
+                entries.append({"sha256": a[0], "part": str(a[1])})
+            elif isinstance(a.get("sha256"), str):  # a DataFrame's missing value is NaN, not a string
+                entries.append({"sha256": a["sha256"], "part": str(a["part"])})
+            elif isinstance(a.get("image_id"), str):
+                entries.append({"image": a["image_id"], "part": str(a["part"])})
             else:
-                entries.append({"image": a["image_id"], "part": a["part"]})
+                raise ValueError(f"assignment {len(entries)} has neither a sha256 nor an image_id: {a!r}")
         return self.graphql(_AUDIT, {"assignments": entries})["auditSplit"]
 
     def download(self, url, path):

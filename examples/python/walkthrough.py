@@ -86,7 +86,8 @@ print(f"audit after moving one image: clean={audit['clean']}, leaks: {', '.join(
 # ## 5. Reproducible: the same seed gives the same manifest
 
 # %%
-again = ds.create_split(fractions=(0.7, 0.15, 0.15), policy="three-tier", seed=42, stratify_by=["SEX"])
+again = ds.create_split(fractions={"train": 0.7, "validation": 0.15, "test": 0.15}, policy="three-tier", seed=42,
+                        stratify_by=["SEX"])
 print(f"same seed, same manifest: {again['manifestHash'] == split['manifestHash']}")
 
 # %% [markdown]

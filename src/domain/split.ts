@@ -107,9 +107,21 @@ export function stratifiedGroupSplit(
   const all = units(items);
   const fresh: SplitItem[][] = [];
   for (const u of all) {
-    const kept = u.map((i) => keep.get(i.id)).find((p) => p !== undefined && target.has(p));
-    if (kept) place(u, kept);
-    else fresh.push(u);
+    // a unit with earlier images stays where most of them were; new links that joined units from
+    // several parts move the fewest images, and on a tie toward the first part (train), never
+    // training images into an evaluation part
+    const votes = new Map<string, number>();
+    for (const it of u) {
+      const p = keep.get(it.id);
+      if (p !== undefined && target.has(p)) votes.set(p, (votes.get(p) ?? 0) + 1);
+    }
+    if (votes.size === 0) {
+      fresh.push(u);
+      continue;
+    }
+    let kept = '';
+    for (const p of parts) if ((votes.get(p.name) ?? 0) > (votes.get(kept) ?? 0)) kept = p.name;
+    place(u, kept);
   }
   // sklearn shuffles, then sorts by the spread of a unit's class counts, largest first
   const rnd = new Random(seed);

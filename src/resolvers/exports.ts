@@ -17,10 +17,9 @@ import { hashingTap } from '../plugins/exporters/hashing.ts';
 import { registry } from '../plugins/index.ts';
 import type { ClassMappingPolicy, ExportContext, Exporter, ExportFile, ExportRow } from '../plugins/types.ts';
 import { BlobStore } from '../storage/blob-store.ts';
-import { type ImageFilter, type SplitSelection, splitWhere } from './image-filter.ts';
+import { type ImageFilter, type SplitSelection, selectParts } from './image-filter.ts';
 import { whereOf } from './images.ts';
 import { resolvePolicy } from './policies.ts';
-import { selectParts } from './splits.ts';
 
 const badInput = (message: string, argument: string) =>
   createGraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument } });
@@ -206,7 +205,14 @@ function manifestOf(input: RunInput, rowCount: number, files: readonly ExportFil
 /** Writes an export to `out`; returns its row count and the files inside it. */
 export async function writeExport(input: RunInput, out: NodeJS.WritableStream & import('node:stream').Writable) {
   const filtered = await whereOf({ filter: input.filter, policy: input.policy.id });
-  const where = input.split ? { AND: [filtered, splitWhere(input.split.selection)] } : filtered;
+  const where = input.split
+    ? {
+        AND: [
+          filtered,
+          { splitAssignments: { some: { splitId: input.split.selection.id, part: { in: input.split.parts } } } },
+        ],
+      }
+    : filtered;
   const count = { n: 0 };
   const ctx: ExportContext = {
     rows: () => exportRows(where, input.policy, input.withExaminer, count, input.split?.selection.id ?? null),

@@ -4,7 +4,7 @@ import { db } from '../db/current.ts';
 import { type CLASS_CODES, CLASSES } from '../domain/classes.ts';
 import { FitzpatrickType, Sex } from '../domain/enums.ts';
 import { decide } from '../plugins/evaluate.ts';
-import { type ImageQueryArgs, whereOf } from './images.ts';
+import { type ImageQueryArgs, policyIdOf, whereOf } from './images.ts';
 import { resolvePolicy } from './policies.ts';
 
 export interface FacetValue {
@@ -28,7 +28,7 @@ export interface Facets {
 const byCount = (a: FacetValue, b: FacetValue) => b.count - a.count || a.value.localeCompare(b.value);
 
 export async function computeFacets(args: ImageQueryArgs): Promise<Facets> {
-  const [where, policy] = await Promise.all([whereOf(args), resolvePolicy(args.policy)]);
+  const [where, policy] = await Promise.all([whereOf(args), policyIdOf(args).then(resolvePolicy)]);
   const client = db();
   const group = async (
     by:

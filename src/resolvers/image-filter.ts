@@ -1,5 +1,6 @@
 // ImageFilter → Prisma where. Every branch is a plain condition on the image or its patient, so
 // the same filter serves the connection, its totalCount and the facets.
+import { createGraphQLError } from 'graphql-yoga';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { CLASS_CODES, CLASSES, type ClinicalStatus, type Origin } from '../domain/classes.ts';
 import type {
@@ -62,14 +63,49 @@ export interface SplitSelection {
   fold?: number | null;
 }
 
-/** The condition for a split selection; one that names no part of the split matches nothing. */
-export function splitWhere(sel: SplitSelection): Where {
-  if (sel.fold == null) {
-    return { splitAssignments: { some: { splitId: sel.id, ...(sel.part ? { part: sel.part.toLowerCase() } : {}) } } };
+const badInput = (message: string, argument: string) =>
+  createGraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument } });
+
+/** Part names by selection (see splitKey), checked against each split before a filter is turned into SQL. */
+export type SplitParts = ReadonlyMap<string, readonly string[]>;
+export const splitKey = (s: SplitSelection) => `${s.id}|${s.part ?? ''}|${s.fold ?? ''}`;
+
+/** The split selections of a filter, wherever they are nested. */
+export function splitSelections(f: ImageFilter | null | undefined, out: SplitSelection[] = []): SplitSelection[] {
+  if (!f) return out;
+  if (f.split) out.push(f.split);
+  for (const x of f.AND ?? []) splitSelections(x, out);
+  for (const x of f.OR ?? []) splitSelections(x, out);
+  splitSelections(f.NOT, out);
+  return out;
+}
+
+/**
+ * The part names `images(part:, fold:)` selects. A train/validation/test split takes `part` alone; a
+ * k-fold split takes `fold` (that fold's images), with `part: TEST` (the same) or `part: TRAIN` (every
+ * other fold). Anything else is BAD_USER_INPUT.
+ */
+export function selectParts(
+  names: readonly string[],
+  part: 'TRAIN' | 'VALIDATION' | 'TEST' | null | undefined,
+  fold: number | null | undefined,
+): string[] {
+  const folded = names[0]?.startsWith('fold-') ?? false;
+  if (!folded) {
+    if (fold != null) throw badInput('this split has no folds: select a part', 'fold');
+    if (part == null) return [...names];
+    const name = part.toLowerCase();
+    if (!names.includes(name)) throw badInput(`this split has no ${name} part; parts: ${names.join(', ')}`, 'part');
+    return [name];
   }
-  const fold = `fold-${sel.fold}`;
-  if (sel.part === 'VALIDATION') return { id: { in: [] } };
-  return { splitAssignments: { some: { splitId: sel.id, part: sel.part === 'TRAIN' ? { not: fold } : fold } } };
+  if (fold == null) {
+    if (part != null) throw badInput('a k-fold split needs fold: beside part:', 'fold');
+    return [...names];
+  }
+  const name = `fold-${fold}`;
+  if (!names.includes(name)) throw badInput(`folds run from 1 to ${names.length}, got ${fold}`, 'fold');
+  if (part === 'VALIDATION') throw badInput('a k-fold split has TRAIN and TEST per fold, no VALIDATION', 'part');
+  return part === 'TRAIN' ? names.filter((n) => n !== name) : [name];
 }
 
 type Where = Prisma.ImageWhereInput;
@@ -113,7 +149,7 @@ export function labelWhere(policy: ClassMappingPolicy, labels: readonly string[]
 }
 
 /** The Prisma condition for a filter; an empty filter matches every image. */
-export function imageWhere(f: ImageFilter | null | undefined, policy?: ClassMappingPolicy): Where {
+export function imageWhere(f: ImageFilter | null | undefined, policy?: ClassMappingPolicy, splits?: SplitParts): Where {
   if (!f) return {};
   const and: Where[] = [];
   const classes = new Set<DiagnosisClass>(CLASS_CODES);
@@ -154,9 +190,13 @@ export function imageWhere(f: ImageFilter | null | undefined, policy?: ClassMapp
     if (!policy) throw new Error('imageWhere: a label filter needs the policy it is read under');
     and.push(labelWhere(policy, f.label));
   }
-  if (f.split) and.push(splitWhere(f.split));
-  if (f.AND?.length) and.push(...f.AND.map((x) => imageWhere(x, policy)));
-  if (f.OR?.length) and.push({ OR: f.OR.map((x) => imageWhere(x, policy)) });
-  if (f.NOT) and.push({ NOT: imageWhere(f.NOT, policy) });
+  if (f.split) {
+    const names = splits?.get(splitKey(f.split));
+    if (!names) throw new Error('imageWhere: resolve the split selections first (whereOf does)');
+    and.push({ splitAssignments: { some: { splitId: f.split.id, part: { in: [...names] } } } });
+  }
+  if (f.AND?.length) and.push(...f.AND.map((x) => imageWhere(x, policy, splits)));
+  if (f.OR?.length) and.push({ OR: f.OR.map((x) => imageWhere(x, policy, splits)) });
+  if (f.NOT) and.push({ NOT: imageWhere(f.NOT, policy, splits) });
   return and.length === 0 ? {} : and.length === 1 ? (and[0] as Where) : { AND: and };
 }

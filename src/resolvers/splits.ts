@@ -269,7 +269,8 @@ export async function createSplit(req: CreateSplitRequest, actor: string) {
   const empty = measured.parts.find((p) => p.images === 0);
   if (empty)
     throw badInput(
-      `part ${empty.name} would be empty: ${measured.whole.units} patients cannot fill ${parts.length} parts`,
+      `part ${empty.name} would be empty: ${measured.whole.units} patients (${members.length} images) cannot fill ` +
+        `${parts.length} parts at a target of ${((parts.find((p) => p.name === empty.name)?.fraction ?? 0) * 100).toPrecision(2)} % for ${empty.name}`,
       'input',
     );
   const certificate = certify(members, assignment);
@@ -320,34 +321,6 @@ export async function createSplit(req: CreateSplitRequest, actor: string) {
 }
 
 export const splitById = (id: string, query: object = {}) => db().split.findUnique({ ...query, where: { id } });
-
-/**
- * The part names `images(part:, fold:)` selects. A train/validation/test split takes `part` alone; a
- * k-fold split takes `fold` (that fold's images), with `part: TEST` (the same) or `part: TRAIN` (every
- * other fold). Anything else is BAD_USER_INPUT.
- */
-export function selectParts(
-  names: readonly string[],
-  part: 'TRAIN' | 'VALIDATION' | 'TEST' | null | undefined,
-  fold: number | null | undefined,
-): string[] {
-  const folded = names[0]?.startsWith('fold-') ?? false;
-  if (!folded) {
-    if (fold != null) throw badInput('this split has no folds: select a part', 'fold');
-    if (part == null) return [...names];
-    const name = part.toLowerCase();
-    if (!names.includes(name)) throw badInput(`this split has no ${name} part; parts: ${names.join(', ')}`, 'part');
-    return [name];
-  }
-  if (fold == null) {
-    if (part != null) throw badInput('a k-fold split needs fold: beside part:', 'fold');
-    return [...names];
-  }
-  const name = `fold-${fold}`;
-  if (!names.includes(name)) throw badInput(`folds run from 1 to ${names.length}, got ${fold}`, 'fold');
-  if (part === 'VALIDATION') throw badInput('a k-fold split has TRAIN and TEST per fold, no VALIDATION', 'part');
-  return part === 'TRAIN' ? names.filter((n) => n !== name) : [name];
-}
 
 export interface AuditEntry {
   imageId?: number | null;

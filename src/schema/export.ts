@@ -5,6 +5,7 @@ import { registry } from '../plugins/index.ts';
 import type { Exporter, MetadataImporter } from '../plugins/types.ts';
 import { exportById, startExport } from '../resolvers/exports.ts';
 import { ImageFilter, SplitSelectionInput } from './image.ts';
+import { requireToken } from './staff.ts';
 
 builder.addScalarType('JSONObject', JSONObjectResolver);
 
@@ -133,7 +134,7 @@ builder.mutationFields((t) => ({
       '(the folder in imagefolder, a split field in jsonl, a split column in parquet). ' +
       'Refuses an unknown format, policy or option, an unknown split or part, or a policy other than the split’s ' +
       '(BAD_USER_INPUT) without recording anything. ' +
-      'Examiner codes are included only for reviewers and admins.',
+      'Examiner codes are included only for reviewers and admins. Needs a bearer token even with public read.',
     args: {
       format: t.arg.string({ required: true }),
       filter: t.arg({ type: ImageFilter }),
@@ -141,8 +142,9 @@ builder.mutationFields((t) => ({
       options: t.arg({ type: 'JSONObject' }),
       split: t.arg({ type: SplitSelectionInput }),
     },
-    resolve: (_root, args, ctx) =>
-      startExport(
+    resolve: (_root, args, ctx) => {
+      requireToken(ctx, 'startExport');
+      return startExport(
         {
           format: args.format,
           filter: args.filter,
@@ -156,6 +158,7 @@ builder.mutationFields((t) => ({
           dataDir: ctx.dataDir,
           origin: ctx.origin,
         },
-      ),
+      );
+    },
   }),
 }));

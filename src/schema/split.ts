@@ -1,9 +1,9 @@
 // Splits over the API: createSplit, split(id) with its parts, certificate and images(part:, fold:),
 // splits, and auditSplit for any uploaded assignment.
-import { createGraphQLError } from 'graphql-yoga';
 import { builder } from '../builder.ts';
 import { db } from '../db/current.ts';
 import type { PartMeasure } from '../domain/split.ts';
+import { selectParts } from '../resolvers/image-filter.ts';
 import { checkPageSize } from '../resolvers/paging.ts';
 import {
   auditAssignments,
@@ -13,10 +13,11 @@ import {
   type SplitAudit,
   type SplitSummary,
   STRATIFIERS,
-  selectParts,
   splitById,
 } from '../resolvers/splits.ts';
+import { imageIdOf } from './ids.ts';
 import { ImageFilter } from './image.ts';
+import { requireToken } from './staff.ts';
 import { SplitPartEnum } from './vocabulary.ts';
 
 const StratifierEnum = builder.enumType('SplitStratifier', {
@@ -275,13 +276,11 @@ builder.queryFields((t) => ({
     args: { assignments: t.arg({ type: [AssignmentInput], required: true }) },
     resolve: (_root, args) =>
       auditAssignments(
-        args.assignments.map((a, i) => {
-          if (a.image && a.image.typename !== 'Image')
-            throw createGraphQLError(`assignment ${i}: expected an Image id, got a ${a.image.typename} id`, {
-              extensions: { code: 'BAD_USER_INPUT', argument: 'assignments' },
-            });
-          return { imageId: a.image ? Number(a.image.id) : null, sha256: a.sha256, part: a.part };
-        }),
+        args.assignments.map((a) => ({
+          imageId: a.image ? imageIdOf(a.image, 'assignments') : null,
+          sha256: a.sha256,
+          part: a.part,
+        })),
       ),
   }),
 }));
@@ -296,9 +295,11 @@ builder.mutationFields((t) => ({
       'the same manifest. Stores the split with its manifest hash, counts and leak certificate. Refuses, storing ' +
       'nothing (BAD_USER_INPUT): neither or both of fractions and folds, fractions outside 0–1 or not adding up to 1, ' +
       'fewer than two parts, folds outside 2–20, an unknown policy, an unknown extended split or one with other parts, ' +
-      'a name over 200 characters, no labelled image, or too few patients to fill every part.',
+      'a name over 200 characters, no labelled image, or too few patients to fill every part. Needs a bearer token even ' +
+      'with public read (UNAUTHENTICATED).',
     args: { input: t.arg({ type: CreateSplitInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
+      requireToken(ctx, 'createSplit');
       const split = await createSplit(input, `token:${ctx.identity?.tokenId ?? 'public'}`);
       return splitById(split.id, query).then((s) => s ?? split);
     },

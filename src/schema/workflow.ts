@@ -13,6 +13,7 @@ import {
   submitReview,
   VerificationError,
 } from '../resolvers/verification.ts';
+import { imageIdOf } from './ids.ts';
 import { staffCode } from './staff.ts';
 import { DermoscopicStructureEnum, DiagnosisClassEnum, IntakeOutcomeEnum } from './vocabulary.ts';
 
@@ -28,13 +29,7 @@ const typed = (e: unknown): never => {
   throw e;
 };
 
-const imageId = (raw: { typename: string; id: string }) => {
-  if (raw.typename !== 'Image')
-    throw createGraphQLError(`expected an Image id, got a ${raw.typename} id`, {
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
-  return Number(raw.id);
-};
+const imageId = (raw: { typename: string; id: string }) => imageIdOf(raw);
 
 interface AcquisitionResult {
   outcome: 'ACCEPTED' | 'DUPLICATE' | 'REJECTED_QUALITY';

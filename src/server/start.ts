@@ -16,6 +16,29 @@ const log = (msg: string) => process.stderr.write(`dermaset: ${msg}\n`);
 /** The setting that claims the demo seed, so that one of several instances starting at once seeds it. */
 export const DEMO_CLAIM = 'demo_seed';
 
+/** A claim older than this with still no acquisition stored is an abandoned seed: it may be taken over. */
+export const STALE_CLAIM_MS = 2 * 60_000;
+
+async function claimDemoSeed(database: Database): Promise<boolean> {
+  const value = `seeding since ${new Date().toISOString()}`;
+  try {
+    await database.db.setting.create({ data: { key: DEMO_CLAIM, value } });
+    return true;
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'P2002') throw e;
+  }
+  const held = await database.db.setting.findUnique({ where: { key: DEMO_CLAIM } });
+  if (!held?.value.startsWith('seeding since ')) return false;
+  const since = Date.parse(held.value.slice('seeding since '.length));
+  if (!(Date.now() - since > STALE_CLAIM_MS) || (await database.db.intakeRecord.count()) > 0) return false;
+  // take it over only if no other instance took it first
+  const taken = await database.db.setting.updateMany({
+    where: { key: DEMO_CLAIM, value: held.value },
+    data: { value },
+  });
+  return taken.count === 1;
+}
+
 /**
  * Seeds the demo cohort when the database holds no acquisition yet, or when an earlier seed from
  * this data folder was interrupted (its marker file is still there): the seed resumes where it
@@ -30,18 +53,15 @@ export async function seedDemoIfEmpty(
   const marker = join(config.dataDir, '.demo-seeding');
   if (!existsSync(marker)) {
     if ((await database.db.intakeRecord.count()) > 0) return false;
-    try {
-      await database.db.setting.create({
-        data: { key: DEMO_CLAIM, value: `seeding since ${new Date().toISOString()}` },
-      });
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'P2002') throw e;
+    // the marker first: a start that dies after claiming resumes from this folder
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(marker, new Date().toISOString());
+    if (!(await claimDemoSeed(database))) {
+      rmSync(marker, { force: true });
       log('another instance is seeding the demo cohort');
       return false;
     }
   }
-  mkdirSync(config.dataDir, { recursive: true });
-  writeFileSync(marker, new Date().toISOString());
   log('seeding the demo cohort (first start): 1,076 acquisition attempts through the pipeline');
   const bar = progressBar('demo');
   const started = Date.now();
