@@ -105,6 +105,7 @@ const Q = {
   ),
   createSplit: graphql(`mutation M29 { createSplit(input: { folds: 2 }) { id } }`),
   splits: graphql(`query M30 { splits { id } split(id: "none") { id } }`),
+  deleteSplit: graphql(`mutation M32 { deleteSplit(id: "none") }`),
   auditSplit: graphql(
     `query M31($sha: String!) { auditSplit(assignments: [{ sha256: $sha, part: "train" }]) { clean patients } }`,
   ),
@@ -120,6 +121,7 @@ const MUTATIONS = [
   'attachHistopathology',
   'correctLabel',
   'createSplit',
+  'deleteSplit',
 ];
 /** createInitialAnnotation needs a multipart upload: its role rules are tested in test/workflow.test.ts. */
 const MISSING_IMAGE = Buffer.from('Image:999999').toString('base64');
@@ -168,6 +170,7 @@ describe('the role matrix: every role against every query gives the data or a ty
     // one patient cannot fill two folds: allowed roles reach the domain's BAD_USER_INPUT
     ['createSplit', (w) => api.as(w, Q.createSplit), atLeast('VIEWER'), 'BAD_USER_INPUT'],
     ['splits', (w) => api.as(w, Q.splits), atLeast('VIEWER')],
+    ['deleteSplit', (w) => api.as(w, Q.deleteSplit), atLeast('VIEWER')],
     ['auditSplit', (w) => api.as(w, Q.auditSplit, { sha }), atLeast('VIEWER')],
   ];
   const grid = cases.flatMap(([name, run, allowed, domain]) =>

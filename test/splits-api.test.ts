@@ -10,10 +10,12 @@ import { db } from '../src/db/current.ts';
 import type { SplitImagesQuery, SplitImagesQueryVariables } from '../src/gql/graphql.ts';
 import { graphql } from '../src/gql/index.ts';
 import { missingRequired } from '../src/resolvers/croissant.ts';
+import { createToken } from '../src/resolvers/tokens.ts';
 import { type Api, createApi } from './helpers/api.ts';
 import { createCohortEnv } from './helpers/cohort.ts';
 import type { TestEnv } from './helpers/database.ts';
 import { awaitExport } from './helpers/exports.ts';
+import { execute } from './helpers/graphql.ts';
 import { unzip } from './helpers/zip.ts';
 
 let env: TestEnv;
@@ -268,6 +270,26 @@ describe('createSplit', () => {
       const res = await api.as('VIEWER', SplitImages, vars);
       expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     }
+  });
+});
+
+describe('deleteSplit', () => {
+  const Delete = graphql(`mutation DeleteSplit($id: String!) { deleteSplit(id: $id) }`);
+
+  it('lets the maker or an admin delete a split and its manifest, nobody else', async () => {
+    const other = (await createToken(env.db, 'another notebook', 'VIEWER')).token;
+    const mine = (await create({ folds: 2, seed: 99 })).data?.createSplit.id ?? '';
+    const rows = await db().splitAssignment.count({ where: { splitId: mine } });
+    expect(rows).toBe(1026);
+    const refused = await execute(api.yoga, Delete, { id: mine }, { authorization: `Bearer ${other}` });
+    expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(await db().splitAssignment.count({ where: { splitId: mine } })).toBe(rows);
+    expect((await api.as('VIEWER', Delete, { id: mine })).data?.deleteSplit).toBe(mine);
+    expect(await db().split.count({ where: { id: mine } })).toBe(0);
+    expect(await db().splitAssignment.count({ where: { splitId: mine } })).toBe(0);
+    expect((await api.as('VIEWER', Delete, { id: mine })).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const theirs = (await api.as('REVIEWER', CreateSplit, { input: { folds: 2 } } as never)).data?.createSplit.id ?? '';
+    expect((await api.as('ADMIN', Delete, { id: theirs })).data?.deleteSplit).toBe(theirs);
   });
 });
 

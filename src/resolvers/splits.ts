@@ -402,3 +402,19 @@ export async function auditAssignments(entries: readonly AuditEntry[]): Promise<
     conflicting: [...conflicting].sort(),
   };
 }
+
+/** Who made a split, as createSplit records it. */
+export const splitActor = (tokenId: number | string | null | undefined) => `token:${tokenId ?? 'public'}`;
+
+/**
+ * Deletes a stored split and its manifest (exports already written are kept). Its maker or an admin
+ * may; anyone else is FORBIDDEN, an unknown id NOT_FOUND. Splits that extended it keep their images.
+ */
+export async function deleteSplit(id: string, caller: { tokenId: number | null | undefined; admin: boolean }) {
+  const split = await db().split.findUnique({ where: { id }, select: { createdBy: true } });
+  if (!split) throw createGraphQLError(`no split ${id}`, { extensions: { code: 'NOT_FOUND' } });
+  if (!caller.admin && split.createdBy !== splitActor(caller.tokenId))
+    throw createGraphQLError('only the split’s maker or an admin may delete it', { extensions: { code: 'FORBIDDEN' } });
+  await db().split.delete({ where: { id } });
+  return id;
+}

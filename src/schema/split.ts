@@ -2,17 +2,20 @@
 // splits, and auditSplit for any uploaded assignment.
 import { builder } from '../builder.ts';
 import { db } from '../db/current.ts';
+import { roleAtLeast } from '../domain/roles.ts';
 import type { PartMeasure } from '../domain/split.ts';
 import { selectParts } from '../resolvers/image-filter.ts';
 import { checkPageSize } from '../resolvers/paging.ts';
 import {
   auditAssignments,
   createSplit,
+  deleteSplit,
   type Leak,
   type LeakCertificate,
   type SplitAudit,
   type SplitSummary,
   STRATIFIERS,
+  splitActor,
   splitById,
 } from '../resolvers/splits.ts';
 import { imageIdOf } from './ids.ts';
@@ -286,6 +289,17 @@ builder.queryFields((t) => ({
 }));
 
 builder.mutationFields((t) => ({
+  deleteSplit: t.string({
+    authScopes: { viewer: true },
+    description:
+      'Deletes a stored split and its manifest; returns its id. Its maker or an admin may (else FORBIDDEN); an ' +
+      'unknown id is NOT_FOUND. Exports already written are kept; splits that extended it keep their images.',
+    args: { id: t.arg.string({ required: true }) },
+    resolve: (_root, args, ctx) => {
+      requireToken(ctx, 'deleteSplit');
+      return deleteSplit(args.id, { tokenId: ctx.identity?.tokenId, admin: roleAtLeast(ctx.role, 'ADMIN') });
+    },
+  }),
   createSplit: t.prismaField({
     type: SplitRef,
     authScopes: { viewer: true },
@@ -300,7 +314,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateSplitInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       requireToken(ctx, 'createSplit');
-      const split = await createSplit(input, `token:${ctx.identity?.tokenId ?? 'public'}`);
+      const split = await createSplit(input, splitActor(ctx.identity?.tokenId));
       return splitById(split.id, query).then((s) => s ?? split);
     },
   }),
