@@ -75,6 +75,7 @@ describe('examples', () => {
     });
 
     it('audits: clean as stored, a PATIENT leak after moving one image; same seed same manifest; typed refusal', () => {
+      expect(out).toContain('manifest.csv: 1026 lines, same images, parts and labels as the pages: True');
       expect(out).toContain('audit of the manifest: clean=True');
       expect(out).toMatch(/^audit after moving one image: clean=False, leaks: (LESION, )?PATIENT$/m);
       expect(out).toContain('same seed, same manifest: True');

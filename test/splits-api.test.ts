@@ -3,6 +3,7 @@
 // from the connection, auditSplit, and refusals that store nothing.
 import { createHash } from 'node:crypto';
 import { tableFromIPC } from 'apache-arrow';
+import { parse } from 'csv-parse/sync';
 import jsonld from 'jsonld';
 import { readParquet } from 'parquet-wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -484,6 +485,34 @@ describe('a split in exports, Croissant and filters', () => {
     expect(missingRequired(expanded)).toEqual([]);
     // dataType expands to Croissant's Split class (the data rows stay JSON literals, as the specification has them)
     expect(JSON.stringify(expanded).includes('"http://mlcommons.org/croissant/Split"')).toBe(true);
+  });
+
+  it('serves the manifest as CSV: every image with its part and label, one part on request', async () => {
+    const get = (path: string, role: 'VIEWER' | null = 'VIEWER') =>
+      api.yoga.fetch(`http://test${path}`, { headers: api.headers(role) });
+    const res = await get(`/splits/${split.id}/manifest.csv`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const lines = parse(Buffer.from(await res.arrayBuffer()), { columns: true }) as Record<string, string>[];
+    expect(lines).toHaveLength(split.imageCount);
+    const parts = partOf();
+    for (const l of lines) expect(l.part, l.sha256).toBe(parts.get(l.sha256 ?? ''));
+    expect(lines[0]?.url).toBe(`http://test/images/${lines[0]?.sha256}/original`);
+    // the labels are the split's: their counts per part are the stored ones
+    for (const p of split.parts)
+      for (const l of p.labels)
+        expect(lines.filter((x) => x.part === p.name && x.label === l.label).length, `${p.name} ${l.label}`).toBe(
+          l.count,
+        );
+    const test = parse(Buffer.from(await (await get(`/splits/${split.id}/manifest.csv?part=test`)).arrayBuffer()), {
+      columns: true,
+    }) as Record<string, string>[];
+    expect(test.length).toBe(split.parts.find((p) => p.name === 'test')?.images);
+    expect(new Set(test.map((l) => l.part))).toEqual(new Set(['test']));
+    expect((await get(`/splits/${split.id}/manifest.csv?fold=2`)).status).toBe(400);
+    expect((await get(`/splits/${split.id}/manifest.csv?part=dev`)).status).toBe(400);
+    expect((await get(`/splits/${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}/manifest.csv`)).status).toBe(404);
+    expect((await get(`/splits/${split.id}/manifest.csv`, null)).status).toBe(401);
   });
 
   it('ImageFilter.split selects a part for images and stats', async () => {

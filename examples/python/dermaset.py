@@ -7,9 +7,12 @@ Standard library only (urllib); pandas is used when installed and only by `split
     split = ds.create_split(fractions=(0.7, 0.15, 0.15), policy="three-tier", seed=42)
     train = ds.split_frame(split["id"], part="TRAIN")
 """
+import csv
+import io
 import json
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 
 __all__ = ["Client", "DermasetError"]
@@ -167,6 +170,37 @@ class Client:
         except ImportError as e:
             raise ImportError("split_frame needs pandas; split_rows gives the same rows as dicts") from e
         return pd.DataFrame(self.split_rows(split_id, part=part, fold=fold))
+
+    def _get(self, path):
+        req = urllib.request.Request(f"{self.url}{path}",
+                                     headers={"authorization": f"Bearer {self.token}"} if self.token else {})
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as res:
+                return res.read().decode("utf-8")
+        except urllib.error.HTTPError as e:
+            text = e.read().decode("utf-8", "replace")
+            try:
+                body = json.loads(text)
+            except ValueError:
+                body = {"error": text[:200], "code": f"HTTP_{e.code}"}
+            raise DermasetError([{"message": body.get("error"), "extensions": {"code": body.get("code")}}]) from None
+
+    def _manifest_path(self, split_id, part, fold):
+        query = urllib.parse.urlencode({k: v for k, v in (("part", part), ("fold", fold)) if v is not None})
+        return f"/splits/{urllib.parse.quote(split_id)}/manifest.csv" + (f"?{query}" if query else "")
+
+    def manifest_rows(self, split_id, part=None, fold=None):
+        """A split's manifest in one request (GET /splits/<id>/manifest.csv): dicts with sha256, part,
+        label, patient, lesion, diagnosis_class, verification_stage, url, thumbnail_url."""
+        return list(csv.DictReader(io.StringIO(self._get(self._manifest_path(split_id, part, fold)))))
+
+    def manifest_frame(self, split_id, part=None, fold=None):
+        """manifest_rows as a pandas DataFrame (pandas must be installed)."""
+        try:
+            import pandas as pd
+        except ImportError as e:
+            raise ImportError("manifest_frame needs pandas; manifest_rows gives the same rows as dicts") from e
+        return pd.read_csv(io.StringIO(self._get(self._manifest_path(split_id, part, fold))), dtype=str)
 
     def audit_split(self, assignments):
         """The overlap report of any split. `assignments`: (sha256, part) pairs, dicts with sha256/part (or

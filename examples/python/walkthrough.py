@@ -65,6 +65,15 @@ test = ds.split_rows(split["id"], part="TEST")
 print(f"test part: {len(test)} images from {len({r['patient'] for r in test})} patients")
 
 # %% [markdown]
+# ## 3b. Or the whole manifest in one request (CSV), e.g. for `pandas.read_csv`
+
+# %%
+manifest = ds.manifest_rows(split["id"])
+same = sorted((m["sha256"], m["part"], m["label"]) for m in manifest) == sorted(
+    (r["sha256"], r["part"], r["label"]) for r in rows)
+print(f"manifest.csv: {len(manifest)} lines, same images, parts and labels as the pages: {same}")
+
+# %% [markdown]
 # ## 4. Audit any split
 # The server's manifest is clean. Move one image of a patient with several images to another part
 # and the audit names the patient (and the lesion, if it was imaged twice).

@@ -20,7 +20,7 @@ import {
 } from '../domain/split.ts';
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
-import type { ImageFilter } from './image-filter.ts';
+import { type ImageFilter, selectParts } from './image-filter.ts';
 import { whereOf } from './images.ts';
 import { resolvePolicy } from './policies.ts';
 
@@ -417,4 +417,73 @@ export async function deleteSplit(id: string, caller: { tokenId: number | null |
     throw createGraphQLError('only the split’s maker or an admin may delete it', { extensions: { code: 'FORBIDDEN' } });
   await db().split.delete({ where: { id } });
   return id;
+}
+
+/** The columns of a split's manifest download, in order. */
+export const MANIFEST_COLUMNS = [
+  'sha256',
+  'part',
+  'label',
+  'patient',
+  'lesion',
+  'diagnosis_class',
+  'verification_stage',
+  'url',
+  'thumbnail_url',
+] as const;
+
+/**
+ * A split's manifest rows (or one part's), in image id order, read in keyset batches: each image with
+ * its part, its label under the split's policy and its URLs. Null when there is no such split; a part
+ * the split does not have is BAD_USER_INPUT (selectParts).
+ */
+export async function manifestRows(
+  id: string,
+  selection: { part?: 'TRAIN' | 'VALIDATION' | 'TEST' | null; fold?: number | null },
+  origin: string,
+): Promise<AsyncIterable<Record<(typeof MANIFEST_COLUMNS)[number], string>> | null> {
+  const split = await db().split.findUnique({ where: { id }, select: { parts: true, policyId: true } });
+  if (!split) return null;
+  const names = selectParts(JSON.parse(split.parts) as string[], selection.part, selection.fold);
+  const policy = await resolvePolicy(split.policyId);
+  return (async function* () {
+    let after = 0;
+    for (;;) {
+      const batch = await db().splitAssignment.findMany({
+        where: { splitId: id, part: { in: names }, imageId: { gt: after } },
+        orderBy: { imageId: 'asc' },
+        take: 1000,
+        select: {
+          imageId: true,
+          part: true,
+          image: {
+            select: {
+              sha256: true,
+              diagnosisClass: true,
+              verificationStage: true,
+              patient: { select: { code: true } },
+              lesion: { select: { code: true } },
+            },
+          },
+        },
+      });
+      for (const a of batch) {
+        const d = decide(policy, a.image);
+        yield {
+          sha256: a.image.sha256,
+          part: a.part,
+          label: d.kind === 'mapped' ? d.label : '',
+          patient: a.image.patient.code,
+          lesion: a.image.lesion.code,
+          diagnosis_class: a.image.diagnosisClass,
+          verification_stage: a.image.verificationStage,
+          url: `${origin}/images/${a.image.sha256}/original`,
+          thumbnail_url: `${origin}/images/${a.image.sha256}/thumbnail`,
+        };
+      }
+      const last = batch[batch.length - 1];
+      if (!last || batch.length < 1000) return;
+      after = last.imageId;
+    }
+  })();
 }

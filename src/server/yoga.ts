@@ -11,6 +11,7 @@ import { useExportRoutes } from './use-export-routes.ts';
 import { useHealth } from './use-health.ts';
 import { useImageRoutes } from './use-image-routes.ts';
 import { useIntrospection } from './use-introspection.ts';
+import { useSplitRoutes } from './use-split-routes.ts';
 
 export type DermasetYoga = YogaServerInstance<Record<string, never>, Context>;
 
@@ -60,6 +61,7 @@ export function createDermasetYoga(config: Pick<Config, 'api' | 'dataDir' | 'pse
       useImageRoutes(new BlobStore(`${config.dataDir}/blobs`), context.tokens, access),
       useExportRoutes(context.tokens, access),
       useDatasheetRoutes(context.tokens, access),
+      useSplitRoutes(context.tokens, access),
       useIntrospection(api.introspection),
       ...armor.protect().plugins,
     ],
