@@ -1,7 +1,6 @@
 // The datasheet (Gebru et al., "Datasheets for Datasets"): seven sections of questions. Every
 // question the data can answer is answered from stats(filter, policy); the rest is prose that admins
 // edit with updateDatasheetText (audited). Rendered as Markdown and as HTML with the four figures.
-import { createGraphQLError } from 'graphql-yoga';
 import { marked } from 'marked';
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
@@ -9,6 +8,7 @@ import { CLASSES } from '../domain/classes.ts';
 import { FIELDS } from '../domain/information-model.ts';
 import { registry } from '../plugins/index.ts';
 import { charts } from './datasheet-charts.ts';
+import { badInput } from './errors.ts';
 import type { ImageQueryArgs } from './images.ts';
 import { computeStats, type Stats } from './stats.ts';
 
@@ -217,17 +217,10 @@ export async function updateDatasheetText(
   text: string,
 ) {
   if (!PROSE[key]) {
-    throw createGraphQLError(
-      `"${key}" is not an editable datasheet question; editable: ${Object.keys(PROSE).join(', ')}`,
-      {
-        extensions: { code: 'BAD_USER_INPUT', argument: 'key' },
-      },
-    );
+    throw badInput(`"${key}" is not an editable datasheet question; editable: ${Object.keys(PROSE).join(', ')}`, 'key');
   }
   if (text.length > 20_000) {
-    throw createGraphQLError('the text is longer than 20,000 characters', {
-      extensions: { code: 'BAD_USER_INPUT', argument: 'text' },
-    });
+    throw badInput('the text is longer than 20,000 characters', 'text');
   }
   await db().$transaction(async (tx) => {
     const old = await tx.datasheetText.findUnique({ where: { key } });

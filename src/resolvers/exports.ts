@@ -6,7 +6,6 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGraphQLError } from 'graphql-yoga';
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { CLASSES } from '../domain/classes.ts';
@@ -17,12 +16,10 @@ import { hashingTap } from '../plugins/exporters/hashing.ts';
 import { registry } from '../plugins/index.ts';
 import type { ClassMappingPolicy, ExportContext, Exporter, ExportFile, ExportRow } from '../plugins/types.ts';
 import { BlobStore } from '../storage/blob-store.ts';
+import { badInput } from './errors.ts';
 import { type ImageFilter, type SplitSelection, selectParts } from './image-filter.ts';
 import { whereOf } from './images.ts';
 import { resolvePolicy } from './policies.ts';
-
-const badInput = (message: string, argument: string) =>
-  createGraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument } });
 
 export interface ExportRequest {
   format: string;

@@ -1,6 +1,5 @@
 // ImageFilter → Prisma where. Every branch is a plain condition on the image or its patient, so
 // the same filter serves the connection, its totalCount and the facets.
-import { createGraphQLError } from 'graphql-yoga';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { CLASS_CODES, CLASSES, type ClinicalStatus, type Origin } from '../domain/classes.ts';
 import type {
@@ -17,6 +16,7 @@ import type {
 import { STAGES, stageRank } from '../domain/vocabularies.ts';
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
+import { badInput } from './errors.ts';
 
 export interface Range<T> {
   min?: T | null;
@@ -62,9 +62,6 @@ export interface SplitSelection {
   part?: 'TRAIN' | 'VALIDATION' | 'TEST' | null;
   fold?: number | null;
 }
-
-const badInput = (message: string, argument: string) =>
-  createGraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument } });
 
 /** Part names by selection (see splitKey), checked against each split before a filter is turned into SQL. */
 export type SplitParts = ReadonlyMap<string, readonly string[]>;

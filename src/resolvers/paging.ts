@@ -1,5 +1,5 @@
-import { createGraphQLError } from 'graphql-yoga';
 import { MAX_PAGE_SIZE } from '../builder.ts';
+import { badInput } from './errors.ts';
 
 export interface PageArgs {
   first?: number | null;
@@ -11,9 +11,7 @@ export function checkPageSize(args: PageArgs): void {
   for (const key of ['first', 'last'] as const) {
     const n = args[key];
     if (n != null && (n < 0 || n > MAX_PAGE_SIZE)) {
-      throw createGraphQLError(`${key} must be between 0 and ${MAX_PAGE_SIZE}, got ${n}`, {
-        extensions: { code: 'BAD_USER_INPUT', argument: key },
-      });
+      throw badInput(`${key} must be between 0 and ${MAX_PAGE_SIZE}, got ${n}`, key);
     }
   }
 }

@@ -1,17 +1,15 @@
 // The active class-mapping policy lives in the database, so every server instance sees an admin's
 // switch at once; each switch is audited. Switching never touches a stored label.
-import { createGraphQLError } from 'graphql-yoga';
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { DEFAULT_POLICY_ID, registry } from '../plugins/index.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
+import { badInput } from './errors.ts';
 
 const KEY = 'active_policy';
 
 export const unknownPolicy = (id: string) =>
-  createGraphQLError(`unknown policy "${id}"; known: ${[...registry.policies.keys()].join(', ')}`, {
-    extensions: { code: 'BAD_USER_INPUT', argument: 'policy' },
-  });
+  badInput(`unknown policy "${id}"; known: ${[...registry.policies.keys()].join(', ')}`, 'policy');
 
 export async function activePolicyId(): Promise<string> {
   const row = await db().setting.findUnique({ where: { key: KEY } });

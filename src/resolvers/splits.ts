@@ -20,6 +20,7 @@ import {
 } from '../domain/split.ts';
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
+import { badInput } from './errors.ts';
 import { type ImageFilter, selectParts } from './image-filter.ts';
 import { whereOf } from './images.ts';
 import { resolvePolicy } from './policies.ts';
@@ -28,9 +29,6 @@ export const FRACTION_PARTS = ['train', 'validation', 'test'] as const;
 export const MAX_FOLDS = 20;
 export const STRATIFIERS = ['VERIFICATION_STAGE', 'FITZPATRICK_TYPE', 'SEX'] as const;
 export type Stratifier = (typeof STRATIFIERS)[number];
-
-const badInput = (message: string, argument: string) =>
-  createGraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', argument } });
 
 export interface CreateSplitRequest {
   name?: string | null;

@@ -6,6 +6,7 @@ import { builder } from '../builder.ts';
 import { db } from '../db/current.ts';
 import type { DermoscopicStructure } from '../domain/enums.ts';
 import type { RawRecord } from '../ingest/record.ts';
+import { badInput } from '../resolvers/errors.ts';
 import {
   attachHistopathology,
   correctLabel,
@@ -172,9 +173,7 @@ builder.mutationFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const id = imageId(args.image);
       if (args.reason.trim().length < 3) {
-        throw createGraphQLError('a correction needs a reason', {
-          extensions: { code: 'BAD_USER_INPUT', argument: 'reason' },
-        });
+        throw badInput('a correction needs a reason', 'reason');
       }
       await correctLabel(db(), {
         imageId: id,
