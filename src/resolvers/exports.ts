@@ -17,8 +17,8 @@ import { registry } from '../plugins/index.ts';
 import type { ClassMappingPolicy, ExportContext, Exporter, ExportFile, ExportRow } from '../plugins/types.ts';
 import { BlobStore } from '../storage/blob-store.ts';
 import { badInput } from './errors.ts';
-import { type ImageFilter, type SplitSelection, selectParts } from './image-filter.ts';
-import { whereOf } from './images.ts';
+import type { ImageFilter, SplitSelection } from './image-filter.ts';
+import { resolveSplitSelection, whereOf } from './images.ts';
 import { resolvePolicy } from './policies.ts';
 
 export interface ExportRequest {
@@ -41,19 +41,15 @@ export interface ExportSplit {
 export async function validateSplit(req: Pick<ExportRequest, 'split' | 'policy'>) {
   const sel = req.split;
   if (!sel) return { split: null, policyId: req.policy };
-  const row = await db().split.findUnique({
-    where: { id: sel.id },
-    select: { parts: true, policyId: true, manifestHash: true },
-  });
-  if (!row) throw badInput(`no split ${sel.id}`, 'split');
-  const parts = selectParts(JSON.parse(row.parts) as string[], sel.part, sel.fold);
-  if (req.policy && req.policy !== row.policyId)
+  const resolved = await resolveSplitSelection(sel);
+  if (!resolved) throw badInput(`no split ${sel.id}`, 'split');
+  if (req.policy && req.policy !== resolved.policyId)
     throw badInput(
-      `split ${sel.id} was made under ${row.policyId}; leave policy out or give ${row.policyId}`,
+      `split ${sel.id} was made under ${resolved.policyId}; leave policy out or give ${resolved.policyId}`,
       'policy',
     );
-  const split: ExportSplit = { selection: sel, parts, manifestHash: row.manifestHash };
-  return { split, policyId: row.policyId };
+  const split: ExportSplit = { selection: sel, parts: resolved.names, manifestHash: resolved.manifestHash };
+  return { split, policyId: resolved.policyId };
 }
 
 /** Checks the format, the policy and every option before anything is written. */

@@ -4,8 +4,7 @@ import { db } from '../db/current.ts';
 import { type CLASS_CODES, CLASSES } from '../domain/classes.ts';
 import { FitzpatrickType, Sex } from '../domain/enums.ts';
 import { decide } from '../plugins/evaluate.ts';
-import { type ImageQueryArgs, policyIdOf, whereOf } from './images.ts';
-import { resolvePolicy } from './policies.ts';
+import { type ImageQueryArgs, whereAndPolicy } from './images.ts';
 
 export interface FacetValue {
   value: string;
@@ -28,7 +27,7 @@ export interface Facets {
 const byCount = (a: FacetValue, b: FacetValue) => b.count - a.count || a.value.localeCompare(b.value);
 
 export async function computeFacets(args: ImageQueryArgs): Promise<Facets> {
-  const [where, policy] = await Promise.all([whereOf(args), policyIdOf(args).then(resolvePolicy)]);
+  const { where, policy } = await whereAndPolicy(args);
   const client = db();
   const group = async (
     by:

@@ -1,7 +1,16 @@
-import { createGraphQLError } from 'graphql-yoga';
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
-import { type ImageFilter, imageWhere, selectParts, splitKey, splitSelections, usesLabel } from './image-filter.ts';
+import type { ClassMappingPolicy } from '../plugins/types.ts';
+import { badInput } from './errors.ts';
+import {
+  type ImageFilter,
+  imageWhere,
+  type SplitSelection,
+  selectParts,
+  splitKey,
+  splitSelections,
+  usesLabel,
+} from './image-filter.ts';
 import { checkPageSize, type PageArgs } from './paging.ts';
 import { resolvePolicy } from './policies.ts';
 
@@ -14,43 +23,61 @@ export interface ImageQueryArgs {
   policy?: string | null;
 }
 
-/**
- * The policy a query reads labels under: its own; else, when its filter selects a stored split at the
- * top level, the split's (so a split part's statistics count the labels it was stratified by); else
- * the active one (undefined).
- */
-export async function policyIdOf(args: ImageQueryArgs): Promise<string | null | undefined> {
-  if (args.policy || !args.filter?.split) return args.policy;
-  const split = await db().split.findUnique({ where: { id: args.filter.split.id }, select: { policyId: true } });
-  return split?.policyId;
+/** A split selection checked against its split: the part names it covers, the split's policy and manifest hash. */
+export interface ResolvedSplit {
+  names: string[];
+  policyId: string;
+  manifestHash: string;
 }
 
-/** The part names of every split selection in a filter; an unknown split or part is BAD_USER_INPUT. */
-async function splitPartsOf(filter: ImageFilter | null | undefined) {
-  const selections = splitSelections(filter);
-  const parts = new Map<string, string[]>();
-  if (selections.length === 0) return parts;
-  const splits = await db().split.findMany({
-    where: { id: { in: [...new Set(selections.map((s) => s.id))] } },
-    select: { id: true, parts: true },
+/**
+ * Reads the split a selection names and checks the selection against its parts (selectParts: a part
+ * it does not have is BAD_USER_INPUT); null when there is no such split. The one place a selection
+ * is resolved: filters, exports and the manifest route all come here.
+ */
+export async function resolveSplitSelection(sel: SplitSelection): Promise<ResolvedSplit | null> {
+  const split = await db().split.findUnique({
+    where: { id: sel.id },
+    select: { parts: true, policyId: true, manifestHash: true },
   });
-  const byId = new Map(splits.map((s) => [s.id, JSON.parse(s.parts) as string[]]));
-  for (const s of selections) {
-    const names = byId.get(s.id);
-    if (!names)
-      throw createGraphQLError(`no split ${s.id}`, {
-        extensions: { code: 'BAD_USER_INPUT', argument: 'filter.split' },
-      });
-    parts.set(splitKey(s), selectParts(names, s.part, s.fold));
+  if (!split) return null;
+  const names = selectParts(JSON.parse(split.parts) as string[], sel.part, sel.fold);
+  return { names, policyId: split.policyId, manifestHash: split.manifestHash };
+}
+
+/**
+ * The split selections of a filter, resolved (an unknown split is BAD_USER_INPUT), and the policy its
+ * labels are read under: its own; else, when the filter selects a split at the top level, the split's
+ * (so a split part's statistics count the labels it was stratified by); else the active one (undefined).
+ */
+async function resolveFilter(args: ImageQueryArgs) {
+  const parts = new Map<string, string[]>();
+  let topPolicyId: string | undefined;
+  for (const sel of splitSelections(args.filter)) {
+    const key = splitKey(sel);
+    if (parts.has(key)) continue;
+    const resolved = await resolveSplitSelection(sel);
+    if (!resolved) throw badInput(`no split ${sel.id}`, 'filter.split');
+    parts.set(key, resolved.names);
+    if (sel === args.filter?.split) topPolicyId = resolved.policyId;
   }
-  return parts;
+  return { parts, policyId: args.policy ?? topPolicyId };
 }
 
 /** The where clause of a filter, resolving the policy only when a label filter needs it. */
 export async function whereOf(args: ImageQueryArgs): Promise<Prisma.ImageWhereInput> {
-  const policyId = await policyIdOf(args);
+  const { parts, policyId } = await resolveFilter(args);
   const policy = usesLabel(args.filter) || policyId ? await resolvePolicy(policyId) : undefined;
-  return imageWhere(args.filter, policy, await splitPartsOf(args.filter));
+  return imageWhere(args.filter, policy, parts);
+}
+
+/** The where clause of a filter and the policy its labels are read under (see resolveFilter). */
+export async function whereAndPolicy(
+  args: ImageQueryArgs,
+): Promise<{ where: Prisma.ImageWhereInput; policy: ClassMappingPolicy }> {
+  const { parts, policyId } = await resolveFilter(args);
+  const policy = await resolvePolicy(policyId);
+  return { where: imageWhere(args.filter, policy, parts), policy };
 }
 
 export async function listImages(query: Query & Prisma.ImageFindManyArgs, args: PageArgs & ImageQueryArgs) {

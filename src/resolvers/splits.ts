@@ -21,8 +21,8 @@ import {
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { badInput } from './errors.ts';
-import { type ImageFilter, selectParts } from './image-filter.ts';
-import { whereOf } from './images.ts';
+import type { ImageFilter } from './image-filter.ts';
+import { resolveSplitSelection, whereOf } from './images.ts';
 import { resolvePolicy } from './policies.ts';
 
 export const FRACTION_PARTS = ['train', 'validation', 'test'] as const;
@@ -228,7 +228,7 @@ export function manifestHash(lines: Iterable<{ sha256: string; part: string }>):
  * Computes and stores a split. Refuses (BAD_USER_INPUT, nothing stored): neither or both of fractions
  * and folds, fractions outside 0–1 or not adding up to 1, fewer than two parts, folds outside 2–20, an
  * unknown policy or extended split, an extended split with other parts, a name over 200 characters,
- * no labelled image, or fewer patient groups than parts.
+ * no labelled image, or fewer patient groups than parts. Returns the new split's id.
  */
 export async function createSplit(req: CreateSplitRequest, actor: string) {
   const parts = partsOf(req);
@@ -315,7 +315,7 @@ export async function createSplit(req: CreateSplitRequest, actor: string) {
       await tx.$executeRaw`INSERT INTO split_assignment (split_id, image_id, part) VALUES ${Prisma.join(values)}`;
     }
   });
-  return db().split.findUniqueOrThrow({ where: { id } });
+  return id;
 }
 
 export const splitById = (id: string, query: object = {}) => db().split.findUnique({ ...query, where: { id } });
@@ -440,9 +440,9 @@ export async function manifestRows(
   selection: { part?: 'TRAIN' | 'VALIDATION' | 'TEST' | null; fold?: number | null },
   origin: string,
 ): Promise<AsyncIterable<Record<(typeof MANIFEST_COLUMNS)[number], string>> | null> {
-  const split = await db().split.findUnique({ where: { id }, select: { parts: true, policyId: true } });
+  const split = await resolveSplitSelection({ id, ...selection });
   if (!split) return null;
-  const names = selectParts(JSON.parse(split.parts) as string[], selection.part, selection.fold);
+  const { names } = split;
   const policy = await resolvePolicy(split.policyId);
   return (async function* () {
     let after = 0;

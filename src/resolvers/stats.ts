@@ -9,8 +9,7 @@ import { FIELDS } from '../domain/information-model.ts';
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { computeFacets, type FieldFacet } from './facets.ts';
-import { type ImageQueryArgs, policyIdOf, whereOf } from './images.ts';
-import { resolvePolicy } from './policies.ts';
+import { type ImageQueryArgs, whereAndPolicy, type whereOf } from './images.ts';
 
 export interface CountShare {
   key: string;
@@ -56,7 +55,7 @@ const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
 export async function computeStats(args: ImageQueryArgs): Promise<Stats> {
   const client = db();
-  const [where, policy] = await Promise.all([whereOf(args), policyIdOf(args).then(resolvePolicy)]);
+  const { where, policy } = await whereAndPolicy(args);
   const [classStage, perPatient, ages, facets, dupCount, sopRejected, nearPairs, reviews, present] = await Promise.all([
     client.image.groupBy({ by: ['diagnosisClass', 'verificationStage'], where, _count: { _all: true } }),
     client.image.groupBy({ by: ['patientId'], where, _count: { _all: true } }),

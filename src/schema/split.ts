@@ -314,8 +314,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateSplitInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       requireToken(ctx, 'createSplit');
-      const split = await createSplit(input, splitActor(ctx.identity?.tokenId));
-      return splitById(split.id, query).then((s) => s ?? split);
+      const id = await createSplit(input, splitActor(ctx.identity?.tokenId));
+      return db().split.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),
 }));
