@@ -194,10 +194,15 @@ export function certify(
   const shasOf = new Map<string, string[]>();
   for (const m of members) {
     if (!assignment.has(m.id)) continue;
-    for (const g of groupsOf(m)) shasOf.set(g, [...(shasOf.get(g) ?? []), m.sha256]);
+    for (const g of groupsOf(m)) {
+      const shas = shasOf.get(g);
+      if (shas) shas.push(m.sha256);
+      else shasOf.set(g, [m.sha256]);
+    }
   }
-  const distinct = (prefix: string) =>
-    [...shasOf.entries()].filter(([g, s]) => g.startsWith(prefix) && (prefix !== 'NEAR' || s.length > 1)).length;
+  /** Groups of a kind with at least `size` assigned images. */
+  const groups = (kind: LeakKind, size = 1) =>
+    [...shasOf].filter(([g, shas]) => g.startsWith(`${kind}:`) && shas.length >= size).length;
   const leaks = report.leaks.map(({ group, parts }) => {
     const at = group.indexOf(':');
     return {
@@ -209,9 +214,9 @@ export function certify(
   });
   return {
     clean: leaks.length === 0,
-    patients: distinct('PATIENT:'),
-    lesions: distinct('LESION:'),
-    nearDuplicateClusters: distinct('NEAR'),
+    patients: groups('PATIENT'),
+    lesions: groups('LESION'),
+    nearDuplicateClusters: groups('NEAR_DUPLICATE_CLUSTER', 2),
     leaks,
   };
 }

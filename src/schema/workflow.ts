@@ -30,8 +30,6 @@ const typed = (e: unknown): never => {
   throw e;
 };
 
-const imageId = (raw: { typename: string; id: string }) => imageIdOf(raw);
-
 interface AcquisitionResult {
   outcome: 'ACCEPTED' | 'DUPLICATE' | 'REJECTED_QUALITY';
   intakeId: number;
@@ -103,7 +101,7 @@ builder.mutationFields((t) => ({
       structures: t.arg({ type: [DermoscopicStructureEnum], required: true }),
     },
     resolve: async (query, _root, args, ctx) => {
-      const id = imageId(args.image);
+      const id = imageIdOf(args.image);
       await submitReview(db(), {
         imageId: id,
         reviewerCode: staffCode(ctx),
@@ -126,7 +124,7 @@ builder.mutationFields((t) => ({
       note: t.arg.string(),
     },
     resolve: async (query, _root, args, ctx) => {
-      const id = imageId(args.image);
+      const id = imageIdOf(args.image);
       await recordConsensus(db(), {
         imageId: id,
         diagnosisClass: args.diagnosisClass,
@@ -149,7 +147,7 @@ builder.mutationFields((t) => ({
       diagnosisClass: t.arg({ type: DiagnosisClassEnum, required: true }),
     },
     resolve: async (query, _root, args, ctx) => {
-      const id = imageId(args.image);
+      const id = imageIdOf(args.image);
       await attachHistopathology(db(), {
         imageId: id,
         resultText: args.result,
@@ -171,7 +169,7 @@ builder.mutationFields((t) => ({
       reason: t.arg.string({ required: true }),
     },
     resolve: async (query, _root, args, ctx) => {
-      const id = imageId(args.image);
+      const id = imageIdOf(args.image);
       if (args.reason.trim().length < 3) {
         throw badInput('a correction needs a reason', 'reason');
       }
