@@ -17,7 +17,7 @@ import { registry } from '../plugins/index.ts';
 import type { ClassMappingPolicy, ExportContext, Exporter, ExportFile, ExportRow } from '../plugins/types.ts';
 import { BlobStore } from '../storage/blob-store.ts';
 import { badInput } from './errors.ts';
-import type { ImageFilter, SplitSelection } from './image-filter.ts';
+import { type ImageFilter, inSplitParts, type SplitSelection } from './image-filter.ts';
 import { resolveSplitSelection, whereOf } from './images.ts';
 import { resolvePolicy } from './policies.ts';
 
@@ -200,10 +200,7 @@ export async function writeExport(input: RunInput, out: NodeJS.WritableStream & 
   const filtered = await whereOf({ filter: input.filter, policy: input.policy.id });
   const where = input.split
     ? {
-        AND: [
-          filtered,
-          { splitAssignments: { some: { splitId: input.split.selection.id, part: { in: input.split.parts } } } },
-        ],
+        AND: [filtered, inSplitParts(input.split.selection.id, input.split.parts)],
       }
     : filtered;
   const count = { n: 0 };

@@ -107,6 +107,11 @@ export function selectParts(
 
 type Where = Prisma.ImageWhereInput;
 
+/** Images that a stored split puts in one of these parts. */
+export const inSplitParts = (splitId: string, parts: readonly string[]): Where => ({
+  splitAssignments: { some: { splitId, part: { in: [...parts] } } },
+});
+
 const range = <T>(r: Range<T> | null | undefined) =>
   r && (r.min != null || r.max != null)
     ? { ...(r.min != null ? { gte: r.min } : {}), ...(r.max != null ? { lte: r.max } : {}) }
@@ -190,7 +195,7 @@ export function imageWhere(f: ImageFilter | null | undefined, policy?: ClassMapp
   if (f.split) {
     const names = splits?.get(splitKey(f.split));
     if (!names) throw new Error('imageWhere: resolve the split selections first (whereOf does)');
-    and.push({ splitAssignments: { some: { splitId: f.split.id, part: { in: [...names] } } } });
+    and.push(inSplitParts(f.split.id, names));
   }
   if (f.AND?.length) and.push(...f.AND.map((x) => imageWhere(x, policy, splits)));
   if (f.OR?.length) and.push({ OR: f.OR.map((x) => imageWhere(x, policy, splits)) });

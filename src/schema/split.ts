@@ -4,7 +4,7 @@ import { builder } from '../builder.ts';
 import { db } from '../db/current.ts';
 import { roleAtLeast } from '../domain/roles.ts';
 import type { PartMeasure } from '../domain/split.ts';
-import { selectParts } from '../resolvers/image-filter.ts';
+import { inSplitParts, selectParts } from '../resolvers/image-filter.ts';
 import { checkPageSize } from '../resolvers/paging.ts';
 import {
   auditAssignments,
@@ -176,7 +176,7 @@ const SplitRef = builder.prismaObject('Split', {
           return db().image.findMany({
             ...query,
             include,
-            where: { splitAssignments: { some: { splitId: s.id, part: { in: names } } } },
+            where: inSplitParts(s.id, names),
             orderBy: { id: 'asc' },
           });
         },
