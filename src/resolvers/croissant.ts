@@ -126,13 +126,14 @@ export async function croissant(
   tap.stream.end();
   await finished(tap.stream);
   const { sha256, bytes } = tap.result();
+  const where = await whereOf(args);
   const images = await db().image.findMany({
-    where: await whereOf(args),
+    where,
     select: { sha256: true, format: true, storageKey: true },
     orderBy: { id: 'asc' },
   });
   const period = await db().image.aggregate({
-    where: await whereOf(args),
+    where,
     _min: { acquiredAt: true },
     _max: { acquiredAt: true },
   });
