@@ -17,6 +17,7 @@ import { stratifiedGroupSplit } from '../src/domain/split.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
 import { registry } from '../src/plugins/index.ts';
 import { createSplit, SPLIT_MEMBER_SELECT } from '../src/resolvers/splits.ts';
+import { fixture } from '../test/helpers/fixtures.ts';
 import { median } from './timing.ts';
 
 const FRACTIONS = { train: 0.7, validation: 0.15, test: 0.15 };
@@ -84,12 +85,9 @@ await cohort('the demo cohort (96×72 px images through the pipeline)', async (d
 await cohort('HAM10000-shaped rows (public metadata, lesion_id as the patient)', async (database) => {
   const ham = registry.importer('ham10000');
   if (!ham) throw new Error('the ham10000 importer is not registered');
-  const table = parse(
-    readFileSync(join(import.meta.dirname, '../../shared/fixtures/public-metadata/ham10000_metadata.csv')),
-    {
-      columns: true,
-    },
-  ) as Record<string, string>[];
+  const table = parse(readFileSync(fixture('ham10000_metadata.csv')), {
+    columns: true,
+  }) as Record<string, string>[];
   const db = database.db;
   const lesions = [...new Set(table.map((r) => r.lesion_id ?? ''))];
   await db.patient.createMany({ data: lesions.map((code) => ({ code })) });

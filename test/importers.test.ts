@@ -1,6 +1,6 @@
 // Importer plugins for public collections (HAM10000, ISIC 2019, ISIC legacy, PAD-UFES-20) and the
 // runner that feeds their rows through the acquisition pipeline. The HAM10000 and ISIC 2019 tables
-// are the published ones (../shared/fixtures/public-metadata); images are stand-ins made with sharp.
+// are the published ones (test/fixtures/public-metadata); images are stand-ins made with sharp.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
