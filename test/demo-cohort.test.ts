@@ -9,7 +9,8 @@ import { seedDemo } from '../prisma/demo/seed.ts';
 import { graphql } from '../src/gql/index.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
 import { createApi } from './helpers/api.ts';
-import { createTestEnv, type TestEnv } from './helpers/database.ts';
+import { createCohortEnv } from './helpers/cohort.ts';
+import { createTestEnv, type TestEnv, testProvider } from './helpers/database.ts';
 
 let env: TestEnv;
 type Summary = NonNullable<Awaited<ReturnType<typeof fetchSummary>>>;
@@ -46,8 +47,14 @@ async function fetchSummary() {
 const pct = (x: number) => Math.round(x * 1000) / 10;
 
 beforeAll(async () => {
-  env = await createTestEnv();
-  await seedDemo(env.db, createPipeline(env.config, env.db));
+  // Full-size drawings, as `npm start` serves them, once per `npm test` (on SQLite): the pixels do not
+  // depend on the database. The PostgreSQL run reads the same numbers from its copy of the run's cohort.
+  if (testProvider === 'sqlite') {
+    env = await createTestEnv();
+    await seedDemo(env.db, createPipeline(env.config, env.db));
+  } else {
+    env = await createCohortEnv();
+  }
   const summary = await fetchSummary();
   if (!summary) throw new Error('no summary');
   s = summary;
