@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // dermaset's command line: serve, migrate, demo, import.
 import { writeFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { seedDemo } from '../../prisma/demo/seed.ts';
-import { loadConfig } from '../config.ts';
+import { ConfigError, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { useDatabase } from '../db/current.ts';
 import { migrate } from '../db/migrate.ts';
@@ -14,8 +14,17 @@ import { createPipeline } from '../ingest/pipeline.ts';
 import { registry } from '../plugins/index.ts';
 import { computeDatasheet } from '../resolvers/datasheet.ts';
 import { createToken, listTokens, revokeToken } from '../resolvers/tokens.ts';
-import { startServer } from '../server/start.ts';
+import { StartError, startServer } from '../server/start.ts';
 import { progressBar } from './progress.ts';
+
+/** A commander argument parser for a positive whole number, refusing anything else in one line. */
+function wholeNumber(what: string, hint: string) {
+  return (v: string): number => {
+    const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${what} is a whole number above 0, ${hint}`);
+    return n;
+  };
+}
 
 const program = new Command()
   .name('dermaset')
@@ -23,10 +32,16 @@ const program = new Command()
 
 program
   .command('serve', { isDefault: true })
-  .description('migrate the database, seed the demo cohort on first start, serve GraphQL')
+  .description('migrate the database, listen, seed the demo cohort on first start, serve GraphQL')
   .action(async () => {
     const running = await startServer(loadConfig());
     process.stderr.write(`dermaset: GraphQL at ${running.url}/graphql, health at ${running.url}/health\n`);
+    running.ready.catch((e: Error) => {
+      process.stderr.write(
+        `dermaset: the demo seed stopped: ${e.message.split('\n')[0]} (it resumes on the next start)\n`,
+      );
+      process.exit(1);
+    });
     const stop = async () => {
       await running.close();
       process.exit(0);
@@ -203,7 +218,11 @@ token
 token
   .command('revoke')
   .description('revoke a token by id (takes effect within 10 s on running servers)')
-  .argument('<id>', 'the id shown by `token list`', (v) => Number.parseInt(v, 10))
+  .argument(
+    '<id>',
+    'the id shown by `token list`',
+    wholeNumber('the token id', 'as `npx dermaset token list` shows it'),
+  )
   .action(async (id: number) => {
     const config = loadConfig();
     const { db, close } = openDatabase(config.databaseUrl);
@@ -213,4 +232,11 @@ token
     process.exit(revoked ? 0 : 1);
   });
 
-await program.parseAsync();
+try {
+  await program.parseAsync();
+} catch (e) {
+  // a mistake in the environment or a start that cannot go on: one line that says what to do
+  if (!(e instanceof ConfigError || e instanceof StartError)) throw e;
+  process.stderr.write(`dermaset: ${e.message}\n`);
+  process.exit(e instanceof ConfigError ? 2 : 1);
+}

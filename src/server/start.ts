@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { seedDemo } from '../../prisma/demo/seed.ts';
+import { type SeedProgress, seedDemo } from '../../prisma/demo/seed.ts';
 import { progressBar } from '../cli/progress.ts';
 import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
@@ -9,6 +9,7 @@ import { useDatabase } from '../db/current.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPipeline } from '../ingest/pipeline.ts';
 import { createToken } from '../resolvers/tokens.ts';
+import type { Readiness } from './use-readiness.ts';
 import { createDermasetYoga } from './yoga.ts';
 
 const log = (msg: string) => process.stderr.write(`dermaset: ${msg}\n`);
@@ -40,40 +41,50 @@ async function claimDemoSeed(database: Database): Promise<boolean> {
 }
 
 /**
- * Seeds the demo cohort when the database holds no acquisition yet, or when an earlier seed from
- * this data folder was interrupted (its marker file is still there): the seed resumes where it
- * stopped. Of several instances starting at once on an empty database, the one that stores the
- * claim seeds; the others serve at once and return false.
+ * Whether this instance should seed the demo cohort: the database holds no acquisition yet and this
+ * instance stored the claim, or an earlier seed from this data folder was interrupted (its marker
+ * file is still there) and resumes. Of several instances starting at once on an empty database, the
+ * one that stores the claim seeds; the others serve at once.
  */
-export async function seedDemoIfEmpty(
+export async function claimDemoSeedIfEmpty(config: Config, database: Database): Promise<boolean> {
+  const marker = join(config.dataDir, '.demo-seeding');
+  if (existsSync(marker)) return true;
+  if ((await database.db.intakeRecord.count()) > 0) return false;
+  // the marker first: a start that dies after claiming resumes from this folder
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(marker, new Date().toISOString());
+  if (!(await claimDemoSeed(database))) {
+    rmSync(marker, { force: true });
+    log('another instance is seeding the demo cohort');
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Seeds the demo cohort (claimed by claimDemoSeedIfEmpty) through the acquisition pipeline and the
+ * verification workflow, with a progress bar per phase on stderr, and marks the claim done.
+ */
+export async function seedClaimedDemo(
   config: Config,
   database: Database,
-  opts: { size?: { width: number; height: number } } = {},
-): Promise<boolean> {
-  const marker = join(config.dataDir, '.demo-seeding');
-  if (!existsSync(marker)) {
-    if ((await database.db.intakeRecord.count()) > 0) return false;
-    // the marker first: a start that dies after claiming resumes from this folder
-    mkdirSync(config.dataDir, { recursive: true });
-    writeFileSync(marker, new Date().toISOString());
-    if (!(await claimDemoSeed(database))) {
-      rmSync(marker, { force: true });
-      log('another instance is seeding the demo cohort');
-      return false;
-    }
-  }
-  log('seeding the demo cohort (first start): 1,076 acquisition attempts through the pipeline');
-  const bar = progressBar('demo');
+  opts: { size?: { width: number; height: number }; onProgress?: (p: SeedProgress) => void } = {},
+): Promise<void> {
+  log('seeding the demo cohort (first start): 1,076 acquisition attempts through the pipeline, then their trail');
   const started = Date.now();
   let phase = '';
+  let bar = progressBar('demo');
   const summary = await seedDemo(database.db, createPipeline(config, database.db), {
     ...(opts.size ? { size: opts.size } : {}),
     onProgress: (p) => {
       if (p.phase !== phase) {
+        // a stopped bar no longer draws: each phase gets its own
         bar.stop();
+        bar = progressBar(p.phase);
         phase = p.phase;
       }
       bar.update(p.done, p.total);
+      opts.onProgress?.(p);
     },
   });
   bar.stop();
@@ -83,43 +94,108 @@ export async function seedDemoIfEmpty(
     create: { key: DEMO_CLAIM, value: done },
     update: { value: done },
   });
-  rmSync(marker, { force: true });
+  rmSync(join(config.dataDir, '.demo-seeding'), { force: true });
   log(`demo cohort ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(summary.outcomes)}`);
+}
+
+/** claimDemoSeedIfEmpty, then seedClaimedDemo when this instance holds the claim; true when it seeded. */
+export async function seedDemoIfEmpty(
+  config: Config,
+  database: Database,
+  opts: { size?: { width: number; height: number } } = {},
+): Promise<boolean> {
+  if (!(await claimDemoSeedIfEmpty(config, database))) return false;
+  await seedClaimedDemo(config, database, opts);
   return true;
+}
+
+/** A start that cannot go on, with a message that says what to do (printed as one line by the CLI). */
+export class StartError extends Error {
+  override name = 'StartError';
+}
+
+function listenError(e: NodeJS.ErrnoException, config: Config): Error {
+  const where = `${config.host}:${config.port}`;
+  if (e.code === 'EADDRINUSE') {
+    return new StartError(
+      `port ${config.port} on ${config.host} is already in use (another dermaset?): stop that server, or start on another port, e.g. PORT=${config.port + 1} npm start`,
+    );
+  }
+  if (e.code === 'EACCES') {
+    return new StartError(`no permission to listen on ${where}: use a port above 1023, e.g. PORT=4000`);
+  }
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') {
+    return new StartError(`HOST=${config.host} is not an address of this machine: use HOST=127.0.0.1`);
+  }
+  return e;
 }
 
 export interface RunningServer {
   server: Server;
   url: string;
   database: Database;
+  /** Settles when the server is ready: the demo seeded on first start (with the token made for it). */
+  ready: Promise<{ seeded: boolean; token?: string }>;
   close(): Promise<void>;
 }
 
-/** Migrates, seeds the demo on first start, and serves GraphQL on HOST:PORT. */
-export async function startServer(config: Config): Promise<RunningServer> {
+/**
+ * Migrates, listens on HOST:PORT at once, and seeds the demo cohort on first start in the
+ * background: until it is in, /health says "seeding" with the progress and the API answers
+ * SERVICE_UNAVAILABLE.
+ */
+export async function startServer(
+  config: Config,
+  opts: { demoSize?: { width: number; height: number } } = {},
+): Promise<RunningServer> {
   const applied = await migrate(config.databaseUrl);
   if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
   const database = openDatabase(config.databaseUrl);
   useDatabase(database.db);
-  if (config.seedDemo && (await seedDemoIfEmpty(config, database))) {
-    // the demo is for exploring: hand the newcomer a key to it, once
-    const { token } = await createToken(database.db, 'first start (demo)', 'ADMIN');
-    log(`an admin token for this demo (shown once; manage tokens with \`npx dermaset token\`):\n\n    ${token}\n`);
-    log('in GraphiQL, add the header {"Authorization": "Bearer <token>"}');
-  }
-  const yoga = createDermasetYoga(config);
+  const seeding = config.seedDemo && (await claimDemoSeedIfEmpty(config, database));
+  let readiness: Readiness = seeding
+    ? { state: 'seeding', phase: 'acquisition', done: 0, total: 0 }
+    : { state: 'ready' };
+  const yoga = createDermasetYoga(config, () => readiness);
   const server = createServer(yoga);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, config.host, resolve);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, resolve);
+    });
+  } catch (e) {
+    await database.close();
+    throw listenError(e as NodeJS.ErrnoException, config);
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host}:${port}`;
+  const ready = !seeding
+    ? Promise.resolve({ seeded: false })
+    : (async () => {
+        try {
+          await seedClaimedDemo(config, database, {
+            ...(opts.demoSize ? { size: opts.demoSize } : {}),
+            onProgress: (p) => {
+              readiness = { state: 'seeding', ...p };
+            },
+          });
+        } catch (e) {
+          readiness = { state: 'failed', error: (e as Error).message.split('\n')[0] ?? 'seed failed' };
+          throw e;
+        }
+        // the demo is for exploring: hand the newcomer a key to it, once
+        const { token } = await createToken(database.db, 'first start (demo)', 'ADMIN');
+        readiness = { state: 'ready' };
+        log(`an admin token for this demo (shown once; manage tokens with \`npx dermaset token\`):\n\n    ${token}\n`);
+        log(`in GraphiQL, add the headers ${JSON.stringify({ Authorization: `Bearer ${token}` })}`);
+        return { seeded: true, token };
+      })();
   return {
     server,
     url,
     database,
+    ready,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await database.close();

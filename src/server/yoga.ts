@@ -11,6 +11,7 @@ import { useExportRoutes } from './use-export-routes.ts';
 import { useHealth } from './use-health.ts';
 import { useImageRoutes } from './use-image-routes.ts';
 import { useIntrospection } from './use-introspection.ts';
+import { type Readiness, useReadiness } from './use-readiness.ts';
 import { useSplitRoutes } from './use-split-routes.ts';
 
 export type DermasetYoga = YogaServerInstance<Record<string, never>, Context>;
@@ -31,8 +32,16 @@ export const LIMITS = {
   maxDirectives: 20,
 } as const;
 
-/** The HTTP application: GraphQL at /graphql (GraphiQL in a browser), image bytes, /health. */
-export function createDermasetYoga(config: Pick<Config, 'api' | 'dataDir' | 'pseudonymKey' | 'ingest'>): DermasetYoga {
+const alwaysReady = (): Readiness => ({ state: 'ready' });
+
+/**
+ * The HTTP application: GraphQL at /graphql (GraphiQL in a browser), image bytes, /health. While
+ * `readiness` says the server is not ready (seeding the demo cohort), only /health and /livez answer.
+ */
+export function createDermasetYoga(
+  config: Pick<Config, 'api' | 'dataDir' | 'pseudonymKey' | 'ingest'>,
+  readiness: () => Readiness = alwaysReady,
+): DermasetYoga {
   const { api } = config;
   const access = { publicRead: api.publicRead, publicUrl: api.publicUrl, dataDir: config.dataDir };
   const context = contextFactory(access, config);
@@ -57,7 +66,8 @@ export function createDermasetYoga(config: Pick<Config, 'api' | 'dataDir' | 'pse
     maskedErrors: { isDev: !api.production },
     context: (initial) => context.create(initial),
     plugins: [
-      useHealth(db),
+      useHealth(db, readiness),
+      useReadiness(readiness),
       useImageRoutes(new BlobStore(`${config.dataDir}/blobs`), context.tokens, access),
       useExportRoutes(context.tokens, access),
       useDatasheetRoutes(context.tokens, access),
