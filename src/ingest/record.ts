@@ -1,5 +1,8 @@
 // Validation of one acquisition record: the 16 fields of the information model plus the service
 // data (patient and lesion identifiers, acquisition date) as they arrive from a CSV row or the API.
+// Strict by type: the API's record is JSON, and a value of the wrong type must be refused with its
+// field, never turned into text (an object as patient "[object Object]" merged every such upload
+// into one patient) or rolled over (2025-02-30 became 2025-03-02).
 import { normaliseDiagnosis } from '../domain/classes.ts';
 import type {
   AnatomicalSite,
@@ -27,29 +30,31 @@ import {
 } from '../domain/vocabularies.ts';
 import { type FieldIssue, IngestError } from './errors.ts';
 
-type Scalar = string | number | boolean | null | undefined;
-
-/** A record as given: every value may be a string (CSV) or already typed (API, demo). */
+/**
+ * A record as given: text from a CSV row, or JSON values from the API (numbers, booleans and lists
+ * where they mean the same as the CSV text). Records from JSON arrive cast to this type, so every
+ * value is checked at run time as `unknown`: a value of another type is refused with its field.
+ */
 export interface RawRecord {
-  patient_id?: Scalar;
-  lesion_id?: Scalar;
-  acquisition_date?: Scalar | Date;
-  age_at_exam?: Scalar;
-  sex?: Scalar;
-  fitzpatrick_type?: Scalar;
-  sunburn_history?: Scalar;
-  personal_ca_history?: Scalar;
-  anatomical_site?: Scalar;
-  lesion_diameter_mm?: Scalar;
-  dominant_colors?: Scalar | readonly string[];
-  elevation?: Scalar;
-  border_regularity?: Scalar;
-  dermoscopic_structures?: Scalar | readonly string[];
-  clinical_diagnosis?: Scalar;
-  histopathology_result?: Scalar;
-  verification_stage?: Scalar;
-  examiner_id?: Scalar;
-  image_quality_score?: Scalar;
+  patient_id?: string | null;
+  lesion_id?: string | null;
+  acquisition_date?: string | Date | null;
+  age_at_exam?: string | number | null;
+  sex?: string | null;
+  fitzpatrick_type?: string | number | null;
+  sunburn_history?: string | boolean | null;
+  personal_ca_history?: string | boolean | null;
+  anatomical_site?: string | null;
+  lesion_diameter_mm?: string | number | null;
+  dominant_colors?: string | readonly string[] | null;
+  elevation?: string | null;
+  border_regularity?: string | null;
+  dermoscopic_structures?: string | readonly string[] | null;
+  clinical_diagnosis?: string | null;
+  histopathology_result?: string | null;
+  verification_stage?: string | null;
+  examiner_id?: string | null;
+  image_quality_score?: string | number | null;
 }
 
 export interface ValidRecord {
@@ -78,23 +83,79 @@ export interface ValidRecord {
   imageQualityScore: QualityScore | undefined;
 }
 
-const text = (v: unknown): string | undefined => {
-  if (v === null || v === undefined) return undefined;
-  if (v instanceof Date) return v.toISOString();
-  const s = String(v).trim();
-  return s === '' ? undefined : s;
-};
+/**
+ * Bounds on free text, in characters. Identifiers are codes issued by a hospital system, a clinical
+ * diagnosis is a phrase of the synonym table, a histopathology result is a report; an age that is
+ * not a valid age is kept raw (the paper counts them) but is never longer than an age could be
+ * written. Longer values are refused, not cut.
+ */
+export const TEXT_LIMITS = {
+  patient_id: 200,
+  lesion_id: 200,
+  examiner_id: 200,
+  clinical_diagnosis: 200,
+  histopathology_result: 10_000,
+  age_at_exam: 32,
+  /** every vocabulary field: sex, phototype, site, colours, elevation, border, structures, stage */
+  vocabulary: 200,
+} as const;
 
-const list = (v: unknown): string[] => {
-  if (Array.isArray(v)) return v.map((x) => String(x).trim()).filter(Boolean);
-  const s = text(v);
-  return s
-    ? s
-        .split(/[;|]/)
-        .map((x) => x.trim())
-        .filter(Boolean)
-    : [];
-};
+/** How a value's type is named in a refusal. */
+function kindOf(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (v instanceof Date) return 'a Date';
+  if (typeof v === 'number') return Number.isFinite(v) ? 'a number' : String(v);
+  if (typeof v === 'object') return 'an object';
+  return `a ${typeof v}`;
+}
+
+/** A value as it may be quoted in a refusal: never of unbounded length. */
+const quote = (s: string) => (s.length > 40 ? `"${s.slice(0, 40)}…" (${s.length} characters)` : `"${s}"`);
+
+/** Whole or decimal numbers as spreadsheets write them ("5.5", "5,5"); no hex, exponents or Infinity. */
+const DECIMAL = /^\d+(?:[.,]\d+)?$/;
+/** A whole number, also as "4.0". */
+const WHOLE = /^\d+(?:\.0+)?$/;
+
+/**
+ * ISO 8601 as the CSV format takes it: a calendar date, or a date and time with a time zone (`Z`
+ * or ±hh:mm), `T` or a space between them. A time without a zone would depend on the server's.
+ */
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/** The instant an ISO 8601 date or date-time names, or why it names none (`2025-02-30` is not 2025-03-02). */
+export function parseIsoDate(s: string): Date | string {
+  const m = ISO_DATE.exec(s);
+  if (!m) return 'is not an ISO 8601 date (YYYY-MM-DD, or a date-time with a time zone)';
+  const [, y, mo, d, h, mi, sec, frac, zone] = m;
+  if (h !== undefined && zone === undefined) return 'has a time but no time zone (add Z or ±hh:mm)';
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, sec].map((x) => Number(x ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const ms = frac ? Number(frac.slice(0, 3).padEnd(3, '0')) : 0;
+  const local = new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms));
+  // Date.UTC rolls 2025-02-30 over into March: a real date reads back the same
+  const real =
+    local.getUTCFullYear() === year &&
+    local.getUTCMonth() === month - 1 &&
+    local.getUTCDate() === day &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59;
+  if (!real) return 'is not a calendar date';
+  let offsetMinutes = 0;
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const [oh, om] = [Number(zone.slice(1, 3)), Number(zone.slice(-2))];
+    if (oh > 23 || om > 59) return 'has an invalid time zone offset';
+    offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (oh * 60 + om);
+  }
+  return new Date(local.getTime() - offsetMinutes * 60_000);
+}
 
 /** Dates the collection can plausibly have: not before dermoscopy on smartphones, not in the future. */
 const EARLIEST = Date.UTC(2000, 0, 1);
@@ -105,94 +166,176 @@ const EARLIEST = Date.UTC(2000, 0, 1);
  */
 export type Provenance = 'sop' | 'public';
 
-export function validateRecord(raw: RawRecord, now = new Date(), provenance: Provenance = 'sop'): ValidRecord {
+export function validateRecord(record: RawRecord, now = new Date(), provenance: Provenance = 'sop'): ValidRecord {
+  // the declared types are what TypeScript callers send; JSON from the API is cast to them
+  const raw = record as Readonly<Record<keyof RawRecord, unknown>>;
   const issues: FieldIssue[] = [];
-  const bad = (field: string, message: string) => issues.push({ field, message });
+  const bad = (field: keyof RawRecord, message: string) => {
+    issues.push({ field, message });
+    return undefined;
+  };
+  const refused = (field: keyof RawRecord) => issues.some((i) => i.field === field);
 
-  function vocab<T>(field: keyof RawRecord, parse: (s: string) => T | undefined, allowed: string): T | undefined {
-    const s = text(raw[field]);
+  /** Trimmed text, undefined when missing or empty; anything else than text is refused. */
+  function text(field: keyof RawRecord, max: number, v: unknown = raw[field]): string | undefined {
+    if (v === null || v === undefined) return undefined;
+    if (typeof v !== 'string') return bad(field, `must be text, got ${kindOf(v)}`);
+    const s = v.trim();
+    if (s.length > max) return bad(field, `is longer than ${max} characters`);
+    return s === '' ? undefined : s;
+  }
+
+  /** Text, or a finite number written as text (the same value the CSV would hold). */
+  function textOrNumber(field: keyof RawRecord, max: number): string | undefined {
+    const v = raw[field];
+    if (typeof v !== 'number') return text(field, max, v);
+    return Number.isFinite(v) ? String(v) : bad(field, `must be a finite number, got ${v}`);
+  }
+
+  /** A value of a closed vocabulary; lookups that find no entry (or Object.prototype's) are refused. */
+  function vocab<T extends string | boolean>(
+    field: keyof RawRecord,
+    parse: (s: string) => T | undefined,
+    allowed: string,
+    s: string | undefined,
+  ): T | undefined {
     if (s === undefined) return undefined;
     const v = parse(s);
-    if (v === undefined) bad(field, `"${s}" is not one of: ${allowed}`);
+    if (typeof v !== 'string' && typeof v !== 'boolean') return bad(field, `${quote(s)} is not one of: ${allowed}`);
     return v;
   }
 
-  const patientId = text(raw.patient_id);
-  if (!patientId) bad('patient_id', 'is required');
-  else if (patientId.length > 200) bad('patient_id', 'is longer than 200 characters');
+  const word = <T extends string | boolean>(
+    field: keyof RawRecord,
+    parse: (s: string) => T | undefined,
+    allowed: string,
+  ) => vocab(field, parse, allowed, text(field, TEXT_LIMITS.vocabulary));
 
-  const lesionId = text(raw.lesion_id);
-  if (lesionId && lesionId.length > 200) bad('lesion_id', 'is longer than 200 characters');
+  /** Several values of a vocabulary: text separated by ";" or "|", or a list of texts. */
+  function several<T extends string>(
+    field: keyof RawRecord,
+    parse: (s: string) => T | undefined,
+    allowed: string,
+  ): T[] {
+    const v = raw[field];
+    let items: string[];
+    if (Array.isArray(v)) {
+      if (!v.every((x): x is string => typeof x === 'string')) {
+        bad(field, `must be a list of texts, got ${kindOf(v.find((x) => typeof x !== 'string'))} in the list`);
+        return [];
+      }
+      items = v.map((x) => x.trim()).filter(Boolean);
+    } else {
+      items = (text(field, TEXT_LIMITS.vocabulary * 10) ?? '')
+        .split(/[;|]/)
+        .map((x) => x.trim())
+        .filter(Boolean);
+    }
+    const out: T[] = [];
+    for (const item of items) {
+      const parsed = vocab(field, parse, allowed, item);
+      if (parsed !== undefined && !out.includes(parsed)) out.push(parsed);
+    }
+    return out;
+  }
+
+  /** yes / no as text, or a JSON boolean. */
+  function yesNo(field: 'sunburn_history' | 'personal_ca_history'): boolean | undefined {
+    const v = raw[field];
+    if (typeof v === 'boolean') return v;
+    if (v !== null && v !== undefined && typeof v !== 'string') {
+      return bad(field, `must be yes / no or true / false, got ${kindOf(v)}`);
+    }
+    return word(field, parseYesNo, 'yes, no');
+  }
+
+  const patientId = text('patient_id', TEXT_LIMITS.patient_id);
+  if (!patientId && !refused('patient_id')) bad('patient_id', 'is required');
+
+  const lesionId = text('lesion_id', TEXT_LIMITS.lesion_id);
 
   let acquiredAt: Date | undefined;
-  const dateText = text(raw.acquisition_date);
-  if (!dateText) {
-    if (provenance === 'sop') bad('acquisition_date', 'is required');
+  const date = raw.acquisition_date;
+  if (date instanceof Date) {
+    if (Number.isNaN(date.getTime())) bad('acquisition_date', 'is not a valid date');
+    else acquiredAt = date;
   } else {
-    acquiredAt = /^\d{4}-\d{2}-\d{2}$/.test(dateText) ? new Date(`${dateText}T00:00:00Z`) : new Date(dateText);
-    if (Number.isNaN(acquiredAt.getTime())) bad('acquisition_date', `"${dateText}" is not an ISO 8601 date`);
-    else if (acquiredAt.getTime() < EARLIEST || acquiredAt.getTime() > now.getTime() + 86_400_000) {
-      bad('acquisition_date', `${dateText} is outside 2000-01-01 … today`);
+    const dateText = text('acquisition_date', 40);
+    if (dateText) {
+      const parsed = parseIsoDate(dateText);
+      if (typeof parsed === 'string') bad('acquisition_date', `${quote(dateText)} ${parsed}`);
+      else acquiredAt = parsed;
+    } else if (provenance === 'sop' && !refused('acquisition_date')) {
+      bad('acquisition_date', 'is required');
     }
   }
+  if (acquiredAt && (acquiredAt.getTime() < EARLIEST || acquiredAt.getTime() > now.getTime() + 86_400_000)) {
+    bad('acquisition_date', `${acquiredAt.toISOString().slice(0, 10)} is outside 2000-01-01 … today`);
+    acquiredAt = undefined;
+  }
 
-  // an invalid age is kept raw and left out of age statistics, not rejected
-  const ageAtExamRaw = text(raw.age_at_exam);
+  // an age that is not a valid age is kept raw and left out of age statistics, not rejected;
+  // a value that is no age at all (a list, an object, NaN, a paragraph) is refused
+  const ageAtExamRaw = textOrNumber('age_at_exam', TEXT_LIMITS.age_at_exam);
   const ageAtExam = ageAtExamRaw === undefined ? undefined : parseAge(ageAtExamRaw);
 
-  const sex = vocab('sex', parseSex, 'female, male');
-  const fitzpatrickType = vocab('fitzpatrick_type', parseFitzpatrick, 'I–VI');
-  const sunburnHistory = vocab('sunburn_history', parseYesNo, 'yes, no');
-  const personalCaHistory = vocab('personal_ca_history', parseYesNo, 'yes, no');
-  const anatomicalSite = vocab('anatomical_site', parseSite, 'see the anatomical site vocabulary');
-  const elevation = vocab('elevation', parseElevation, 'flat, palpable, nodular');
-  const borderRegularity = vocab('border_regularity', parseBorder, 'regular, irregular');
+  const sex = word('sex', parseSex, 'female, male');
+  const fitzpatrickType = vocab(
+    'fitzpatrick_type',
+    parseFitzpatrick,
+    'I–VI (or 1–6)',
+    textOrNumber('fitzpatrick_type', TEXT_LIMITS.vocabulary),
+  );
+  const sunburnHistory = yesNo('sunburn_history');
+  const personalCaHistory = yesNo('personal_ca_history');
+  const anatomicalSite = word('anatomical_site', parseSite, 'see the anatomical site vocabulary');
+  const elevation = word('elevation', parseElevation, 'flat, palpable, nodular');
+  const borderRegularity = word('border_regularity', parseBorder, 'regular, irregular');
 
   let lesionDiameterMm: number | undefined;
-  const diameter = text(raw.lesion_diameter_mm);
+  const diameter = textOrNumber('lesion_diameter_mm', 40);
   if (diameter !== undefined) {
-    const n = Number(diameter.replace(',', '.'));
-    if (!Number.isFinite(n) || n <= 0 || n > 300)
-      bad('lesion_diameter_mm', `"${diameter}" is not a diameter in mm (0–300)`);
-    else lesionDiameterMm = n;
+    const given = raw.lesion_diameter_mm;
+    const n =
+      typeof given === 'number' ? given : DECIMAL.test(diameter) ? Number(diameter.replace(',', '.')) : Number.NaN;
+    if (n > 0 && n <= 300) lesionDiameterMm = n;
+    else bad('lesion_diameter_mm', `${quote(diameter)} is not a diameter in mm (0–300)`);
   }
 
-  const colors: Color[] = [];
-  for (const c of list(raw.dominant_colors)) {
-    const v = parseColor(c);
-    if (!v)
-      bad(
-        'dominant_colors',
-        `"${c}" is not one of PH2's colours: white, red, light_brown, dark_brown, blue_gray, black`,
-      );
-    else if (!colors.includes(v)) colors.push(v);
-  }
-  const structures: DermoscopicStructure[] = [];
-  for (const s of list(raw.dermoscopic_structures)) {
-    const v = parseStructure(s);
-    if (!v) bad('dermoscopic_structures', `"${s}" is not in the dermoscopic structure vocabulary`);
-    else if (!structures.includes(v)) structures.push(v);
-  }
+  const colors = several(
+    'dominant_colors',
+    parseColor,
+    "PH2's colours: white, red, light_brown, dark_brown, blue_gray, black",
+  );
+  const structures = several('dermoscopic_structures', parseStructure, 'the dermoscopic structure vocabulary');
 
-  const clinicalDiagnosisRaw = text(raw.clinical_diagnosis) ?? '';
+  const clinicalDiagnosisRaw = text('clinical_diagnosis', TEXT_LIMITS.clinical_diagnosis);
   const malignancySigns = showsMalignancySigns(borderRegularity, structures);
-  const diagnosis = normaliseDiagnosis(clinicalDiagnosisRaw, malignancySigns);
-  if (!diagnosis.ok) bad('clinical_diagnosis', diagnosis.reason);
+  const diagnosis = refused('clinical_diagnosis')
+    ? undefined
+    : normaliseDiagnosis(clinicalDiagnosisRaw ?? '', malignancySigns);
+  if (diagnosis && !diagnosis.ok) bad('clinical_diagnosis', diagnosis.reason);
 
-  const histopathologyResult = text(raw.histopathology_result);
-  const verificationStage = vocab('verification_stage', parseStage, 'initial, consensus, histology') ?? 'INITIAL';
-  if (verificationStage === 'HISTOLOGY' && !histopathologyResult) {
+  const histopathologyResult = text('histopathology_result', TEXT_LIMITS.histopathology_result);
+  const verificationStage = word('verification_stage', parseStage, 'initial, consensus, histology') ?? 'INITIAL';
+  if (verificationStage === 'HISTOLOGY' && !histopathologyResult && !refused('histopathology_result')) {
     bad('histopathology_result', 'is required when verification_stage is histology');
   }
 
-  const examinerId = text(raw.examiner_id);
-  const scoreText = text(raw.image_quality_score);
-  const score = scoreText === undefined ? Number.NaN : Number(scoreText);
-  if (scoreText === undefined) {
-    if (provenance === 'sop') bad('image_quality_score', 'is required');
-  } else if (!isQualityScore(score)) bad('image_quality_score', `"${scoreText}" is not an integer score 1–5`);
+  const examinerId = text('examiner_id', TEXT_LIMITS.examiner_id);
 
-  if (issues.length > 0 || !patientId || !diagnosis.ok) {
+  let imageQualityScore: QualityScore | undefined;
+  const scoreText = textOrNumber('image_quality_score', 40);
+  if (scoreText === undefined) {
+    if (provenance === 'sop' && !refused('image_quality_score')) bad('image_quality_score', 'is required');
+  } else {
+    const given = raw.image_quality_score;
+    const score = typeof given === 'number' ? given : WHOLE.test(scoreText) ? Number(scoreText) : Number.NaN;
+    if (isQualityScore(score)) imageQualityScore = score;
+    else bad('image_quality_score', `${quote(scoreText)} is not an integer score 1–5`);
+  }
+
+  if (issues.length > 0 || !patientId || !diagnosis?.ok) {
     throw new IngestError('INVALID_RECORD', issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
   }
   return {
@@ -211,11 +354,11 @@ export function validateRecord(raw: RawRecord, now = new Date(), provenance: Pro
     elevation,
     borderRegularity,
     structures,
-    clinicalDiagnosisRaw,
+    clinicalDiagnosisRaw: clinicalDiagnosisRaw ?? '',
     diagnosisClass: diagnosis.diagnosisClass,
     histopathologyResult,
     verificationStage,
     examinerId,
-    imageQualityScore: isQualityScore(score) ? score : undefined,
+    imageQualityScore,
   };
 }
