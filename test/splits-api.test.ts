@@ -1,6 +1,7 @@
 // Stored splits through the API on the demo cohort: createSplit (fractions, folds, stratifiers,
-// extension), split(id).images(part:, fold:), the leak certificate, the manifest hash recomputed
-// from the connection, auditSplit, and refusals that store nothing.
+// extension), split(id).images(part:, fold:), the leak certificate, the largest unit, the manifest
+// hash recomputed from the connection, auditSplit, and refusals that store nothing (among them a
+// patient too large for the fractions, which allowOversizedUnits accepts).
 import { createHash } from 'node:crypto';
 import { tableFromIPC } from 'apache-arrow';
 import { parse } from 'csv-parse/sync';
@@ -36,7 +37,9 @@ const CreateSplit = graphql(`
       fractions { train validation test }
       whole { images patients labels { label count share } }
       parts { name part fold images patients deviation labels { label count share } }
-      certificate { clean patients lesions nearDuplicateClusters leaks { kind group parts images } }
+      largestUnit { kind key images patients share part }
+      oversizedUnit { kind key images patients share part }
+      certificate { clean patients lesions nearDuplicateClusters nearDuplicatePairs leaks { kind group parts images } }
     }
   }
 `);
@@ -118,6 +121,7 @@ describe('createSplit', () => {
     expect(s.patientCount).toBe(443);
     expect(s.certificate).toMatchObject({ clean: true, patients: 443, leaks: [] });
     expect(s.certificate.nearDuplicateClusters).toBeGreaterThan(0);
+    expect(s.certificate.nearDuplicatePairs).toBe(await db().nearDuplicate.count());
     for (const p of s.parts) expect(p.deviation, p.name).toBeLessThanOrEqual(0.02);
     expect(s.parts.map((p) => p.part)).toEqual(['TRAIN', 'VALIDATION', 'TEST']);
     expect(s.parts.reduce((a, p) => a + p.images, 0)).toBe(1026);
@@ -131,6 +135,15 @@ describe('createSplit', () => {
       for (const r of rows) partsOf.set(r[key], (partsOf.get(r[key]) ?? new Set()).add(r.part));
       expect([...partsOf.values()].filter((p) => p.size > 1)).toEqual([]);
     }
+    // the largest unit is the patient with the most images (the demo's near duplicates are each
+    // within one patient's lesion), and no unit kept a part off its target
+    const perPatient = new Map<string, Row[]>();
+    for (const r of rows) perPatient.set(r.patient, [...(perPatient.get(r.patient) ?? []), r]);
+    const most = Math.max(...[...perPatient.values()].map((p) => p.length));
+    expect(s.largestUnit).toMatchObject({ kind: 'PATIENT', images: most, patients: 1, share: most / 1026 });
+    expect(perPatient.get(s.largestUnit?.key ?? '')?.length).toBe(most);
+    expect(perPatient.get(s.largestUnit?.key ?? '')?.[0]?.part).toBe(s.largestUnit?.part);
+    expect(s.oversizedUnit).toBeNull();
     // the manifest hash is the documented hash of the manifest the connection returns
     const lines = rows.map((r) => `${r.sha256}\t${r.part}\n`).sort();
     expect(s.manifestHash).toBe(createHash('sha256').update(lines.join('')).digest('hex'));
@@ -251,6 +264,52 @@ describe('createSplit', () => {
     expect(res.errors?.[0]?.message).toContain(message);
     expect(await db().split.count()).toBe(before);
     expect(await db().splitAssignment.count()).toBe(assignments);
+  });
+
+  it('refuses a patient too large for the fractions, naming it; allowOversizedUnits stores the split with it', async () => {
+    const counts = await db().image.groupBy({ by: ['patientId'], _count: { _all: true } });
+    const sorted = [...counts].sort((a, b) => b._count._all - a._count._all || a.patientId - b.patientId);
+    const big = sorted[0];
+    const singles = sorted.filter((c) => c._count._all === 1).slice(0, 2);
+    if (!big || singles.length < 2) throw new Error('the demo cohort has a large patient and single-image ones');
+    const codes = await db().patient.findMany({
+      where: { id: { in: [big.patientId, ...singles.map((c) => c.patientId)] } },
+      select: { id: true, code: true },
+    });
+    const codeOf = (id: number) => codes.find((c) => c.id === id)?.code ?? '';
+    const n = big._count._all;
+    const total = n + 2;
+    // the big patient alone is over 70 % + 5 % of the images: wherever it goes, a part misses its target
+    expect(n / total).toBeGreaterThan(0.75);
+    const input = {
+      policy: 'nine-class',
+      fractions: FRACTIONS,
+      filter: { patientCode: codes.map((c) => c.code) },
+    };
+    const before = await db().split.count();
+    const refused = await create(input);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(refused.errors?.[0]?.message).toContain(
+      `a unit is too large for the fractions: patient ${codeOf(big.patientId)} holds ${n} of the ${total} images`,
+    );
+    expect(refused.errors?.[0]?.message).toContain('allowOversizedUnits: true');
+    expect(await db().split.count()).toBe(before);
+
+    const res = await create({ ...input, allowOversizedUnits: true });
+    expect(res.errors).toBeUndefined();
+    const s = res.data?.createSplit;
+    const unit = {
+      kind: 'PATIENT',
+      key: codeOf(big.patientId),
+      images: n,
+      patients: 1,
+      share: n / total,
+      part: 'train',
+    };
+    expect(s?.largestUnit).toEqual(unit);
+    expect(s?.oversizedUnit).toEqual(unit);
+    expect(s?.certificate.clean).toBe(true);
+    expect(s?.parts.map((p) => p.images)).toEqual([n, 1, 1]);
   });
 
   it('refuses extending a split with other parts', async () => {

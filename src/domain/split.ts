@@ -1,10 +1,16 @@
 // Patient-grouped, stratified splits in the spirit of scikit-learn's StratifiedGroupKFold: items
 // that share a patient, a lesion or a near-duplicate cluster form one unit that never crosses
 // parts; units are placed, largest class imbalance first, in the part where the class
-// proportions stay closest to each part's target. Deterministic for a seed.
+// proportions stay closest to each part's target. A pure function of the items' ids, strata and
+// the seed: units are taken in the order of their smallest id, so with content ids (SHA-256) the
+// split is the same on every installation, whatever its database ids or pseudonym codes.
 import { Random } from './random.ts';
 
 export interface SplitItem {
+  /**
+   * The item's content identifier (an image's SHA-256): units are ordered by their smallest id and
+   * every tie is broken by ids, so ids that derive from content make the split reproducible anywhere.
+   */
   id: string;
   /** The stratum (e.g. the policy label, optionally joined with stage, phototype, sex). */
   stratum: string;
@@ -18,12 +24,22 @@ export interface SplitPart {
   fraction: number;
 }
 
+export interface SplitUnit {
+  /** The unit's items in id order: items[0] holds the unit's smallest id. */
+  items: SplitItem[];
+  part: string;
+}
+
 export interface SplitResult {
   assignment: Map<string, string>;
   /** Items per part and stratum. */
   counts: Map<string, Map<string, number>>;
   /** For each part, the largest absolute gap between a stratum's share in it and in the whole. */
   deviation: Map<string, number>;
+  /** Items per part. */
+  sizes: Map<string, number>;
+  /** Every unit with its part, in the order of their smallest id. */
+  units: SplitUnit[];
 }
 
 /** Union-find over string keys; the smaller key becomes a root, so results do not depend on input order. */
@@ -56,7 +72,10 @@ export class UnionFind {
   }
 }
 
-/** Units: connected components of items linked by any shared group key. */
+/**
+ * Units: connected components of items linked by any shared group key, each in id order, ordered by
+ * their smallest id (not by group names, which may be installation-specific codes).
+ */
 export function units(items: readonly SplitItem[]): SplitItem[][] {
   const uf = new UnionFind();
   for (const it of items) {
@@ -71,7 +90,8 @@ export function units(items: readonly SplitItem[]): SplitItem[][] {
     if (list) list.push(it);
     else byRoot.set(root, [it]);
   }
-  return [...byRoot.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v);
+  const byId = (a: SplitItem, b: SplitItem) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return [...byRoot.values()].map((u) => u.sort(byId)).sort((a, b) => byId(a[0] as SplitItem, b[0] as SplitItem));
 }
 
 /** k folds of equal target size, named fold-1 … fold-k (StratifiedGroupKFold's folds). */
@@ -105,6 +125,7 @@ export function stratifiedGroupSplit(
   };
 
   const all = units(items);
+  const partOf = new Map<SplitItem[], string>();
   const fresh: SplitItem[][] = [];
   for (const u of all) {
     // a unit with earlier images stays where most of them were; new links that joined units from
@@ -122,6 +143,7 @@ export function stratifiedGroupSplit(
     let kept = '';
     for (const p of parts) if ((votes.get(p.name) ?? 0) > (votes.get(kept) ?? 0)) kept = p.name;
     place(u, kept);
+    partOf.set(u, kept);
   }
   // sklearn shuffles, then sorts by the spread of a unit's class counts, largest first
   const rnd = new Random(seed);
@@ -168,6 +190,7 @@ export function stratifiedGroupSplit(
       }
     }
     place(u, best);
+    partOf.set(u, best);
   }
 
   const deviation = new Map<string, number>();
@@ -181,7 +204,141 @@ export function stratifiedGroupSplit(
     }
     deviation.set(p.name, worst);
   }
-  return { assignment, counts, deviation };
+  return { assignment, counts, deviation, sizes, units: all.map((u) => ({ items: u, part: partOf.get(u) ?? '' })) };
+}
+
+/**
+ * How far a part's size may miss its target: 5 % of the split's items (at least one item, so that a
+ * small split is not refused for being made of whole images).
+ */
+export const PART_TOLERANCE = 0.05;
+
+export interface PartSize {
+  name: string;
+  images: number;
+  /** images / all images of the split */
+  share: number;
+  /** The part's target share (fractions normalised). */
+  target: number;
+}
+
+/** The largest unit (ties: the one with the smallest id, the first in unit order). */
+export function largestUnit(list: readonly SplitUnit[]): SplitUnit | undefined {
+  let best: SplitUnit | undefined;
+  for (const u of list) if (!best || u.items.length > best.items.length) best = u;
+  return best;
+}
+
+/**
+ * When a part's size misses its target by more than PART_TOLERANCE, the unit to blame: the largest
+ * unit of the part furthest over its target (units are placed whole, so only a unit too large for
+ * the fractions can push a part that far: the placement treats parts past their target as a last
+ * resort). Null when every part is within the tolerance.
+ */
+export function oversizedUnit(
+  result: Pick<SplitResult, 'sizes' | 'units'>,
+  parts: readonly SplitPart[],
+): { unit: SplitUnit; parts: PartSize[] } | null {
+  const total = [...result.sizes.values()].reduce((a, b) => a + b, 0);
+  const sum = parts.reduce((a, p) => a + p.fraction, 0);
+  if (total === 0 || !(sum > 0)) return null;
+  // (a hair over, so that a part exactly at the tolerance is not refused for a rounding error)
+  const slack = Math.max(PART_TOLERANCE * total, 1) + 1e-9;
+  const sizes: PartSize[] = parts.map((p) => {
+    const images = result.sizes.get(p.name) ?? 0;
+    return { name: p.name, images, share: images / total, target: p.fraction / sum };
+  });
+  const excess = (p: PartSize) => p.images - p.target * total;
+  if (sizes.every((p) => Math.abs(excess(p)) <= slack)) return null;
+  let over: PartSize | undefined;
+  for (const p of sizes) if (!over || excess(p) > excess(over)) over = p;
+  const unit = largestUnit(result.units.filter((u) => u.part === over?.name));
+  return unit ? { unit, parts: sizes } : null;
+}
+
+/** A near-duplicate link between two items (by id) and the Hamming distance of their hashes. */
+export interface NearLink {
+  a: string;
+  b: string;
+  distance: number;
+}
+
+/** The links with a < b, each pair once (its smallest distance), nearest first, ties by the pair's ids. */
+function orderedLinks(links: readonly NearLink[]): NearLink[] {
+  const byPair = new Map<string, NearLink>();
+  for (const l of links) {
+    if (l.a === l.b) continue;
+    const [a, b] = l.a < l.b ? [l.a, l.b] : [l.b, l.a];
+    const key = `${a} ${b}`;
+    const seen = byPair.get(key);
+    if (!seen || l.distance < seen.distance) byPair.set(key, { a, b, distance: l.distance });
+  }
+  return [...byPair.values()].sort(
+    (x, y) => x.distance - y.distance || (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b < y.b ? -1 : x.b > y.b ? 1 : 0),
+  );
+}
+
+/**
+ * Near-duplicate clusters by complete linkage: links are taken nearest first (ties by the pair's
+ * ids), and a link joins two clusters only when every item of one is linked to every item of the
+ * other. Every two items of a cluster are then themselves a link, so a cluster's diameter never
+ * exceeds the near-duplicate distance, and a chain a~b~c~… (each close to the next only) cannot grow
+ * into one cluster the way the transitive closure of the links did. The result depends only on the
+ * set of links, never on their order. Returns item id → cluster name (its smallest id), for linked
+ * items only.
+ */
+export function nearDuplicateClusters(links: readonly NearLink[]): Map<string, string> {
+  const ordered = orderedLinks(links);
+  const neighbours = new Map<string, Set<string>>();
+  for (const l of ordered) {
+    neighbours.set(l.a, (neighbours.get(l.a) ?? new Set()).add(l.b));
+    neighbours.set(l.b, (neighbours.get(l.b) ?? new Set()).add(l.a));
+  }
+  const clusterOf = new Map<string, string>();
+  const members = new Map<string, string[]>();
+  const membersOf = (id: string) => {
+    const name = clusterOf.get(id) ?? id;
+    return { name, list: members.get(name) ?? [id] };
+  };
+  for (const l of ordered) {
+    const x = membersOf(l.a);
+    const y = membersOf(l.b);
+    if (x.name === y.name) continue;
+    const complete = x.list.every((i) => {
+      const near = neighbours.get(i);
+      return near !== undefined && y.list.every((j) => near.has(j));
+    });
+    if (!complete) continue;
+    // names are smallest ids, so the merged cluster's name is the smaller of the two
+    const [name, other] = x.name < y.name ? [x.name, y.name] : [y.name, x.name];
+    const merged = [...x.list, ...y.list];
+    members.delete(other);
+    members.set(name, merged);
+    for (const i of merged) clusterOf.set(i, name);
+  }
+  for (const l of ordered) for (const id of [l.a, l.b]) if (!clusterOf.has(id)) clusterOf.set(id, id);
+  return clusterOf;
+}
+
+/**
+ * The links whose two items are in different parts, other than links inside one cluster (whose
+ * crossing is that cluster's leak): the near-duplicate pairs that bounded clusters let apart.
+ * In pair order; items without a part are left out.
+ */
+export function crossingLinks(
+  links: readonly NearLink[],
+  assignment: ReadonlyMap<string, string>,
+  clusterOf: ReadonlyMap<string, string>,
+): { a: string; b: string; parts: string[] }[] {
+  const out: { a: string; b: string; parts: string[] }[] = [];
+  for (const l of orderedLinks(links).sort((x, y) => (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b < y.b ? -1 : 1))) {
+    const pa = assignment.get(l.a);
+    const pb = assignment.get(l.b);
+    if (pa === undefined || pb === undefined || pa === pb) continue;
+    if ((clusterOf.get(l.a) ?? l.a) === (clusterOf.get(l.b) ?? l.b)) continue;
+    out.push({ a: l.a, b: l.b, parts: [pa, pb].sort() });
+  }
+  return out;
 }
 
 export interface LeakReport {

@@ -1,8 +1,10 @@
 // Stored splits: patient-, lesion- and near-duplicate-grouped, stratified by the policy label (and
 // optionally stage, phototype, sex), deterministic for a seed, optionally extending an earlier split
 // so that existing images keep their part. Each split is stored with its manifest (image → part), the
-// manifest's content hash, counts per part and a leak certificate computed independently of the
-// algorithm. auditSplit gives the same overlap report for any uploaded assignment.
+// manifest's content hash, counts per part, its largest unit and a leak certificate computed
+// independently of the algorithm. auditSplit gives the same overlap report for any uploaded assignment.
+// Everything the algorithm sees is keyed by image SHA-256 — never database ids or pseudonym codes —
+// so the same images and seed give the same manifest on every installation.
 import { createHash, randomUUID } from 'node:crypto';
 import { createGraphQLError } from 'graphql-yoga';
 import { db } from '../db/current.ts';
@@ -10,13 +12,20 @@ import { Prisma } from '../db/generated/sqlite/client.ts';
 import type { FitzpatrickType, Sex, VerificationStage } from '../domain/enums.ts';
 import {
   auditSplit,
+  crossingLinks,
   foldParts,
+  largestUnit,
   measureParts,
+  type NearLink,
+  nearDuplicateClusters,
+  oversizedUnit,
+  PART_TOLERANCE,
   type PartMeasure,
+  type PartSize,
   type SplitItem,
   type SplitPart,
+  type SplitUnit,
   stratifiedGroupSplit,
-  UnionFind,
 } from '../domain/split.ts';
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
@@ -40,6 +49,23 @@ export interface CreateSplitRequest {
   stratifyBy?: readonly Stratifier[] | null;
   /** An earlier split whose images keep their part; new images are placed around them. */
   extend?: string | null;
+  /** Store the split even when a unit is too large for the parts to meet their fractions. */
+  allowOversizedUnits?: boolean | null;
+}
+
+export type SplitUnitKind = 'PATIENT' | 'LINKED_PATIENTS';
+
+/** A unit of a split: images that never cross parts because they share a patient, lesion or cluster. */
+export interface SplitUnitSummary {
+  /** PATIENT: one patient's images; LINKED_PATIENTS: several patients joined by near-duplicate clusters. */
+  kind: SplitUnitKind;
+  /** The patient code (PATIENT), or the sha256 of the unit's first image, the smallest (LINKED_PATIENTS). */
+  key: string;
+  images: number;
+  patients: number;
+  /** images / the split's images */
+  share: number;
+  part: string;
 }
 
 /** What a stored split's `summary` column holds. */
@@ -52,12 +78,19 @@ export interface SplitSummary {
   kept: number;
   /** Images of an extended split placed elsewhere because new links joined them to another part. */
   moved: number;
+  /** The split's largest unit (absent from splits stored before it was recorded). */
+  largestUnit?: SplitUnitSummary;
+  /** The unit that put a part more than the tolerance off its target, stored with allowOversizedUnits. */
+  oversizedUnit?: SplitUnitSummary | null;
 }
 
-export type LeakKind = 'PATIENT' | 'LESION' | 'NEAR_DUPLICATE_CLUSTER';
+export type LeakKind = 'PATIENT' | 'LESION' | 'NEAR_DUPLICATE_CLUSTER' | 'NEAR_DUPLICATE_PAIR';
 export interface Leak {
   kind: LeakKind;
-  /** The group: a patient code, a lesion code, or the sha256 of a cluster's first image. */
+  /**
+   * The group: a patient code, a lesion code, the sha256 of a cluster's first image, or of a pair's
+   * first image (NEAR_DUPLICATE_PAIR: two linked images of different clusters).
+   */
   group: string;
   parts: string[];
   /** SHA-256 of the images of that group, in sha order. */
@@ -71,10 +104,13 @@ export interface LeakCertificate {
   lesions: number;
   /** Near-duplicate clusters with two or more images in the split. */
   nearDuplicateClusters: number;
+  /** Near-duplicate links with both images in the split (absent from certificates stored before pairs were checked). */
+  nearDuplicatePairs?: number;
   leaks: Leak[];
 }
 
 interface Member {
+  /** The image's sha256: what the split algorithm keys items by. */
   id: string;
   imageId: number;
   sha256: string;
@@ -121,13 +157,12 @@ export const SPLIT_MEMBER_SELECT = {
 } as const;
 
 /** The images a split covers: matching the filter and labelled (mapped) by the policy, with their groups. */
-async function membersOf(filter: ImageFilter | null | undefined, policy: ClassMappingPolicy) {
+async function membersOf(filter: ImageFilter | null | undefined, policy: ClassMappingPolicy, near: NearDuplicates) {
   const rows = await db().image.findMany({
     where: await whereOf({ filter, policy: policy.id }),
     select: SPLIT_MEMBER_SELECT,
     orderBy: { id: 'asc' },
   });
-  const clusters = await nearDuplicateClusters();
   const members: Member[] = [];
   let excluded = 0;
   for (const r of rows) {
@@ -137,13 +172,13 @@ async function membersOf(filter: ImageFilter | null | undefined, policy: ClassMa
       continue;
     }
     members.push({
-      id: String(r.id),
+      id: r.sha256,
       imageId: r.id,
       sha256: r.sha256,
       label: d.label,
       patient: r.patient.code,
       lesion: r.lesion.code,
-      cluster: clusters.get(r.id) ?? null,
+      cluster: near.clusterOf.get(r.sha256) ?? null,
       stage: r.verificationStage,
       fitzpatrick: r.patient.fitzpatrickType,
       sex: r.patient.sex,
@@ -152,22 +187,24 @@ async function membersOf(filter: ImageFilter | null | undefined, policy: ClassMa
   return { members, excluded };
 }
 
-/** Image id → its near-duplicate cluster (the sha256 of the cluster's lowest image id), linked images only. */
-async function nearDuplicateClusters(): Promise<Map<number, string>> {
-  const links = await db().nearDuplicate.findMany({ select: { imageId: true, twinId: true } });
-  if (links.length === 0) return new Map();
-  const uf = new UnionFind();
-  // zero-padded ids: the smallest key, the union-find's root, is the lowest image id
-  const key = (id: number) => String(id).padStart(12, '0');
-  for (const l of links) uf.union(key(l.imageId), key(l.twinId));
-  const ids = [...new Set(links.flatMap((l) => [l.imageId, l.twinId]))];
-  const roots = new Map(ids.map((id) => [id, Number(uf.find(key(id)))]));
-  const shas = await db().image.findMany({
-    where: { id: { in: [...new Set(roots.values())] } },
-    select: { id: true, sha256: true },
+interface NearDuplicates {
+  /** Every stored near-duplicate link, by image sha256. */
+  links: NearLink[];
+  /** Image sha256 → its cluster (the sha256 of the cluster's first image, the smallest), linked images only. */
+  clusterOf: Map<string, string>;
+}
+
+/**
+ * The stored near-duplicate links and their clusters, bounded by complete linkage (every two images
+ * of a cluster are a stored link; see nearDuplicateClusters): a chain of similar images does not
+ * become one giant cluster. Links between clusters are checked pair by pair in the certificate.
+ */
+async function nearDuplicates(): Promise<NearDuplicates> {
+  const rows = await db().nearDuplicate.findMany({
+    select: { distance: true, image: { select: { sha256: true } }, twin: { select: { sha256: true } } },
   });
-  const shaOf = new Map(shas.map((s) => [s.id, s.sha256]));
-  return new Map(ids.map((id) => [id, shaOf.get(roots.get(id) ?? id) ?? String(id)]));
+  const links = rows.map((r) => ({ a: r.image.sha256, b: r.twin.sha256, distance: r.distance }));
+  return { links, clusterOf: nearDuplicateClusters(links) };
 }
 
 const groupsOf = (m: Pick<Member, 'patient' | 'lesion' | 'cluster'>) => [
@@ -184,10 +221,14 @@ const stratumOf = (m: Member, by: ReadonlySet<Stratifier>) =>
     by.has('SEX') ? (m.sex ?? '-') : '',
   ].join('|');
 
-/** The overlap report of an assignment over members: which patient, lesion or cluster crosses parts. */
+/**
+ * The overlap report of an assignment over members (keyed by sha256): which patient, lesion or
+ * cluster crosses parts, and which near-duplicate link between two clusters does.
+ */
 export function certify(
   members: readonly Pick<Member, 'id' | 'sha256' | 'patient' | 'lesion' | 'cluster'>[],
   assignment: ReadonlyMap<string, string>,
+  near: NearDuplicates,
 ): LeakCertificate {
   const items: SplitItem[] = members.map((m) => ({ id: m.id, stratum: '', groups: groupsOf(m) }));
   const report = auditSplit(items, assignment);
@@ -203,7 +244,7 @@ export function certify(
   /** Groups of a kind with at least `size` assigned images. */
   const groups = (kind: LeakKind, size = 1) =>
     [...shasOf].filter(([g, shas]) => g.startsWith(`${kind}:`) && shas.length >= size).length;
-  const leaks = report.leaks.map(({ group, parts }) => {
+  const leaks: Leak[] = report.leaks.map(({ group, parts }) => {
     const at = group.indexOf(':');
     return {
       kind: group.slice(0, at) as LeakKind,
@@ -212,13 +253,48 @@ export function certify(
       images: [...(shasOf.get(group) ?? [])].sort(),
     };
   });
+  const assigned = members.filter((m) => assignment.has(m.id));
+  const inSplit = new Set(assigned.map((m) => m.id));
+  const links = near.links.filter((l) => inSplit.has(l.a) && inSplit.has(l.b));
+  for (const l of crossingLinks(links, assignment, near.clusterOf))
+    leaks.push({ kind: 'NEAR_DUPLICATE_PAIR', group: l.a, parts: l.parts, images: [l.a, l.b] });
   return {
     clean: leaks.length === 0,
     patients: groups('PATIENT'),
     lesions: groups('LESION'),
     nearDuplicateClusters: groups('NEAR_DUPLICATE_CLUSTER', 2),
+    nearDuplicatePairs: new Set(links.map((l) => (l.a < l.b ? `${l.a} ${l.b}` : `${l.b} ${l.a}`))).size,
     leaks,
   };
+}
+
+const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+/** What a unit is, for the stored split and for a refusal: its kind, key, size and part. */
+function describeUnit(unit: SplitUnit, memberOf: ReadonlyMap<string, Member>, total: number): SplitUnitSummary {
+  const patients = [...new Set(unit.items.map((it) => memberOf.get(it.id)?.patient ?? ''))];
+  const one = patients.length === 1;
+  return {
+    kind: one ? 'PATIENT' : 'LINKED_PATIENTS',
+    key: one ? (patients[0] ?? '') : (unit.items[0]?.id ?? ''),
+    images: unit.items.length,
+    patients: patients.length,
+    share: total === 0 ? 0 : unit.items.length / total,
+    part: unit.part,
+  };
+}
+
+function oversizedMessage(unit: SplitUnitSummary, total: number, parts: readonly PartSize[]) {
+  const what =
+    unit.kind === 'PATIENT'
+      ? `patient ${unit.key}`
+      : `a unit of ${unit.patients} patients linked by near-duplicate images (first image ${unit.key})`;
+  return (
+    `a unit is too large for the fractions: ${what} holds ${unit.images} of the ${total} images (${percent(unit.share)}), ` +
+    `so the parts would be ${parts.map((p) => `${p.name} ${p.images} (${percent(p.share)}, target ${percent(p.target)})`).join(', ')}: ` +
+    `more than ${PART_TOLERANCE * 100} % of the images off their targets. Change the filter or the fractions, or pass ` +
+    'allowOversizedUnits: true to store the split anyway'
+  );
 }
 
 /** SHA-256 of "<image sha256>\t<part>\n" lines sorted by image sha256: comparable across databases. */
@@ -233,7 +309,8 @@ export function manifestHash(lines: Iterable<{ sha256: string; part: string }>):
  * Computes and stores a split. Refuses (BAD_USER_INPUT, nothing stored): neither or both of fractions
  * and folds, fractions outside 0–1 or not adding up to 1, fewer than two parts, folds outside 2–20, an
  * unknown policy or extended split, an extended split with other parts, a name over 200 characters,
- * no labelled image, or fewer patient groups than parts. Returns the new split's id.
+ * no labelled image, fewer patient groups than parts, or (unless allowOversizedUnits) a unit so large
+ * that a part misses its target by more than PART_TOLERANCE. Returns the new split's id.
  */
 export async function createSplit(req: CreateSplitRequest, actor: string) {
   const parts = partsOf(req);
@@ -251,16 +328,18 @@ export async function createSplit(req: CreateSplitRequest, actor: string) {
       throw badInput(`split ${req.extend} has the parts ${names.join(', ')}; give the same parts`, 'input.extend');
     for (const a of await db().splitAssignment.findMany({
       where: { splitId: req.extend },
-      select: { imageId: true, part: true },
+      select: { part: true, image: { select: { sha256: true } } },
     }))
-      keep.set(String(a.imageId), a.part);
+      keep.set(a.image.sha256, a.part);
   }
 
-  const { members, excluded } = await membersOf(req.filter, policy);
+  const near = await nearDuplicates();
+  const { members, excluded } = await membersOf(req.filter, policy, near);
   if (members.length === 0) throw badInput(`no image matches the filter with a label under ${policy.id}`, 'input');
   const by = new Set(stratifyBy);
   const items: SplitItem[] = members.map((m) => ({ id: m.id, stratum: stratumOf(m, by), groups: groupsOf(m) }));
-  const { assignment } = stratifiedGroupSplit(items, parts, seed, keep);
+  const result = stratifiedGroupSplit(items, parts, seed, keep);
+  const { assignment } = result;
   const names = parts.map((p) => p.name);
   const measured = measureParts(
     members,
@@ -276,7 +355,13 @@ export async function createSplit(req: CreateSplitRequest, actor: string) {
         `${parts.length} parts at a target of ${((parts.find((p) => p.name === empty.name)?.fraction ?? 0) * 100).toPrecision(2)} % for ${empty.name}`,
       'input',
     );
-  const certificate = certify(members, assignment);
+  const memberOf = new Map(members.map((m) => [m.id, m]));
+  const oversized = oversizedUnit(result, parts);
+  const oversizedSummary = oversized ? describeUnit(oversized.unit, memberOf, members.length) : null;
+  if (oversized && oversizedSummary && !req.allowOversizedUnits)
+    throw badInput(oversizedMessage(oversizedSummary, members.length, oversized.parts), 'input.allowOversizedUnits');
+  const largest = largestUnit(result.units);
+  const certificate = certify(members, assignment, near);
   let kept = 0;
   let moved = 0;
   for (const [id, part] of keep) {
@@ -284,7 +369,15 @@ export async function createSplit(req: CreateSplitRequest, actor: string) {
     if (now === part) kept++;
     else if (now !== undefined) moved++;
   }
-  const summary: SplitSummary = { whole: measured.whole, parts: measured.parts, excluded, kept, moved };
+  const summary: SplitSummary = {
+    whole: measured.whole,
+    parts: measured.parts,
+    excluded,
+    kept,
+    moved,
+    ...(largest ? { largestUnit: describeUnit(largest, memberOf, members.length) } : {}),
+    oversizedUnit: oversizedSummary,
+  };
   const hash = manifestHash(members.map((m) => ({ sha256: m.sha256, part: assignment.get(m.id) ?? '' })));
   const id = randomUUID();
   const input = {
@@ -293,6 +386,7 @@ export async function createSplit(req: CreateSplitRequest, actor: string) {
     stratifyBy,
     seed,
     ...(req.extend ? { extend: req.extend } : {}),
+    ...(req.allowOversizedUnits ? { allowOversizedUnits: true } : {}),
   };
   await db().$transaction(async (tx) => {
     await tx.split.create({
@@ -364,7 +458,7 @@ export async function auditAssignments(entries: readonly AuditEntry[]): Promise<
     found.push(...(await db().image.findMany({ where: { id: { in: ids.slice(i, i + 5000) } }, select })));
   const byId = new Map(found.map((f) => [f.id, f]));
   const bySha = new Map(found.map((f) => [f.sha256, f]));
-  const clusters = await nearDuplicateClusters();
+  const near = await nearDuplicates();
   const assignment = new Map<string, string>();
   const unknown: string[] = [];
   const conflicting = new Set<string>();
@@ -374,20 +468,20 @@ export async function auditAssignments(entries: readonly AuditEntry[]): Promise<
       unknown.push(e.sha256 ?? String(e.imageId));
       continue;
     }
-    const before = assignment.get(String(image.id));
+    const before = assignment.get(image.sha256);
     if (before !== undefined && before !== e.part) conflicting.add(image.sha256);
-    assignment.set(String(image.id), e.part);
+    assignment.set(image.sha256, e.part);
   }
   const members = [...byId.values()]
-    .filter((f) => assignment.has(String(f.id)))
+    .filter((f) => assignment.has(f.sha256))
     .map((f) => ({
-      id: String(f.id),
+      id: f.sha256,
       sha256: f.sha256,
       patient: f.patient.code,
       lesion: f.lesion.code,
-      cluster: clusters.get(f.id) ?? null,
+      cluster: near.clusterOf.get(f.sha256) ?? null,
     }));
-  const certificate = certify(members, assignment);
+  const certificate = certify(members, assignment, near);
   const names = [...new Set(assignment.values())].sort();
   const measured = measureParts(
     members,

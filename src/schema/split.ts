@@ -3,7 +3,7 @@
 import { builder } from '../builder.ts';
 import { db } from '../db/current.ts';
 import { roleAtLeast } from '../domain/roles.ts';
-import type { PartMeasure } from '../domain/split.ts';
+import { PART_TOLERANCE, type PartMeasure } from '../domain/split.ts';
 import { inSplitParts, selectParts } from '../resolvers/image-filter.ts';
 import { checkPageSize } from '../resolvers/paging.ts';
 import {
@@ -14,6 +14,7 @@ import {
   type LeakCertificate,
   type SplitAudit,
   type SplitSummary,
+  type SplitUnitSummary,
   STRATIFIERS,
   splitActor,
   splitById,
@@ -34,6 +35,11 @@ const LeakKindEnum = builder.enumType('LeakKind', {
     NEAR_DUPLICATE_CLUSTER: {
       description: 'Images linked as near duplicates (named by the sha256 of the cluster’s first image) cross parts',
     },
+    NEAR_DUPLICATE_PAIR: {
+      description:
+        'Two images linked as near duplicates but in different clusters (a chain that the cluster bound cut; named ' +
+        'by the sha256 of the pair’s first image) are in different parts',
+    },
   },
 });
 
@@ -49,7 +55,9 @@ const LeakRef = builder.objectRef<Leak>('SplitLeak').implement({
 const LeakCertificateRef = builder.objectRef<LeakCertificate>('LeakCertificate').implement({
   description:
     'Computed after placing the images, independently of the algorithm: every patient, lesion and near-duplicate ' +
-    'cluster checked for images in more than one part.',
+    'cluster checked for images in more than one part, and every near-duplicate link between two clusters for its ' +
+    'two images in different parts (clusters are bounded: every two images of a cluster are a link, so a chain of ' +
+    'similar images is cut into several clusters, and the links between them are reported when they cross).',
   fields: (t) => ({
     clean: t.exposeBoolean('clean', { description: 'No leak: nothing is shared between parts' }),
     patients: t.exposeInt('patients', { description: 'Patients checked' }),
@@ -57,7 +65,38 @@ const LeakCertificateRef = builder.objectRef<LeakCertificate>('LeakCertificate')
     nearDuplicateClusters: t.exposeInt('nearDuplicateClusters', {
       description: 'Near-duplicate clusters of two or more images checked',
     }),
+    nearDuplicatePairs: t.int({
+      nullable: true,
+      description:
+        'Near-duplicate links (image pairs) checked, each for its two images in different parts; null for splits ' +
+        'stored before links were checked',
+      resolve: (c) => c.nearDuplicatePairs ?? null,
+    }),
     leaks: t.field({ type: [LeakRef], resolve: (c) => c.leaks }),
+  }),
+});
+
+const SplitUnitKindEnum = builder.enumType('SplitUnitKind', {
+  values: {
+    PATIENT: {
+      description: 'One patient’s images (with their lesions and near-duplicate clusters); key: the patient code',
+    },
+    LINKED_PATIENTS: {
+      description:
+        'Several patients joined by near-duplicate clusters; key: the sha256 of the unit’s first image (the smallest)',
+    },
+  },
+});
+
+const SplitUnitRef = builder.objectRef<SplitUnitSummary>('SplitUnit').implement({
+  description: 'Images that never cross parts, because they share a patient, a lesion or a near-duplicate cluster.',
+  fields: (t) => ({
+    kind: t.expose('kind', { type: SplitUnitKindEnum }),
+    key: t.exposeString('key', { description: 'The patient code, or the sha256 of the unit’s first image' }),
+    images: t.exposeInt('images'),
+    patients: t.exposeInt('patients'),
+    share: t.exposeFloat('share', { description: 'images / the split’s images' }),
+    part: t.exposeString('part', { description: 'The part the unit is in' }),
   }),
 });
 
@@ -111,7 +150,9 @@ const SplitRef = builder.prismaObject('Split', {
   authScopes: { viewer: true },
   description:
     'A stored split: images grouped by patient, lesion and near-duplicate cluster, stratified by label, with its ' +
-    'manifest hash, counts per part and leak certificate.',
+    'manifest hash, counts per part, largest unit and leak certificate. The same images, inputs and seed give the ' +
+    'same manifest on any installation: units are ordered by image content (sha256), never by database ids or ' +
+    'pseudonym codes.',
   fields: (t) => ({
     id: t.exposeString('id'),
     name: t.exposeString('name', { nullable: true }),
@@ -145,6 +186,22 @@ const SplitRef = builder.prismaObject('Split', {
     }),
     manifestHash: t.exposeString('manifestHash', {
       description: 'SHA-256 of "<image sha256>\\t<part>\\n" lines sorted by image sha256',
+    }),
+    largestUnit: t.field({
+      type: SplitUnitRef,
+      nullable: true,
+      description:
+        'The split’s largest unit (ties: the one with the smallest first sha256); null for splits stored before',
+      resolve: (s) => summaryOf(s).largestUnit ?? null,
+    }),
+    oversizedUnit: t.field({
+      type: SplitUnitRef,
+      nullable: true,
+      description:
+        `The unit too large for the fractions: a part is more than ${PART_TOLERANCE * 100} % of the split’s images ` +
+        'off its target, and this is the largest unit of the part most over it. Only a split made with ' +
+        'allowOversizedUnits has one; null when every part met its target',
+      resolve: (s) => summaryOf(s).oversizedUnit ?? null,
     }),
     whole: t.field({ type: PartSummaryRef, resolve: (s) => summaryOf(s).whole }),
     parts: t.field({ type: [PartSummaryRef], resolve: (s) => summaryOf(s).parts }),
@@ -207,6 +264,7 @@ const SplitAuditRef = builder.objectRef<SplitAudit>('SplitAudit').implement({
     patients: t.exposeInt('patients'),
     lesions: t.exposeInt('lesions'),
     nearDuplicateClusters: t.exposeInt('nearDuplicateClusters'),
+    nearDuplicatePairs: t.int({ resolve: (a) => a.nearDuplicatePairs ?? 0 }),
     leaks: t.field({ type: [LeakRef], resolve: (a) => a.leaks }),
     parts: t.field({ type: [AuditPartRef], resolve: (a) => a.parts }),
     unknown: t.exposeStringList('unknown', { description: 'Identifiers that match no image' }),
@@ -236,6 +294,12 @@ const CreateSplitInput = builder.inputType('CreateSplitInput', {
     stratifyBy: t.field({ type: [StratifierEnum], description: 'Balance these too, beside the label' }),
     extend: t.string({
       description: 'An earlier split with the same parts: its images keep their part, new ones are placed around them',
+    }),
+    allowOversizedUnits: t.boolean({
+      description:
+        `Store the split even when a unit (a patient, or patients linked by near duplicates) is so large that a part ` +
+        `misses its target by more than ${PART_TOLERANCE * 100} % of the images; the split then reports it as ` +
+        'oversizedUnit (default false: refused with BAD_USER_INPUT naming the unit)',
     }),
   }),
 });
@@ -305,12 +369,14 @@ builder.mutationFields((t) => ({
     authScopes: { viewer: true },
     description:
       'Splits the images matching the filter that have a label under the policy: patients, lesions and near-duplicate ' +
-      'clusters never cross parts; label shares (and the stratifiers’) stay close to the whole; the same seed gives ' +
-      'the same manifest. Stores the split with its manifest hash, counts and leak certificate. Refuses, storing ' +
+      'clusters never cross parts (a near-duplicate link between two clusters may; the certificate lists it); label ' +
+      'shares (and the stratifiers’) stay close to the whole; the same images and seed give the same manifest on any ' +
+      'installation. Stores the split with its manifest hash, counts and leak certificate. Refuses, storing ' +
       'nothing (BAD_USER_INPUT): neither or both of fractions and folds, fractions outside 0–1 or not adding up to 1, ' +
       'fewer than two parts, folds outside 2–20, an unknown policy, an unknown extended split or one with other parts, ' +
-      'a name over 200 characters, no labelled image, or too few patients to fill every part. Needs a bearer token even ' +
-      'with public read (UNAUTHENTICATED).',
+      'a name over 200 characters, no labelled image, too few patients to fill every part, or a unit so large that a ' +
+      `part would miss its target by more than ${PART_TOLERANCE * 100} % of the images (naming the unit; ` +
+      'allowOversizedUnits accepts it). Needs a bearer token even with public read (UNAUTHENTICATED).',
     args: { input: t.arg({ type: CreateSplitInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       requireToken(ctx, 'createSplit');
