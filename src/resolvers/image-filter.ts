@@ -1,5 +1,10 @@
 // ImageFilter → Prisma where. Every branch is a plain condition on the image or its patient, so
 // the same filter serves the connection, its totalCount and the facets.
+//
+// NOT is the complement of what a filter matches. SQL compares a NULL to anything as unknown, and
+// NOT(unknown) is unknown too, so `NOT (fitzpatrick_type IN ('II'))` would drop every image without
+// a phototype. Every condition on a nullable column therefore says `IS NOT NULL` beside it (known),
+// which makes each condition true or false and NOT keep the images that lack the field.
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { CLASS_CODES, CLASSES, type ClinicalStatus, type Origin } from '../domain/classes.ts';
 import type {
@@ -13,7 +18,8 @@ import type {
   Sex,
   VerificationStage,
 } from '../domain/enums.ts';
-import { STAGES, stageRank } from '../domain/vocabularies.ts';
+import { QUALITY_SCORES } from '../domain/quality.ts';
+import { AGE_RANGE, STAGES, stageRank } from '../domain/vocabularies.ts';
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { badInput } from './errors.ts';
@@ -48,12 +54,16 @@ export interface ImageFilter {
   colors?: SetMatch<Color> | null;
   structures?: SetMatch<DermoscopicStructure> | null;
   patientCode?: string[] | null;
+  sunburnHistory?: boolean | null;
+  personalCaHistory?: boolean | null;
   hasHistology?: boolean | null;
   nearDuplicate?: boolean | null;
   /** Labels under the class-mapping policy of the query. */
   label?: string[] | null;
   /** Images of a stored split, or of one part or fold of it. */
   split?: SplitSelection | null;
+  /** Images that lack every one of these fields. */
+  missing?: OptionalField[] | null;
 }
 
 /** A stored split, or one of its parts: `part` alone, or `fold` (with `part: TRAIN` for the other folds). */
@@ -112,10 +122,44 @@ export const inSplitParts = (splitId: string, parts: readonly string[]): Where =
   splitAssignments: { some: { splitId, part: { in: [...parts] } } },
 });
 
-const range = <T>(r: Range<T> | null | undefined) =>
-  r && (r.min != null || r.max != null)
-    ? { ...(r.min != null ? { gte: r.min } : {}), ...(r.max != null ? { lte: r.max } : {}) }
-    : undefined;
+/** A condition on a nullable column, made two-valued: false (not unknown) where the column is NULL. */
+const known = <C extends object>(condition: C) => ({ ...condition, not: null });
+
+/** What a range filter may ask for: bounds outside this domain select nothing by definition. */
+interface Domain<T> {
+  what: string;
+  min: T;
+  max?: T;
+}
+const DOMAINS = {
+  ageAtExam: { what: 'valid ages', min: AGE_RANGE.min, max: AGE_RANGE.max },
+  imageQualityScore: { what: 'SOP scores', min: Math.min(...QUALITY_SCORES), max: Math.max(...QUALITY_SCORES) },
+  lesionDiameterMm: { what: 'diameters', min: 0 },
+} satisfies Record<string, Domain<number>>;
+
+const show = (v: number | Date) => (v instanceof Date ? v.toISOString() : String(v));
+const span = <T extends number | Date>(d: Domain<T>) =>
+  d.max === undefined ? `${d.what} are ${show(d.min)} or more` : `${d.what} run ${show(d.min)}–${show(d.max)}`;
+
+/**
+ * The Prisma bounds of a range, or undefined when it has none. A range that cannot match anything
+ * (min above max, or wholly outside the field's domain) is a mistake, not a question: BAD_USER_INPUT.
+ */
+function range<T extends number | Date>(r: Range<T> | null | undefined, argument: string, domain?: Domain<T>) {
+  if (!r || (r.min == null && r.max == null)) return undefined;
+  const { min, max } = r;
+  const valid = domain ? `; ${span(domain)}` : '';
+  if (min != null && max != null && min > max) {
+    throw badInput(`${argument}: min ${show(min)} is above max ${show(max)}${valid}`, argument);
+  }
+  if (domain?.max !== undefined && min != null && min > domain.max) {
+    throw badInput(`${argument}: min ${show(min)} is above every value${valid}`, argument);
+  }
+  if (domain && max != null && max < domain.min) {
+    throw badInput(`${argument}: max ${show(max)} is below every value${valid}`, argument);
+  }
+  return known({ ...(min != null ? { gte: min } : {}), ...(max != null ? { lte: max } : {}) });
+}
 
 function setMatch<T extends string, K extends string>(
   m: SetMatch<T> | null | undefined,
@@ -131,7 +175,48 @@ function setMatch<T extends string, K extends string>(
 
 /** Whether a filter (or one nested in it) selects by policy label. */
 export const usesLabel = (f: ImageFilter | null | undefined): boolean =>
-  !!f && (f.label != null || !!f.AND?.some(usesLabel) || !!f.OR?.some(usesLabel) || usesLabel(f.NOT));
+  !!f &&
+  (f.label != null ||
+    !!f.missing?.includes('LABEL') ||
+    !!f.AND?.some(usesLabel) ||
+    !!f.OR?.some(usesLabel) ||
+    usesLabel(f.NOT));
+
+const needPolicy = (policy: ClassMappingPolicy | undefined): ClassMappingPolicy => {
+  if (!policy) throw new Error('imageWhere: a label filter needs the policy it is read under');
+  return policy;
+};
+
+/**
+ * Images that lack a field, by the field's snake_case name in upper case: what the facets and the
+ * completeness table count as `missing` (an invalid age is stored as no age; a label is missing when
+ * the policy excludes the image or cannot name it).
+ */
+const MISSING = {
+  AGE_AT_EXAM: () => ({ ageAtExam: null }),
+  SEX: () => ({ patient: { sex: null } }),
+  FITZPATRICK_TYPE: () => ({ patient: { fitzpatrickType: null } }),
+  SUNBURN_HISTORY: () => ({ patient: { sunburnHistory: null } }),
+  PERSONAL_CA_HISTORY: () => ({ patient: { personalCaHistory: null } }),
+  ANATOMICAL_SITE: () => ({ anatomicalSite: null }),
+  LESION_DIAMETER_MM: () => ({ lesionDiameterMm: null }),
+  DOMINANT_COLORS: () => ({ colors: { none: {} } }),
+  ELEVATION: () => ({ elevation: null }),
+  BORDER_REGULARITY: () => ({ borderRegularity: null }),
+  DERMOSCOPIC_STRUCTURES: () => ({ structures: { none: {} } }),
+  HISTOPATHOLOGY_RESULT: () => ({ histopathologyResult: null }),
+  EXAMINER_ID: () => ({ examinerCode: null }),
+  IMAGE_QUALITY_SCORE: () => ({ imageQualityScore: null }),
+  ACQUIRED_AT: () => ({ acquiredAt: null }),
+  LABEL: (policy) => {
+    const p = needPolicy(policy);
+    return { NOT: labelWhere(p, p.labels) };
+  },
+} satisfies Record<string, (policy: ClassMappingPolicy | undefined) => Where>;
+
+/** A field an image may lack, named as the facets name it (upper case). */
+export type OptionalField = keyof typeof MISSING;
+export const OPTIONAL_FIELDS = Object.keys(MISSING) as OptionalField[];
 
 /**
  * Images whose label under the policy is one of `labels`. A decision depends only on class and
@@ -150,8 +235,16 @@ export function labelWhere(policy: ClassMappingPolicy, labels: readonly string[]
   return pairs.length > 0 ? { OR: pairs } : { id: { in: [] } };
 }
 
-/** The Prisma condition for a filter; an empty filter matches every image. */
-export function imageWhere(f: ImageFilter | null | undefined, policy?: ClassMappingPolicy, splits?: SplitParts): Where {
+/**
+ * The Prisma condition for a filter; an empty filter matches every image. `path` names the filter
+ * argument in refusals (filter.NOT.ageAtExam).
+ */
+export function imageWhere(
+  f: ImageFilter | null | undefined,
+  policy?: ClassMappingPolicy,
+  splits?: SplitParts,
+  path = 'filter',
+): Where {
   if (!f) return {};
   const and: Where[] = [];
   const classes = new Set<DiagnosisClass>(CLASS_CODES);
@@ -168,19 +261,23 @@ export function imageWhere(f: ImageFilter | null | undefined, policy?: ClassMapp
     const min = stageRank(f.verificationStageAtLeast);
     and.push({ verificationStage: { in: STAGES.filter((s) => stageRank(s) >= min) } });
   }
-  const score = range(f.imageQualityScore);
+  const score = range(f.imageQualityScore, `${path}.imageQualityScore`, DOMAINS.imageQualityScore);
   if (score) and.push({ imageQualityScore: score });
-  const age = range(f.ageAtExam);
+  const age = range(f.ageAtExam, `${path}.ageAtExam`, DOMAINS.ageAtExam);
   if (age) and.push({ ageAtExam: age });
-  const diameter = range(f.lesionDiameterMm);
+  const diameter = range(f.lesionDiameterMm, `${path}.lesionDiameterMm`, DOMAINS.lesionDiameterMm);
   if (diameter) and.push({ lesionDiameterMm: diameter });
-  const acquired = range(f.acquiredAt);
+  const acquired = range(f.acquiredAt, `${path}.acquiredAt`);
   if (acquired) and.push({ acquiredAt: acquired });
-  if (f.anatomicalSite) and.push({ anatomicalSite: { in: f.anatomicalSite } });
-  if (f.elevation) and.push({ elevation: { in: f.elevation } });
-  if (f.borderRegularity) and.push({ borderRegularity: { in: f.borderRegularity } });
-  if (f.sex) and.push({ patient: { sex: { in: f.sex } } });
-  if (f.fitzpatrickType) and.push({ patient: { fitzpatrickType: { in: f.fitzpatrickType } } });
+  if (f.anatomicalSite) and.push({ anatomicalSite: known({ in: f.anatomicalSite }) });
+  if (f.elevation) and.push({ elevation: known({ in: f.elevation }) });
+  if (f.borderRegularity) and.push({ borderRegularity: known({ in: f.borderRegularity }) });
+  if (f.sex) and.push({ patient: { sex: known({ in: f.sex }) } });
+  if (f.fitzpatrickType) and.push({ patient: { fitzpatrickType: known({ in: f.fitzpatrickType }) } });
+  if (f.sunburnHistory != null) and.push({ patient: { sunburnHistory: known({ equals: f.sunburnHistory }) } });
+  if (f.personalCaHistory != null) {
+    and.push({ patient: { personalCaHistory: known({ equals: f.personalCaHistory }) } });
+  }
   if (f.patientCode) and.push({ patient: { code: { in: f.patientCode } } });
   and.push(...setMatch(f.colors, 'colors', 'color'), ...setMatch(f.structures, 'structures', 'structure'));
   if (f.hasHistology != null) and.push(f.hasHistology ? { histopathology: { isNot: null } } : { histopathology: null });
@@ -189,16 +286,24 @@ export function imageWhere(f: ImageFilter | null | undefined, policy?: ClassMapp
     and.push(f.nearDuplicate ? flagged : { NOT: flagged });
   }
   if (f.label) {
-    if (!policy) throw new Error('imageWhere: a label filter needs the policy it is read under');
-    and.push(labelWhere(policy, f.label));
+    const p = needPolicy(policy);
+    const unknown = f.label.filter((l) => !p.labels.includes(l));
+    if (unknown.length > 0) {
+      throw badInput(
+        `${path}.label: ${unknown.map((l) => JSON.stringify(l)).join(', ')} ${unknown.length === 1 ? 'is not a label' : 'are not labels'} of policy ${p.id}; its labels: ${p.labels.join(', ')}`,
+        `${path}.label`,
+      );
+    }
+    and.push(labelWhere(p, f.label));
   }
+  for (const field of new Set(f.missing ?? [])) and.push(MISSING[field](policy));
   if (f.split) {
     const names = splits?.get(splitKey(f.split));
     if (!names) throw new Error('imageWhere: resolve the split selections first (whereOf does)');
     and.push(inSplitParts(f.split.id, names));
   }
-  if (f.AND?.length) and.push(...f.AND.map((x) => imageWhere(x, policy, splits)));
-  if (f.OR?.length) and.push({ OR: f.OR.map((x) => imageWhere(x, policy, splits)) });
-  if (f.NOT) and.push({ NOT: imageWhere(f.NOT, policy, splits) });
+  if (f.AND?.length) and.push(...f.AND.map((x, i) => imageWhere(x, policy, splits, `${path}.AND.${i}`)));
+  if (f.OR?.length) and.push({ OR: f.OR.map((x, i) => imageWhere(x, policy, splits, `${path}.OR.${i}`)) });
+  if (f.NOT) and.push({ NOT: imageWhere(f.NOT, policy, splits, `${path}.NOT`) });
   return and.length === 0 ? {} : and.length === 1 ? (and[0] as Where) : { AND: and };
 }

@@ -11,7 +11,7 @@ import type {
   VerificationStage,
 } from '../domain/enums.ts';
 import { COLORS } from '../domain/vocabularies.ts';
-import type { ImageFilter as ImageFilterShape } from '../resolvers/image-filter.ts';
+import { type ImageFilter as ImageFilterShape, OPTIONAL_FIELDS } from '../resolvers/image-filter.ts';
 import { countImages, imageBySha256, listImages } from '../resolvers/images.ts';
 import { staffCode } from './staff.ts';
 import {
@@ -293,20 +293,34 @@ export const SplitSelectionInput = builder.inputType('SplitSelection', {
   }),
 });
 
+export const OptionalFieldEnum = builder.enumType('OptionalField', {
+  description:
+    'A field an image may lack: the `field` of a facet or of the completeness table, in upper case ' +
+    '(fitzpatrick_type → FITZPATRICK_TYPE). LABEL: the query’s policy excludes the image or cannot name it.',
+  values: OPTIONAL_FIELDS,
+});
+
 export const ImageFilter = builder.inputRef<ImageFilterShape>('ImageFilter').implement({
-  description: 'Conditions on images, all of which must hold; compose with AND / OR / NOT.',
+  description:
+    'Conditions on images, all of which must hold; compose with AND / OR / NOT. A condition on a field never ' +
+    'matches an image that lacks the field, and NOT matches exactly the images its filter does not (those ' +
+    'lacking the field included); select the missing ones with `missing`. A range that cannot match anything ' +
+    '(min above max, or outside the field’s values) and a label the policy does not have are BAD_USER_INPUT.',
   fields: (t) => ({
     AND: t.field({ type: [ImageFilter] }),
     OR: t.field({ type: [ImageFilter] }),
-    NOT: t.field({ type: ImageFilter }),
+    NOT: t.field({ type: ImageFilter, description: 'Every image the filter does not match' }),
     diagnosisClass: t.field({ type: [DiagnosisClassEnum] }),
     origin: t.field({ type: [OriginEnum] }),
     clinicalStatus: t.field({ type: [ClinicalStatusEnum] }),
     verificationStage: t.field({ type: [VerificationStageEnum], description: 'Exactly one of these stages' }),
     verificationStageAtLeast: t.field({ type: VerificationStageEnum, description: 'This stage or a later one' }),
-    imageQualityScore: t.field({ type: IntRange }),
-    ageAtExam: t.field({ type: IntRange, description: 'Valid ages only: a missing or invalid age never matches' }),
-    lesionDiameterMm: t.field({ type: FloatRange }),
+    imageQualityScore: t.field({ type: IntRange, description: 'SOP score, 1–5' }),
+    ageAtExam: t.field({
+      type: IntRange,
+      description: 'Valid ages (0–120) only: a missing or invalid age never matches',
+    }),
+    lesionDiameterMm: t.field({ type: FloatRange, description: 'Millimetres, 0 or more' }),
     acquiredAt: t.field({ type: DateTimeRange }),
     sex: t.field({ type: [SexEnum] }),
     fitzpatrickType: t.field({ type: [FitzpatrickTypeEnum] }),
@@ -316,10 +330,23 @@ export const ImageFilter = builder.inputRef<ImageFilterShape>('ImageFilter').imp
     colors: t.field({ type: ColorMatch }),
     structures: t.field({ type: StructureMatch }),
     patientCode: t.stringList({ description: 'Images of these patients' }),
+    sunburnHistory: t.boolean({ description: 'The patient reports (true) or denies (false) a history of sunburns' }),
+    personalCaHistory: t.boolean({
+      description: 'The patient has (true) or has no (false) personal history of cancer',
+    }),
     hasHistology: t.boolean(),
     nearDuplicate: t.boolean({ description: 'Flagged as a near duplicate of another image' }),
-    label: t.stringList({ description: 'Labels under the query’s policy (its policy argument, else the active one)' }),
+    label: t.stringList({
+      description:
+        'Labels under the query’s policy (its policy argument, else the active one); one it lacks is refused',
+    }),
     split: t.field({ type: SplitSelectionInput, description: 'Images of a stored split, or of one of its parts' }),
+    missing: t.field({
+      type: [OptionalFieldEnum],
+      description:
+        'Images lacking every one of these fields: a facet’s `missing` count, selected. ' +
+        '`NOT: { missing: [X] }` selects the images that have X; OR several filters for "any of".',
+    }),
   }),
 });
 
