@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "image" ADD COLUMN     "highlight_share" DOUBLE PRECISION,
+ADD COLUMN     "mean_luminance" DOUBLE PRECISION;
