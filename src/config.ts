@@ -1,7 +1,27 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { type Provider, providerOf } from './db/provider.ts';
 
 const intFrom = (def: number) => z.coerce.number().int().positive().default(def);
+const text = z
+  .string()
+  .transform((s) => s.trim())
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+/** Semantic Versioning 2.0.0 (MAJOR.MINOR.PATCH, optional pre-release and build), as Croissant recommends. */
+export const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+/** What the published dataset says about itself (Croissant, datasheet). */
+const DatasetEnv = z.object({
+  DERMASET_LICENSE: text,
+  DERMASET_CREATOR: text,
+  DERMASET_DATASET_VERSION: z
+    .string()
+    .regex(SEMVER, 'DERMASET_DATASET_VERSION must be a semantic version such as 1.0.0')
+    .optional(),
+});
 
 const EnvSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
@@ -18,6 +38,7 @@ const EnvSchema = z.object({
   DERMASET_PUBLIC_READ: z.enum(['true', 'false']).default('false'),
   DERMASET_INTROSPECTION: z.enum(['true', 'false']).optional(),
   DERMASET_PUBLIC_URL: z.url().optional(),
+  ...DatasetEnv.shape,
   NODE_ENV: z.string().optional(),
 });
 
@@ -43,6 +64,17 @@ export interface Config {
   ingest: IngestLimits;
   seedDemo: boolean;
   api: ApiOptions;
+  dataset: DatasetConfig;
+}
+
+/** The dataset's own description where configured; unset values fall back to the datasheet's answers. */
+export interface DatasetConfig {
+  /** The licence (an SPDX id, a URL or a sentence); unset = the datasheet's distribution.license answer. */
+  license: string | undefined;
+  /** Who is credited as the dataset's creator; unset = the datasheet's distribution.creator answer. */
+  creator: string | undefined;
+  /** The dataset's version (semver); unset = derived from the image set (see resolvers/dataset.ts). */
+  version: string | undefined;
 }
 
 export interface ApiOptions {
@@ -60,16 +92,30 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+const issues = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+
 /** Reads configuration from the environment (documented in the README). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-  }
+  if (!parsed.success) throw new ConfigError(issues(parsed.error));
   const e = parsed.data;
   const dataDir = resolve(e.DATA_DIR);
+  const databaseUrl = e.DATABASE_URL ?? `file:${resolve(dataDir, 'dermaset.db')}`;
+  let provider: Provider;
+  try {
+    provider = providerOf(databaseUrl);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  // Instances sharing a PostgreSQL database must code identifiers with one key: a key file generated
+  // per DATA_DIR would give the same patient a different code on each instance.
+  if (provider === 'postgresql' && !e.DERMASET_PSEUDONYM_KEY) {
+    throw new ConfigError(
+      `DERMASET_PSEUDONYM_KEY: required on PostgreSQL, the same on every instance sharing the database (generate one with \`openssl rand -hex 32\`; to keep this instance's codes, use the contents of ${join(dataDir, 'pseudonym.key')}); the blob folder DATA_DIR/blobs must be shared by the instances too`,
+    );
+  }
   return {
-    databaseUrl: e.DATABASE_URL ?? `file:${resolve(dataDir, 'dermaset.db')}`,
+    databaseUrl,
     dataDir,
     host: e.HOST,
     port: e.PORT,
@@ -90,5 +136,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       production: e.NODE_ENV === 'production',
       publicUrl: e.DERMASET_PUBLIC_URL?.replace(/\/$/, ''),
     },
+    dataset: datasetOf(e),
   };
+}
+
+function datasetOf(e: z.infer<typeof DatasetEnv>): DatasetConfig {
+  return { license: e.DERMASET_LICENSE, creator: e.DERMASET_CREATOR, version: e.DERMASET_DATASET_VERSION };
+}
+
+/**
+ * The dataset's configured description from the process environment, for the documents built where
+ * no Config is at hand (GraphQL resolvers, the export runner, `dermaset datasheet`): the same
+ * variables and checks as loadConfig, which already refused bad values at start-up.
+ */
+export function datasetConfig(env: NodeJS.ProcessEnv = process.env): DatasetConfig {
+  const parsed = DatasetEnv.safeParse(env);
+  if (!parsed.success) throw new ConfigError(issues(parsed.error));
+  return datasetOf(parsed.data);
 }

@@ -46,7 +46,9 @@ export class Pseudonymizer {
 
 /**
  * The configured key, or else a per-installation key kept in DATA_DIR/pseudonym.key (created once
- * with owner-only permissions). Deployments with several instances must configure the key.
+ * with owner-only permissions). The key file serves one instance on its own SQLite file: instances
+ * sharing a PostgreSQL database must share one key, so loadConfig refuses PostgreSQL without
+ * DERMASET_PSEUDONYM_KEY rather than let each instance generate its own.
  */
 export function resolvePseudonymKey(configured: string | undefined, dataDir: string): string {
   if (configured) return configured;
