@@ -1,6 +1,8 @@
 // Every exporter round-trips the demo cohort under two policies: export, read the file back with
 // an independent reader, compare the counts per label with a count from the database.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { parse } from 'csv-parse/sync';
 import { readParquet } from 'parquet-wasm/node';
@@ -116,6 +118,53 @@ describe.each(POLICIES)('under %s', (policy) => {
     expect(table.numRows).toBe(labels.length);
     expect(tally([...labels])).toEqual(expected(policy));
     expect(table.schema.fields.map((f) => f.name)).toContain('verification_stage');
+  });
+});
+
+describe('the ISIC hierarchy', () => {
+  const vocabulary = new Set(
+    readFileSync(
+      join(import.meta.dirname, 'fixtures', 'public-metadata', 'isic_diagnosis_hierarchical_values.txt'),
+      'utf8',
+    )
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
+
+  it('isic-csv writes diagnosis_1–5 down the ISIC vocabulary, and the policy beside its label', async () => {
+    const { body, manifest } = await runExport('isic-csv', 'nine-class');
+    const rows = parse(body, { columns: true }) as Record<string, string>[];
+    expect(Object.keys(rows[0] ?? {})).toEqual(
+      expect.arrayContaining(['diagnosis', 'policy', 'diagnosis_3', 'diagnosis_4', 'diagnosis_5']),
+    );
+    expect(manifest).toMatchObject({ exporter: { id: 'isic-csv', version: '2.0.0' } });
+    expect(rows.every((r) => r.policy === 'nine-class@1.0.0')).toBe(true);
+    const dysplastic = rows.filter((r) => r.diagnosis === 'dysplastic_nevus');
+    expect(dysplastic).toHaveLength(images.filter((i) => i.diagnosisClass === 'DYSPLASTIC_NEVUS').length);
+    expect(dysplastic.length).toBeGreaterThan(0);
+    for (const r of dysplastic) {
+      expect([r.diagnosis_1, r.diagnosis_2, r.diagnosis_3, r.diagnosis_4, r.diagnosis_5]).toEqual([
+        'Benign',
+        'Benign melanocytic proliferations',
+        'Nevus',
+        'Nevus, Atypical, Dysplastic, or Clark',
+        '',
+      ]);
+    }
+    // every written path is a node of ISIC's own vocabulary, no level skipped
+    for (const r of rows) {
+      const levels = [r.diagnosis_1, r.diagnosis_2, r.diagnosis_3, r.diagnosis_4, r.diagnosis_5];
+      const depth = levels.indexOf('') === -1 ? 5 : levels.indexOf('');
+      expect(levels.slice(depth).every((l) => l === '')).toBe(true);
+      expect(vocabulary.has(levels.slice(0, depth).join(':')), levels.join(':')).toBe(true);
+    }
+  });
+
+  it('states no attribution or licence unless the exporting user gives them', async () => {
+    const { body } = await runExport('isic-csv', 'screening-binary');
+    const rows = parse(body, { columns: true }) as Record<string, string>[];
+    expect(rows.every((r) => r.attribution === 'not stated' && r.copyright_license === 'not stated')).toBe(true);
   });
 });
 
