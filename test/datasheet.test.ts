@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import jsonld from 'jsonld';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { graphql } from '../src/gql/index.ts';
 import { missingRequired } from '../src/resolvers/croissant.ts';
 import { type Api, createApi } from './helpers/api.ts';
@@ -89,12 +89,51 @@ describe('the datasheet', () => {
     expect(md).toContain('policy `three-tier`');
   });
 
+  it('states the paper’s motivation, consent, ethics, uses, licence and maintenance in the demo, marked as the demo’s', async () => {
+    const sheet = (await api.as('VIEWER', Sheet, {})).data?.datasheet;
+    expect(sheet?.markdown).not.toContain('Not written yet');
+    const prose = sheet?.sections.flatMap((s) =>
+      s.entries.filter((e) => !e.fromData).map((e) => ({ ...e, section: s.id })),
+    );
+    expect(new Set(prose?.map((e) => e.section))).toEqual(
+      new Set(['motivation', 'composition', 'collection', 'uses', 'distribution', 'maintenance']),
+    );
+    for (const e of prose ?? []) expect(e.answer, e.key).toMatch(/demo cohort/i);
+    const answer = (key: string) => prose?.find((e) => e.key === key)?.answer ?? '';
+    expect(answer('collection.consent')).toContain('written informed consent was obtained from each patient');
+    expect(answer('collection.ethics')).toContain('Declaration of Helsinki');
+    expect(answer('distribution.license')).toContain('non-public');
+    expect(answer('uses.intended')).toContain('domain-shift analysis');
+    expect(answer('maintenance.owner')).toContain('Ivannikov Institute for System Programming');
+    const history = (await api.as('REVIEWER', History)).data?.datasheetTextHistory ?? [];
+    expect(history.filter((h) => h.actor === 'demo seed')).toHaveLength(prose?.length ?? -1);
+  });
+
+  it('states the configured licence and creator in the distribution section, and the dataset version', async () => {
+    vi.stubEnv('DERMASET_LICENSE', 'CC-BY-4.0');
+    try {
+      const sheet = (await api.as('VIEWER', Sheet, {})).data?.datasheet;
+      const distribution = sheet?.sections.find((s) => s.id === 'distribution')?.entries ?? [];
+      expect(distribution.find((e) => e.key === 'distribution.license')?.answer).toBe(
+        'CC-BY-4.0\n\n_Set by `DERMASET_LICENSE`._',
+      );
+      expect(distribution.find((e) => e.key === 'distribution.creator')?.answer).toMatch(/Ivannikov/);
+      expect(distribution.find((e) => e.key === 'distribution.version')?.answer).toMatch(
+        /^0\.0\.0\+\d{8}\.[0-9a-f]{8}: no release is named/,
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('lets admins write the prose, audited, and escapes markup in it', async () => {
+    const changes = await env.db.datasheetTextChange.count();
     const refused = await api.as('REVIEWER', Update, { key: 'uses.intended', text: 'x' });
     expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const unknown = await api.as('ADMIN', Update, { key: 'uses.everything', text: 'x' });
     expect(unknown.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(await env.db.datasheetTextChange.count()).toBe(0);
+    expect(await env.db.datasheetTextChange.count()).toBe(changes);
+    const demoText = (await env.db.datasheetText.findUnique({ where: { key: 'uses.intended' } }))?.text ?? null;
 
     await api.as('ADMIN', Update, { key: 'uses.intended', text: 'Independent evaluation of classifiers.' });
     const res = await api.as('ADMIN', Update, {
@@ -108,9 +147,9 @@ describe('the datasheet', () => {
     expect(sheet?.html).not.toContain('<script>alert(1)');
     expect(sheet?.html).toContain('&lt;script&gt;alert(1)');
     const history = (await api.as('REVIEWER', History)).data?.datasheetTextHistory;
-    expect(history?.map((h) => [h.key, h.oldText, h.newText])).toEqual([
+    expect(history?.slice(0, 2).map((h) => [h.key, h.oldText, h.newText])).toEqual([
       ['uses.intended', 'Independent evaluation of classifiers.', 'Evaluation <script>alert(1)</script> only.'],
-      ['uses.intended', null, 'Independent evaluation of classifiers.'],
+      ['uses.intended', demoText, 'Independent evaluation of classifiers.'],
     ]);
     expect(history?.[0]?.actor).toMatch(/^token:\d+ test admin$/);
   });
@@ -132,7 +171,12 @@ describe('the datasheet', () => {
       [join(root, 'bin', 'dermaset.mjs'), 'datasheet', '--out', out],
       {
         cwd: root,
-        env: { ...process.env, DATABASE_URL: env.url, DATA_DIR: env.dataDir },
+        env: {
+          ...process.env,
+          DATABASE_URL: env.url,
+          DATA_DIR: env.dataDir,
+          DERMASET_PSEUDONYM_KEY: env.config.pseudonymKey ?? '',
+        },
       },
     );
     expect(stdout).toContain('1026 images');
@@ -205,6 +249,7 @@ describe('the croissant exporter', () => {
     expect(missingRequired((await jsonld.expand(doc as jsonld.JsonLdDocument)) as Record<string, unknown>[])).toEqual(
       [],
     );
-    expect(doc.version).toBe('ham10000@1.0.0');
+    // a dataset version, not the policy the document was made under
+    expect(doc.version).toMatch(/^0\.0\.0\+\d{8}\.[0-9a-f]{8}$/);
   });
 });

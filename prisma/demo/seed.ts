@@ -6,6 +6,7 @@ import type { Db } from '../../src/db/client.ts';
 import type { AcquisitionPipeline, IngestResult } from '../../src/ingest/pipeline.ts';
 import { attachHistopathology, recordConsensus, submitReview } from '../../src/resolvers/verification.ts';
 import { type CohortPlan, DEMO_SEED, type PlannedAttempt, planCohort } from './cohort.ts';
+import { seedDemoProse } from './datasheet-prose.ts';
 import { DrawPool } from './draw-pool.ts';
 import { encodeLesionJpeg } from './synthesize.ts';
 
@@ -96,6 +97,7 @@ export async function seedDemo(
     verified++;
     opts.onProgress?.({ phase: 'verification', done: verified, total: accepted.length });
   }
+  await seedDemoProse(db);
   return { outcomes, verified };
 }
 

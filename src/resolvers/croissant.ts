@@ -1,15 +1,21 @@
 // Croissant 1.1 + RAI 1.0 metadata (JSON-LD) for a subset under a policy: the dataset's description,
 // its files with their SHA-256, its record set and the responsible-AI fields the data can fill.
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { type DatasetConfig, datasetConfig } from '../config.ts';
 import { db } from '../db/current.ts';
+import { NOT_STATED } from '../domain/dataset-terms.ts';
+import { decide } from '../plugins/evaluate.ts';
 import { hashingTap } from '../plugins/exporters/hashing.ts';
 import { registry } from '../plugins/index.ts';
 import { BlobStore } from '../storage/blob-store.ts';
-import { validateSplit, writeExport } from './exports.ts';
-import type { SplitSelection } from './image-filter.ts';
+import { datasetTerms, datasetVersion } from './dataset.ts';
+import { type ExportSplit, type RunInput, validateSplit, writeExport } from './exports.ts';
+import type { ImageFilter, SplitSelection } from './image-filter.ts';
 import type { ImageQueryArgs } from './images.ts';
 import { whereOf } from './images.ts';
+import { resolvePolicy } from './policies.ts';
 import { computeStats } from './stats.ts';
 
 /** The @context of Croissant 1.1 (as published with the specification), with RAI and Dublin Core. */
@@ -92,51 +98,95 @@ const SPLIT_TYPES: Record<string, string> = {
   test: 'cr:TestSplit',
 };
 
-export async function croissant(
-  request: ImageQueryArgs & { split?: SplitSelection | null },
-  opts: { origin: string; dataDir: string; name?: string; license?: string },
-) {
-  // a stored split: its images (or a part's), under its policy, each record with its part
+/** What a Croissant document describes: a filtered subset under a policy, or a stored split (or part). */
+export type CroissantRequest = ImageQueryArgs & { split?: SplitSelection | null };
+
+/** Where the metadata file of a subset is served (see server/use-datasheet-routes.ts). */
+export const METADATA_PATH = '/croissant/metadata.jsonl';
+
+/**
+ * The URL that serves a subset's metadata.jsonl, byte for byte the file whose sha256 the document
+ * gives: the policy is written out (not "the active one", which may change), the filter as JSON.
+ */
+export function metadataUrl(
+  origin: string,
+  subset: { filter?: ImageFilter | null; policy: string; split?: SplitSelection | null },
+): string {
+  const q = new URLSearchParams({ policy: subset.policy });
+  if (subset.filter && Object.keys(subset.filter).length > 0) q.set('filter', JSON.stringify(subset.filter));
+  if (subset.split) {
+    q.set('split', subset.split.id);
+    if (subset.split.part) q.set('part', subset.split.part);
+    if (subset.split.fold !== null && subset.split.fold !== undefined) q.set('fold', String(subset.split.fold));
+  }
+  return `${origin}${METADATA_PATH}?${q}`;
+}
+
+/**
+ * The export run that writes a subset's metadata.jsonl (the jsonl exporter, without examiner codes),
+ * checked before anything is written: an unknown policy or split, or a bad filter, is BAD_USER_INPUT.
+ */
+export async function metadataRun(
+  request: CroissantRequest,
+  dataDir: string,
+): Promise<RunInput & { split: ExportSplit | null }> {
   const { split, policyId } = await validateSplit(request);
+  const policy = await resolvePolicy(policyId);
+  await whereOf({ filter: request.filter, policy: policy.id });
+  const exporter = registry.exporter('jsonl');
+  if (!exporter) throw new Error('the jsonl exporter is not registered');
+  return {
+    exporter,
+    policy,
+    options: {},
+    filter: request.filter,
+    split,
+    withExaminer: false,
+    store: new BlobStore(join(dataDir, 'blobs')),
+  };
+}
+
+/** Writes a subset's metadata.jsonl to `out`; returns its record count. */
+export async function writeMetadata(run: RunInput, out: Writable): Promise<number> {
+  return (await writeExport(run, out)).rowCount;
+}
+
+export async function croissant(
+  request: CroissantRequest,
+  opts: { origin: string; dataDir: string; name?: string; dataset?: DatasetConfig },
+) {
+  const config = opts.dataset ?? datasetConfig();
+  // a stored split: its images (or a part's), under its policy, each record with its part
+  const run = await metadataRun(request, opts.dataDir);
+  const { split, policy } = run;
   const args: ImageQueryArgs = split
     ? {
         filter: request.filter ? { AND: [request.filter, { split: split.selection }] } : { split: split.selection },
-        policy: policyId,
+        policy: policy.id,
       }
     : request;
   const stats = await computeStats(args);
-  const policy = stats.policy;
-  const exporter = registry.exporter('jsonl');
-  if (!exporter) throw new Error('the jsonl exporter is not registered');
   // the metadata file is the jsonl export of the same subset: hash it as it is written
   const tap = hashingTap();
   tap.stream.resume(); // nothing reads the bytes: only their hash is wanted
-  await writeExport(
-    {
-      exporter,
-      policy,
-      options: {},
-      filter: request.filter,
-      split,
-      withExaminer: false,
-      store: new BlobStore(join(opts.dataDir, 'blobs')),
-    },
-    tap.stream,
-  );
+  const records = await writeMetadata(run, tap.stream);
   tap.stream.end();
   await finished(tap.stream);
   const { sha256, bytes } = tap.result();
   const where = await whereOf(args);
-  const images = await db().image.findMany({
-    where,
-    select: { sha256: true, format: true, storageKey: true },
-    orderBy: { id: 'asc' },
-  });
-  const period = await db().image.aggregate({
-    where,
-    _min: { acquiredAt: true },
-    _max: { acquiredAt: true },
-  });
+  const [candidates, period, terms, version] = await Promise.all([
+    db().image.findMany({
+      where,
+      select: { sha256: true, format: true, storageKey: true, diagnosisClass: true, verificationStage: true },
+      orderBy: { id: 'asc' },
+    }),
+    db().image.aggregate({ where, _min: { acquiredAt: true }, _max: { acquiredAt: true } }),
+    datasetTerms(config),
+    datasetVersion(config),
+  ]);
+  // the image files are those of the records: images the policy leaves without a label are not listed
+  const images = candidates.filter((i) => decide(policy, i).kind === 'mapped');
+  const left = stats.images - records;
   const k = stats.agreement.fleiss;
   const fitz = stats.patientDistributions.find((d) => d.field === 'fitzpatrick_type');
   return {
@@ -144,18 +194,21 @@ export async function croissant(
     '@type': 'sc:Dataset',
     conformsTo: ['http://mlcommons.org/croissant/1.1', 'http://mlcommons.org/croissant/RAI/1.0'],
     name: opts.name ?? 'dermaset',
-    description: `${stats.images} clinically verified dermoscopic images of skin lesions from ${stats.patients} de-identified patients, labelled under the policy ${policy.id} ${policy.version}.`,
-    license: opts.license ?? 'https://creativecommons.org/licenses/by-nc/4.0/',
+    description: `${records} clinically verified dermoscopic images of skin lesions from ${stats.patients} de-identified patients, labelled under the policy ${policy.id} ${policy.version}${left > 0 ? ` (${left} further images of the subset have no label under it and are left out)` : ''}.`,
+    // stated by the configuration or the datasheet, else said to be not stated: never assumed
+    license: terms.license.value,
     url: `${opts.origin}/graphql`,
-    creator: { '@type': 'sc:Organization', name: 'dermaset' },
+    creator:
+      terms.creator.value === NOT_STATED ? NOT_STATED : { '@type': 'sc:Organization', name: terms.creator.value },
     datePublished: (period._max.acquiredAt ?? new Date(0)).toISOString().slice(0, 10),
-    version: `${policy.id}@${policy.version}`,
+    version: version.value,
     distribution: [
       {
         '@type': 'cr:FileObject',
         '@id': 'metadata.jsonl',
         name: 'metadata.jsonl',
-        contentUrl: `${opts.origin}/graphql`,
+        description: `${records} records, one JSON object per line and per image, under the policy ${policy.id} ${policy.version}.`,
+        contentUrl: metadataUrl(opts.origin, { filter: request.filter, policy: policy.id, split: split?.selection }),
         encodingFormat: 'application/jsonlines',
         contentSize: `${bytes} B`,
         sha256,
@@ -194,7 +247,7 @@ export async function croissant(
         '@type': 'cr:RecordSet',
         '@id': 'records',
         name: 'records',
-        description: 'One record per image; the fields of the information model as exported in metadata.jsonl.',
+        description: `${records} records, one per image; the fields of the information model as exported in metadata.jsonl.`,
         key: { '@id': 'records/sha256' },
         field: [
           ...FIELDS.map(([name, dataType, description]) => ({

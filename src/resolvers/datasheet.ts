@@ -2,11 +2,14 @@
 // question the data can answer is answered from stats(filter, policy); the rest is prose that admins
 // edit with updateDatasheetText (audited). Rendered as Markdown and as HTML with the four figures.
 import { marked } from 'marked';
+import { type DatasetConfig, datasetConfig } from '../config.ts';
+import type { Db } from '../db/client.ts';
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { CLASSES } from '../domain/classes.ts';
 import { FIELDS } from '../domain/information-model.ts';
 import { registry } from '../plugins/index.ts';
+import { datasetTerms, datasetVersion, type Stated, TERM_KEYS, writtenAnswers } from './dataset.ts';
 import { charts } from './datasheet-charts.ts';
 import { badInput } from './errors.ts';
 import type { ImageQueryArgs } from './images.ts';
@@ -48,6 +51,10 @@ export const PROSE: Readonly<Record<string, { section: string; question: string 
   'uses.intended': { section: 'uses', question: 'What tasks could the dataset be used for?' },
   'uses.avoid': { section: 'uses', question: 'Are there tasks for which the dataset should not be used?' },
   'distribution.license': { section: 'distribution', question: 'Under what license is the dataset distributed?' },
+  'distribution.creator': {
+    section: 'distribution',
+    question: 'Who is credited as the creator of the dataset where it is distributed?',
+  },
   'maintenance.owner': {
     section: 'maintenance',
     question: 'Who maintains the dataset, and how can they be contacted?',
@@ -70,7 +77,7 @@ const pct = (x: number) => `${(Math.round(x * 1000) / 10).toFixed(1)} %`;
 const n = (x: number) => x.toLocaleString('en-US');
 const fmt = (x: number | null, digits = 0) => (x === null ? '—' : digits === 0 ? n(x) : x.toFixed(digits));
 
-function dataEntries(s: Stats): Record<string, DatasheetEntry[]> {
+function dataEntries(s: Stats, version: Stated): Record<string, DatasheetEntry[]> {
   const e = (key: string, question: string, answer: string): DatasheetEntry => ({
     key,
     question,
@@ -155,6 +162,13 @@ function dataEntries(s: Stats): Record<string, DatasheetEntry[]> {
     ],
     distribution: [
       e(
+        'distribution.version',
+        'Which version of the dataset is this?',
+        version.source
+          ? `${version.value} (set by \`${version.source}\`).`
+          : `${version.value}: no release is named (\`DERMASET_DATASET_VERSION\` is unset), so the version identifies the stored images — the latest acquisition date and the start of the SHA-256 over their sorted SHA-256s.`,
+      ),
+      e(
         'distribution.formats',
         'In which formats is the dataset distributed?',
         `Exports: ${[...registry.exporters.values()].map((x) => `${x.id} (${x.version})`).join(', ')}; each export carries a manifest with the policy and exporter versions and the SHA-256 of every file.`,
@@ -163,17 +177,28 @@ function dataEntries(s: Stats): Record<string, DatasheetEntry[]> {
   };
 }
 
-async function prose(): Promise<Map<string, string>> {
-  const rows = await db().datasheetText.findMany();
-  return new Map(rows.map((r) => [r.key, r.text]));
-}
-
 /** Prose is Markdown without raw HTML: `<` is escaped so admins' text cannot inject markup. */
 const safe = (markdown: string) => markdown.replaceAll('&', '&amp;').replaceAll('<', '&lt;');
 
-export async function computeDatasheet(args: ImageQueryArgs): Promise<Datasheet> {
-  const [stats, texts] = await Promise.all([computeStats(args), prose()]);
-  const fromData = dataEntries(stats);
+/** Questions the configuration answers when set (the licence, the creator): see datasetTerms. */
+const CONFIGURED: ReadonlyMap<string, keyof typeof TERM_KEYS> = new Map(
+  Object.entries(TERM_KEYS).map(([term, key]) => [key, term as keyof typeof TERM_KEYS]),
+);
+
+export async function computeDatasheet(
+  args: ImageQueryArgs,
+  config: DatasetConfig = datasetConfig(),
+): Promise<Datasheet> {
+  const [stats, texts, version] = await Promise.all([computeStats(args), writtenAnswers(), datasetVersion(config)]);
+  const terms = await datasetTerms(config, texts);
+  const fromData = dataEntries(stats, version);
+  const answer = (key: string): string => {
+    const term = CONFIGURED.get(key);
+    const stated = term ? terms[term] : undefined;
+    // the configuration wins over a written answer, here as in the Croissant document
+    if (stated?.source?.startsWith('DERMASET_')) return `${stated.value}\n\n_Set by \`${stated.source}\`._`;
+    return texts.get(key) ?? `_Not written yet: an admin sets it with \`updateDatasheetText(key: "${key}")\`._`;
+  };
   const sections = SECTIONS.map(([id, title]) => ({
     id,
     title,
@@ -183,7 +208,7 @@ export async function computeDatasheet(args: ImageQueryArgs): Promise<Datasheet>
         .map(([key, p]) => ({
           key,
           question: p.question,
-          answer: texts.get(key) ?? `_Not written yet: an admin sets it with \`updateDatasheetText(key: "${key}")\`._`,
+          answer: answer(key),
           fromData: false,
         })),
       ...(fromData[id] ?? []),
@@ -222,16 +247,32 @@ export async function updateDatasheetText(
   if (text.length > 20_000) {
     throw badInput('the text is longer than 20,000 characters', 'text');
   }
-  await db().$transaction(async (tx) => {
+  await writeDatasheetText(db(), actor, key, text);
+  return db().datasheetText.findUniqueOrThrow({ ...query, where: { key } });
+}
+
+/**
+ * Sets one prose answer with its audit entry. With `onlyIfUnwritten`, an answer already written is
+ * kept (a seed must not overwrite what an admin wrote); returns whether it wrote.
+ */
+export async function writeDatasheetText(
+  client: Db,
+  actor: string,
+  key: string,
+  text: string,
+  opts: { onlyIfUnwritten?: boolean } = {},
+): Promise<boolean> {
+  return client.$transaction(async (tx) => {
     const old = await tx.datasheetText.findUnique({ where: { key } });
+    if (old && opts.onlyIfUnwritten) return false;
     await tx.datasheetText.upsert({
       where: { key },
       create: { key, text, updatedBy: actor },
       update: { text, updatedBy: actor },
     });
     await tx.datasheetTextChange.create({ data: { key, actor, oldText: old?.text ?? null, newText: text } });
+    return true;
   });
-  return db().datasheetText.findUniqueOrThrow({ ...query, where: { key } });
 }
 
 export const datasheetTextHistory = (query: { select?: Prisma.DatasheetTextChangeSelect }) =>

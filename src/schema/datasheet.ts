@@ -67,7 +67,10 @@ builder.queryFields((t) => ({
     description:
       'Croissant 1.1 + RAI 1.0 metadata (JSON-LD) of the filtered subset under the policy. With split: the split’s ' +
       'images (or a part’s) under its policy, a cr:Split record set and a split field referencing it; an unknown ' +
-      'split or part, or another policy, is BAD_USER_INPUT.',
+      'split or part, or another policy, is BAD_USER_INPUT. license and creator: DERMASET_LICENSE and ' +
+      'DERMASET_CREATOR, else the datasheet’s distribution.license and distribution.creator answers, else ' +
+      '"not stated"; version: DERMASET_DATASET_VERSION, else 0.0.0+<date>.<hash> of the stored image set; ' +
+      'metadata.jsonl is served at its contentUrl (/croissant/metadata.jsonl).',
     args: {
       filter: t.arg({ type: ImageFilter }),
       policy: t.arg.string(),

@@ -1,19 +1,99 @@
+import { PassThrough, Readable } from 'node:stream';
+import { coerceInputValue, type GraphQLInputType } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { type CroissantRequest, METADATA_PATH, metadataRun, writeMetadata } from '../resolvers/croissant.ts';
 import { computeDatasheet } from '../resolvers/datasheet.ts';
+import type { ImageFilter, SplitSelection } from '../resolvers/image-filter.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
+import { schema } from '../schema/index.ts';
 import { type AccessOptions, refuseRoute } from './context.ts';
 
-/** GET /datasheet.html and /datasheet.md (?policy=<id>): the datasheet of the whole dataset. */
+/** A refusal of the caller's request, answered 400. */
+class BadRequest extends Error {}
+
+/** A query parameter read as the GraphQL input type of the same name, with the API's own checks. */
+function coerce<T>(typeName: string, value: unknown, what: string): T {
+  const type = schema.getType(typeName) as GraphQLInputType;
+  const problems: string[] = [];
+  const coerced = coerceInputValue(value, type, (path, _invalid, error) => {
+    problems.push(`${[what, ...path].join('.')}: ${error.message}`);
+  });
+  if (problems.length > 0) throw new BadRequest(problems.join('; '));
+  return coerced as T;
+}
+
+/** The subset a metadata.jsonl URL names (see metadataUrl): policy, filter as JSON, split, part, fold. */
+function subsetOf(params: URLSearchParams): CroissantRequest {
+  const filterText = params.get('filter');
+  let filter: ImageFilter | null = null;
+  if (filterText !== null) {
+    let json: unknown;
+    try {
+      json = JSON.parse(filterText);
+    } catch {
+      throw new BadRequest('filter must be an ImageFilter as JSON');
+    }
+    filter = coerce<ImageFilter>('ImageFilter', json, 'filter');
+  }
+  const splitId = params.get('split');
+  const fold = params.get('fold');
+  const split =
+    splitId === null
+      ? null
+      : coerce<SplitSelection>(
+          'SplitSelection',
+          { id: splitId, part: params.get('part'), fold: fold === null ? null : Number(fold) },
+          'split',
+        );
+  return { filter, policy: params.get('policy'), split };
+}
+
+/**
+ * The dataset's documents: GET /datasheet.html and /datasheet.md (?policy=<id>), the datasheet of
+ * the whole dataset; GET /croissant/metadata.jsonl?policy=…[&filter=…][&split=…&part=…&fold=…], the
+ * metadata file a Croissant document lists (its contentUrl), streamed, byte for byte the file
+ * whose sha256 the document gives. The API's access rules apply.
+ */
 export function useDatasheetRoutes(tokens: TokenResolver, access: AccessOptions): Plugin {
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
-      const format = url.pathname === '/datasheet.html' ? 'html' : url.pathname === '/datasheet.md' ? 'markdown' : null;
+      const format =
+        url.pathname === '/datasheet.html'
+          ? 'html'
+          : url.pathname === '/datasheet.md'
+            ? 'markdown'
+            : url.pathname === METADATA_PATH
+              ? 'jsonl'
+              : null;
       if (!format) return;
       const json = (status: number, code: string, message: string) =>
         endResponse(fetchAPI.Response.json({ error: message, code }, { status }));
-      const refusal = await refuseRoute(request, tokens, access, 'the datasheet');
+      const refusal = await refuseRoute(
+        request,
+        tokens,
+        access,
+        format === 'jsonl' ? 'the metadata file' : 'the datasheet',
+      );
       if (refusal) return json(refusal.status, refusal.code, refusal.message);
       try {
+        if (format === 'jsonl') {
+          const run = await metadataRun(subsetOf(url.searchParams), access.dataDir);
+          const body = new PassThrough();
+          writeMetadata(run, body).then(
+            () => body.end(),
+            (e: Error) => body.destroy(e),
+          );
+          return endResponse(
+            new fetchAPI.Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, {
+              headers: {
+                'content-type': 'application/jsonlines; charset=utf-8',
+                'content-disposition': 'attachment; filename="metadata.jsonl"',
+                // labels follow corrections: revalidate rather than cache
+                'cache-control': 'private, no-cache',
+              },
+            }),
+          );
+        }
         const sheet = await computeDatasheet({ policy: url.searchParams.get('policy') });
         endResponse(
           new fetchAPI.Response(sheet[format], {
@@ -23,6 +103,7 @@ export function useDatasheetRoutes(tokens: TokenResolver, access: AccessOptions)
           }),
         );
       } catch (e) {
+        if (e instanceof BadRequest) return json(400, 'BAD_USER_INPUT', e.message);
         const code = (e as { extensions?: { code?: string } }).extensions?.code;
         if (code === 'BAD_USER_INPUT') return json(400, code, (e as Error).message);
         throw e;

@@ -4,9 +4,9 @@ import { defineExporter } from '../types.ts';
 /** The Croissant 1.1 + RAI 1.0 description of the export's subset, as a JSON-LD file. */
 export const croissantExporter = defineExporter({
   id: 'croissant',
-  version: '1.1.0',
+  version: '2.0.0',
   description:
-    'Croissant 1.1 + RAI 1.0 metadata (JSON-LD) of the subset: files with sha256, record set, RAI fields, cr:Split for a stored split',
+    'Croissant 1.1 + RAI 1.0 metadata (JSON-LD) of the subset: licence, creator and dataset version as stated, files with sha256 and a URL that serves each, record set, RAI fields, cr:Split for a stored split',
   mediaType: 'application/ld+json',
   extension: 'json',
   needsImages: false,
@@ -23,6 +23,8 @@ export const croissantExporter = defineExporter({
       { origin: ctx.origin, dataDir: '' },
     );
     out.write(`${JSON.stringify(doc, null, 2)}\n`);
+    // the export's row count is the number of records the document describes
+    for await (const _row of ctx.rows());
     return [];
   },
 });
