@@ -145,7 +145,9 @@ export function stratifiedGroupSplit(
     place(u, kept);
     partOf.set(u, kept);
   }
-  // sklearn shuffles, then sorts by the spread of a unit's class counts, largest first
+  // sklearn shuffles, then sorts by the spread of a unit's class counts, largest first; among units
+  // of the same spread (with a single stratum, all of them) the larger goes first, so that a big unit
+  // finds room in a part before small ones have filled it (largest-first, as in bin packing)
   const rnd = new Random(seed);
   rnd.shuffle(fresh);
   const strataCount = (u: SplitItem[]) => {
@@ -161,7 +163,7 @@ export function stratifiedGroupSplit(
       const squares = [...c.values()].reduce((a, b) => a + b * b, 0);
       return { u, c, i, s: Math.sqrt(Math.max(0, squares / strata.length - mean * mean)) };
     })
-    .sort((a, b) => b.s - a.s || a.i - b.i);
+    .sort((a, b) => (Math.abs(b.s - a.s) > 1e-9 ? b.s - a.s : b.u.length - a.u.length || a.i - b.i));
 
   for (const { u, c } of ordered) {
     let best = '';
