@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,24 @@ async function counts() {
     env.db.patient.count(),
   ]);
   return { images, intake, patients, blobs: listFiles(join(env.dataDir, 'blobs')).length };
+}
+
+/** Runs `dermaset <args>` as a child process against the test database; never throws. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const root = join(import.meta.dirname, '..');
+  return promisify(execFile)(process.execPath, [join(root, 'bin', 'dermaset.mjs'), ...args], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: env.url,
+      DATA_DIR: env.dataDir,
+      DERMASET_PSEUDONYM_KEY: 'test-key-0123456789abcdef',
+    },
+    maxBuffer: 64 * 1024 * 1024,
+  }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
 }
 
 beforeAll(async () => {
@@ -193,19 +211,146 @@ describe('dermaset import --format <importer>', () => {
   });
 
   it('refuses an unknown format', async () => {
-    const run = promisify(execFile);
-    const root = join(import.meta.dirname, '..');
-    const failed = await run(
-      process.execPath,
-      [join(root, 'bin', 'dermaset.mjs'), 'import', folder, '--format', 'fitzpatrick17k'],
-      {
-        cwd: root,
-        env: { ...process.env, DATABASE_URL: env.url, DATA_DIR: env.dataDir },
-      },
-    ).catch((e: { code: number; stderr: string }) => e);
-    expect('code' in failed && failed.code).toBe(2);
-    expect('stderr' in failed && failed.stderr).toMatch(
+    const failed = await cli(['import', folder, '--format', 'fitzpatrick17k']);
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(
       /unknown --format "fitzpatrick17k"; known: dermaset, ham10000, isic2019, isic-legacy, pad-ufes-20/,
     );
+  });
+});
+
+describe('dermaset import refuses what is not an import, storing nothing', () => {
+  // each run of the command costs seconds on a busy machine: the command is run for one case of
+  // each refusal, the function for every other case
+  it.each([
+    ['abc', []],
+    ['2abc', ['--format', 'ham10000']],
+  ])('--concurrency %s %s: a usage error naming the option, exit 1', async (n, format) => {
+    const before = await counts();
+    const r = await cli(['import', folder, '--metadata', csv, ...format, `--concurrency=${n}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--concurrency <n>.*is invalid.*whole number from 1 to 64/s);
+    expect(r.stdout).not.toContain('rows:');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses a concurrency that is not a whole number from 1 to 64 when called as a function too', async () => {
+    const pipeline = createPipeline(env.config, env.db);
+    const before = await counts();
+    for (const concurrency of [Number.NaN, 0, -1, 1.5, 65]) {
+      await expect(importFolder(pipeline, { folder, metadata: csv, concurrency })).rejects.toThrow(
+        /concurrency must be a whole number from 1 to 64/,
+      );
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses a text file that is not our CSV as the command: exit 2, naming the missing columns', async () => {
+    const file = join(env.dataDir, 'notes.txt');
+    writeFileSync(file, 'hello world\n');
+    const before = await counts();
+    const r = await cli(['import', folder, '--metadata', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /lacks the column\(s\) file_name, patient_id, acquisition_date, clinical_diagnosis, image_quality_score/,
+    );
+    expect(r.stdout).not.toContain('rows:');
+    expect(await counts()).toEqual(before);
+  });
+
+  it.each([
+    [
+      'a header without rows, of another table',
+      'image,dx,age\n',
+      /lacks the column\(s\) file_name, patient_id, acquisition_date/,
+    ],
+    ['an empty file', '', /is empty: it has no header row/],
+    ['a blank file', '\n\n', /is empty: it has no header row/],
+    [
+      'a header that names a column twice',
+      `${COLUMNS.join(',')},Patient_ID\n`,
+      /names the column\(s\) patient_id more than once/,
+    ],
+  ])('%s is not our CSV', async (name, text, message) => {
+    const file = join(env.dataDir, `not-ours-${name.replaceAll(' ', '-')}.csv`);
+    writeFileSync(file, text);
+    const before = await counts();
+    const run = importFolder(createPipeline(env.config, env.db), { folder, metadata: file });
+    await expect(run).rejects.toThrow(ImportError);
+    await expect(run).rejects.toThrow(message);
+    expect(await counts()).toEqual(before);
+  });
+
+  it("refuses another dataset's CSV (HAM10000's metadata) by the columns it lacks", async () => {
+    const { fixture } = await import('./helpers/fixtures.ts');
+    const before = await counts();
+    await expect(
+      importFolder(createPipeline(env.config, env.db), { folder, metadata: fixture('ham10000_metadata.csv') }),
+    ).rejects.toThrow(
+      /lacks the column\(s\) file_name, patient_id, acquisition_date, clinical_diagnosis, image_quality_score/,
+    );
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe('dermaset import --dry-run (our CSV format)', () => {
+  let dry: string;
+  let dryCsv: string;
+
+  beforeAll(async () => {
+    dry = join(env.dataDir, 'dry');
+    mkdirSync(dry, { recursive: true });
+    writeFileSync(join(dry, 'new.jpg'), await lesion(121));
+    writeFileSync(join(dry, 'low.jpg'), await lesion(122));
+    writeFileSync(join(dry, 'feb30.jpg'), await lesion(123));
+    writeFileSync(join(dry, 'notes.jpg'), 'not an image');
+    dryCsv = join(env.dataDir, 'dry.csv');
+    writeFileSync(
+      dryCsv,
+      toCsv([
+        { file_name: 'new.jpg', ...record({ patient_id: 'MRN-DRY', lesion_id: 'D1' }) },
+        { file_name: 'low.jpg', ...record({ patient_id: 'MRN-DRY', lesion_id: 'D2', image_quality_score: '2' }) },
+        {
+          file_name: 'feb30.jpg',
+          ...record({ patient_id: 'MRN-DRY', lesion_id: 'D3', acquisition_date: '2025-02-30' }),
+        },
+        { file_name: 'notes.jpg', ...record({ patient_id: 'MRN-DRY', lesion_id: 'D4' }) },
+        { file_name: 'gone.jpg', ...record({ patient_id: 'MRN-DRY', lesion_id: 'D5' }) },
+      ]),
+    );
+  });
+
+  it('checks every row and reports what would happen, storing nothing', async () => {
+    const before = await counts();
+    const blobs = readdirSync(join(env.dataDir, 'blobs'), { recursive: true }).length;
+    const r = await cli(['import', dry, '--metadata', dryCsv, '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('format: dermaset (dry run: nothing was stored)');
+    expect(r.stdout).toContain('rows: 5');
+    expect(r.stdout).toContain('ready to import: 1');
+    expect(r.stdout).toContain('would be rejected by the SOP quality gate: 1');
+    expect(r.stdout).toMatch(
+      /would be rejected as invalid: 2\n {2}row 4 feb30\.jpg: INVALID_RECORD acquisition_date: "2025-02-30" is not a calendar date/,
+    );
+    expect(r.stdout).toMatch(/ {2}row 5 notes\.jpg: NOT_AN_IMAGE/);
+    expect(r.stdout).toMatch(/missing image files: 1\n {2}row 6 gone\.jpg/);
+    expect(await counts()).toEqual(before);
+    expect(readdirSync(join(env.dataDir, 'blobs'), { recursive: true }).length).toBe(blobs);
+  });
+
+  it('predicts the real import, which stores the one ready row and refuses the impossible date', async () => {
+    const before = await counts();
+    const summary = await importFolder(createPipeline(env.config, env.db), { folder: dry, metadata: dryCsv });
+    expect(summary).toMatchObject({ rows: 5, accepted: 1, sopRejected: 1 });
+    expect(summary.invalid.map((p) => [p.row, p.code])).toEqual([
+      [4, 'INVALID_RECORD'],
+      [5, 'NOT_AN_IMAGE'],
+    ]);
+    expect(summary.invalid[0]?.message).toMatch(/^acquisition_date: "2025-02-30" is not a calendar date/);
+    const after = await counts();
+    expect(after.images).toBe(before.images + 1);
+    expect(after.patients).toBe(before.patients + 1);
+    // no image was stored for 2025-03-02 (what the impossible date used to become)
+    expect(await env.db.image.count({ where: { acquiredAt: new Date('2025-03-02T00:00:00Z') } })).toBe(0);
   });
 });

@@ -13,7 +13,7 @@ import { parseSite, SITES } from '../domain/sites.ts';
 import { parseSex } from '../domain/vocabularies.ts';
 import type { ImportRow, MetadataImporter } from '../plugins/types.ts';
 import { IngestError } from './errors.ts';
-import { ImportError, type RowProblem } from './import-csv.ts';
+import { checkConcurrency, ImportError, type RowProblem } from './import-csv.ts';
 import type { AcquisitionPipeline } from './pipeline.ts';
 import { type RawRecord, validateRecord } from './record.ts';
 
@@ -112,6 +112,7 @@ export async function importPublic(
   importer: MetadataImporter,
   opts: PublicImportOptions,
 ): Promise<PublicImportSummary> {
+  const concurrency = checkConcurrency(opts.concurrency);
   const folder = resolve(opts.folder);
   if (!(await stat(folder).catch(() => null))?.isDirectory()) throw new ImportError(`${opts.folder} is not a folder`);
   const rows = [...importer.rows(await readInputs(importer, opts.inputs))];
@@ -223,7 +224,7 @@ export async function importPublic(
     }
   }
 
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, work));
+  await Promise.all(Array.from({ length: concurrency }, work));
   for (const list of [summary.invalid, summary.missingFiles, summary.rejected]) list.sort((a, b) => a.row - b.row);
   return summary;
 }
