@@ -8,7 +8,7 @@ import { openDatabase } from '../db/client.ts';
 import { useDatabase } from '../db/current.ts';
 import { migrate } from '../db/migrate.ts';
 import { parseRole, ROLES } from '../domain/roles.ts';
-import { formatSummary, ImportError, importFolder } from '../ingest/import-csv.ts';
+import { CONCURRENCY, formatSummary, ImportError, importFolder, parseConcurrency } from '../ingest/import-csv.ts';
 import { formatPublicSummary, importPublic } from '../ingest/import-public.ts';
 import { createPipeline } from '../ingest/pipeline.ts';
 import { registry } from '../plugins/index.ts';
@@ -94,8 +94,17 @@ program
     (v: string, all: string[]) => [...all, v],
     [] as string[],
   )
-  .option('--dry-run', 'check rows and files and report, store nothing (importers only)', false)
-  .option('--concurrency <n>', 'images processed at once', (v) => Number.parseInt(v, 10), 2)
+  .option('--dry-run', 'check rows, records, files (and for our format image headers), report, store nothing', false)
+  .option(
+    '--concurrency <n>',
+    `images processed at once, ${CONCURRENCY.min}–${CONCURRENCY.max}`,
+    (v: string) => {
+      const n = parseConcurrency(v);
+      if (n === undefined) throw new InvalidArgumentError(`--concurrency ${CONCURRENCY.rule}`);
+      return n;
+    },
+    2,
+  )
   .action(
     async (
       folder: string,
@@ -114,6 +123,7 @@ program
             folder,
             metadata: opts.metadata,
             concurrency: opts.concurrency,
+            dryRun: opts.dryRun,
             onProgress,
           });
           bar.stop();
