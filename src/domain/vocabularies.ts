@@ -7,8 +7,12 @@ const key = (raw: string) =>
     .toLowerCase()
     .replace(/[\s/-]+/g, '_');
 
+/** A look-up of the table's own entries only: `constructor` or `__proto__` is no word of a vocabulary. */
 function parser<T>(table: Record<string, T>) {
-  return (raw: string): T | undefined => table[key(raw)];
+  return (raw: string): T | undefined => {
+    const k = key(raw);
+    return Object.hasOwn(table, k) ? table[k] : undefined;
+  };
 }
 
 export const parseSex = parser<Sex>({ female: 'FEMALE', f: 'FEMALE', male: 'MALE', m: 'MALE' });

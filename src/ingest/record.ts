@@ -192,7 +192,7 @@ export function validateRecord(record: RawRecord, now = new Date(), provenance: 
     return Number.isFinite(v) ? String(v) : bad(field, `must be a finite number, got ${v}`);
   }
 
-  /** A value of a closed vocabulary; lookups that find no entry (or Object.prototype's) are refused. */
+  /** A value of a closed vocabulary; a look-up that finds no entry is refused. */
   function vocab<T extends string | boolean>(
     field: keyof RawRecord,
     parse: (s: string) => T | undefined,
