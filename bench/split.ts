@@ -1,7 +1,8 @@
 // bench/split: the time to create a stored split (read, group, stratify, certify, store its manifest)
 // beside the time to read the same rows, in the same run, on two cohorts: the demo cohort (1,026
 // images, 443 patients, through the real pipeline) and a HAM10000-shaped cohort (10,015 rows of the
-// public metadata table, lesion_id as the patient, inserted as rows without pixels).
+// public metadata table, lesion_id as the patient, inserted as rows without pixels); and the time of
+// the complete-linkage near-duplicate clustering on dense synthetic link sets.
 //   npm run bench:split
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { useDatabase } from '../src/db/current.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { stratifiedGroupSplit } from '../src/domain/split.ts';
+import { type NearLink, nearDuplicateClusters, stratifiedGroupSplit } from '../src/domain/split.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
 import { registry } from '../src/plugins/index.ts';
 import { createSplit, SPLIT_MEMBER_SELECT } from '../src/resolvers/splits.ts';
@@ -41,10 +42,10 @@ async function cohort(name: string, fill: (db: ReturnType<typeof openDatabase>, 
     // the baseline: one read of the rows a split needs (the same select as createSplit's)
     const read = await median(() => db.image.findMany({ select: SPLIT_MEMBER_SELECT, orderBy: { id: 'asc' } }));
     const rows = await db.image.findMany({
-      select: { id: true, patientId: true, lesionId: true, diagnosisClass: true },
+      select: { sha256: true, patientId: true, lesionId: true, diagnosisClass: true },
     });
     const items = rows.map((r) => ({
-      id: String(r.id),
+      id: r.sha256,
       stratum: r.diagnosisClass,
       groups: [`p${r.patientId}`, `l${r.lesionId}`],
     }));
@@ -70,6 +71,31 @@ async function cohort(name: string, fill: (db: ReturnType<typeof openDatabase>, 
   } finally {
     await database.close();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+// complete linkage on link sets as dense as a collection of similar-looking images can give:
+// a band (each image linked to the next 5 along a line, 2,298 images: 11,475 links) and a clique
+// of 400 images (79,800 links, every check succeeding)
+{
+  const sha = (n: number) => createHash('sha256').update(`bench ${n}`).digest('hex');
+  const band: NearLink[] = [];
+  for (let i = 0; i < 2298; i++)
+    for (let j = i + 1; j <= Math.min(2297, i + 5); j++) band.push({ a: sha(i), b: sha(j), distance: j - i - 1 });
+  const clique: NearLink[] = [];
+  for (let i = 0; i < 400; i++)
+    for (let j = i + 1; j < 400; j++) clique.push({ a: sha(10_000 + i), b: sha(10_000 + j), distance: (i + j) % 5 });
+  for (const [name, links] of [
+    ['band of 2,298 images', band],
+    ['clique of 400 images', clique],
+  ] as const) {
+    const ms = await median(async () => nearDuplicateClusters(links));
+    const sizes = new Map<string, number>();
+    for (const c of nearDuplicateClusters(links).values()) sizes.set(c, (sizes.get(c) ?? 0) + 1);
+    const largest = Math.max(...sizes.values());
+    console.log(
+      `bench/split: complete linkage, ${name} (${links.length} links): ${ms.toFixed(1)} ms (median), largest cluster ${largest}`,
+    );
   }
 }
 

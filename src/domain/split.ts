@@ -265,19 +265,26 @@ export interface NearLink {
   distance: number;
 }
 
-/** The links with a < b, each pair once (its smallest distance), nearest first, ties by the pair's ids. */
-function orderedLinks(links: readonly NearLink[]): NearLink[] {
-  const byPair = new Map<string, NearLink>();
+/**
+ * The links over item ranks (ids in sorted order): each pair once with its smallest distance, a < b,
+ * nearest first, ties by the pair's ids. Ranks keep the ids' order and make the comparisons cheap.
+ */
+function rankedLinks(links: readonly NearLink[]): { ids: string[]; pairs: { a: number; b: number; d: number }[] } {
+  const ids = [...new Set(links.flatMap((l) => [l.a, l.b]))].sort();
+  const rank = new Map(ids.map((id, i) => [id, i]));
+  const n = ids.length;
+  const byPair = new Map<number, { a: number; b: number; d: number }>();
   for (const l of links) {
-    if (l.a === l.b) continue;
-    const [a, b] = l.a < l.b ? [l.a, l.b] : [l.b, l.a];
-    const key = `${a} ${b}`;
+    const x = rank.get(l.a) ?? 0;
+    const y = rank.get(l.b) ?? 0;
+    if (x === y) continue;
+    const [a, b] = x < y ? [x, y] : [y, x];
+    const key = a * n + b;
     const seen = byPair.get(key);
-    if (!seen || l.distance < seen.distance) byPair.set(key, { a, b, distance: l.distance });
+    if (!seen || l.distance < seen.d) byPair.set(key, { a, b, d: l.distance });
   }
-  return [...byPair.values()].sort(
-    (x, y) => x.distance - y.distance || (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b < y.b ? -1 : x.b > y.b ? 1 : 0),
-  );
+  const pairs = [...byPair.values()].sort((p, q) => p.d - q.d || p.a - q.a || p.b - q.b);
+  return { ids, pairs };
 }
 
 /**
@@ -290,36 +297,33 @@ function orderedLinks(links: readonly NearLink[]): NearLink[] {
  * items only.
  */
 export function nearDuplicateClusters(links: readonly NearLink[]): Map<string, string> {
-  const ordered = orderedLinks(links);
-  const neighbours = new Map<string, Set<string>>();
-  for (const l of ordered) {
-    neighbours.set(l.a, (neighbours.get(l.a) ?? new Set()).add(l.b));
-    neighbours.set(l.b, (neighbours.get(l.b) ?? new Set()).add(l.a));
+  const { ids, pairs } = rankedLinks(links);
+  const neighbours = ids.map(() => new Set<number>());
+  for (const p of pairs) {
+    neighbours[p.a]?.add(p.b);
+    neighbours[p.b]?.add(p.a);
   }
-  const clusterOf = new Map<string, string>();
-  const members = new Map<string, string[]>();
-  const membersOf = (id: string) => {
-    const name = clusterOf.get(id) ?? id;
-    return { name, list: members.get(name) ?? [id] };
-  };
-  for (const l of ordered) {
-    const x = membersOf(l.a);
-    const y = membersOf(l.b);
-    if (x.name === y.name) continue;
-    const complete = x.list.every((i) => {
-      const near = neighbours.get(i);
-      return near !== undefined && y.list.every((j) => near.has(j));
+  // cluster of each rank, named by its smallest rank; the members of each cluster by name
+  const clusterOf = ids.map((_, i) => i);
+  const members = ids.map((_, i) => [i]);
+  for (const p of pairs) {
+    const x = clusterOf[p.a] ?? p.a;
+    const y = clusterOf[p.b] ?? p.b;
+    if (x === y) continue;
+    const xs = members[x] ?? [];
+    const ys = members[y] ?? [];
+    const complete = xs.every((i) => {
+      const near = neighbours[i];
+      return near !== undefined && ys.every((j) => near.has(j));
     });
     if (!complete) continue;
-    // names are smallest ids, so the merged cluster's name is the smaller of the two
-    const [name, other] = x.name < y.name ? [x.name, y.name] : [y.name, x.name];
-    const merged = [...x.list, ...y.list];
-    members.delete(other);
-    members.set(name, merged);
-    for (const i of merged) clusterOf.set(i, name);
+    const [keep, gone] = x < y ? [x, y] : [y, x];
+    const moved = members[gone] ?? [];
+    for (const i of moved) clusterOf[i] = keep;
+    members[keep]?.push(...moved);
+    members[gone] = [];
   }
-  for (const l of ordered) for (const id of [l.a, l.b]) if (!clusterOf.has(id)) clusterOf.set(id, id);
-  return clusterOf;
+  return new Map(ids.map((id, i) => [id, ids[clusterOf[i] ?? i] ?? id]));
 }
 
 /**
@@ -332,13 +336,15 @@ export function crossingLinks(
   assignment: ReadonlyMap<string, string>,
   clusterOf: ReadonlyMap<string, string>,
 ): { a: string; b: string; parts: string[] }[] {
+  const { ids, pairs } = rankedLinks(links);
   const out: { a: string; b: string; parts: string[] }[] = [];
-  for (const l of orderedLinks(links).sort((x, y) => (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b < y.b ? -1 : 1))) {
-    const pa = assignment.get(l.a);
-    const pb = assignment.get(l.b);
+  for (const p of pairs.sort((x, y) => x.a - y.a || x.b - y.b)) {
+    const [a, b] = [ids[p.a] ?? '', ids[p.b] ?? ''];
+    const pa = assignment.get(a);
+    const pb = assignment.get(b);
     if (pa === undefined || pb === undefined || pa === pb) continue;
-    if ((clusterOf.get(l.a) ?? l.a) === (clusterOf.get(l.b) ?? l.b)) continue;
-    out.push({ a: l.a, b: l.b, parts: [pa, pb].sort() });
+    if ((clusterOf.get(a) ?? a) === (clusterOf.get(b) ?? b)) continue;
+    out.push({ a, b, parts: [pa, pb].sort() });
   }
   return out;
 }
