@@ -22,7 +22,9 @@ _SPLIT_FIELDS = """
   manifestHash createdAt
   fractions { train validation test }
   parts { name part fold images patients deviation labels { label count share } }
-  certificate { clean patients lesions nearDuplicateClusters leaks { kind group parts images } }
+  largestUnit { kind key images patients share part }
+  oversizedUnit { kind key images patients share part }
+  certificate { clean patients lesions nearDuplicateClusters nearDuplicatePairs leaks { kind group parts images } }
 """
 
 _CREATE = "mutation CreateSplit($input: CreateSplitInput!) { createSplit(input: $input) { %s } }" % _SPLIT_FIELDS
@@ -51,7 +53,7 @@ query SplitPage($id: String!, $policy: String!, $part: SplitPart, $fold: Int, $a
 _AUDIT = """
 query Audit($assignments: [SplitAssignmentInput!]!) {
   auditSplit(assignments: $assignments) {
-    clean patients lesions nearDuplicateClusters unknown conflicting
+    clean patients lesions nearDuplicateClusters nearDuplicatePairs unknown conflicting
     parts { name images patients }
     leaks { kind group parts images }
   }
@@ -105,9 +107,10 @@ class Client:
     # ------------------------------------------------------------------ splits
 
     def create_split(self, fractions=None, folds=None, policy=None, seed=0, filter=None, stratify_by=None,
-                     extend=None, name=None):
+                     extend=None, name=None, allow_oversized_units=False):
         """Creates a stored split: fractions=(train, validation, test) or a dict with those keys, or folds=k.
-        Returns its summary."""
+        Returns its summary. A unit (a patient, or patients linked by near duplicates) so large that a part
+        misses its target is refused (BAD_USER_INPUT, naming it) unless allow_oversized_units=True."""
         split_input = {"seed": seed}
         if fractions is not None:
             if isinstance(fractions, dict):
@@ -120,6 +123,8 @@ class Client:
                            ("extend", extend), ("name", name)):
             if value is not None:
                 split_input[key] = value
+        if allow_oversized_units:
+            split_input["allowOversizedUnits"] = True
         return self.graphql(_CREATE, {"input": split_input})["createSplit"]
 
     def split(self, split_id):

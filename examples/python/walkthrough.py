@@ -21,7 +21,8 @@ ds = Client()
 # %% [markdown]
 # ## 1. Create a split on the server
 # 70 / 15 / 15 by patient (a patient's images, lesions and near-duplicate clusters stay together),
-# balanced by the three-tier label and by sex, seed 42.
+# balanced by the three-tier label and by sex, seed 42. The split depends on the images' content and
+# the seed only, so another server holding the same images gives the same manifest hash.
 
 # %%
 split = ds.create_split(fractions=(0.7, 0.15, 0.15), policy="three-tier", seed=42, stratify_by=["SEX"],
@@ -36,6 +37,8 @@ for p in split["parts"]:
 c = split["certificate"]
 print(f"leak certificate: clean={c['clean']} ({c['patients']} patients, {c['lesions']} lesions, "
       f"{c['nearDuplicateClusters']} near-duplicate clusters checked)")
+u = split["largestUnit"]
+print(f"largest unit: {u['kind']} of {u['images']} images ({u['share']:.1%} of the split), in {u['part']}")
 
 # %% [markdown]
 # ## 2. Fetch it: one row per image with its URL, label and part
@@ -107,6 +110,25 @@ try:
     ds.create_split(fractions=(0.7, 0.2, 0.2))
 except DermasetError as e:
     print(f"refused: {e}")
+
+# %% [markdown]
+# ## 6b. A unit too large for the fractions is refused, by name
+# The patient with the most images and two patients with one image each: wherever the big patient
+# goes, its part misses its target by more than 5 % of the images. The refusal names the patient;
+# `allow_oversized_units=True` stores the split anyway and reports the unit.
+
+# %%
+big = max(by_patient.values(), key=len)
+singles = [images for images in by_patient.values() if len(images) == 1][:2]
+few = {"patientCode": [big[0]["patient"]] + [images[0]["patient"] for images in singles]}
+try:
+    ds.create_split(fractions=(0.7, 0.15, 0.15), policy="three-tier", filter=few)
+except DermasetError as e:
+    print(f"refused: {e}")
+lopsided = ds.create_split(fractions=(0.7, 0.15, 0.15), policy="three-tier", filter=few, allow_oversized_units=True)
+o = lopsided["oversizedUnit"]
+print(f"stored with allow_oversized_units: oversized unit {o['kind']} of {o['images']} images, parts "
+      + "/".join(str(p["images"]) for p in lopsided["parts"]))
 
 # %% [markdown]
 # ## 7. Images: download a thumbnail
