@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import sharp, { type Metadata } from 'sharp';
 import type { IngestLimits } from '../config.ts';
 import { dHashFromRgb } from '../domain/perceptual-hash.ts';
+import type { QualityMeasures } from '../domain/quality.ts';
 import { IngestError } from './errors.ts';
 
 export interface Header {
@@ -111,23 +112,25 @@ export interface Derived {
   thumbnail: Buffer;
   /** 64-bit difference hash, 16 hex digits. */
   phash: string;
-  sharpness: number;
-  clippedShare: number;
-  glareShare: number;
+  quality: QualityMeasures;
 }
 
 export const THUMBNAIL_SIDE = 256;
+
+/** The decoded pixels at thumbnail size, as RGB. */
+const shrink = (d: Decoded) =>
+  sharp(d.pixels, rawInput(d))
+    .resize(THUMBNAIL_SIDE, THUMBNAIL_SIDE, { fit: 'inside', withoutEnlargement: true })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
 
 /**
  * One resize of the decoded pixels to the 256 px thumbnail size; the WebP thumbnail, the
  * perceptual hash and the quality advice are all taken from that small copy.
  */
 export async function derive(d: Decoded): Promise<Derived> {
-  const small = await sharp(d.pixels, rawInput(d))
-    .resize(THUMBNAIL_SIDE, THUMBNAIL_SIDE, { fit: 'inside', withoutEnlargement: true })
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const small = await shrink(d);
   const { width, height } = small.info;
   const thumbnail = sharp(small.data, rawInput({ width, height, channels: 3 }))
     .webp({ quality: 80 })
@@ -135,26 +138,39 @@ export async function derive(d: Decoded): Promise<Derived> {
   // the hash and the advice are computed while libvips encodes the thumbnail
   const phash = dHashFromRgb(small.data, width, height);
   const quality = measureQuality(small.data, width, height);
-  return { thumbnail: await thumbnail, phash, ...quality };
+  return { thumbnail: await thumbnail, phash, quality };
+}
+
+/** The quality advice alone, for a frame that is not stored (an SOP rejection), on the same small copy. */
+export async function measure(d: Decoded): Promise<QualityMeasures> {
+  const small = await shrink(d);
+  return measureQuality(small.data, small.info.width, small.info.height);
 }
 
 /**
- * Technical quality advice stored beside the examiner's score (never replacing it):
+ * Technical quality advice stored beside the examiner's score (never replacing it; the verdicts and
+ * their thresholds are in src/domain/quality.ts):
  * - sharpness: variance of the 4-neighbour Laplacian of luminance (higher = sharper);
  * - clippedShare: share of pixels with luminance ≤ 3 or ≥ 252 (exposure clipping);
- * - glareShare: share of bright, nearly colourless pixels (specular glare off the dermatoscope).
+ * - glareShare: share of bright, nearly colourless pixels (specular glare off the dermatoscope);
+ * - meanLuminance: mean luminance 0–255 (a merely dark frame clips nothing);
+ * - highlightShare: share of pixels with luminance ≥ 252 (blown highlights, the bright half of clippedShare).
  */
-export function measureQuality(rgb: Uint8Array, width: number, height: number) {
+export function measureQuality(rgb: Uint8Array, width: number, height: number): QualityMeasures {
   const n = width * height;
   const lum = new Float32Array(n);
   let clipped = 0;
+  let highlights = 0;
   let glare = 0;
+  let total = 0;
   for (let i = 0; i < n; i++) {
     const r = rgb[i * 3] ?? 0;
     const g = rgb[i * 3 + 1] ?? 0;
     const b = rgb[i * 3 + 2] ?? 0;
     const y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
     lum[i] = y;
+    total += y;
+    if (y >= 252) highlights++;
     if (y <= 3 || y >= 252) clipped++;
     const max = Math.max(r, g, b);
     const min = Math.min(r, g, b);
@@ -179,6 +195,8 @@ export function measureQuality(rgb: Uint8Array, width: number, height: number) {
     sharpness: round(count ? sumSq / count - mean * mean : 0, 2),
     clippedShare: round(clipped / n, 4),
     glareShare: round(glare / n, 4),
+    meanLuminance: round(total / n, 2),
+    highlightShare: round(highlights / n, 4),
   };
 }
 

@@ -10,9 +10,18 @@ import { createHash } from 'node:crypto';
 import type { Config, IngestLimits } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { IntakeOutcome } from '../domain/enums.ts';
-import { passesSopGate } from '../domain/quality.ts';
+import { passesSopGate, type QualityMeasures } from '../domain/quality.ts';
 import { BlobStore, type StoredBlob } from '../storage/blob-store.ts';
-import { type Decoded, decode, derive, type Header, pixelHash, readHeader, reencodeUpright } from './analyse.ts';
+import {
+  type Decoded,
+  decode,
+  derive,
+  type Header,
+  measure,
+  pixelHash,
+  readHeader,
+  reencodeUpright,
+} from './analyse.ts';
 import { IngestError } from './errors.ts';
 import { type NearMatch, PhashIndex } from './phash-index.ts';
 import { Pseudonymizer, resolvePseudonymKey } from './pseudonym.ts';
@@ -32,10 +41,18 @@ export interface AcquisitionInput {
   provenance?: Provenance;
 }
 
+/** `quality`: the technical advice on the frame (advice only: the SOP score decided the outcome). */
 export type IngestResult =
-  | { outcome: 'ACCEPTED'; intakeId: number; imageId: number; sha256: string; nearDuplicates: NearMatch[] }
+  | {
+      outcome: 'ACCEPTED';
+      intakeId: number;
+      imageId: number;
+      sha256: string;
+      nearDuplicates: NearMatch[];
+      quality: QualityMeasures;
+    }
   | { outcome: 'DUPLICATE'; intakeId: number; duplicateOfId: number }
-  | { outcome: 'REJECTED_QUALITY'; intakeId: number; score: number }
+  | { outcome: 'REJECTED_QUALITY'; intakeId: number; score: number; quality: QualityMeasures }
   | { outcome: 'REJECTED_INVALID'; intakeId: number; error: IngestError }
   /** The very same attempt (same file name, bytes and record) was processed before: nothing changed. */
   | { outcome: 'ALREADY_PROCESSED'; intakeId: number; previous: IntakeOutcome };
@@ -120,6 +137,7 @@ export class AcquisitionPipeline {
     const score = valid.imageQualityScore;
     // records of public collections carry no SOP score: the gate is ours, not theirs
     if (score !== undefined && !passesSopGate(score)) {
+      const quality = await measure(prepared.decoded);
       return this.#record(
         base,
         { outcome: 'REJECTED_QUALITY', qualityScore: score, pixelHash: prepared.pixelHash },
@@ -127,6 +145,7 @@ export class AcquisitionPipeline {
           outcome: 'REJECTED_QUALITY',
           intakeId: id,
           score,
+          quality,
         }),
       );
     }
@@ -288,9 +307,7 @@ export class AcquisitionPipeline {
                 storageKey: original.key,
                 thumbnailKey: thumbnail.key,
                 acquiredAt: v.acquiredAt,
-                sharpness: derived.sharpness,
-                clippedShare: derived.clippedShare,
-                glareShare: derived.glareShare,
+                ...derived.quality,
                 initialAnnotation: {
                   create: {
                     examinerCode,
@@ -323,7 +340,14 @@ export class AcquisitionPipeline {
           { timeout: 30_000, maxWait: 30_000 },
         );
         this.#index.add(imageId, derived.phash);
-        return { outcome: 'ACCEPTED', intakeId, imageId, sha256: original.sha256, nearDuplicates: near } as const;
+        return {
+          outcome: 'ACCEPTED',
+          intakeId,
+          imageId,
+          sha256: original.sha256,
+          nearDuplicates: near,
+          quality: derived.quality,
+        } as const;
       } catch (e) {
         await cleanup();
         if (e instanceof IngestError) return this.#reject(base, e);

@@ -3,7 +3,9 @@
 import { db } from '../db/current.ts';
 import { type CLASS_CODES, CLASSES } from '../domain/classes.ts';
 import { FitzpatrickType, Sex } from '../domain/enums.ts';
+import { QUALITY_VERDICTS } from '../domain/quality.ts';
 import { decide } from '../plugins/evaluate.ts';
+import { qualityWhere } from './image-filter.ts';
 import { type ImageQueryArgs, whereAndPolicy } from './images.ts';
 
 export interface FacetValue {
@@ -11,7 +13,10 @@ export interface FacetValue {
   count: number;
 }
 export interface FieldFacet {
-  /** The information model's snake_case name (or origin / clinical_status / has_histology / near_duplicate). */
+  /**
+   * The information model's snake_case name (or origin / clinical_status / has_histology / near_duplicate /
+   * quality_verdict).
+   */
   field: string;
   present: number;
   missing: number;
@@ -82,6 +87,7 @@ export async function computeFacets(args: ImageQueryArgs): Promise<Facets> {
     histology,
     nearDup,
     classStage,
+    verdicts,
   ] = await Promise.all([
     client.image.count({ where }),
     group('diagnosisClass'),
@@ -101,6 +107,13 @@ export async function computeFacets(args: ImageQueryArgs): Promise<Facets> {
       where: { AND: [where, { OR: [{ nearDuplicates: { some: {} } }, { nearDuplicateOf: { some: {} } }] }] },
     }),
     client.image.groupBy({ by: ['diagnosisClass', 'verificationStage'], where, _count: { _all: true } }),
+    // an image with two defects counts under both
+    Promise.all(
+      QUALITY_VERDICTS.map(async (value) => ({
+        value,
+        count: await client.image.count({ where: { AND: [where, qualityWhere(value)] } }),
+      })),
+    ),
   ]);
   // the label under the policy: excluded and unmapped images count as missing
   const labels = classStage.map((r) => {
@@ -167,6 +180,7 @@ export async function computeFacets(args: ImageQueryArgs): Promise<Facets> {
       single('image_quality_score', scores),
       boolean('has_histology', histology),
       boolean('near_duplicate', nearDup),
+      multiFacet('quality_verdict', { rows: verdicts, missing: 0 }),
       single('label', merge(labels)),
     ],
   };

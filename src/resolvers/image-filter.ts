@@ -18,7 +18,7 @@ import type {
   Sex,
   VerificationStage,
 } from '../domain/enums.ts';
-import { QUALITY_SCORES } from '../domain/quality.ts';
+import { QUALITY_RULES, QUALITY_SCORES, type QualityRule, type QualityVerdict } from '../domain/quality.ts';
 import { AGE_RANGE, STAGES, stageRank } from '../domain/vocabularies.ts';
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
@@ -58,6 +58,8 @@ export interface ImageFilter {
   personalCaHistory?: boolean | null;
   hasHistology?: boolean | null;
   nearDuplicate?: boolean | null;
+  /** Images with any of these verdicts of the technical quality advice. */
+  qualityVerdict?: QualityVerdict[] | null;
   /** Labels under the class-mapping policy of the query. */
   label?: string[] | null;
   /** Images of a stored split, or of one part or fold of it. */
@@ -173,6 +175,22 @@ function setMatch<T extends string, K extends string>(
   return out;
 }
 
+/** Quality measures added later: null (not measured) on images stored before (see QualityMeasures). */
+const UNMEASURED_BEFORE: ReadonlySet<QualityRule['measure']> = new Set(['meanLuminance', 'highlightShare']);
+
+/**
+ * Images with a verdict of the technical quality advice: the rules of domain/quality.ts as SQL
+ * conditions on the stored measures (a measure not taken flags nothing); OK is flagged by none.
+ */
+export function qualityWhere(verdict: QualityVerdict): Where {
+  const flagged = (r: QualityRule): Where => {
+    const bound = r.flagged === 'below' ? { lt: r.threshold } : { gte: r.threshold };
+    return { [r.measure]: UNMEASURED_BEFORE.has(r.measure) ? known(bound) : bound };
+  };
+  if (verdict === 'OK') return { NOT: { OR: QUALITY_RULES.map(flagged) } };
+  return { OR: QUALITY_RULES.filter((r) => r.defect === verdict).map(flagged) };
+}
+
 /** Whether a filter (or one nested in it) selects by policy label. */
 export const usesLabel = (f: ImageFilter | null | undefined): boolean =>
   !!f &&
@@ -285,6 +303,7 @@ export function imageWhere(
     const flagged: Where = { OR: [{ nearDuplicates: { some: {} } }, { nearDuplicateOf: { some: {} } }] };
     and.push(f.nearDuplicate ? flagged : { NOT: flagged });
   }
+  if (f.qualityVerdict) and.push({ OR: [...new Set(f.qualityVerdict)].map(qualityWhere) });
   if (f.label) {
     const p = needPolicy(policy);
     const unknown = f.label.filter((l) => !p.labels.includes(l));

@@ -1,5 +1,6 @@
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
+import type { QualityMeasures } from '../domain/quality.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { badInput } from './errors.ts';
 import {
@@ -93,3 +94,10 @@ export const imageBySha256 = (query: Query, sha256: string) =>
 /** The blob behind an image URL: the original or its thumbnail, found by the image's SHA-256. */
 export const imageBlob = (sha256: string) =>
   db().image.findUnique({ where: { sha256 }, select: { storageKey: true, thumbnailKey: true, format: true } });
+
+/** The stored technical quality measures of an image. */
+export const qualityOf = (id: number): Promise<QualityMeasures> =>
+  db().image.findUniqueOrThrow({
+    where: { id },
+    select: { sharpness: true, clippedShare: true, glareShare: true, meanLuminance: true, highlightShare: true },
+  });

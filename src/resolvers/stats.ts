@@ -6,6 +6,7 @@ import { CLASS_CODES, CLASSES, type ClinicalStatus, type Origin } from '../domai
 import type { DiagnosisClass } from '../domain/enums.ts';
 import { type Bin, type Summary, summarise } from '../domain/histogram.ts';
 import { FIELDS } from '../domain/information-model.ts';
+import { QUALITY_VERDICTS, type QualityVerdict } from '../domain/quality.ts';
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { computeFacets, type FieldFacet } from './facets.ts';
@@ -47,6 +48,8 @@ export interface Stats {
   malignant: { count: number; histologyVerified: number; histologyShare: number };
   completeness: { field: string; present: number; missing: number }[];
   nearDuplicatePairs: number;
+  /** Images per verdict of the technical quality advice (an image with two defects counts under both). */
+  qualityVerdicts: { verdict: QualityVerdict; count: number; share: number }[];
   agreement: Agreement;
   collection: { from: Date | null; to: Date | null };
 }
@@ -107,6 +110,8 @@ export async function computeStats(args: ImageQueryArgs): Promise<Stats> {
   const toBins = (m: Map<number, number>): Bin[] => [...m].map(([value, count]) => ({ value, count }));
   const ageSummary = summarise(toBins(ageBins));
   const records = images + dupCount;
+  const verdicts = facets.fields.find((f) => f.field === 'quality_verdict')?.values ?? [];
+  const verdictCount = (v: QualityVerdict) => verdicts.find((x) => x.value === v)?.count ?? 0;
 
   return {
     policy,
@@ -154,6 +159,11 @@ export async function computeStats(args: ImageQueryArgs): Promise<Stats> {
       missing: images - (present[f.name] ?? 0),
     })),
     nearDuplicatePairs: nearPairs,
+    qualityVerdicts: QUALITY_VERDICTS.map((verdict) => ({
+      verdict,
+      count: verdictCount(verdict),
+      share: share(verdictCount(verdict), images),
+    })),
     collection: { from: period._min.acquiredAt, to: period._max.acquiredAt },
     agreement: agreementOf(
       reviews.map((r) => ({ imageId: r.imageId, reviewer: r.reviewerCode, cls: r.diagnosisClass })),

@@ -10,6 +10,13 @@ import type {
   Sex,
   VerificationStage,
 } from '../domain/enums.ts';
+import {
+  QUALITY_THRESHOLDS,
+  type QualityCheck,
+  type QualityMeasures,
+  qualityChecks,
+  qualityVerdicts,
+} from '../domain/quality.ts';
 import { COLORS } from '../domain/vocabularies.ts';
 import { type ImageFilter as ImageFilterShape, OPTIONAL_FIELDS } from '../resolvers/image-filter.ts';
 import { countImages, imageBySha256, listImages } from '../resolvers/images.ts';
@@ -99,19 +106,72 @@ const DiagnosticBlock = builder.objectRef<Diagnostic>('DiagnosticBlock').impleme
   }),
 });
 
-interface Service {
+interface Service extends QualityMeasures {
   examinerCode: string | null;
   imageQualityScore: number | null;
-  sharpness: number;
-  clippedShare: number;
-  glareShare: number;
 }
-const QualityAdvice = builder.objectRef<Service>('QualityAdvice').implement({
-  description: 'Automatic technical measures, stored as advice beside the examiner’s score.',
+
+export const QualityVerdictEnum = builder.enumType('QualityVerdict', {
+  description:
+    'What the technical quality advice says about an image: OK, or a defect one of its checks found. Advice ' +
+    'only: the examiner’s SOP score alone decides acceptance.',
+  values: {
+    OK: { description: 'No check found a defect' },
+    BLURRED: { description: `Sharpness below ${QUALITY_THRESHOLDS.minSharpness}` },
+    UNDEREXPOSED: { description: `Mean luminance below ${QUALITY_THRESHOLDS.minMeanLuminance} (of 255)` },
+    OVEREXPOSED: {
+      description: `${QUALITY_THRESHOLDS.maxHighlightShare * 100} % or more of the pixels blown out (luminance ≥ 252)`,
+    },
+    GLARE: {
+      description: `${QUALITY_THRESHOLDS.maxGlareShare * 100} % or more of the pixels bright and colourless (specular glare)`,
+    },
+  },
+});
+const QualityCheckNameEnum = builder.enumType('QualityCheckName', {
+  values: {
+    SHARPNESS: { description: 'sharpness → BLURRED' },
+    BRIGHTNESS: { description: 'meanLuminance → UNDEREXPOSED' },
+    HIGHLIGHTS: { description: 'highlightShare → OVEREXPOSED' },
+    GLARE: { description: 'glareShare → GLARE' },
+  },
+});
+const QualityCheckRef = builder.objectRef<QualityCheck>('QualityCheck').implement({
+  description: 'One check of the advice: a measure against a documented threshold, and its verdict.',
   fields: (t) => ({
+    check: t.expose('check', { type: QualityCheckNameEnum }),
+    verdict: t.expose('verdict', { type: QualityVerdictEnum, description: 'OK or the defect this check looks for' }),
+    value: t.exposeFloat('value', { nullable: true, description: 'The measure read; null when it was not measured' }),
+    threshold: t.exposeFloat('threshold'),
+    flaggedBelow: t.boolean({
+      description: 'true: the defect is flagged below the threshold; false: at or above it',
+      resolve: (c) => c.flagged === 'below',
+    }),
+  }),
+});
+export const QualityAdviceRef = builder.objectRef<QualityMeasures>('QualityAdvice').implement({
+  description:
+    'Automatic technical measures on the 256 px copy of the image, with a verdict per check. Stored as advice ' +
+    'beside the examiner’s score: the SOP score alone decides whether an acquisition is accepted.',
+  fields: (t) => ({
+    verdicts: t.field({
+      type: [QualityVerdictEnum],
+      description: '[OK], or every defect found',
+      resolve: (m) => qualityVerdicts(m),
+    }),
+    checks: t.field({ type: [QualityCheckRef], resolve: (m) => qualityChecks(m) }),
     sharpness: t.exposeFloat('sharpness', { description: 'Variance of the Laplacian of luminance (higher = sharper)' }),
-    clippedShare: t.exposeFloat('clippedShare', { description: 'Share of pixels with clipped exposure' }),
+    clippedShare: t.exposeFloat('clippedShare', {
+      description: 'Share of pixels with clipped exposure (luminance ≤ 3 or ≥ 252)',
+    }),
     glareShare: t.exposeFloat('glareShare', { description: 'Share of bright, colourless (glare) pixels' }),
+    meanLuminance: t.exposeFloat('meanLuminance', {
+      nullable: true,
+      description: 'Mean luminance 0–255; null for images stored before it was measured',
+    }),
+    highlightShare: t.exposeFloat('highlightShare', {
+      nullable: true,
+      description: 'Share of blown-out pixels (luminance ≥ 252); null for images stored before it was measured',
+    }),
   }),
 });
 const ServiceBlock = builder.objectRef<Service>('ServiceBlock').implement({
@@ -125,7 +185,7 @@ const ServiceBlock = builder.objectRef<Service>('ServiceBlock').implement({
       nullable: true,
       description: 'SOP score 1–5 given by the examiner; null for records of public collections',
     }),
-    qualityAdvice: t.field({ type: QualityAdvice, resolve: (s) => s }),
+    qualityAdvice: t.field({ type: QualityAdviceRef, resolve: (s) => s }),
   }),
 });
 
@@ -218,7 +278,15 @@ builder.prismaNode('Image', {
     }),
     service: t.field({
       type: ServiceBlock,
-      select: { examinerCode: true, imageQualityScore: true, sharpness: true, clippedShare: true, glareShare: true },
+      select: {
+        examinerCode: true,
+        imageQualityScore: true,
+        sharpness: true,
+        clippedShare: true,
+        glareShare: true,
+        meanLuminance: true,
+        highlightShare: true,
+      },
       resolve: (i) => i,
     }),
     initialAnnotation: t.relation('initialAnnotation', { nullable: true }),
@@ -336,6 +404,12 @@ export const ImageFilter = builder.inputRef<ImageFilterShape>('ImageFilter').imp
     }),
     hasHistology: t.boolean(),
     nearDuplicate: t.boolean({ description: 'Flagged as a near duplicate of another image' }),
+    qualityVerdict: t.field({
+      type: [QualityVerdictEnum],
+      description:
+        'Images with any of these verdicts of the technical quality advice (OK: no check found a defect); ' +
+        'the facet quality_verdict counts them',
+    }),
     label: t.stringList({
       description:
         'Labels under the query’s policy (its policy argument, else the active one); one it lacks is refused',

@@ -4,7 +4,7 @@ import type { DiagnosisClass } from '../domain/enums.ts';
 import { type Agreement, type CountShare, computeStats, type Stats } from '../resolvers/stats.ts';
 import { ClassCountRef, DistributionRef, IntakeFunnelRef, MalignantRef } from './dataset.ts';
 import { FieldFacetRef } from './facets.ts';
-import { ImageFilter } from './image.ts';
+import { ImageFilter, QualityVerdictEnum } from './image.ts';
 import { DiagnosisClassEnum } from './vocabulary.ts';
 
 const KappaRef = builder.objectRef<KappaResult>('Kappa').implement({
@@ -48,6 +48,14 @@ const CompletenessRef = builder.objectRef<Stats['completeness'][number]>('FieldC
   fields: (t) => ({ field: t.exposeString('field'), present: t.exposeInt('present'), missing: t.exposeInt('missing') }),
 });
 
+const QualityVerdictCountRef = builder.objectRef<Stats['qualityVerdicts'][number]>('QualityVerdictCount').implement({
+  fields: (t) => ({
+    verdict: t.expose('verdict', { type: QualityVerdictEnum }),
+    count: t.exposeInt('count'),
+    share: t.exposeFloat('share', { description: 'Of the images' }),
+  }),
+});
+
 export const StatsRef = builder.objectRef<Stats>('Stats').implement({
   description: 'The description of a subset under a policy, computed from the records.',
   fields: (t) => ({
@@ -85,6 +93,13 @@ export const StatsRef = builder.objectRef<Stats>('Stats').implement({
     malignant: t.field({ type: MalignantRef, resolve: (s) => s.malignant }),
     completeness: t.field({ type: [CompletenessRef], resolve: (s) => s.completeness }),
     nearDuplicatePairs: t.exposeInt('nearDuplicatePairs'),
+    qualityVerdicts: t.field({
+      type: [QualityVerdictCountRef],
+      resolve: (s) => s.qualityVerdicts,
+      description:
+        'Images per verdict of the technical quality advice, every verdict listed (an image with two defects ' +
+        'counts under both). Advice: the SOP score decided acceptance',
+    }),
     agreement: t.field({ type: AgreementRef, resolve: (s) => s.agreement }),
   }),
 });

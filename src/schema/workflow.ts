@@ -5,8 +5,10 @@ import { createGraphQLError } from 'graphql-yoga';
 import { builder } from '../builder.ts';
 import { db } from '../db/current.ts';
 import type { DermoscopicStructure } from '../domain/enums.ts';
+import type { QualityMeasures } from '../domain/quality.ts';
 import type { RawRecord } from '../ingest/record.ts';
 import { badInput } from '../resolvers/errors.ts';
+import { qualityOf } from '../resolvers/images.ts';
 import {
   attachHistopathology,
   correctLabel,
@@ -15,6 +17,7 @@ import {
   VerificationError,
 } from '../resolvers/verification.ts';
 import { imageIdOf } from './ids.ts';
+import { QualityAdviceRef } from './image.ts';
 import { staffCode } from './staff.ts';
 import { DermoscopicStructureEnum, DiagnosisClassEnum, IntakeOutcomeEnum } from './vocabulary.ts';
 
@@ -34,6 +37,8 @@ interface AcquisitionResult {
   outcome: 'ACCEPTED' | 'DUPLICATE' | 'REJECTED_QUALITY';
   intakeId: number;
   imageId: number | null;
+  /** Measured on the frame (a duplicate: stored with the image it repeats). */
+  quality: QualityMeasures;
 }
 const AcquisitionResultRef = builder.objectRef<AcquisitionResult>('AcquisitionResult').implement({
   description: 'What became of an acquisition: a new record, a duplicate of one, or an SOP rejection (counted).',
@@ -49,6 +54,13 @@ const AcquisitionResultRef = builder.objectRef<AcquisitionResult>('AcquisitionRe
       description: 'The new record, or the image a duplicate repeats',
       resolve: (query, r) =>
         r.imageId === null ? null : db().image.findUnique({ ...query, where: { id: r.imageId } }),
+    }),
+    qualityAdvice: t.field({
+      type: QualityAdviceRef,
+      description:
+        'The technical advice on the frame, with its verdicts, for the annotator at upload (also for an SOP ' +
+        'rejection, and for a duplicate: the stored image’s). Advice only: the SOP score decided the outcome',
+      resolve: (r) => r.quality,
     }),
   }),
 });
@@ -74,11 +86,16 @@ builder.mutationFields((t) => ({
       });
       switch (r.outcome) {
         case 'ACCEPTED':
-          return { outcome: 'ACCEPTED' as const, intakeId: r.intakeId, imageId: r.imageId };
+          return { outcome: 'ACCEPTED' as const, intakeId: r.intakeId, imageId: r.imageId, quality: r.quality };
         case 'DUPLICATE':
-          return { outcome: 'DUPLICATE' as const, intakeId: r.intakeId, imageId: r.duplicateOfId };
+          return {
+            outcome: 'DUPLICATE' as const,
+            intakeId: r.intakeId,
+            imageId: r.duplicateOfId,
+            quality: await qualityOf(r.duplicateOfId),
+          };
         case 'REJECTED_QUALITY':
-          return { outcome: 'REJECTED_QUALITY' as const, intakeId: r.intakeId, imageId: null };
+          return { outcome: 'REJECTED_QUALITY' as const, intakeId: r.intakeId, imageId: null, quality: r.quality };
         case 'REJECTED_INVALID':
           throw createGraphQLError(r.error.message, {
             extensions: { code: r.error.code, intakeId: r.intakeId, issues: r.error.issues },
