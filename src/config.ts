@@ -2,7 +2,20 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type Provider, providerOf } from './db/provider.ts';
 
-const intFrom = (def: number) => z.coerce.number().int().positive().default(def);
+/** A whole number within bounds, refused with the value it got (`PORT=abc` is one readable line). */
+const wholeNumber = (min: number, max: number, def: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return def;
+      const n = /^\s*\d+\s*$/.test(v) ? Number(v) : Number.NaN;
+      if (Number.isSafeInteger(n) && n >= min && n <= max) return n;
+      const bounds = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+      ctx.addIssue({ code: 'custom', message: `must be a whole number ${bounds}, got "${v}"` });
+      return z.NEVER;
+    });
+const intFrom = (def: number) => wholeNumber(1, Number.MAX_SAFE_INTEGER, def);
 const text = z
   .string()
   .transform((s) => s.trim())
@@ -27,14 +40,18 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  PORT: wholeNumber(0, 65535, 4000),
   DERMASET_PSEUDONYM_KEY: z.string().min(16, 'DERMASET_PSEUDONYM_KEY must be at least 16 characters').optional(),
   DERMASET_MIN_SIDE: intFrom(450),
   DERMASET_MAX_PIXELS: intFrom(50_000_000),
   DERMASET_MAX_BYTES: intFrom(64 * 1024 * 1024),
   DERMASET_FORMATS: z.string().default('jpeg,png,webp'),
-  DERMASET_NEAR_DUPLICATE_DISTANCE: z.coerce.number().int().min(0).max(64).default(4),
+  DERMASET_NEAR_DUPLICATE_DISTANCE: wholeNumber(0, 64, 4),
   DERMASET_SEED_DEMO: z.enum(['true', 'false']).default('true'),
+  DERMASET_DEMO_SIZE: z
+    .string()
+    .regex(/^\d{2,4}x\d{2,4}$/, 'must be WIDTHxHEIGHT in pixels, e.g. 96x72')
+    .optional(),
   DERMASET_PUBLIC_READ: z.enum(['true', 'false']).default('false'),
   DERMASET_INTROSPECTION: z.enum(['true', 'false']).optional(),
   DERMASET_PUBLIC_URL: z.url().optional(),
@@ -63,6 +80,8 @@ export interface Config {
   pseudonymKey: string | undefined;
   ingest: IngestLimits;
   seedDemo: boolean;
+  /** The size the demo cohort's images are drawn at; undefined = the cohort plan's (1024×768). */
+  demoSize: { width: number; height: number } | undefined;
   api: ApiOptions;
   dataset: DatasetConfig;
 }
@@ -130,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       nearDuplicateDistance: e.DERMASET_NEAR_DUPLICATE_DISTANCE,
     },
     seedDemo: e.DERMASET_SEED_DEMO === 'true',
+    demoSize: e.DERMASET_DEMO_SIZE ? sizeOf(e.DERMASET_DEMO_SIZE) : undefined,
     api: {
       publicRead: e.DERMASET_PUBLIC_READ === 'true',
       introspection: e.DERMASET_INTROSPECTION ? e.DERMASET_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
@@ -138,6 +158,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dataset: datasetOf(e),
   };
+}
+
+function sizeOf(wxh: string): { width: number; height: number } {
+  const [width, height] = wxh.split('x').map(Number) as [number, number];
+  return { width, height };
 }
 
 function datasetOf(e: z.infer<typeof DatasetEnv>): DatasetConfig {

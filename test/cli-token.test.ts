@@ -14,7 +14,12 @@ let env: TestEnv;
 const cli = (...args: string[]) =>
   run(process.execPath, [join(root, 'bin', 'dermaset.mjs'), 'token', ...args], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: env.url, DATA_DIR: env.dataDir },
+    env: {
+      ...process.env,
+      DATABASE_URL: env.url,
+      DATA_DIR: env.dataDir,
+      DERMASET_PSEUDONYM_KEY: env.config.pseudonymKey,
+    },
   });
 
 beforeAll(async () => {

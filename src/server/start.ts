@@ -144,10 +144,7 @@ export interface RunningServer {
  * background: until it is in, /health says "seeding" with the progress and the API answers
  * SERVICE_UNAVAILABLE.
  */
-export async function startServer(
-  config: Config,
-  opts: { demoSize?: { width: number; height: number } } = {},
-): Promise<RunningServer> {
+export async function startServer(config: Config): Promise<RunningServer> {
   const applied = await migrate(config.databaseUrl);
   if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
   const database = openDatabase(config.databaseUrl);
@@ -175,7 +172,7 @@ export async function startServer(
     : (async () => {
         try {
           await seedClaimedDemo(config, database, {
-            ...(opts.demoSize ? { size: opts.demoSize } : {}),
+            ...(config.demoSize ? { size: config.demoSize } : {}),
             onProgress: (p) => {
               readiness = { state: 'seeding', ...p };
             },

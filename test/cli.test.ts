@@ -1,0 +1,202 @@
+// The commands exactly as the README gives them: `npx dermaset …` in a clone of the repository, and
+// `npx dermaset serve` (what `npm start` runs) on an empty database, watched from outside over HTTP.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestEnv, type TestEnv } from './helpers/database.ts';
+
+const exec = promisify(execFile);
+const root = join(import.meta.dirname, '..');
+let clone: string;
+let env: TestEnv;
+
+/** The environment of a command run against the test database (nothing of the parent's DATA_DIR). */
+const cliEnv = (extra: Record<string, string> = {}) => ({
+  ...process.env,
+  DATABASE_URL: env.url,
+  DATA_DIR: env.dataDir,
+  DERMASET_PSEUDONYM_KEY: env.config.pseudonymKey ?? '',
+  ...extra,
+});
+
+/** Runs `npx …` in a folder; resolves with the exit code and both streams, never rejects. */
+async function npx(cwd: string, args: string[], extra: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await exec('npx', args, { cwd, env: cliEnv(extra), timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code?: number; stdout?: string; stderr?: string };
+    return { code: err.code ?? -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  }
+}
+
+/**
+ * A clone of the work tree: the files git tracks, plus those it would (untracked, not ignored), and
+ * what `npm install` makes (node_modules and the generated code) linked in, so the clone's own
+ * package.json, bin and sources are what runs.
+ */
+async function makeClone(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'dermaset-clone-'));
+  const { stdout } = await exec('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: root,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  for (const file of stdout.split('\0').filter(Boolean)) {
+    mkdirSync(join(dir, dirname(file)), { recursive: true });
+    try {
+      cpSync(join(root, file), join(dir, file));
+    } catch (e) {
+      // a file git knows that the work tree has deleted
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  for (const generated of ['node_modules', 'src/db/generated', 'src/gql']) {
+    symlinkSync(join(root, generated), join(dir, generated));
+  }
+  return dir;
+}
+
+beforeAll(async () => {
+  env = await createTestEnv();
+  clone = await makeClone();
+});
+afterAll(async () => {
+  await env?.dispose();
+  if (clone) rmSync(clone, { recursive: true, force: true });
+});
+
+describe('npx dermaset in a clone', () => {
+  it('answers --help without installing anything', async () => {
+    const r = await npx(clone, ['--no-install', 'dermaset', '--help']);
+    expect(r.stderr).not.toMatch(/not found/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: dermaset/);
+    for (const command of ['serve', 'import', 'datasheet', 'token']) expect(r.stdout).toContain(command);
+  });
+
+  it('creates a token as the README shows', async () => {
+    const r = await npx(clone, ['dermaset', 'token', 'create', '--role', 'viewer', '--name', 'gallery frontend']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^dst_[A-Za-z0-9_-]{43}$/);
+    expect(await env.db.apiToken.count({ where: { name: 'gallery frontend' } })).toBe(1);
+  });
+});
+
+/** Lines that only a stack trace prints. */
+const STACK = /^\s+at |node:internal|\.ts:\d+/m;
+
+describe('mistakes in the environment are one line that says what to do', () => {
+  let busy: Server;
+  let busyPort: number;
+  beforeAll(async () => {
+    busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    busyPort = (busy.address() as { port: number }).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+
+  it('a port in use', async () => {
+    const r = await npx(root, ['dermaset', 'serve'], { PORT: String(busyPort), DERMASET_SEED_DEMO: 'false' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(STACK);
+    expect(r.stderr).toMatch(new RegExp(`port ${busyPort} on 127\\.0\\.0\\.1 is already in use.*PORT=${busyPort + 1}`));
+  });
+
+  it('PORT=abc', async () => {
+    const r = await npx(root, ['dermaset', 'serve'], { PORT: 'abc' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toMatch(STACK);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/PORT: must be a whole number from 0 to 65535, got "abc"/);
+  });
+
+  it('token revoke abc', async () => {
+    const r = await npx(root, ['dermaset', 'token', 'revoke', 'abc']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).not.toMatch(STACK);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/token id is a whole number/);
+  });
+});
+
+describe('npx dermaset serve on an empty database', () => {
+  let child: ChildProcess;
+  let stderr = '';
+  let served: TestEnv;
+  afterAll(async () => {
+    child?.kill('SIGTERM');
+    await served?.dispose();
+  });
+
+  it('listens at once, says "seeding" with progress until the demo is in, then hands out a working token', async () => {
+    served = await createTestEnv({}, { migrate: false });
+    child = spawn('npx', ['dermaset', 'serve'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_URL: served.url,
+        DATA_DIR: served.dataDir,
+        DERMASET_PSEUDONYM_KEY: served.config.pseudonymKey ?? '',
+        PORT: '0',
+        DERMASET_DEMO_SIZE: '96x72',
+        DERMASET_MIN_SIDE: '32',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    child.stderr?.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    const until = async (what: () => boolean | Promise<boolean>, label: string) => {
+      const deadline = Date.now() + 240_000;
+      while (!(await what())) {
+        if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${stderr}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}:\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    await until(() => /GraphQL at http:\/\/127\.0\.0\.1:\d+\/graphql/.test(stderr), 'the address');
+    const origin = /GraphQL at (http:\/\/127\.0\.0\.1:\d+)\/graphql/.exec(stderr)?.[1] as string;
+    const query = (authorization?: string) =>
+      fetch(`${origin}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ query: '{ datasetSummary { images } }' }),
+      });
+
+    // listening before the seed is done: /health tells the progress, the API says why it cannot answer
+    const health = await fetch(`${origin}/health`);
+    expect(health.status).toBe(503);
+    const seeding = (await health.json()) as { status: string; seed: { phase: string; done: number; total: number } };
+    expect(seeding.status).toBe('seeding');
+    expect(seeding.seed.phase).toMatch(/^(acquisition|verification)$/);
+    const early = await query();
+    expect(early.status).toBe(503);
+    expect(((await early.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe(
+      'SERVICE_UNAVAILABLE',
+    );
+
+    // a kept-alive connection may be reset while the seed keeps the server's event loop busy: ask again
+    const healthy = () =>
+      fetch(`${origin}/health`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+    await until(healthy, 'the demo cohort');
+    await until(() => /"Authorization": ?"Bearer dst_/.test(stderr), 'the token');
+    // the header is printed ready to paste: the JSON parses and carries the real token
+    const headerJson = /add the headers? (\{.*\})/.exec(stderr)?.[1] as string;
+    const header = JSON.parse(headerJson) as { Authorization: string };
+    expect(header.Authorization).toMatch(/^Bearer dst_[A-Za-z0-9_-]{43}$/);
+    expect(stderr).not.toContain('<token>');
+    const answer = (await (await query(header.Authorization)).json()) as {
+      data: { datasetSummary: { images: number } };
+    };
+    expect(answer.data.datasetSummary.images).toBe(1026);
+    // the trail phase has its own progress, drawn to the end
+    expect(stderr).toMatch(/verification.*100%.*1026\/1026/);
+  }, 300_000);
+});
