@@ -28,3 +28,20 @@ export function progressBar(label: string) {
     },
   };
 }
+
+/** A bar per phase of a multi-phase job (a stopped bar no longer draws, so each phase gets its own). */
+export function phaseProgress() {
+  let phase = '';
+  let bar = progressBar('');
+  return {
+    update(p: { phase: string; done: number; total: number }) {
+      if (p.phase !== phase) {
+        bar.stop();
+        bar = progressBar(p.phase);
+        phase = p.phase;
+      }
+      bar.update(p.done, p.total);
+    },
+    stop: () => bar.stop(),
+  };
+}

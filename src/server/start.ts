@@ -2,13 +2,14 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { type SeedProgress, seedDemo } from '../../prisma/demo/seed.ts';
-import { progressBar } from '../cli/progress.ts';
+import { phaseProgress } from '../cli/progress.ts';
 import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { useDatabase } from '../db/current.ts';
 import { migrate } from '../db/migrate.ts';
 import { createPipeline } from '../ingest/pipeline.ts';
 import { createToken } from '../resolvers/tokens.ts';
+import { StartError } from './start-error.ts';
 import type { Readiness } from './use-readiness.ts';
 import { createDermasetYoga } from './yoga.ts';
 
@@ -72,22 +73,15 @@ export async function seedClaimedDemo(
 ): Promise<void> {
   log('seeding the demo cohort (first start): 1,076 acquisition attempts through the pipeline, then their trail');
   const started = Date.now();
-  let phase = '';
-  let bar = progressBar('demo');
+  const bars = phaseProgress();
   const summary = await seedDemo(database.db, createPipeline(config, database.db), {
     ...(opts.size ? { size: opts.size } : {}),
     onProgress: (p) => {
-      if (p.phase !== phase) {
-        // a stopped bar no longer draws: each phase gets its own
-        bar.stop();
-        bar = progressBar(p.phase);
-        phase = p.phase;
-      }
-      bar.update(p.done, p.total);
+      bars.update(p);
       opts.onProgress?.(p);
     },
   });
-  bar.stop();
+  bars.stop();
   const done = `done ${new Date().toISOString()}`;
   await database.db.setting.upsert({
     where: { key: DEMO_CLAIM },
@@ -107,11 +101,6 @@ export async function seedDemoIfEmpty(
   if (!(await claimDemoSeedIfEmpty(config, database))) return false;
   await seedClaimedDemo(config, database, opts);
   return true;
-}
-
-/** A start that cannot go on, with a message that says what to do (printed as one line by the CLI). */
-export class StartError extends Error {
-  override name = 'StartError';
 }
 
 function listenError(e: NodeJS.ErrnoException, config: Config): Error {
