@@ -80,7 +80,7 @@ export interface Config {
   pseudonymKey: string | undefined;
   ingest: IngestLimits;
   seedDemo: boolean;
-  /** The size the demo cohort's images are drawn at; undefined = the cohort plan's (1024×768). */
+  /** The size the demo cohort's images are drawn at; undefined = the cohort plan's (600×450). */
   demoSize: { width: number; height: number } | undefined;
   api: ApiOptions;
   dataset: DatasetConfig;

@@ -1,13 +1,15 @@
 // The commands exactly as the README gives them: `npx dermaset …` in a clone of the repository, and
-// `npx dermaset serve` (what `npm start` runs) on an empty database, watched from outside over HTTP.
+// `npm start` on an empty database (full size on the SQLite run), watched from outside over HTTP.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnv, type TestEnv } from './helpers/database.ts';
+import { DEMO_WIDTH } from '../prisma/demo/cohort.ts';
+import { createTestEnv, type TestEnv, testProvider } from './helpers/database.ts';
 
 const exec = promisify(execFile);
 const root = join(import.meta.dirname, '..');
@@ -123,48 +125,54 @@ describe('mistakes in the environment are one line that says what to do', () => 
   });
 });
 
-describe('npx dermaset serve on an empty database', () => {
-  let child: ChildProcess;
+describe('npm start on an empty database, in the clone', () => {
+  let child: ChildProcess | undefined;
   let stderr = '';
   let served: TestEnv;
   afterAll(async () => {
-    child?.kill('SIGTERM');
+    // npm runs the server in a child of its own: stop the whole process group
+    if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
     await served?.dispose();
   });
 
   it('listens at once, says "seeding" with progress until the demo is in, then hands out a working token', async () => {
     served = await createTestEnv({}, { migrate: false });
-    child = spawn('npx', ['dermaset', 'serve'], {
-      cwd: root,
+    // Full size, as a newcomer gets it, on the SQLite run; the PostgreSQL run draws small (the pixels
+    // do not depend on the database)
+    const size: Record<string, string> =
+      testProvider === 'sqlite' ? {} : { DERMASET_DEMO_SIZE: '96x72', DERMASET_MIN_SIDE: '32' };
+    child = spawn('npm', ['start'], {
+      cwd: clone,
+      detached: true,
       env: {
         ...process.env,
         DATABASE_URL: served.url,
         DATA_DIR: served.dataDir,
         DERMASET_PSEUDONYM_KEY: served.config.pseudonymKey ?? '',
         PORT: '0',
-        DERMASET_DEMO_SIZE: '96x72',
-        DERMASET_MIN_SIDE: '32',
+        ...size,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    child.stderr?.on('data', (b: Buffer) => {
+    const server = child;
+    server.stderr?.on('data', (b: Buffer) => {
       stderr += b.toString();
     });
     const until = async (what: () => boolean | Promise<boolean>, label: string) => {
-      const deadline = Date.now() + 240_000;
+      const deadline = Date.now() + 420_000;
       while (!(await what())) {
-        if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${stderr}`);
+        if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode}):\n${stderr}`);
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}:\n${stderr}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     };
     await until(() => /GraphQL at http:\/\/127\.0\.0\.1:\d+\/graphql/.test(stderr), 'the address');
     const origin = /GraphQL at (http:\/\/127\.0\.0\.1:\d+)\/graphql/.exec(stderr)?.[1] as string;
-    const query = (authorization?: string) =>
+    const query = (q: string, authorization?: string) =>
       fetch(`${origin}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-        body: JSON.stringify({ query: '{ datasetSummary { images } }' }),
+        body: JSON.stringify({ query: q }),
       });
 
     // listening before the seed is done: /health tells the progress, the API says why it cannot answer
@@ -173,7 +181,7 @@ describe('npx dermaset serve on an empty database', () => {
     const seeding = (await health.json()) as { status: string; seed: { phase: string; done: number; total: number } };
     expect(seeding.status).toBe('seeding');
     expect(seeding.seed.phase).toMatch(/^(acquisition|verification)$/);
-    const early = await query();
+    const early = await query('{ datasetSummary { images } }');
     expect(early.status).toBe(503);
     expect(((await early.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe(
       'SERVICE_UNAVAILABLE',
@@ -192,11 +200,33 @@ describe('npx dermaset serve on an empty database', () => {
     const header = JSON.parse(headerJson) as { Authorization: string };
     expect(header.Authorization).toMatch(/^Bearer dst_[A-Za-z0-9_-]{43}$/);
     expect(stderr).not.toContain('<token>');
-    const answer = (await (await query(header.Authorization)).json()) as {
-      data: { datasetSummary: { images: number } };
+    type Answer = {
+      data: {
+        datasetSummary: { images: number; nearDuplicatePairs: number };
+        images: { edges: { node: { url: string; width: number } }[] };
+      };
     };
+    const answer = (await (
+      await query(
+        '{ datasetSummary { images nearDuplicatePairs } images(first: 1) { edges { node { url width } } } }',
+        header.Authorization,
+      )
+    ).json()) as Answer;
     expect(answer.data.datasetSummary.images).toBe(1026);
+    // a few near-duplicate pairs (two shots of one lesion): 3–12 at full size, 2 at 96×72 px, where
+    // the 64-bit difference hash sees less
+    expect(answer.data.datasetSummary.nearDuplicatePairs).toBeGreaterThanOrEqual(testProvider === 'sqlite' ? 3 : 2);
+    expect(answer.data.datasetSummary.nearDuplicatePairs).toBeLessThanOrEqual(12);
+    // the original is served as stored: the drawn size, no EXIF (the demo's phone writes some)
+    const node = answer.data.images.edges[0]?.node as { url: string; width: number };
+    const original = Buffer.from(
+      await (await fetch(node.url, { headers: { authorization: header.Authorization } })).arrayBuffer(),
+    );
+    const meta = await sharp(original).metadata();
+    expect(meta.width).toBe(testProvider === 'sqlite' ? DEMO_WIDTH : 96);
+    expect(meta.exif).toBeUndefined();
+    expect(original.includes(Buffer.from('DemoPhone'))).toBe(false);
     // the trail phase has its own progress, drawn to the end
     expect(stderr).toMatch(/verification.*100%.*1026\/1026/);
-  }, 300_000);
+  }, 480_000);
 });

@@ -10,6 +10,9 @@ import { seedDemoProse } from './datasheet-prose.ts';
 import { DrawPool } from './draw-pool.ts';
 import { encodeLesionJpeg } from './synthesize.ts';
 
+/** Images whose verification trail is written at once (independent images, one trail each). */
+const TRAILS_IN_FLIGHT = 4;
+
 export interface SeedProgress {
   phase: 'acquisition' | 'verification';
   done: number;
@@ -86,17 +89,23 @@ export async function seedDemo(
       (x): x is { a: PlannedAttempt & { trail: NonNullable<PlannedAttempt['trail']> }; r: IngestResult } =>
         x.a.trail !== undefined,
     );
+  // each image's trail is its own: several images in flight overlap the database's round trips
   let verified = 0;
-  for (const { a, r } of accepted) {
-    const imageId = await imageIdOf(db, r);
-    if (imageId === undefined) continue;
-    await verify(db, imageId, a.trail, {
-      specialist: (s) => pseudonyms.code('examiner', s),
-      pathologist: pseudonyms.code('examiner', plan.pathologist),
-    });
-    verified++;
-    opts.onProgress?.({ phase: 'verification', done: verified, total: accepted.length });
-  }
+  let nextTrail = 0;
+  const trailWorker = async () => {
+    while (nextTrail < accepted.length) {
+      const { a, r } = accepted[nextTrail++] as (typeof accepted)[number];
+      const imageId = await imageIdOf(db, r);
+      if (imageId === undefined) continue;
+      await verify(db, imageId, a.trail, {
+        specialist: (s) => pseudonyms.code('examiner', s),
+        pathologist: pseudonyms.code('examiner', plan.pathologist),
+      });
+      verified++;
+      opts.onProgress?.({ phase: 'verification', done: verified, total: accepted.length });
+    }
+  };
+  await Promise.all(Array.from({ length: TRAILS_IN_FLIGHT }, trailWorker));
   await seedDemoProse(db);
   return { outcomes, verified };
 }
