@@ -260,6 +260,15 @@ describe('the upload (createInitialAnnotation) refuses such a record and stores 
     expect(await env.db.intakeRecord.count({ where: { outcome: 'REJECTED_INVALID' } })).toBe(refusals + 1);
   });
 
+  it('refuses the same file sent twice with two different objects as two attempts, each naming the field', async () => {
+    const bytes = await lesion(208);
+    for (const mrn of ['C', 'D']) {
+      const res = await upload(bytes, record({ patient_id: { mrn } }), 'same.jpg');
+      // the attempt key once read both objects as "[object Object]": the second was ALREADY_PROCESSED
+      expect(res.errors?.[0]?.extensions?.issues?.map((i) => i.field)).toEqual(['patient_id']);
+    }
+  });
+
   it('still accepts the same uploads with the values spelled right, as one patient per identifier', async () => {
     const a = await upload(await lesion(211), record({ patient_id: 'MRN-A', lesion_id: 'A1' }), 'a.jpg');
     const b = await upload(await lesion(212), record({ patient_id: 'MRN-B', lesion_id: 'B1' }), 'b.jpg');

@@ -78,10 +78,18 @@ export function createPipeline(config: PipelineConfig, db: Db): AcquisitionPipel
 
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
+/** A record value as the attempt key reads it: a list as the CSV writes it, anything else not flattened. */
+function textOf(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.every((x) => typeof x === 'string') ? v.join(';') : JSON.stringify(v);
+  // an object (refused by validation, but keyed first) must not read as "[object Object]"
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
 function canonical(record: RawRecord): string {
   const entries = Object.entries(record)
     .filter(([, v]) => v !== undefined && v !== null && v !== '')
-    .map(([k, v]) => [k, v instanceof Date ? v.toISOString() : Array.isArray(v) ? v.join(';') : String(v)] as const)
+    .map(([k, v]) => [k, textOf(v)] as const)
     .sort(([a], [b]) => a.localeCompare(b));
   return JSON.stringify(entries);
 }
