@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from '../src/gql/index.ts';
 import { TOKEN_CACHE_MS } from '../src/resolvers/tokens.ts';
 import { createApi } from './helpers/api.ts';
+import { CLI_TIMEOUT } from './helpers/cli.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';
 import { execute } from './helpers/graphql.ts';
 
@@ -27,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => env.dispose());
 
-describe('dermaset token', () => {
+describe('dermaset token', { timeout: CLI_TIMEOUT }, () => {
   it('creates a token that the API accepts with its role, lists it without the secret, revokes it', async () => {
     const created = await cli('create', '--role', 'annotator', '--name', 'ward laptop');
     const token = created.stdout.trim();

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_WIDTH } from '../prisma/demo/cohort.ts';
+import { CLI_TIMEOUT } from './helpers/cli.ts';
 import { createTestEnv, type TestEnv, testProvider } from './helpers/database.ts';
 
 const exec = promisify(execFile);
@@ -71,7 +72,7 @@ afterAll(async () => {
   if (clone) rmSync(clone, { recursive: true, force: true });
 });
 
-describe('npx dermaset in a clone', () => {
+describe('npx dermaset in a clone', { timeout: CLI_TIMEOUT }, () => {
   it('answers --help without installing anything', async () => {
     const r = await npx(clone, ['--no-install', 'dermaset', '--help']);
     expect(r.stderr).not.toMatch(/not found/);
@@ -91,7 +92,7 @@ describe('npx dermaset in a clone', () => {
 /** Lines that only a stack trace prints. */
 const STACK = /^\s+at |node:internal|\.ts:\d+/m;
 
-describe('mistakes in the environment are one line that says what to do', () => {
+describe('mistakes in the environment are one line that says what to do', { timeout: CLI_TIMEOUT }, () => {
   let busy: Server;
   let busyPort: number;
   beforeAll(async () => {

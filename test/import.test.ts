@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportError, importFolder } from '../src/ingest/import-csv.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
+import { CLI_TIMEOUT } from './helpers/cli.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';
 import { listFiles } from './helpers/files.ts';
 import { lesion, record, toPng } from './helpers/images.ts';
@@ -109,7 +110,7 @@ beforeAll(async () => {
 });
 afterAll(() => env.dispose());
 
-describe('dermaset import', () => {
+describe('dermaset import', { timeout: CLI_TIMEOUT }, () => {
   it('runs every row through the pipeline and reports what happened to each', async () => {
     const pipeline = createPipeline(env.config, env.db);
     const summary = await importFolder(pipeline, { folder, metadata: csv });
@@ -174,7 +175,7 @@ describe('dermaset import', () => {
   });
 });
 
-describe('dermaset import --format <importer>', () => {
+describe('dermaset import --format <importer>', { timeout: CLI_TIMEOUT }, () => {
   it('reads a public table through its importer plugin (dry run) and reports every source label', async () => {
     const { fixture } = await import('./helpers/fixtures.ts');
     const run = promisify(execFile);
@@ -219,7 +220,7 @@ describe('dermaset import --format <importer>', () => {
   });
 });
 
-describe('dermaset import refuses what is not an import, storing nothing', () => {
+describe('dermaset import refuses what is not an import, storing nothing', { timeout: CLI_TIMEOUT }, () => {
   // each run of the command costs seconds on a busy machine: the command is run for one case of
   // each refusal, the function for every other case
   it.each([
@@ -293,7 +294,7 @@ describe('dermaset import refuses what is not an import, storing nothing', () =>
   });
 });
 
-describe('dermaset import --dry-run (our CSV format)', () => {
+describe('dermaset import --dry-run (our CSV format)', { timeout: CLI_TIMEOUT }, () => {
   let dry: string;
   let dryCsv: string;
 
