@@ -1,5 +1,5 @@
 // The commands exactly as the README gives them: `npx dermaset …` in a clone of the repository, and
-// `npm start` on an empty database (full size on the SQLite run), watched from outside over HTTP.
+// `npm start` on an empty database, watched from outside over HTTP.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -8,9 +8,8 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_WIDTH } from '../prisma/demo/cohort.ts';
 import { CLI_TIMEOUT } from './helpers/cli.ts';
-import { createTestEnv, type TestEnv, testProvider } from './helpers/database.ts';
+import { createTestEnv, type TestEnv } from './helpers/database.ts';
 
 const exec = promisify(execFile);
 const root = join(import.meta.dirname, '..');
@@ -138,10 +137,8 @@ describe('npm start on an empty database, in the clone', () => {
 
   it('listens at once, says "seeding" with progress until the demo is in, then hands out a working token', async () => {
     served = await createTestEnv({}, { migrate: false });
-    // Full size, as a newcomer gets it, on the SQLite run; the PostgreSQL run draws small (the pixels
-    // do not depend on the database)
-    const size: Record<string, string> =
-      testProvider === 'sqlite' ? {} : { DERMASET_DEMO_SIZE: '96x72', DERMASET_MIN_SIDE: '32' };
+    // drawn at 96×72 px: the full-size drawings are checked in test/demo-cohort.test.ts
+    const size = { DERMASET_DEMO_SIZE: '96x72', DERMASET_MIN_SIDE: '32' };
     child = spawn('npm', ['start'], {
       cwd: clone,
       detached: true,
@@ -214,9 +211,8 @@ describe('npm start on an empty database, in the clone', () => {
       )
     ).json()) as Answer;
     expect(answer.data.datasetSummary.images).toBe(1026);
-    // a few near-duplicate pairs (two shots of one lesion): 3–12 at full size, 2 at 96×72 px, where
-    // the 64-bit difference hash sees less
-    expect(answer.data.datasetSummary.nearDuplicatePairs).toBeGreaterThanOrEqual(testProvider === 'sqlite' ? 3 : 2);
+    // a few near-duplicate pairs (two shots of one lesion): 2 at 96×72 px, as in the run's cohort
+    expect(answer.data.datasetSummary.nearDuplicatePairs).toBeGreaterThanOrEqual(2);
     expect(answer.data.datasetSummary.nearDuplicatePairs).toBeLessThanOrEqual(12);
     // the original is served as stored: the drawn size, no EXIF (the demo's phone writes some)
     const node = answer.data.images.edges[0]?.node as { url: string; width: number };
@@ -224,7 +220,7 @@ describe('npm start on an empty database, in the clone', () => {
       await (await fetch(node.url, { headers: { authorization: header.Authorization } })).arrayBuffer(),
     );
     const meta = await sharp(original).metadata();
-    expect(meta.width).toBe(testProvider === 'sqlite' ? DEMO_WIDTH : 96);
+    expect(meta.width).toBe(96);
     expect(meta.exif).toBeUndefined();
     expect(original.includes(Buffer.from('DemoPhone'))).toBe(false);
     // the trail phase has its own progress, drawn to the end

@@ -5,10 +5,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_HEIGHT, DEMO_SEED, DEMO_WIDTH, planCohort } from '../prisma/demo/cohort.ts';
+import { DrawPool } from '../prisma/demo/draw-pool.ts';
+import { encodeLesionJpeg } from '../prisma/demo/synthesize.ts';
 import { graphql } from '../src/gql/index.ts';
+import { createPipeline } from '../src/ingest/pipeline.ts';
 import { createApi } from './helpers/api.ts';
 import { createCohortEnv } from './helpers/cohort.ts';
-import type { TestEnv } from './helpers/database.ts';
+import { createTestEnv, type TestEnv } from './helpers/database.ts';
 
 let env: TestEnv;
 type Summary = NonNullable<Awaited<ReturnType<typeof fetchSummary>>>;
@@ -217,5 +221,35 @@ describe('the demo cohort carries a realistic trail', () => {
     }
     const codes = await env.db.patient.findMany({ select: { code: true } });
     expect(codes.every((c) => /^P-[0-9A-Z]{13}$/.test(c.code))).toBe(true);
+  });
+});
+
+describe('the demo cohort at full size', () => {
+  it('draws the plan at its full size, which passes the default SOP gate, EXIF and all stripped', async () => {
+    // the tests use 96×72 px copies; `npm start` draws the plan's size under the default minimum side
+    const full = await createTestEnv();
+    const pool = new DrawPool();
+    try {
+      const pipeline = createPipeline(full.config, full.db);
+      const plan = planCohort(DEMO_SEED);
+      const originals = plan.attempts.filter((a) => a.kind === 'original' && a.trail).slice(0, 6);
+      for (const a of originals) {
+        const bytes = await encodeLesionJpeg(await pool.draw(a.drawing), a.drawing, { exif: true });
+        const r = await pipeline.ingest({ bytes, record: a.record, fileName: a.fileName, source: 'demo' });
+        expect(r.outcome, a.fileName).toBe('ACCEPTED');
+      }
+      const images = await full.db.image.findMany({ select: { width: true, height: true, storageKey: true } });
+      expect(images).toHaveLength(originals.length);
+      for (const i of images) {
+        expect([i.width, i.height]).toEqual([DEMO_WIDTH, DEMO_HEIGHT]);
+        expect(Math.min(i.width, i.height)).toBeGreaterThanOrEqual(full.config.ingest.minSide);
+        const bytes = readFileSync(join(full.dataDir, 'blobs', i.storageKey));
+        expect(bytes.includes(Buffer.from('DemoPhone'))).toBe(false);
+        expect((await sharp(bytes).metadata()).exif).toBeUndefined();
+      }
+    } finally {
+      await pool.close();
+      await full.dispose();
+    }
   });
 });
