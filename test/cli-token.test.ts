@@ -1,27 +1,18 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql } from '../src/gql/index.ts';
 import { TOKEN_CACHE_MS } from '../src/resolvers/tokens.ts';
 import { createApi } from './helpers/api.ts';
-import { CLI_TIMEOUT } from './helpers/cli.ts';
+import { CLI_TIMEOUT, dermaset } from './helpers/cli.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';
 import { execute } from './helpers/graphql.ts';
 
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '..');
 let env: TestEnv;
-const cli = (...args: string[]) =>
-  run(process.execPath, [join(root, 'bin', 'dermaset.mjs'), 'token', ...args], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: env.url,
-      DATA_DIR: env.dataDir,
-      DERMASET_PSEUDONYM_KEY: env.config.pseudonymKey,
-    },
-  });
+/** `dermaset token <args>`; rejects on a non-zero exit, as the tests of failures expect. */
+const cli = async (...args: string[]) => {
+  const r = await dermaset(env, ['token', ...args]);
+  if (r.code !== 0) throw Object.assign(new Error(r.stderr), r);
+  return r;
+};
 
 beforeAll(async () => {
   env = await createTestEnv();

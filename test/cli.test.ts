@@ -8,33 +8,15 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_TIMEOUT } from './helpers/cli.ts';
+import { CLI_TIMEOUT, cliEnv, ROOT as root, run } from './helpers/cli.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';
 
 const exec = promisify(execFile);
-const root = join(import.meta.dirname, '..');
 let clone: string;
 let env: TestEnv;
 
-/** The environment of a command run against the test database (nothing of the parent's DATA_DIR). */
-const cliEnv = (extra: Record<string, string> = {}) => ({
-  ...process.env,
-  DATABASE_URL: env.url,
-  DATA_DIR: env.dataDir,
-  DERMASET_PSEUDONYM_KEY: env.config.pseudonymKey ?? '',
-  ...extra,
-});
-
-/** Runs `npx …` in a folder; resolves with the exit code and both streams, never rejects. */
-async function npx(cwd: string, args: string[], extra: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await exec('npx', args, { cwd, env: cliEnv(extra), timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: err.code ?? -1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
-  }
-}
+/** Runs `npx …` in a folder against the test database; resolves with the exit code, never rejects. */
+const npx = (cwd: string, args: string[], extra: Record<string, string> = {}) => run(env, 'npx', args, { cwd, extra });
 
 /**
  * A clone of the work tree: the files git tracks, plus those it would (untracked, not ignored), and
@@ -142,14 +124,7 @@ describe('npm start on an empty database, in the clone', () => {
     child = spawn('npm', ['start'], {
       cwd: clone,
       detached: true,
-      env: {
-        ...process.env,
-        DATABASE_URL: served.url,
-        DATA_DIR: served.dataDir,
-        DERMASET_PSEUDONYM_KEY: served.config.pseudonymKey ?? '',
-        PORT: '0',
-        ...size,
-      },
+      env: cliEnv(served, { PORT: '0', ...size }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const server = child;

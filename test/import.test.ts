@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportError, importFolder } from '../src/ingest/import-csv.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
-import { CLI_TIMEOUT } from './helpers/cli.ts';
+import { CLI_TIMEOUT, dermaset } from './helpers/cli.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';
 import { listFiles } from './helpers/files.ts';
 import { lesion, record, toPng } from './helpers/images.ts';
@@ -55,22 +53,7 @@ async function counts() {
 }
 
 /** Runs `dermaset <args>` as a child process against the test database; never throws. */
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const root = join(import.meta.dirname, '..');
-  return promisify(execFile)(process.execPath, [join(root, 'bin', 'dermaset.mjs'), ...args], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: env.url,
-      DATA_DIR: env.dataDir,
-      DERMASET_PSEUDONYM_KEY: 'test-key-0123456789abcdef',
-    },
-    maxBuffer: 64 * 1024 * 1024,
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
-  );
-}
+const cli = (args: string[]) => dermaset(env, args);
 
 beforeAll(async () => {
   env = await createTestEnv();
@@ -153,21 +136,8 @@ describe('dermaset import', { timeout: CLI_TIMEOUT }, () => {
   });
 
   it('works as the `dermaset import` command, with a summary', async () => {
-    const run = promisify(execFile);
-    const root = join(import.meta.dirname, '..');
-    const { stdout } = await run(
-      process.execPath,
-      [join(root, 'bin', 'dermaset.mjs'), 'import', folder, '--metadata', csv],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          DATABASE_URL: env.url,
-          DATA_DIR: env.dataDir,
-          DERMASET_PSEUDONYM_KEY: 'test-key-0123456789abcdef',
-        },
-      },
-    );
+    const { code, stdout } = await cli(['import', folder, '--metadata', csv]);
+    expect(code).toBe(0);
     expect(stdout).toContain('rows: 8');
     expect(stdout).toContain('already imported (unchanged): 6');
     expect(stdout).toMatch(/row 9 \.\.\/outside\.jpg: INVALID_FILE_NAME/);
@@ -178,33 +148,18 @@ describe('dermaset import', { timeout: CLI_TIMEOUT }, () => {
 describe('dermaset import --format <importer>', { timeout: CLI_TIMEOUT }, () => {
   it('reads a public table through its importer plugin (dry run) and reports every source label', async () => {
     const { fixture } = await import('./helpers/fixtures.ts');
-    const run = promisify(execFile);
-    const root = join(import.meta.dirname, '..');
     const empty = join(env.dataDir, 'no-images');
     mkdirSync(empty, { recursive: true });
-    const { stdout } = await run(
-      process.execPath,
-      [
-        join(root, 'bin', 'dermaset.mjs'),
-        'import',
-        empty,
-        '--format',
-        'ham10000',
-        '--metadata',
-        fixture('ham10000_metadata.csv'),
-        '--dry-run',
-      ],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          DATABASE_URL: env.url,
-          DATA_DIR: env.dataDir,
-          DERMASET_PSEUDONYM_KEY: 'test-key-0123456789abcdef',
-        },
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    );
+    const { code, stdout } = await cli([
+      'import',
+      empty,
+      '--format',
+      'ham10000',
+      '--metadata',
+      fixture('ham10000_metadata.csv'),
+      '--dry-run',
+    ]);
+    expect(code).toBe(0);
     expect(stdout).toContain('importer: ham10000 1.0.0 (dry run: nothing was stored)');
     expect(stdout).toContain('rows: 10015');
     expect(stdout).toMatch(/source labels: .*nv 6705.*mel 1113.*bkl 1099.*bcc 514.*akiec 327.*vasc 142.*df 115/);
