@@ -57,6 +57,15 @@ function gridPng(bits: bigint): Promise<Buffer> {
     .toBuffer();
 }
 
+/** A grid image of its own patient, named `<name>-<i>.png` with patient `<NAME>-<i>`. */
+async function gridUpload(name: string, i: number, bits: bigint): Promise<Upload> {
+  return {
+    bytes: await gridPng(bits),
+    fileName: `${name}-${i}.png`,
+    record: record({ patient_id: `${name.toUpperCase()}-${i}`, lesion_id: 'L1' }),
+  };
+}
+
 const randomBits = (rnd: Random) => (BigInt(rnd.int(0, 2 ** 32 - 1)) << 32n) | BigInt(rnd.int(0, 2 ** 32 - 1));
 
 describe('two installations with different pseudonym keys', () => {
@@ -141,18 +150,9 @@ describe('a chain of near-duplicate images', () => {
     for (let i = 0; i < CHAIN; i++) {
       let mask = 0n;
       for (let t = Math.max(0, i - 21); t < Math.min(i, 21); t++) mask |= triple(t);
-      uploads.push({
-        bytes: await gridPng(base ^ mask),
-        fileName: `chain-${i}.png`,
-        record: record({ patient_id: `CHAIN-${i}`, lesion_id: 'L1' }),
-      });
+      uploads.push(await gridUpload('chain', i, base ^ mask));
     }
-    for (let i = 0; i < OTHERS; i++)
-      uploads.push({
-        bytes: await gridPng(randomBits(rnd)),
-        fileName: `other-${i}.png`,
-        record: record({ patient_id: `OTHER-${i}`, lesion_id: 'L1' }),
-      });
+    for (let i = 0; i < OTHERS; i++) uploads.push(await gridUpload('other', i, randomBits(rnd)));
     await ingestAll(env, uploads);
   }, 300_000);
   afterAll(() => env?.dispose());
@@ -266,17 +266,8 @@ describe('a clique of near-duplicate images too large for the fractions', () => 
     const base = randomBits(rnd);
     const uploads: Upload[] = [];
     for (let i = 0; i < CLIQUE; i++)
-      uploads.push({
-        bytes: await gridPng(i === 0 ? base : base ^ (1n << BigInt(i - 1))),
-        fileName: `clique-${i}.png`,
-        record: record({ patient_id: `CLIQUE-${i}`, lesion_id: 'L1' }),
-      });
-    for (let i = 0; i < OTHERS; i++)
-      uploads.push({
-        bytes: await gridPng(randomBits(rnd)),
-        fileName: `other-${i}.png`,
-        record: record({ patient_id: `OTHER-${i}`, lesion_id: 'L1' }),
-      });
+      uploads.push(await gridUpload('clique', i, i === 0 ? base : base ^ (1n << BigInt(i - 1))));
+    for (let i = 0; i < OTHERS; i++) uploads.push(await gridUpload('other', i, randomBits(rnd)));
     await ingestAll(env, uploads);
     const clique = await env.db.image.findMany({
       where: { OR: [{ nearDuplicates: { some: {} } }, { nearDuplicateOf: { some: {} } }] },
