@@ -62,9 +62,19 @@ async function firstStart(): Promise<number> {
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${log.slice(-500)}`)));
   });
-  const health = await fetch(`${url}/health`);
+  // the server listens at once and seeds in the background: ready is /health answering 200
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    const status = await fetch(`${url}/health`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) break;
+    if (status !== 503 && status !== 0) throw new Error(`health answered ${status}`);
+    if (Date.now() > deadline) throw new Error('the demo cohort was not ready within 10 minutes');
+    await new Promise((r) => setTimeout(r, 200));
+  }
   const elapsed = performance.now() - started;
-  if (health.status !== 200) throw new Error(`health answered ${health.status}`);
   child.kill('SIGTERM');
   rmSync(dataDir, { recursive: true, force: true });
   return elapsed;

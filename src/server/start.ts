@@ -92,17 +92,6 @@ export async function seedClaimedDemo(
   log(`demo cohort ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(summary.outcomes)}`);
 }
 
-/** claimDemoSeedIfEmpty, then seedClaimedDemo when this instance holds the claim; true when it seeded. */
-export async function seedDemoIfEmpty(
-  config: Config,
-  database: Database,
-  opts: { size?: { width: number; height: number } } = {},
-): Promise<boolean> {
-  if (!(await claimDemoSeedIfEmpty(config, database))) return false;
-  await seedClaimedDemo(config, database, opts);
-  return true;
-}
-
 function listenError(e: NodeJS.ErrnoException, config: Config): Error {
   const where = `${config.host}:${config.port}`;
   if (e.code === 'EADDRINUSE') {
