@@ -22,6 +22,9 @@ const text = z
   .transform((s) => (s === '' ? undefined : s))
   .optional();
 
+/** A web origin as browsers send it in the Origin header: scheme, host and optional port. */
+const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?$|^https?:\/\/\[[0-9A-Fa-f:]+\](?::\d{1,5})?$/;
+
 /** Semantic Versioning 2.0.0 (MAJOR.MINOR.PATCH, optional pre-release and build), as Croissant recommends. */
 export const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
@@ -55,6 +58,28 @@ const EnvSchema = z.object({
   DERMASET_PUBLIC_READ: z.enum(['true', 'false']).default('false'),
   DERMASET_INTROSPECTION: z.enum(['true', 'false']).optional(),
   DERMASET_PUBLIC_URL: z.url().optional(),
+  DERMASET_MODE: z.enum(['production', 'development']).optional(),
+  DERMASET_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const origins = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const origin of origins) {
+        if (!ORIGIN.test(origin)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `each origin must be scheme://host[:port] with no path (e.g. https://app.example.org), got "${origin}"`,
+          });
+          return z.NEVER;
+        }
+      }
+      return origins;
+    }),
+  DERMASET_MAX_REQUEST_BYTES: intFrom(1024 * 1024),
   ...DatasetEnv.shape,
   NODE_ENV: z.string().optional(),
 });
@@ -101,8 +126,19 @@ export interface ApiOptions {
   publicRead: boolean;
   /** Schema introspection (and GraphiQL); on by default outside production. */
   introspection: boolean;
-  /** Mask unexpected errors as "Unexpected error." (production); expected failures keep their codes. */
+  /**
+   * Production mode, the default: unexpected errors are masked as "Unexpected error." with no stack
+   * or path; expected failures keep their codes. DERMASET_MODE=development (or NODE_ENV=development)
+   * turns it off and allows loopback origins for CORS.
+   */
   production: boolean;
+  /**
+   * Origins (scheme://host[:port]) whose web pages may call the API with credentials (CORS). Unset:
+   * none in production, loopback origins (localhost, 127.0.0.1, [::1], any port) in development.
+   */
+  corsOrigins: readonly string[] | 'loopback';
+  /** A request body (JSON, or the GraphQL part of an upload) larger than this is refused with 413. */
+  maxRequestBytes: number;
   /** The origin image URLs are given under, when behind a proxy. */
   publicUrl: string | undefined;
 }
@@ -150,13 +186,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     seedDemo: e.DERMASET_SEED_DEMO === 'true',
     demoSize: e.DERMASET_DEMO_SIZE ? sizeOf(e.DERMASET_DEMO_SIZE) : undefined,
-    api: {
-      publicRead: e.DERMASET_PUBLIC_READ === 'true',
-      introspection: e.DERMASET_INTROSPECTION ? e.DERMASET_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
-      production: e.NODE_ENV === 'production',
-      publicUrl: e.DERMASET_PUBLIC_URL?.replace(/\/$/, ''),
-    },
+    api: apiOf(e),
     dataset: datasetOf(e),
+  };
+}
+
+function apiOf(e: z.infer<typeof EnvSchema>): ApiOptions {
+  const mode = e.DERMASET_MODE ?? (e.NODE_ENV === 'development' ? 'development' : 'production');
+  return {
+    publicRead: e.DERMASET_PUBLIC_READ === 'true',
+    // the schema is published (schema.graphql): hiding it protects nothing, so GraphiQL stays on
+    // unless switched off, or NODE_ENV=production asks for the conventional locked-down default
+    introspection: e.DERMASET_INTROSPECTION ? e.DERMASET_INTROSPECTION === 'true' : e.NODE_ENV !== 'production',
+    production: mode === 'production',
+    corsOrigins: e.DERMASET_CORS_ORIGINS ?? (mode === 'development' ? 'loopback' : []),
+    maxRequestBytes: e.DERMASET_MAX_REQUEST_BYTES,
+    publicUrl: e.DERMASET_PUBLIC_URL?.replace(/\/$/, ''),
   };
 }
 

@@ -1,5 +1,6 @@
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createFetch } from '@whatwg-node/fetch';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import { db } from '../db/current.ts';
@@ -13,6 +14,7 @@ import { useImageRoutes } from './use-image-routes.ts';
 import { useIntrospection } from './use-introspection.ts';
 import { type Readiness, useReadiness } from './use-readiness.ts';
 import { useSplitRoutes } from './use-split-routes.ts';
+import { corsFor, useWebSecurity } from './use-web-security.ts';
 
 export type DermasetYoga = YogaServerInstance<Record<string, never>, Context>;
 
@@ -53,8 +55,21 @@ export function createDermasetYoga(
     maxDirectives: { n: LIMITS.maxDirectives },
     blockFieldSuggestion: { enabled: !api.introspection },
   });
+  // One upload limit: the multipart parser stops reading a file at DERMASET_MAX_BYTES (413
+  // REQUEST_ENTITY_TOO_LARGE), the same bound the pipeline checks; one file and a few small fields.
+  const fetchAPI = createFetch({
+    formDataLimits: {
+      fileSize: config.ingest.maxBytes,
+      files: 1,
+      fields: 8,
+      fieldSize: api.maxRequestBytes,
+      parts: 9,
+    },
+  });
   return createYoga<Record<string, never>, Context>({
     schema,
+    fetchAPI,
+    cors: corsFor(api),
     graphqlEndpoint: '/graphql',
     graphiql: api.introspection,
     // GraphiQL served from the package itself, not a CDN: it works on closed networks
@@ -66,6 +81,7 @@ export function createDermasetYoga(
     maskedErrors: { isDev: !api.production },
     context: (initial) => context.create(initial),
     plugins: [
+      useWebSecurity(api, config.ingest.maxBytes),
       useHealth(db, readiness),
       useReadiness(readiness),
       useImageRoutes(new BlobStore(`${config.dataDir}/blobs`), context.tokens, access),
