@@ -71,7 +71,8 @@ export const profileAllowed = (profile: ProfileId, role: Role | null): boolean =
  * The profile GraphQL reads apply for a role: exact values for annotators and above (they handle the
  * records), safe-harbor for viewers and anonymous readers.
  */
-export const readProfile = (role: Role | null): ProfileId => (roleAtLeast(role, 'ANNOTATOR') ? 'limited' : 'safe-harbor');
+export const readProfile = (role: Role | null): ProfileId =>
+  roleAtLeast(role, 'ANNOTATOR') ? 'limited' : 'safe-harbor';
 
 /** The stamp an output carries: `id@version`. */
 export const profileStamp = (profile: ProfileId) => `${profile}@${PROFILES[profile].version}`;
@@ -105,12 +106,15 @@ export function ageNumber(age: number | null | undefined, profile: ProfileId): n
   return Math.floor(top / AGE_BIN_YEARS) * AGE_BIN_YEARS;
 }
 
-/** ISIC's age_approx: the profile's age rounded to the nearest 5 and capped at 85, as the ISIC format has it. */
+/**
+ * ISIC's age_approx, through the profile: the profile's age (research: its bin's lower bound) rounded
+ * to the nearest 5 and capped at 85, as the ISIC format has it. The ISIC format never holds exact
+ * ages, so under limited it rounds the safe-harbor age.
+ */
 export const ISIC_AGE_CAP = 85;
 export function isicAgeApprox(age: number | null | undefined, profile: ProfileId): number | null {
-  const a = ageNumber(age, profile === 'research' ? 'safe-harbor' : profile);
-  // ISIC's rounding is as coarse as research's bins: applied to the top-coded age in every profile
-  return a === null ? null : Math.min(ISIC_AGE_CAP, Math.round(Math.min(a, AGE_TOP_CODE) / 5) * 5);
+  const a = ageNumber(age, profile === 'limited' ? 'safe-harbor' : profile);
+  return a === null ? null : Math.min(ISIC_AGE_CAP, Math.round(a / 5) * 5);
 }
 
 /** A date as a profile shows it: "2024" (safe-harbor), "2024-05" (research), "2024-05-17" (limited). */

@@ -6,12 +6,22 @@ import { finished } from 'node:stream/promises';
 import { type DatasetConfig, datasetConfig } from '../config.ts';
 import { db } from '../db/current.ts';
 import { NOT_STATED } from '../domain/dataset-terms.ts';
+import {
+  AGE_TOP_CODE,
+  DEFAULT_PROFILE,
+  dateTimeValue,
+  dateValue,
+  generaliseFilter,
+  PROFILES,
+  type ProfileId,
+} from '../domain/deidentify.ts';
+import type { Role } from '../domain/roles.ts';
 import { decide } from '../plugins/evaluate.ts';
 import { hashingTap } from '../plugins/exporters/hashing.ts';
 import { registry } from '../plugins/index.ts';
 import { BlobStore } from '../storage/blob-store.ts';
 import { datasetTerms, datasetVersion } from './dataset.ts';
-import { type ExportSplit, type RunInput, validateSplit, writeExport } from './exports.ts';
+import { type ExportSplit, type RunInput, resolveProfile, validateSplit, writeExport } from './exports.ts';
 import type { ImageFilter, SplitSelection } from './image-filter.ts';
 import type { ImageQueryArgs } from './images.ts';
 import { whereOf } from './images.ts';
@@ -84,7 +94,7 @@ const FIELDS: readonly [string, string, string][] = [
   ['label', 'sc:Text', 'Label under the class-mapping policy'],
   ['diagnosis_class', 'sc:Text', 'Normalised diagnostic class (9 classes)'],
   ['verification_stage', 'sc:Text', 'initial / consensus / histology'],
-  ['age_at_exam', 'sc:Integer', 'Age in years at the examination'],
+  ['age_at_exam', 'sc:Integer', 'Age in years at the examination'], // sc:Text under a generalising profile
   ['sex', 'sc:Text', 'female / male'],
   ['fitzpatrick_type', 'sc:Text', 'Fitzpatrick phototype I–VI'],
   ['anatomical_site', 'sc:Text', 'Anatomical site'],
@@ -98,8 +108,11 @@ const SPLIT_TYPES: Record<string, string> = {
   test: 'cr:TestSplit',
 };
 
-/** What a Croissant document describes: a filtered subset under a policy, or a stored split (or part). */
-export type CroissantRequest = ImageQueryArgs & { split?: SplitSelection | null };
+/**
+ * What a Croissant document describes: a filtered subset under a policy, or a stored split (or part),
+ * its records de-identified under a profile (default safe-harbor; limited: admins only).
+ */
+export type CroissantRequest = ImageQueryArgs & { split?: SplitSelection | null; profile?: string | null };
 
 /** Where the metadata file of a subset is served (see server/use-datasheet-routes.ts). */
 export const METADATA_PATH = '/croissant/metadata.jsonl';
@@ -110,9 +123,11 @@ export const METADATA_PATH = '/croissant/metadata.jsonl';
  */
 export function metadataUrl(
   origin: string,
-  subset: { filter?: ImageFilter | null; policy: string; split?: SplitSelection | null },
+  subset: { filter?: ImageFilter | null; policy: string; split?: SplitSelection | null; profile?: ProfileId },
 ): string {
   const q = new URLSearchParams({ policy: subset.policy });
+  // the default profile is left out: URLs of safe-harbor documents stay as they were
+  if (subset.profile && subset.profile !== DEFAULT_PROFILE) q.set('profile', subset.profile);
   if (subset.filter && Object.keys(subset.filter).length > 0) q.set('filter', JSON.stringify(subset.filter));
   if (subset.split) {
     q.set('split', subset.split.id);
@@ -124,12 +139,17 @@ export function metadataUrl(
 
 /**
  * The export run that writes a subset's metadata.jsonl (the jsonl exporter, without examiner codes),
- * checked before anything is written: an unknown policy or split, or a bad filter, is BAD_USER_INPUT.
+ * checked before anything is written: an unknown policy, profile or split, or a bad filter, is
+ * BAD_USER_INPUT; the limited profile for anyone but an admin (`role`) is FORBIDDEN. The filter's
+ * age and date bounds are generalised as the profile generalises the values.
  */
 export async function metadataRun(
   request: CroissantRequest,
   dataDir: string,
+  role: Role | null = null,
 ): Promise<RunInput & { split: ExportSplit | null }> {
+  const profile = resolveProfile(request.profile, role);
+  request = { ...request, filter: generaliseFilter(request.filter, profile) };
   const { split, policyId } = await validateSplit(request);
   const policy = await resolvePolicy(policyId);
   await whereOf({ filter: request.filter, policy: policy.id });
@@ -143,6 +163,7 @@ export async function metadataRun(
     split,
     withExaminer: false,
     store: new BlobStore(join(dataDir, 'blobs')),
+    profile,
   };
 }
 
@@ -153,19 +174,21 @@ export async function writeMetadata(run: RunInput, out: Writable): Promise<numbe
 
 export async function croissant(
   request: CroissantRequest,
-  opts: { origin: string; dataDir: string; name?: string; dataset?: DatasetConfig },
+  opts: { origin: string; dataDir: string; name?: string; dataset?: DatasetConfig; role?: Role | null },
 ) {
   const config = opts.dataset ?? datasetConfig();
   // a stored split: its images (or a part's), under its policy, each record with its part
-  const run = await metadataRun(request, opts.dataDir);
-  const { split, policy } = run;
+  const run = await metadataRun(request, opts.dataDir, opts.role ?? null);
+  const { split, policy, profile } = run;
+  const deid = PROFILES[profile];
+  request = { ...request, filter: run.filter ?? null };
   const args: ImageQueryArgs = split
     ? {
         filter: request.filter ? { AND: [request.filter, { split: split.selection }] } : { split: split.selection },
         policy: policy.id,
       }
     : request;
-  const stats = await computeStats(args);
+  const stats = await computeStats(args, { profile });
   // the metadata file is the jsonl export of the same subset: hash it as it is written
   const tap = hashingTap();
   tap.stream.resume(); // nothing reads the bytes: only their hash is wanted
@@ -200,7 +223,8 @@ export async function croissant(
     url: `${opts.origin}/graphql`,
     creator:
       terms.creator.value === NOT_STATED ? NOT_STATED : { '@type': 'sc:Organization', name: terms.creator.value },
-    datePublished: (period._max.acquiredAt ?? new Date(0)).toISOString().slice(0, 10),
+    // the latest acquisition, no more precise than the profile shows a date
+    datePublished: dateValue(period._max.acquiredAt ?? new Date(0), profile),
     version: version.value,
     distribution: [
       {
@@ -208,7 +232,12 @@ export async function croissant(
         '@id': 'metadata.jsonl',
         name: 'metadata.jsonl',
         description: `${records} records, one JSON object per line and per image, under the policy ${policy.id} ${policy.version}.`,
-        contentUrl: metadataUrl(opts.origin, { filter: request.filter, policy: policy.id, split: split?.selection }),
+        contentUrl: metadataUrl(opts.origin, {
+          filter: request.filter,
+          policy: policy.id,
+          split: split?.selection,
+          profile,
+        }),
         encodingFormat: 'application/jsonlines',
         contentSize: `${bytes} B`,
         sha256,
@@ -254,8 +283,8 @@ export async function croissant(
             '@type': 'cr:Field',
             '@id': `records/${name}`,
             name,
-            description,
-            dataType,
+            description: name === 'age_at_exam' ? `${description}: ${deid.age} (profile ${deid.id})` : description,
+            dataType: name === 'age_at_exam' && profile !== 'limited' ? 'sc:Text' : dataType,
             source: { fileObject: { '@id': 'metadata.jsonl' }, extract: { jsonPath: jsonPathOf(name) } },
           })),
           ...(split
@@ -277,8 +306,8 @@ export async function croissant(
     'rai:dataCollection': `Mobile dermoscopy under a standard operating procedure with a quality gate: ${stats.intake.sopRejected} frames with image_quality_score 1–2 refused and counted; ${stats.intake.records} records passed, ${stats.intake.duplicates} exact duplicates removed.`,
     'rai:dataCollectionType': 'Manual Human Curator',
     'rai:dataCollectionTimeframe': [
-      period._min.acquiredAt?.toISOString() ?? null,
-      period._max.acquiredAt?.toISOString() ?? null,
+      dateTimeValue(period._min.acquiredAt, profile)?.toISOString() ?? null,
+      dateTimeValue(period._max.acquiredAt, profile)?.toISOString() ?? null,
     ].filter(Boolean),
     'rai:dataAnnotationProtocol':
       'Initial clinical annotation by one dermatologist; independent review by three specialists and a consensus decision; histopathology for malignant lesions. The verification_stage field records the level reached.',
@@ -289,8 +318,8 @@ export async function croissant(
       'Identifiers replaced by keyed-hash codes; EXIF/GPS and embedded metadata stripped without recompression; exact duplicates removed by a hash of the decoded pixels; near duplicates flagged by perceptual hash; diagnoses normalised to 9 classes with the raw text kept.',
     'rai:dataLimitations': `A single collection (mobile dermoscopy, ${stats.patients} patients). Benign and borderline lesions are verified by consensus, not histology (${stats.malignant.histologyVerified} of ${stats.malignant.count} malignant images histologically verified). Fitzpatrick types: ${fitz?.values.map((v) => `${v.value} ${v.count}`).join(', ') ?? '—'}; others are not represented. One patient contributes up to ${stats.imagesPerPatient.max ?? 0} images: split by patient.`,
     'rai:dataBiases': `Class imbalance: ${stats.classes.map((c) => `${c.diagnosisClass.toLowerCase()} ${c.count}`).join(', ')}.`,
-    'rai:personalSensitiveInformation':
-      'Health data (diagnoses, histopathology), age, sex and skin phototype of de-identified patients. No names, record numbers, dates of birth or image metadata are stored or exported; ISIC-format exports give ages only rounded to 5 years.',
+    'rai:personalSensitiveInformation': `Health data (diagnoses, histopathology), age, sex and skin phototype of de-identified patients. No names, record numbers, dates of birth or image metadata are stored or exported. De-identification profile of these records: ${deid.id} ${deid.version} (${deid.description}): ages ${deid.age}, dates ${deid.date}; ISIC-format exports give ages only rounded to 5 years and capped at 85.`,
+    'rai:dataManipulationProtocol': `De-identification profile ${deid.id} ${deid.version}: age_at_exam ${deid.age}; dates ${deid.date}.${profile === 'limited' ? '' : ` Filters select no finer than the values show (age bounds of ${AGE_TOP_CODE} and over mean ${AGE_TOP_CODE}+).`}`,
     'rai:dataUseCases':
       'Independent model evaluation, domain-shift analysis, interpretability studies against expert-annotated dermoscopic structures, training-subset selection by verification level.',
   };

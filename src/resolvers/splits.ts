@@ -5,10 +5,12 @@
 // independently of the algorithm. auditSplit gives the same overlap report for any uploaded assignment.
 // Everything the algorithm sees is keyed by image SHA-256 — never database ids or pseudonym codes —
 // so the same images and seed give the same manifest on every installation.
+
 import { createHash, randomUUID } from 'node:crypto';
 import { createGraphQLError } from 'graphql-yoga';
 import { db } from '../db/current.ts';
 import { Prisma } from '../db/generated/sqlite/client.ts';
+import { ageValue, DEFAULT_PROFILE, dateValue, type ProfileId } from '../domain/deidentify.ts';
 import type { FitzpatrickType, Sex, VerificationStage } from '../domain/enums.ts';
 import {
   auditSplit,
@@ -527,17 +529,21 @@ export const MANIFEST_COLUMNS = [
   'verification_stage',
   'url',
   'thumbnail_url',
+  'age_at_exam',
+  'acquisition_date',
 ] as const;
 
 /**
  * A split's manifest rows (or one part's), in image id order, read in keyset batches: each image with
- * its part, its label under the split's policy and its URLs. Null when there is no such split; a part
- * the split does not have is BAD_USER_INPUT (selectParts).
+ * its part, its label under the split's policy, its URLs, and its age and acquisition date as the
+ * de-identification profile shows them (default safe-harbor). Null when there is no such split; a
+ * part the split does not have is BAD_USER_INPUT (selectParts).
  */
 export async function manifestRows(
   id: string,
   selection: { part?: 'TRAIN' | 'VALIDATION' | 'TEST' | null; fold?: number | null },
   origin: string,
+  profile: ProfileId = DEFAULT_PROFILE,
 ): Promise<AsyncIterable<Record<(typeof MANIFEST_COLUMNS)[number], string>> | null> {
   const split = await resolveSplitSelection({ id, ...selection });
   if (!split) return null;
@@ -558,6 +564,8 @@ export async function manifestRows(
               sha256: true,
               diagnosisClass: true,
               verificationStage: true,
+              ageAtExam: true,
+              acquiredAt: true,
               patient: { select: { code: true } },
               lesion: { select: { code: true } },
             },
@@ -576,6 +584,8 @@ export async function manifestRows(
           verification_stage: a.image.verificationStage,
           url: `${origin}/images/${a.image.sha256}/original`,
           thumbnail_url: `${origin}/images/${a.image.sha256}/thumbnail`,
+          age_at_exam: String(ageValue(a.image.ageAtExam, profile) ?? ''),
+          acquisition_date: dateValue(a.image.acquiredAt, profile) ?? '',
         };
       }
       const last = batch[batch.length - 1];

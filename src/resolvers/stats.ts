@@ -3,6 +3,7 @@
 import { db } from '../db/current.ts';
 import { cohenKappa, fleissKappa, type KappaResult } from '../domain/agreement.ts';
 import { CLASS_CODES, CLASSES, type ClinicalStatus, type Origin } from '../domain/classes.ts';
+import { ageNumber, DEFAULT_PROFILE, type ProfileId } from '../domain/deidentify.ts';
 import type { DiagnosisClass } from '../domain/enums.ts';
 import { type Bin, type Summary, summarise } from '../domain/histogram.ts';
 import { FIELDS } from '../domain/information-model.ts';
@@ -56,7 +57,13 @@ export interface Stats {
 
 const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
-export async function computeStats(args: ImageQueryArgs): Promise<Stats> {
+/**
+ * `profile`: the age figures (min, median, mean, max, histogram) are computed over ages top-coded at
+ * 90 under any profile but limited, so no figure singles out a patient of 90 or over (the default,
+ * safe-harbor, is what viewers and the datasheet get; annotators and above read limited).
+ */
+export async function computeStats(args: ImageQueryArgs, opts: { profile?: ProfileId } = {}): Promise<Stats> {
+  const ageProfile: ProfileId = (opts.profile ?? DEFAULT_PROFILE) === 'limited' ? 'limited' : 'safe-harbor';
   const client = db();
   const { where, policy } = await whereAndPolicy(args);
   const [classStage, perPatient, ages, facets, dupCount, sopRejected, nearPairs, reviews, present] = await Promise.all([
@@ -105,8 +112,10 @@ export async function computeStats(args: ImageQueryArgs): Promise<Stats> {
   const perPatientBins = new Map<number, number>();
   for (const p of perPatient) perPatientBins.set(p._count._all, (perPatientBins.get(p._count._all) ?? 0) + 1);
   const ageBins = new Map<number, number>();
-  for (const a of ages)
-    if (a._min.ageAtExam !== null) ageBins.set(a._min.ageAtExam, (ageBins.get(a._min.ageAtExam) ?? 0) + 1);
+  for (const a of ages) {
+    const age = ageNumber(a._min.ageAtExam, ageProfile);
+    if (age !== null) ageBins.set(age, (ageBins.get(age) ?? 0) + 1);
+  }
   const toBins = (m: Map<number, number>): Bin[] => [...m].map(([value, count]) => ({ value, count }));
   const ageSummary = summarise(toBins(ageBins));
   const records = images + dupCount;

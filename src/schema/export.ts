@@ -1,11 +1,12 @@
 import { JSONObjectResolver } from 'graphql-scalars';
 import { builder } from '../builder.ts';
-import { roleAtLeast } from '../domain/roles.ts';
+import { DEFAULT_PROFILE, PROFILE_IDS, PROFILES, type Profile } from '../domain/deidentify.ts';
 import { registry } from '../plugins/index.ts';
 import type { Exporter, MetadataImporter } from '../plugins/types.ts';
-import { exportById, startExport } from '../resolvers/exports.ts';
+import { exportForReader, listExports, startExport } from '../resolvers/exports.ts';
+import type { Context } from '../server/context.ts';
 import { ImageFilter, SplitSelectionInput } from './image.ts';
-import { requireToken } from './staff.ts';
+import { requireToken, staffCode } from './staff.ts';
 
 builder.addScalarType('JSONObject', JSONObjectResolver);
 
@@ -62,6 +63,24 @@ const ImporterRef = builder.objectRef<MetadataImporter>('Importer').implement({
   }),
 });
 
+const DeidentificationProfileRef = builder.objectRef<Profile>('DeidentificationProfile').implement({
+  description:
+    'How exports, split manifests and Croissant records show ages and dates (startExport(profile:), ?profile= on ' +
+    'the manifest route). Viewers read safe-harbor values through the API; annotators and above read exact ones.',
+  fields: (t) => ({
+    id: t.exposeString('id'),
+    version: t.exposeString('version'),
+    description: t.exposeString('description'),
+    age: t.exposeString('age', { description: 'What an age becomes' }),
+    date: t.exposeString('date', { description: 'What a date becomes' }),
+    minRole: t.string({ description: 'The least role that may ask for it', resolve: (p) => p.minRole }),
+    isDefault: t.boolean({ resolve: (p) => p.id === DEFAULT_PROFILE }),
+  }),
+});
+
+/** Who reads an export: the token's id (the owner) and its role (admins see every export). */
+const readerOf = (ctx: Context) => ({ tokenId: ctx.identity?.tokenId ?? null, role: ctx.role });
+
 const ExportStatusEnum = builder.enumType('ExportStatus', { values: ['RUNNING', 'DONE', 'FAILED'] as const });
 
 const ExportRef = builder.prismaObject('Export', {
@@ -81,6 +100,14 @@ const ExportRef = builder.prismaObject('Export', {
       description: 'The split the export is limited to: id, part, fold, the part names and the split’s manifest hash',
       select: { split: true },
       resolve: (e) => (e.split ? JSON.parse(e.split) : null),
+    }),
+    profile: t.exposeString('profile', {
+      description: 'The de-identification profile its ages and dates went through (safe-harbor, research, limited)',
+    }),
+    createdBy: t.exposeString('createdBy', {
+      nullable: true,
+      authScopes: { reviewer: true },
+      description: 'The maker’s staff code, as the trail writes it (reviewers and admins only)',
     }),
     status: t.expose('status', { type: ExportStatusEnum }),
     rowCount: t.exposeInt('rowCount', { nullable: true }),
@@ -115,12 +142,27 @@ builder.queryFields((t) => ({
     description: 'Every registered importer of public metadata.',
     resolve: () => [...registry.importers.values()],
   }),
+  deidentificationProfiles: t.field({
+    type: [DeidentificationProfileRef],
+    authScopes: { viewer: true },
+    description: 'The de-identification profiles exports and manifests take.',
+    resolve: () => PROFILE_IDS.map((id) => PROFILES[id]),
+  }),
   export: t.prismaField({
     type: ExportRef,
     nullable: true,
     authScopes: { viewer: true },
+    description:
+      'One of your exports (admins: anyone’s). Someone else’s export, like an unknown id, is NOT_FOUND: an id ' +
+      'that leaks tells nothing about who made what.',
     args: { id: t.arg.string({ required: true }) },
-    resolve: (query, _root, args) => exportById(args.id, query),
+    resolve: (query, _root, args, ctx) => exportForReader(args.id, readerOf(ctx), query),
+  }),
+  exports: t.prismaField({
+    type: [ExportRef],
+    authScopes: { viewer: true },
+    description: 'Your exports, newest first, at most 100 (admins: everyone’s).',
+    resolve: (query, _root, _args, ctx) => listExports(readerOf(ctx), query),
   }),
 }));
 
@@ -134,13 +176,18 @@ builder.mutationFields((t) => ({
       '(the folder in imagefolder, a split field in jsonl, a split column in parquet). ' +
       'Refuses an unknown format, policy or option, an unknown split or part, or a policy other than the split’s ' +
       '(BAD_USER_INPUT) without recording anything. ' +
-      'Examiner codes are included only for reviewers and admins. Needs a bearer token even with public read.',
+      'Examiner codes are included only for reviewers and admins. Ages and dates go through the de-identification ' +
+      'profile (default safe-harbor: ages of 90 and over as "90+", dates to the year; research: 5-year age bins, dates ' +
+      'to the month; limited: exact values, admins only, FORBIDDEN for others; an unknown profile is BAD_USER_INPUT), ' +
+      'and so do the filter’s age and date bounds. The export belongs to the caller’s token: only it and admins can ' +
+      'read, list and download it. Needs a bearer token even with public read.',
     args: {
       format: t.arg.string({ required: true }),
       filter: t.arg({ type: ImageFilter }),
       policy: t.arg.string(),
       options: t.arg({ type: 'JSONObject' }),
       split: t.arg({ type: SplitSelectionInput }),
+      profile: t.arg.string({ description: `safe-harbor (default), research or limited (admins only)` }),
     },
     resolve: (_root, args, ctx) => {
       requireToken(ctx, 'startExport');
@@ -151,10 +198,12 @@ builder.mutationFields((t) => ({
           policy: args.policy,
           options: args.options as Record<string, unknown> | null,
           split: args.split,
+          profile: args.profile,
         },
         {
-          actor: `token:${ctx.identity?.tokenId ?? 'public'} ${ctx.identity?.name ?? ''}`.trim(),
-          withExaminer: roleAtLeast(ctx.role, 'REVIEWER'),
+          actor: staffCode(ctx),
+          tokenId: ctx.identity?.tokenId as number,
+          role: ctx.role,
           dataDir: ctx.dataDir,
           origin: ctx.origin,
         },

@@ -1,5 +1,6 @@
 import { builder } from '../builder.ts';
 import { CLASSES, type ClassInfo } from '../domain/classes.ts';
+import { ageNumber, ageValue, dateTimeValue, generaliseFilter, readProfile } from '../domain/deidentify.ts';
 import type {
   AnatomicalSite,
   BorderRegularity,
@@ -20,7 +21,7 @@ import {
 import { COLORS } from '../domain/vocabularies.ts';
 import { type ImageFilter as ImageFilterShape, OPTIONAL_FIELDS } from '../resolvers/image-filter.ts';
 import { countImages, imageBySha256, listImages } from '../resolvers/images.ts';
-import { staffCode } from './staff.ts';
+import { visibleReviews } from './staff.ts';
 import {
   AnatomicalSiteEnum,
   BorderRegularityEnum,
@@ -49,9 +50,16 @@ const DemographicBlock = builder.objectRef<Demographic>('DemographicBlock').impl
   fields: (t) => ({
     ageAtExam: t.exposeInt('ageAtExam', {
       nullable: true,
-      description: 'Valid age in years; null when missing or invalid',
+      description:
+        'Valid age in years; null when missing or invalid. Viewers read it top-coded (safe-harbor): 90 means 90 or ' +
+        'older; annotators and above read the exact age',
     }),
-    ageAtExamRaw: t.exposeString('ageAtExamRaw', { nullable: true, description: 'The age as it was entered' }),
+    ageAtExamRaw: t.exposeString('ageAtExamRaw', {
+      nullable: true,
+      description:
+        'The age as it was entered (annotators and above). Viewers read the safe-harbor text of a valid age ' +
+        '("45", "90+") and null for an invalid one (what was typed may identify someone)',
+    }),
     sex: t.expose('sex', { type: SexEnum, nullable: true }),
     fitzpatrickType: t.expose('fitzpatrickType', { type: FitzpatrickTypeEnum, nullable: true }),
   }),
@@ -220,7 +228,15 @@ builder.prismaNode('Image', {
     height: t.exposeInt('height'),
     format: t.exposeString('format'),
     byteSize: t.exposeInt('byteSize'),
-    acquiredAt: t.expose('acquiredAt', { type: 'DateTime', nullable: true }),
+    acquiredAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      select: { acquiredAt: true },
+      description:
+        'When the image was acquired. Viewers read the year only (safe-harbor): the first instant of the year, UTC; ' +
+        'annotators and above read the exact time',
+      resolve: (i, _args, ctx) => dateTimeValue(i.acquiredAt, readProfile(ctx.role)),
+    }),
     url: t.string({
       args: { variant: t.arg({ type: ImageVariantEnum, required: true, defaultValue: 'ORIGINAL' }) },
       select: { sha256: true },
@@ -232,12 +248,17 @@ builder.prismaNode('Image', {
     demographic: t.field({
       type: DemographicBlock,
       select: { ageAtExam: true, ageAtExamRaw: true, patient: { select: { sex: true, fitzpatrickType: true } } },
-      resolve: (i) => ({
-        ageAtExam: i.ageAtExam,
-        ageAtExamRaw: i.ageAtExamRaw,
-        sex: i.patient.sex,
-        fitzpatrickType: i.patient.fitzpatrickType,
-      }),
+      resolve: (i, _args, ctx) => {
+        const profile = readProfile(ctx.role);
+        const exact = profile === 'limited';
+        const shown = ageValue(i.ageAtExam, profile);
+        return {
+          ageAtExam: ageNumber(i.ageAtExam, profile),
+          ageAtExamRaw: exact ? i.ageAtExamRaw : shown === null ? null : String(shown),
+          sex: i.patient.sex,
+          fitzpatrickType: i.patient.fitzpatrickType,
+        };
+      },
     }),
     anamnestic: t.field({
       type: AnamnesticBlock,
@@ -292,21 +313,9 @@ builder.prismaNode('Image', {
     initialAnnotation: t.relation('initialAnnotation', { nullable: true }),
     reviews: t.relation('reviews', {
       description:
-        'The independent reviews. Blind: a reviewer sees the others only once their own is in (or after the consensus)',
-      query: (_args, ctx) => {
-        if (ctx.role !== 'REVIEWER') return { orderBy: { id: 'asc' } };
-        const me = staffCode(ctx);
-        return {
-          orderBy: { id: 'asc' },
-          where: {
-            OR: [
-              { reviewerCode: me },
-              { image: { consensus: { isNot: null } } },
-              { image: { reviews: { some: { reviewerCode: me } } } },
-            ],
-          },
-        };
-      },
+        'The independent reviews. Blind until the consensus: only their authors and admins see them (a reviewer ' +
+        'also sees the others once their own is in)',
+      query: (_args, ctx) => ({ orderBy: { id: 'asc' }, where: visibleReviews(ctx) }),
     }),
     consensus: t.relation('consensus', { nullable: true }),
     histopathology: t.relation('histopathology', { nullable: true }),
@@ -430,13 +439,18 @@ builder.queryFields((t) => ({
       type: 'Image',
       cursor: 'id',
       authScopes: { viewer: true },
-      description: 'Images matching the filter, in id order (keyset cursors; at most 200 a page).',
+      description:
+        'Images matching the filter, in id order (keyset cursors; at most 200 a page). For viewers the filter’s age ' +
+        'and date bounds select no finer than they read the values (an age bound of 90 or more means 90+, date ' +
+        'bounds widen to whole years).',
       args: {
         filter: t.arg({ type: ImageFilter }),
         policy: t.arg.string({ description: 'Policy for label filters (default: the active policy)' }),
       },
-      totalCount: (_conn, args) => countImages(args),
-      resolve: (query, _root, args) => listImages(query, args),
+      totalCount: (_conn, args, ctx) =>
+        countImages({ ...args, filter: generaliseFilter(args.filter, readProfile(ctx.role)) }),
+      resolve: (query, _root, args, ctx) =>
+        listImages(query, { ...args, filter: generaliseFilter(args.filter, readProfile(ctx.role)) }),
     },
     { name: 'ImageConnection' },
     { name: 'ImageEdge' },

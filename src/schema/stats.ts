@@ -1,5 +1,6 @@
 import { builder } from '../builder.ts';
 import type { KappaResult } from '../domain/agreement.ts';
+import { generaliseFilter, readProfile } from '../domain/deidentify.ts';
 import type { DiagnosisClass } from '../domain/enums.ts';
 import { type Agreement, type CountShare, computeStats, type Stats } from '../resolvers/stats.ts';
 import { ClassCountRef, DistributionRef, IntakeFunnelRef, MalignantRef } from './dataset.ts';
@@ -78,7 +79,9 @@ export const StatsRef = builder.objectRef<Stats>('Stats').implement({
     age: t.field({
       type: DistributionRef,
       resolve: (s) => s.age,
-      description: 'Age at first examination over valid ages',
+      description:
+        'Age at first examination over valid ages. For viewers computed over ages top-coded at 90 (max 90 means ' +
+        '"90 or older"); exact for annotators and above',
     }),
     distributions: t.field({
       type: [FieldFacetRef],
@@ -108,8 +111,14 @@ builder.queryFields((t) => ({
   stats: t.field({
     type: StatsRef,
     authScopes: { viewer: true },
-    description: 'Counts, Table 4, the funnel, distributions, completeness and agreement of the filtered images.',
+    description:
+      'Counts, Table 4, the funnel, distributions, completeness and agreement of the filtered images. For viewers ' +
+      'the age figures are top-coded at 90 and the filter’s age and date bounds select no finer than safe-harbor ' +
+      'shows (an age bound of 90 or more means 90+, date bounds widen to whole years).',
     args: { filter: t.arg({ type: ImageFilter }), policy: t.arg.string() },
-    resolve: (_root, args) => computeStats(args),
+    resolve: (_root, args, ctx) => {
+      const profile = readProfile(ctx.role);
+      return computeStats({ ...args, filter: generaliseFilter(args.filter, profile) }, { profile });
+    },
   }),
 }));

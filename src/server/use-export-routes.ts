@@ -3,15 +3,16 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
 import { registry } from '../plugins/index.ts';
-import { exportById, exportPath } from '../resolvers/exports.ts';
+import { exportForReader, exportPath } from '../resolvers/exports.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
-import { type AccessOptions, refuseRoute } from './context.ts';
+import { type AccessOptions, identify, refuseRoute } from './context.ts';
 
 const ROUTE = /^\/exports\/([0-9a-f-]{36})\/(file|manifest\.json)$/;
 
 /**
- * GET /exports/<id>/file and /exports/<id>/manifest.json: a finished export and its manifest,
- * with the API's access rules (a viewer token, or public read). 409 while it is still running.
+ * GET /exports/<id>/file and /exports/<id>/manifest.json: a finished export and its manifest, for
+ * the token that made it and for admins (the API's access rules first: a token, or public read).
+ * Someone else's export is 404 NOT_FOUND, as an unknown id is. 409 while it is still running.
  */
 export function useExportRoutes(tokens: TokenResolver, access: AccessOptions): Plugin {
   return {
@@ -22,8 +23,10 @@ export function useExportRoutes(tokens: TokenResolver, access: AccessOptions): P
       const refusal = await refuseRoute(request, tokens, access, 'an export');
       if (refusal) return json(refusal.status, refusal.code, refusal.message);
       const m = ROUTE.exec(url.pathname);
-      const row = m?.[1] ? await exportById(m[1]) : null;
-      if (!m || !row) return json(404, 'NOT_FOUND', 'no such export');
+      const { identity, role } = await identify(request, tokens, access);
+      const reader = { tokenId: identity?.tokenId ?? null, role };
+      const row = m?.[1] ? await exportForReader(m[1], reader).catch(() => null) : null;
+      if (!m || !row) return json(404, 'NOT_FOUND', 'no such export of yours');
       if (row.status !== 'DONE' || !row.fileKey)
         return json(409, `EXPORT_${row.status}`, row.error ?? 'the export is not finished');
       if (m[2] === 'manifest.json') {

@@ -1,18 +1,23 @@
 import { PassThrough, Readable } from 'node:stream';
 import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { profileStamp } from '../domain/deidentify.ts';
 import { writeCsv } from '../plugins/exporters/csv-rows.ts';
+import { resolveProfile } from '../resolvers/exports.ts';
 import { MANIFEST_COLUMNS, manifestRows } from '../resolvers/splits.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
-import { type AccessOptions, refuseRoute } from './context.ts';
+import { type AccessOptions, identify, refuseRoute } from './context.ts';
 
 const ROUTE = /^\/splits\/([0-9a-f-]{36})\/manifest\.csv$/;
 const PARTS = ['TRAIN', 'VALIDATION', 'TEST'] as const;
 
 /**
- * GET /splits/<id>/manifest.csv[?part=TRAIN|VALIDATION|TEST][&fold=f]: a stored split's manifest as
- * CSV, streamed — one line per image with its part, its label under the split's policy, patient and
- * lesion codes, class, stage and URLs — for `pandas.read_csv`. The API's access rules apply.
+ * GET /splits/<id>/manifest.csv[?part=TRAIN|VALIDATION|TEST][&fold=f][&profile=…]: a stored split's
+ * manifest as CSV, streamed — one line per image with its part, its label under the split's policy,
+ * patient and lesion codes, class, stage, URLs, and its age and acquisition date under the
+ * de-identification profile (default safe-harbor; limited: admins only, 403 otherwise), which the
+ * X-Dermaset-Deidentification header and the file name stamp — for `pandas.read_csv`. The API's
+ * access rules apply.
  */
 export function useSplitRoutes(tokens: TokenResolver, access: AccessOptions): Plugin {
   return {
@@ -31,15 +36,20 @@ export function useSplitRoutes(tokens: TokenResolver, access: AccessOptions): Pl
         return json(400, 'BAD_USER_INPUT', `part must be one of ${PARTS.join(', ')}`);
       if (fold !== null && !Number.isInteger(fold)) return json(400, 'BAD_USER_INPUT', 'fold must be an integer');
       let rows: Awaited<ReturnType<typeof manifestRows>>;
+      let profile: ReturnType<typeof resolveProfile>;
       try {
+        const { role } = await identify(request, tokens, access);
+        profile = resolveProfile(url.searchParams.get('profile'), role);
         rows = await manifestRows(
           m[1],
           { part: part as (typeof PARTS)[number] | null, fold },
           access.publicUrl ?? url.origin,
+          profile,
         );
       } catch (e) {
         const code = (e as GraphQLError).extensions?.code;
         if (code === 'BAD_USER_INPUT') return json(400, code, (e as Error).message);
+        if (code === 'FORBIDDEN') return json(403, code, (e as Error).message);
         throw e;
       }
       if (!rows) return json(404, 'NOT_FOUND', 'no such split');
@@ -52,7 +62,8 @@ export function useSplitRoutes(tokens: TokenResolver, access: AccessOptions): Pl
         new fetchAPI.Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, {
           headers: {
             'content-type': 'text/csv; charset=utf-8',
-            'content-disposition': `attachment; filename="dermaset-split-${m[1].slice(0, 8)}.csv"`,
+            'content-disposition': `attachment; filename="dermaset-split-${m[1].slice(0, 8)}-${profile}.csv"`,
+            'x-dermaset-deidentification': profileStamp(profile),
             // labels follow corrections: revalidate rather than cache
             'cache-control': 'private, no-cache',
           },

@@ -1,12 +1,13 @@
 import type { ImageFilter } from '../../resolvers/image-filter.ts';
 import { defineExporter } from '../types.ts';
+import { profileOf } from './profile.ts';
 
 /** The Croissant 1.1 + RAI 1.0 description of the export's subset, as a JSON-LD file. */
 export const croissantExporter = defineExporter({
   id: 'croissant',
-  version: '2.0.0',
+  version: '3.0.0',
   description:
-    'Croissant 1.1 + RAI 1.0 metadata (JSON-LD) of the subset: licence, creator and dataset version as stated, files with sha256 and a URL that serves each, record set, RAI fields, cr:Split for a stored split',
+    'Croissant 1.1 + RAI 1.0 metadata (JSON-LD) of the subset: licence, creator and dataset version as stated, files with sha256 and a URL that serves each, record set, RAI fields (the de-identification profile in rai:personalSensitiveInformation and rai:dataManipulationProtocol), cr:Split for a stored split',
   mediaType: 'application/ld+json',
   extension: 'json',
   needsImages: false,
@@ -19,8 +20,10 @@ export const croissantExporter = defineExporter({
         filter: ctx.filter as ImageFilter,
         policy: ctx.policy.id,
         split: ctx.split ? { id: ctx.split.id, part: ctx.split.part, fold: ctx.split.fold } : null,
+        profile: profileOf(ctx).id,
       },
-      { origin: ctx.origin, dataDir: '' },
+      // the runner checked who may ask for the profile
+      { origin: ctx.origin, dataDir: '', role: 'ADMIN' },
     );
     out.write(`${JSON.stringify(doc, null, 2)}\n`);
     // the export's row count is the number of records the document describes

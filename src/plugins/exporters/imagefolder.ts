@@ -22,9 +22,9 @@ const cell = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 /** Hugging Face ImageFolder: split/label/<image>, with metadata.csv keyed by file_name. */
 export const imagefolder = defineExporter({
   id: 'imagefolder',
-  version: '1.1.0',
+  version: '2.0.0',
   description:
-    'Hugging Face ImageFolder layout in a zip: <split>/<label>/<sha256>.<ext> and metadata.csv; an export of a stored split puts each image in its part’s folder',
+    'Hugging Face ImageFolder layout in a zip: <split>/<label>/<sha256>.<ext> and metadata.csv (age_at_exam as the de-identification profile shows it); an export of a stored split puts each image in its part’s folder',
   mediaType: 'application/zip',
   extension: 'zip',
   needsImages: true,

@@ -2,13 +2,6 @@
 import { SITES } from '../../domain/sites.ts';
 import type { ExportRow } from '../types.ts';
 
-/** ISIC publishes no exact ages: age_approx is the age rounded to the nearest 5, capped at 85. */
-export const ISIC_AGE_CAP = 85;
-export function ageApprox(age: unknown): number | null {
-  if (typeof age !== 'number' || !Number.isFinite(age)) return null;
-  return Math.min(ISIC_AGE_CAP, Math.round(age / 5) * 5);
-}
-
 /** ISIC's diagnosis_confirm_type for each verification stage. */
 export const CONFIRM_TYPE: Record<string, string> = {
   HISTOLOGY: 'histopathology',
@@ -66,7 +59,8 @@ export function isicRow(
     copyright_license: options.license,
     patient_id: cell(row.patient_id),
     lesion_id: cell(row.lesion_id),
-    age_approx: cell(ageApprox(row.age_at_exam)),
+    // computed by the runner through the export's profile (domain/deidentify.ts isicAgeApprox)
+    age_approx: cell(row.age_approx),
     sex: cell(row.sex),
     anatom_site_general: cell(site?.isicGeneral),
     clin_size_long_diam_mm: cell(row.lesion_diameter_mm),

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { ByteWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
 import { defineExporter, type ExportRow } from '../types.ts';
+import { profileOf } from './profile.ts';
 
 const STRING_COLUMNS = [
   'image',
@@ -25,7 +26,7 @@ const STRING_COLUMNS = [
   'acquisition_date',
   'format',
 ] as const;
-const INT_COLUMNS = ['age_at_exam', 'image_quality_score', 'width', 'height'] as const;
+const INT_COLUMNS = ['image_quality_score', 'width', 'height'] as const;
 const BOOL_COLUMNS = ['sunburn_history', 'personal_ca_history'] as const;
 const DOUBLE_COLUMNS = ['lesion_diameter_mm'] as const;
 const ROWS_PER_GROUP = 2_000;
@@ -64,15 +65,20 @@ function streamWriter(out: Writable) {
 /** One row per image, readable by pandas/pyarrow: multi-valued fields as ;-joined strings. */
 export const parquet = defineExporter({
   id: 'parquet',
-  version: '1.1.0',
-  description: 'Apache Parquet, one row per image (hyparquet-writer), row groups of 2,000',
+  version: '2.0.0',
+  description:
+    'Apache Parquet, one row per image (hyparquet-writer), row groups of 2,000; age_at_exam is INT32 under the limited profile and text ("45", "90+", "40-44") under the others',
   mediaType: 'application/vnd.apache.parquet',
   extension: 'parquet',
   needsImages: false,
   options: {},
   async write(ctx, out) {
+    const profile = profileOf(ctx);
+    // exact ages are whole numbers; generalised ones are text ("90+", "40-44")
+    const ageType = profile.id === 'limited' ? ('INT32' as const) : ('STRING' as const);
     const schemaColumns = [
       ...STRING_COLUMNS.map((name) => ({ name, type: 'STRING' as const })),
+      { name: 'age_at_exam', type: ageType },
       // the split's part, only in an export of a split
       ...(ctx.split ? [{ name: 'split', type: 'STRING' as const }] : []),
       ...INT_COLUMNS.map((name) => ({ name, type: 'INT32' as const })),
@@ -86,6 +92,7 @@ export const parquet = defineExporter({
       kvMetadata: [
         { key: 'dermaset.policy', value: `${ctx.policy.id}@${ctx.policy.version}` },
         { key: 'dermaset.exporter', value: `parquet@${parquet.version}` },
+        { key: 'dermaset.deidentification', value: `${profile.id}@${profile.version}` },
         ...(ctx.split ? [{ key: 'dermaset.split', value: ctx.split.id }] : []),
       ],
     });
