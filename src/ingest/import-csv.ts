@@ -9,7 +9,7 @@ import { passesSopGate } from '../domain/quality.ts';
 import { readHeader } from './analyse.ts';
 import { IngestError } from './errors.ts';
 import type { AcquisitionPipeline } from './pipeline.ts';
-import { type RawRecord, validateRecord } from './record.ts';
+import { CSV_RECORD_LIMIT, type RawRecord, validateRecord } from './record.ts';
 
 export interface RowProblem {
   row: number;
@@ -67,9 +67,33 @@ export function checkConcurrency(n: number | undefined, fallback = 2): number {
 }
 
 /**
+ * The csv-parse options every importer reads a metadata file with: a record (one row, all its
+ * values) longer than CSV_RECORD_LIMIT bytes ends the parse, before anything grows with it.
+ */
+export const CSV_OPTIONS = {
+  bom: true,
+  trim: true,
+  skip_empty_lines: true,
+  max_record_size: CSV_RECORD_LIMIT,
+} as const;
+
+/** Why a metadata file could not be read as CSV, in one line naming the row (and the limit). */
+export function csvProblem(what: string, e: unknown): ImportError {
+  const err = e as { code?: string; lines?: number; message?: string };
+  if (err.code === 'CSV_MAX_RECORD_SIZE') {
+    return new ImportError(
+      `${what}: row ${err.lines ?? '?'} is longer than ${CSV_RECORD_LIMIT.toLocaleString('en-US')} bytes, ` +
+        'the limit of one CSV record (a value that long is no field of a record); nothing was imported',
+    );
+  }
+  return new ImportError(`${what} is not valid CSV: ${err.message ?? String(e)}`);
+}
+
+/**
  * The rows of our CSV format. A file that is not ours is refused by its header, before any row is
  * read: an empty file, a header naming a column twice, or one without the required columns (a
- * text file, another dataset's table), even when it has no rows.
+ * text file, another dataset's table), even when it has no rows. A row longer than
+ * CSV_RECORD_LIMIT bytes refuses the file.
  */
 export function readMetadata(csv: string): Record<string, string>[] {
   let header: string[] | undefined;
@@ -80,12 +104,10 @@ export function readMetadata(csv: string): Record<string, string>[] {
         header = h.map((c) => c.trim().toLowerCase());
         return header;
       },
-      bom: true,
-      trim: true,
-      skip_empty_lines: true,
+      ...CSV_OPTIONS,
     });
   } catch (e) {
-    throw new ImportError(`the metadata file is not valid CSV: ${(e as Error).message}`);
+    throw csvProblem('the metadata file', e);
   }
   if (!header) throw new ImportError('the metadata file is empty: it has no header row');
   const twice = [...new Set(header.filter((c, i) => c !== '' && header?.indexOf(c) !== i))];

@@ -13,7 +13,7 @@ import { parseSite, SITES } from '../domain/sites.ts';
 import { parseSex } from '../domain/vocabularies.ts';
 import type { ImportRow, MetadataImporter } from '../plugins/types.ts';
 import { IngestError } from './errors.ts';
-import { checkConcurrency, ImportError, type RowProblem } from './import-csv.ts';
+import { CSV_OPTIONS, checkConcurrency, csvProblem, ImportError, type RowProblem } from './import-csv.ts';
 import type { AcquisitionPipeline } from './pipeline.ts';
 import { type RawRecord, validateRecord } from './record.ts';
 
@@ -58,14 +58,9 @@ const EXTENSIONS = ['', '.jpg', '.jpeg', '.png'];
 
 export function parseCsv(csv: string, what: string): Record<string, string>[] {
   try {
-    return parse(csv, {
-      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
-      bom: true,
-      trim: true,
-      skip_empty_lines: true,
-    });
+    return parse(csv, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), ...CSV_OPTIONS });
   } catch (e) {
-    throw new ImportError(`${what} is not valid CSV: ${(e as Error).message}`);
+    throw csvProblem(what, e);
   }
 }
 

@@ -267,9 +267,10 @@ export class AcquisitionPipeline {
                 throw new IngestError(
                   'CONFLICTING_PATIENT_FACTS',
                   `the patient's ${conflicts.join(', ')} differ from what earlier records of the same patient say`,
+                  // the field and the rule, not the values: they are the patient's facts
                   conflicts.map((k) => ({
                     field: k,
-                    message: `is ${String(facts[k])}, earlier records say ${String(patient[k])}`,
+                    message: 'differs from what earlier records of the same patient say',
                   })),
                 );
               }

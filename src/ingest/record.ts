@@ -100,6 +100,14 @@ export const TEXT_LIMITS = {
   vocabulary: 200,
 } as const;
 
+/**
+ * The longest CSV record (one row's values together) an import reads, in bytes of UTF-8: room for
+ * every field at its TEXT_LIMITS at once (a 10,000-character histopathology result, 2,000 characters
+ * of colours and of structures, 200 for each other field), twice over for non-Latin script. A longer
+ * row refuses the file before it is parsed further (csv-parse's max_record_size).
+ */
+export const CSV_RECORD_LIMIT = 40_000;
+
 /** How a value's type is named in a refusal. */
 function kindOf(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
@@ -109,8 +117,9 @@ function kindOf(v: unknown): string {
   return `a ${typeof v}`;
 }
 
-/** A value as it may be quoted in a refusal: never of unbounded length. */
-const quote = (s: string) => (s.length > 40 ? `"${s.slice(0, 40)}…" (${s.length} characters)` : `"${s}"`);
+// A refusal names the field and the rule it breaks (and the allowed values of a vocabulary), never
+// the value: an identifier typed into the wrong field ("sex: John Smith MRN 998877") would otherwise
+// be echoed to the caller, printed by the CLI and stored in the intake log, which annotators read.
 
 /** Whole or decimal numbers as spreadsheets write them ("5.5", "5,5"); no hex, exponents or Infinity. */
 const DECIMAL = /^\d+(?:[.,]\d+)?$/;
@@ -201,7 +210,7 @@ export function validateRecord(record: RawRecord, now = new Date(), provenance: 
   ): T | undefined {
     if (s === undefined) return undefined;
     const v = parse(s);
-    if (typeof v !== 'string' && typeof v !== 'boolean') return bad(field, `${quote(s)} is not one of: ${allowed}`);
+    if (typeof v !== 'string' && typeof v !== 'boolean') return bad(field, `is not one of: ${allowed}`);
     return v;
   }
 
@@ -263,14 +272,14 @@ export function validateRecord(record: RawRecord, now = new Date(), provenance: 
     const dateText = text('acquisition_date', 40);
     if (dateText) {
       const parsed = parseIsoDate(dateText);
-      if (typeof parsed === 'string') bad('acquisition_date', `${quote(dateText)} ${parsed}`);
+      if (typeof parsed === 'string') bad('acquisition_date', parsed);
       else acquiredAt = parsed;
     } else if (provenance === 'sop' && !refused('acquisition_date')) {
       bad('acquisition_date', 'is required');
     }
   }
   if (acquiredAt && (acquiredAt.getTime() < EARLIEST || acquiredAt.getTime() > now.getTime() + 86_400_000)) {
-    bad('acquisition_date', `${acquiredAt.toISOString().slice(0, 10)} is outside 2000-01-01 … today`);
+    bad('acquisition_date', 'is outside 2000-01-01 … today');
     acquiredAt = undefined;
   }
 
@@ -299,7 +308,7 @@ export function validateRecord(record: RawRecord, now = new Date(), provenance: 
     const n =
       typeof given === 'number' ? given : DECIMAL.test(diameter) ? Number(diameter.replace(',', '.')) : Number.NaN;
     if (n > 0 && n <= 300) lesionDiameterMm = n;
-    else bad('lesion_diameter_mm', `${quote(diameter)} is not a diameter in mm (0–300)`);
+    else bad('lesion_diameter_mm', 'is not a diameter in mm (a number above 0, at most 300)');
   }
 
   const colors = several(
@@ -314,7 +323,11 @@ export function validateRecord(record: RawRecord, now = new Date(), provenance: 
   const diagnosis = refused('clinical_diagnosis')
     ? undefined
     : normaliseDiagnosis(clinicalDiagnosisRaw ?? '', malignancySigns);
-  if (diagnosis && !diagnosis.ok) bad('clinical_diagnosis', diagnosis.reason);
+  if (diagnosis && !diagnosis.ok) {
+    // normaliseDiagnosis quotes the text it could not place: the refusal states the rule only
+    const quoted = clinicalDiagnosisRaw !== undefined && diagnosis.reason.includes(clinicalDiagnosisRaw);
+    bad('clinical_diagnosis', quoted ? 'is not one of the 9 classes or a known synonym' : diagnosis.reason);
+  }
 
   const histopathologyResult = text('histopathology_result', TEXT_LIMITS.histopathology_result);
   const verificationStage = word('verification_stage', parseStage, 'initial, consensus, histology') ?? 'INITIAL';
@@ -332,7 +345,7 @@ export function validateRecord(record: RawRecord, now = new Date(), provenance: 
     const given = raw.image_quality_score;
     const score = typeof given === 'number' ? given : WHOLE.test(scoreText) ? Number(scoreText) : Number.NaN;
     if (isQualityScore(score)) imageQualityScore = score;
-    else bad('image_quality_score', `${quote(scoreText)} is not an integer score 1–5`);
+    else bad('image_quality_score', 'is not an integer score 1–5');
   }
 
   if (issues.length > 0 || !patientId || !diagnosis?.ok) {
