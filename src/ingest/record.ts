@@ -108,6 +108,14 @@ export const TEXT_LIMITS = {
  */
 export const CSV_RECORD_LIMIT = 40_000;
 
+/**
+ * An invalid age that is kept raw (and counted, as the paper counts them) rather than refused: a
+ * mistyped age ("4O", "2o1", "-1", "134"), short and with a digit. Longer text is no age at all, and
+ * may be an identifier typed into the wrong field: it is refused, never stored.
+ */
+const MISTYPED_AGE = /^(?=.*\d)[^\s]{1,4}$/;
+const MISTYPED_AGE_RULE = 'at most 4 characters with a digit, no spaces';
+
 /** How a value's type is named in a refusal. */
 function kindOf(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
@@ -285,8 +293,16 @@ export function validateRecord(record: RawRecord, now = new Date(), provenance: 
 
   // an age that is not a valid age is kept raw and left out of age statistics, not rejected;
   // a value that is no age at all (a list, an object, NaN, a paragraph) is refused
-  const ageAtExamRaw = textOrNumber('age_at_exam', TEXT_LIMITS.age_at_exam);
+  let ageAtExamRaw = textOrNumber('age_at_exam', TEXT_LIMITS.age_at_exam);
   const ageAtExam = ageAtExamRaw === undefined ? undefined : parseAge(ageAtExamRaw);
+  if (ageAtExamRaw !== undefined && ageAtExam === undefined && !MISTYPED_AGE.test(ageAtExamRaw)) {
+    // kept raw only when it is a mistyped age: anything else (a name, a record number) is refused
+    bad(
+      'age_at_exam',
+      `is not an age: a whole number of years 0–120, or a mistyped one (${MISTYPED_AGE_RULE}) kept raw`,
+    );
+    ageAtExamRaw = undefined;
+  }
 
   const sex = word('sex', parseSex, 'female, male');
   const fitzpatrickType = vocab(
