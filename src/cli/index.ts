@@ -3,12 +3,13 @@
 // datasheet (the GraphQL schema, Vega) are imported by the commands that use them, so that
 // `--help`, `token` and `import` start in a fraction of the time.
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { seedDemo } from '../../prisma/demo/seed.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { openDatabase } from '../db/client.ts';
 import { useDatabase } from '../db/current.ts';
-import { migrate } from '../db/migrate.ts';
+import { DatabaseUnreachableError, migrate } from '../db/migrate.ts';
 import { parseRole, ROLES } from '../domain/roles.ts';
 import { CONCURRENCY, formatSummary, ImportError, importFolder, parseConcurrency } from '../ingest/import-csv.ts';
 import { formatPublicSummary, importPublic } from '../ingest/import-public.ts';
@@ -16,6 +17,7 @@ import { createPipeline } from '../ingest/pipeline.ts';
 import { registry } from '../plugins/index.ts';
 import { createToken, listTokens, revokeToken } from '../resolvers/tokens.ts';
 import { StartError } from '../server/start-error.ts';
+import { DEFAULT_GRACE_MS, formatSweep, parseDuration, sweepBlobs } from '../storage/sweep.ts';
 import { phaseProgress, progressBar } from './progress.ts';
 
 /** A commander argument parser for a positive whole number, refusing anything else in one line. */
@@ -191,6 +193,40 @@ program
     process.exit(0);
   });
 
+const blobs = program.command('blobs').description('the blob folder (DATA_DIR/blobs)');
+
+blobs
+  .command('sweep')
+  .description(
+    'remove temporary files and blobs no image references, left by interrupted uploads and imports (only files older than the grace period)',
+  )
+  .option(
+    '--grace <duration>',
+    `keep files modified within this time, e.g. 30m, 1h, 2d, 0 (default ${DEFAULT_GRACE_MS / 3_600_000}h)`,
+    (v: string) => {
+      const ms = parseDuration(v);
+      if (ms === undefined) throw new InvalidArgumentError('a duration such as 90s, 30m, 1h, 2d or 0');
+      return ms;
+    },
+  )
+  .option('--dry-run', 'list what would be removed, remove nothing', false)
+  .action(async (opts: { grace?: number; dryRun: boolean }) => {
+    const config = loadConfig();
+    await migrate(config.databaseUrl);
+    const { db, close } = openDatabase(config.databaseUrl);
+    try {
+      const report = await sweepBlobs(db, join(config.dataDir, 'blobs'), {
+        graceMs: opts.grace ?? DEFAULT_GRACE_MS,
+        dryRun: opts.dryRun,
+      });
+      for (const rel of report.removed) console.log(`${report.dryRun ? 'would remove' : 'removed'} ${rel}`);
+      console.log(formatSweep(report));
+    } finally {
+      await close();
+    }
+    process.exit(0);
+  });
+
 const token = program.command('token').description('bearer tokens for the API (stored hashed)');
 
 token
@@ -250,8 +286,8 @@ token
 try {
   await program.parseAsync();
 } catch (e) {
-  // a mistake in the environment or a start that cannot go on: one line that says what to do
-  if (!(e instanceof ConfigError || e instanceof StartError)) throw e;
+  // a mistake in the environment, a database out of reach, or a start that cannot go on: one line
+  if (!(e instanceof ConfigError || e instanceof StartError || e instanceof DatabaseUnreachableError)) throw e;
   process.stderr.write(`dermaset: ${e.message}\n`);
   process.exit(e instanceof ConfigError ? 2 : 1);
 }

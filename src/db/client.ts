@@ -3,8 +3,10 @@ import { dirname } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory, SqlQuery, SqlQueryable } from '@prisma/driver-adapter-utils';
+import { BUSY_WAIT_MS, severalWriters } from './busy.ts';
 import { PrismaClient as PgClient } from './generated/postgresql/client.ts';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
+import { CONNECT_TIMEOUT_MS } from './migrate.ts';
 import { type Provider, providerOf, sqlitePath } from './provider.ts';
 
 /**
@@ -31,11 +33,15 @@ export function openDatabase(url: string, opts: OpenOptions = {}): Database {
   if (provider === 'sqlite') {
     const file = sqlitePath(url);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    // a busy timeout lets a CLI import and the server share the file without SQLITE_BUSY errors
-    const adapter = observed(new PrismaBetterSqlite3({ url: file, timeout: 10_000 }), opts.onQuery);
-    db = new SqliteClient({ adapter });
+    // several processes may write to the file (two servers, a server and a CLI import): see busy.ts
+    const adapter = observed(severalWriters(new PrismaBetterSqlite3({ url: file })), opts.onQuery);
+    // a transaction may wait up to BUSY_WAIT_MS for another process's write lock before it begins
+    db = new SqliteClient({ adapter, transactionOptions: { maxWait: BUSY_WAIT_MS + 2_000, timeout: 15_000 } });
   } else {
-    const adapter = observed(new PrismaPg({ connectionString: url }), opts.onQuery);
+    const adapter = observed(
+      new PrismaPg({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }),
+      opts.onQuery,
+    );
     db = new PgClient({ adapter }) as unknown as Db;
   }
   return { db, provider, url, close: () => db.$disconnect() };

@@ -32,6 +32,60 @@ export function readMigrations(provider: Provider): Migration[] {
     });
 }
 
+/** How long a connection to PostgreSQL may take before the attempt is given up. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+/** The database cannot be reached or opened: one line naming where (never the password) and why. */
+export class DatabaseUnreachableError extends Error {
+  override name = 'DatabaseUnreachableError';
+}
+
+/** Where a DATABASE_URL points, for messages: host, port and database, or the SQLite file. */
+export function describeDatabase(url: string): string {
+  if (providerOf(url) === 'sqlite') return `the SQLite file ${sqlitePath(url)}`;
+  try {
+    const u = new URL(url);
+    const host = u.hostname || u.searchParams.get('host') || 'localhost';
+    const db = decodeURIComponent(u.pathname.replace(/^\//, '')) || u.username || 'postgres';
+    return `PostgreSQL at ${host}:${u.port || '5432'} (database "${db}")`;
+  } catch {
+    return 'PostgreSQL (DATABASE_URL is not a valid URL)';
+  }
+}
+
+const CAUSES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused: is the server running and listening there?',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'the host name could not be resolved',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  ECONNRESET: 'the connection was reset',
+  ETIMEDOUT: `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`,
+  SQLITE_CANTOPEN: 'the file cannot be opened (does the folder exist, and may this user write to it?)',
+  SQLITE_NOTADB: 'the file is not a SQLite database',
+  SQLITE_READONLY: 'the file is read-only',
+};
+
+/**
+ * A failure to connect, as one line (DatabaseUnreachableError), or undefined for any other error.
+ * PostgreSQL's own refusals (wrong password, no such database) keep their message, which never
+ * holds the password.
+ */
+export function unreachable(url: string, e: unknown): DatabaseUnreachableError | undefined {
+  const err = e as { code?: unknown; message?: unknown; errors?: unknown };
+  const code = typeof err?.code === 'string' ? err.code : undefined;
+  const message = typeof err?.message === 'string' ? err.message : '';
+  let cause: string | undefined;
+  if (code && CAUSES[code]) cause = `${CAUSES[code]} (${code})`;
+  else if (/timeout expired|Connection terminated due to connection timeout/i.test(message))
+    cause = `no answer within ${CONNECT_TIMEOUT_MS / 1000} s (timeout)`;
+  else if (/^Connection terminated/.test(message)) cause = 'the connection was closed before the server answered';
+  else if (code && /^(08|28|3D)[0-9A-Z]{3}$/.test(code)) cause = `${message} (${code})`;
+  else if (Array.isArray(err?.errors) && err.errors.length > 0) return unreachable(url, err.errors[0]);
+  if (!cause) return undefined;
+  return new DatabaseUnreachableError(`cannot reach ${describeDatabase(url)}: ${cause}; check DATABASE_URL`);
+}
+
 export class MigrationError extends Error {
   override name = 'MigrationError';
 }
@@ -88,9 +142,14 @@ const PG_LOCK = 72707369;
 function migrateSqlite(url: string, all: Migration[]): string[] {
   const file = sqlitePath(url);
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const db = new BetterSqlite3(file, { timeout: 10_000 });
+  let db: BetterSqlite3.Database;
   try {
+    db = new BetterSqlite3(file, { timeout: 10_000 });
     db.pragma('journal_mode = WAL');
+  } catch (e) {
+    throw unreachable(url, e) ?? e;
+  }
+  try {
     db.exec(SQLITE_TABLE);
     // SQLite's procedure for redefining tables (which Prisma's migrations do for most column
     // changes): foreign keys off OUTSIDE the transaction — inside one the pragma is ignored, and
@@ -122,8 +181,14 @@ function migrateSqlite(url: string, all: Migration[]): string[] {
 }
 
 async function migratePostgres(url: string, all: Migration[]): Promise<string[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  // after a timed-out connect, pg also emits the closed socket as an 'error' event: not a second failure
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (e) {
+    throw unreachable(url, e) ?? e;
+  }
   try {
     await client.query('SELECT pg_advisory_lock($1)', [PG_LOCK]);
     try {

@@ -6,9 +6,10 @@ import { phaseProgress } from '../cli/progress.ts';
 import type { Config } from '../config.ts';
 import { type Database, openDatabase } from '../db/client.ts';
 import { useDatabase } from '../db/current.ts';
-import { migrate } from '../db/migrate.ts';
+import { DatabaseUnreachableError, migrate } from '../db/migrate.ts';
 import { createPipeline } from '../ingest/pipeline.ts';
 import { createToken } from '../resolvers/tokens.ts';
+import { formatSweep, type SweepReport, sweepBlobs } from '../storage/sweep.ts';
 import { StartError } from './start-error.ts';
 import type { Readiness } from './use-readiness.ts';
 import { createDermasetYoga } from './yoga.ts';
@@ -112,6 +113,8 @@ export interface RunningServer {
   server: Server;
   url: string;
   database: Database;
+  /** Settles when the start-up blob sweep is done (undefined if it failed: the failure is logged). */
+  swept: Promise<SweepReport | undefined>;
   /** Settles when the server is ready: the demo seeded on first start (with the token made for it). */
   ready: Promise<{ seeded: boolean; token?: string }>;
   close(): Promise<void>;
@@ -123,7 +126,14 @@ export interface RunningServer {
  * SERVICE_UNAVAILABLE.
  */
 export async function startServer(config: Config): Promise<RunningServer> {
-  const applied = await migrate(config.databaseUrl);
+  let applied: string[];
+  try {
+    applied = await migrate(config.databaseUrl);
+  } catch (e) {
+    // one line naming the database and the cause, never the password: see db/migrate.ts
+    if (e instanceof DatabaseUnreachableError) throw new StartError(e.message);
+    throw e;
+  }
   if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
   const database = openDatabase(config.databaseUrl);
   useDatabase(database.db);
@@ -145,6 +155,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host}:${port}`;
+  // what interrupted writes left in the blob folder, after the server listens (it never delays it)
+  const swept = sweepBlobs(database.db, join(config.dataDir, 'blobs')).then(
+    (report) => {
+      if (report.removed.length > 0) log(formatSweep(report));
+      return report;
+    },
+    (e: Error) => {
+      log(`the blob sweep failed: ${e.message.split('\n')[0]}`);
+      return undefined;
+    },
+  );
   const ready = !seeding
     ? Promise.resolve({ seeded: false })
     : (async () => {
@@ -170,9 +191,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
     server,
     url,
     database,
+    swept,
     ready,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await swept;
       await database.close();
     },
   };

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 export type BlobKind = 'originals' | 'thumbnails';
@@ -40,12 +40,24 @@ export class BlobStore {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const key = BlobStore.keyFor(kind, sha256, ext);
     const path = this.path(key);
-    if (await this.has(key)) return { key, sha256, size: bytes.byteLength, created: false };
+    // an existing blob is refreshed: the sweep (storage/sweep.ts) leaves recently touched files alone
+    if (await this.touch(path)) return { key, sha256, size: bytes.byteLength, created: false };
     await mkdir(dirname(path), { recursive: true });
     const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
     await writeFile(tmp, bytes);
     await rename(tmp, path);
     return { key, sha256, size: bytes.byteLength, created: true };
+  }
+
+  /** Sets a stored blob's modification time to now; false if it is not there. */
+  private async touch(path: string): Promise<boolean> {
+    const now = new Date();
+    try {
+      await utimes(path, now, now);
+      return (await stat(path)).isFile();
+    } catch {
+      return false;
+    }
   }
 
   async has(key: string): Promise<boolean> {
