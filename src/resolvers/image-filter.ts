@@ -144,8 +144,9 @@ const span = <T extends number | Date>(d: Domain<T>) =>
   d.max === undefined ? `${d.what} are ${show(d.min)} or more` : `${d.what} run ${show(d.min)}–${show(d.max)}`;
 
 /**
- * The Prisma bounds of a range, or undefined when it has none. A range that cannot match anything
- * (min above max, or wholly outside the field's domain) is a mistake, not a question: BAD_USER_INPUT.
+ * The Prisma bounds of a range, or undefined when it has none. A range that cannot mean anything
+ * (min above max, or a bound outside the field's domain: an age of -5 or 500, an SOP score of 0 or
+ * 99, a negative diameter) is a mistake, not a question: BAD_USER_INPUT with the valid range.
  */
 function range<T extends number | Date>(r: Range<T> | null | undefined, argument: string, domain?: Domain<T>) {
   if (!r || (r.min == null && r.max == null)) return undefined;
@@ -154,13 +155,77 @@ function range<T extends number | Date>(r: Range<T> | null | undefined, argument
   if (min != null && max != null && min > max) {
     throw badInput(`${argument}: min ${show(min)} is above max ${show(max)}${valid}`, argument);
   }
-  if (domain?.max !== undefined && min != null && min > domain.max) {
-    throw badInput(`${argument}: min ${show(min)} is above every value${valid}`, argument);
-  }
-  if (domain && max != null && max < domain.min) {
-    throw badInput(`${argument}: max ${show(max)} is below every value${valid}`, argument);
+  for (const [bound, v] of [
+    ['min', min],
+    ['max', max],
+  ] as const) {
+    if (domain && v != null && (v < domain.min || (domain.max !== undefined && v > domain.max))) {
+      throw badInput(`${argument}: ${bound} ${show(v)} is outside the field's values${valid}`, argument);
+    }
   }
   return known({ ...(min != null ? { gte: min } : {}), ...(max != null ? { lte: max } : {}) });
+}
+
+/**
+ * The size of one filter argument, however it is sent (written in the query or as a variable): AND,
+ * OR and NOT nested at most `depth` levels, at most `filters` filters in all (the top one and every
+ * one under AND, OR and NOT), at most `values` list values in all its lists together (each list is
+ * also held to the server's 500 values: use-input-bounds).
+ */
+export const FILTER_BOUNDS = { depth: 8, filters: 200, values: 2_000 } as const;
+
+const LOGICAL = new Set(['AND', 'OR', 'NOT']);
+
+/** The values in a condition's lists: `sex: [...]`, or `colors: { anyOf: [...], allOf: [...] }`. */
+function listValues(condition: unknown): number {
+  if (Array.isArray(condition)) return condition.length;
+  if (condition === null || typeof condition !== 'object' || condition instanceof Date) return 0;
+  let n = 0;
+  for (const v of Object.values(condition)) if (Array.isArray(v)) n += v.length;
+  return n;
+}
+
+/**
+ * Refuses a filter larger than FILTER_BOUNDS, or with a range that cannot mean anything, before
+ * anything walks it recursively (imageWhere, Prisma, SQL). It walks the filter with its own stack
+ * and stops at the first bound passed, so a filter nested thousands of levels deep costs nothing.
+ */
+export function checkFilterBounds(filter: ImageFilter | null | undefined, path = 'filter'): void {
+  if (!filter) return;
+  const stack: { f: ImageFilter; at: string; depth: number }[] = [{ f: filter, at: path, depth: 0 }];
+  let filters = 0;
+  let values = 0;
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const { f, at, depth } = next;
+    if (depth > FILTER_BOUNDS.depth) {
+      throw badInput(
+        `${path}: AND, OR and NOT nest at most ${FILTER_BOUNDS.depth} levels deep (${at} is deeper)`,
+        path,
+      );
+    }
+    if (++filters > FILTER_BOUNDS.filters) {
+      throw badInput(
+        `${path}: a filter holds at most ${FILTER_BOUNDS.filters} conditions (the filters under AND, OR and NOT, the top one included)`,
+        path,
+      );
+    }
+    for (const [key, v] of Object.entries(f)) if (!LOGICAL.has(key)) values += listValues(v);
+    if (values > FILTER_BOUNDS.values) {
+      throw badInput(`${path}: a filter's lists hold at most ${FILTER_BOUNDS.values} values together`, path);
+    }
+    range(f.imageQualityScore, `${at}.imageQualityScore`, DOMAINS.imageQualityScore);
+    range(f.ageAtExam, `${at}.ageAtExam`, DOMAINS.ageAtExam);
+    range(f.lesionDiameterMm, `${at}.lesionDiameterMm`, DOMAINS.lesionDiameterMm);
+    range(f.acquiredAt, `${at}.acquiredAt`);
+    if (f.NOT) stack.push({ f: f.NOT, at: `${at}.NOT`, depth: depth + 1 });
+    for (const key of ['OR', 'AND'] as const) {
+      const list = f[key] ?? [];
+      for (let i = list.length - 1; i >= 0; i--) {
+        const x = list[i];
+        if (x) stack.push({ f: x, at: `${at}.${key}.${i}`, depth: depth + 1 });
+      }
+    }
+  }
 }
 
 function setMatch<T extends string, K extends string>(

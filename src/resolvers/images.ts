@@ -4,6 +4,7 @@ import type { QualityMeasures } from '../domain/quality.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { badInput } from './errors.ts';
 import {
+  checkFilterBounds,
   type ImageFilter,
   imageWhere,
   type SplitSelection,
@@ -52,6 +53,8 @@ export async function resolveSplitSelection(sel: SplitSelection): Promise<Resolv
  * (so a split part's statistics count the labels it was stratified by); else the active one (undefined).
  */
 async function resolveFilter(args: ImageQueryArgs) {
+  // before anything walks the filter recursively (the GraphQL API checks it earlier too: use-input-bounds)
+  checkFilterBounds(args.filter);
   const parts = new Map<string, string[]>();
   let topPolicyId: string | undefined;
   for (const sel of splitSelections(args.filter)) {

@@ -5,7 +5,7 @@ import { db } from '../db/current.ts';
 import { roleAtLeast } from '../domain/roles.ts';
 import { PART_TOLERANCE, type PartMeasure } from '../domain/split.ts';
 import { inSplitParts, selectParts } from '../resolvers/image-filter.ts';
-import { checkPageSize } from '../resolvers/paging.ts';
+import { checkLimit, checkPageSize } from '../resolvers/paging.ts';
 import {
   auditAssignments,
   createSplit,
@@ -324,13 +324,13 @@ builder.queryFields((t) => ({
   splits: t.prismaField({
     type: [SplitRef],
     authScopes: { viewer: true },
-    description: 'Stored splits, newest first.',
+    description: 'Stored splits, newest first: at most `limit` of them (0–200, else BAD_USER_INPUT).',
     args: { limit: t.arg.int({ defaultValue: 50 }) },
     resolve: (query, _root, args) =>
       db().split.findMany({
         ...query,
         orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
-        take: Math.min(Math.max(args.limit ?? 50, 0), 200),
+        take: checkLimit(args.limit, 50),
       }),
   }),
   auditSplit: t.field({
@@ -338,8 +338,8 @@ builder.queryFields((t) => ({
     authScopes: { viewer: true },
     description:
       'The overlap report of any split: which patients, lesions and near-duplicate clusters have images in more than ' +
-      'one part. Reads only. Refuses an entry with neither or both of image and sha256, a non-Image id, or an ' +
-      'unusable part name (BAD_USER_INPUT).',
+      'one part. Reads only. Refuses an entry with neither or both of image and sha256, a non-Image id, an ' +
+      'unusable part name, or more than 10,000 entries (BAD_USER_INPUT).',
     args: { assignments: t.arg({ type: [AssignmentInput], required: true }) },
     resolve: (_root, args) =>
       auditAssignments(

@@ -1,7 +1,8 @@
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createFetch } from '@whatwg-node/fetch';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { GraphQLError, ValidationContext } from 'graphql';
+import { createGraphQLError, createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import { db } from '../db/current.ts';
 import { schema } from '../schema/index.ts';
@@ -11,7 +12,9 @@ import { useDatasheetRoutes } from './use-datasheet-routes.ts';
 import { useExportRoutes } from './use-export-routes.ts';
 import { useHealth } from './use-health.ts';
 import { useImageRoutes } from './use-image-routes.ts';
+import { useInputBounds } from './use-input-bounds.ts';
 import { useIntrospection } from './use-introspection.ts';
+import { useQueryCost } from './use-query-cost.ts';
 import { type Readiness, useReadiness } from './use-readiness.ts';
 import { useSplitRoutes } from './use-split-routes.ts';
 import { corsFor, useWebSecurity } from './use-web-security.ts';
@@ -20,11 +23,13 @@ export type DermasetYoga = YogaServerInstance<Record<string, never>, Context>;
 
 /**
  * Limits tuned to the queries the three client groups send (examples/queries, checked in
- * test/api-access.test.ts). graphql-armor multiplies the cost of a connection by a literal
- * `first`/`last` (a variable counts as 1): the gallery page costs 360 with `$first` and 72,044 with
- * a literal `first: 200`, the notebook fetch 27,831, the admin check 6,293; a patients page nested
+ * test/api-access.test.ts and test/limits.test.ts). The cost (use-query-cost) multiplies a
+ * connection's cost by its page size, written in or passed as a variable: the gallery page with
+ * `first: 200` costs 72,044, the notebook fetch 27,831, the admin check 6,293; a patients page nested
  * with images (200 × 200) costs 1.7 million and is refused. Depth: the gallery is 6 deep, a patient
  * page down to its images' reviews 9. The limits leave 2× headroom on cost and one level on depth.
+ * The input bounds (use-input-bounds) hold lists and nesting inside arguments, literal or variable;
+ * an ImageFilter has its own (FILTER_BOUNDS in resolvers/image-filter.ts: 8 levels, 200 conditions).
  */
 export const LIMITS = {
   maxDepth: 10,
@@ -32,7 +37,44 @@ export const LIMITS = {
   maxAliases: 15,
   maxTokens: 3_000,
   maxDirectives: 20,
+  /** Values in any list argument or input field, unless the argument has its own bound below. */
+  maxListLength: 500,
+  /** Ids in one `nodes(ids:)`. */
+  maxNodeIds: 100,
+  /** Entries in one `auditSplit(assignments:)` (a split of 10,000 images; the request-size limit bounds it too). */
+  maxAuditEntries: 10_000,
+  /** Levels of nesting in a variable's JSON, checked before graphql-js coerces it (its coercion recurses). */
+  maxVariableDepth: 64,
 } as const;
+
+/** The extensions.code of each query-limit refusal (README, "Errors and limits"). */
+export const LIMIT_CODES = {
+  depth: 'QUERY_TOO_DEEP',
+  cost: 'QUERY_TOO_COMPLEX',
+  aliases: 'TOO_MANY_ALIASES',
+  tokens: 'TOO_MANY_TOKENS',
+  directives: 'TOO_MANY_DIRECTIVES',
+} as const;
+
+/**
+ * graphql-armor's refusal as a typed error: its message without the "Syntax Error:" prefix (the
+ * document is valid GraphQL), a code and the limit. A validation rule reports it beside any other
+ * validation error (400); the token limit, which stops the parser, throws it.
+ */
+function typedRejection(code: string, limit: number) {
+  return {
+    propagateOnRejection: false,
+    onReject: [
+      (context: ValidationContext | null, error: GraphQLError) => {
+        const typed = createGraphQLError(error.message.replace(/^Syntax Error: /, ''), {
+          extensions: { code, limit },
+        });
+        if (context) context.reportError(typed);
+        else throw typed;
+      },
+    ],
+  };
+}
 
 const alwaysReady = (): Readiness => ({ state: 'ready' });
 
@@ -48,11 +90,12 @@ export function createDermasetYoga(
   const access = { publicRead: api.publicRead, publicUrl: api.publicUrl, dataDir: config.dataDir };
   const context = contextFactory(access, config);
   const armor = new EnvelopArmor({
-    maxDepth: { n: LIMITS.maxDepth, ignoreIntrospection: true },
-    costLimit: { maxCost: LIMITS.maxCost, ignoreIntrospection: true },
-    maxAliases: { n: LIMITS.maxAliases },
-    maxTokens: { n: LIMITS.maxTokens },
-    maxDirectives: { n: LIMITS.maxDirectives },
+    maxDepth: { n: LIMITS.maxDepth, ignoreIntrospection: true, ...typedRejection(LIMIT_CODES.depth, LIMITS.maxDepth) },
+    // armor's cost limit counts literal page sizes only: use-query-cost counts variables too
+    costLimit: { enabled: false },
+    maxAliases: { n: LIMITS.maxAliases, ...typedRejection(LIMIT_CODES.aliases, LIMITS.maxAliases) },
+    maxTokens: { n: LIMITS.maxTokens, ...typedRejection(LIMIT_CODES.tokens, LIMITS.maxTokens) },
+    maxDirectives: { n: LIMITS.maxDirectives, ...typedRejection(LIMIT_CODES.directives, LIMITS.maxDirectives) },
     blockFieldSuggestion: { enabled: !api.introspection },
   });
   // One upload limit: the multipart parser stops reading a file at DERMASET_MAX_BYTES (413
@@ -90,6 +133,16 @@ export function createDermasetYoga(
       useSplitRoutes(context.tokens, access),
       useIntrospection(api.introspection),
       ...armor.protect().plugins,
+      // in this order: a page past 200 or a list past its bound is refused as such before it is costed
+      useInputBounds({
+        maxVariableDepth: LIMITS.maxVariableDepth,
+        maxListLength: LIMITS.maxListLength,
+        listBounds: {
+          'Query.nodes(ids:)': LIMITS.maxNodeIds,
+          'Query.auditSplit(assignments:)': LIMITS.maxAuditEntries,
+        },
+      }),
+      useQueryCost(LIMITS.maxCost),
     ],
   });
 }
