@@ -85,6 +85,11 @@ const Histology = graphql(`
     attachHistopathology(image: $image, expectedVersion: $v, result: "Melanoma in situ", diagnosisClass: MELANOMA) { version }
   }
 `);
+const Amend = graphql(`
+  mutation Amend($image: ID!, $v: Int!, $reason: String!) {
+    attachHistopathology(image: $image, expectedVersion: $v, result: "Basal cell carcinoma, nodular", diagnosisClass: BASAL_CELL_CARCINOMA, reason: $reason) { version }
+  }
+`);
 const Correct = graphql(`
   mutation Correct($image: ID!, $v: Int!, $cls: DiagnosisClass!, $reason: String!) {
     correctLabel(image: $image, expectedVersion: $v, diagnosisClass: $cls, reason: $reason) { version }
@@ -168,7 +173,7 @@ describe('an image through every stage', () => {
     expect((await queueIds(reviewers[1] ?? '')).histology).not.toContain(id);
   });
 
-  it('is corrected by an admin only, with a reason, and only at the current version', async () => {
+  it('is corrected by an admin only, with a reason, at the current version; histology being final, by amending the report', async () => {
     const before = await state(id);
     const asReviewer = await execute(
       api.yoga,
@@ -180,27 +185,36 @@ describe('an image through every stage', () => {
     const stale = await execute(
       api.yoga,
       Correct,
-      { image: id, v: before.version - 1, cls: 'NEVUS', reason: 'second opinion' },
+      { image: id, v: before.version - 1, cls: 'MELANOMA', reason: 'second opinion' },
       as(api.tokens.ADMIN),
     );
     expect(code(stale)).toBe('CONFLICT');
-    expect(await state(id)).toEqual(before);
-    const ok = await execute(
+    // histology is the reference standard: a correction that contradicts the report is refused
+    const contradicting = await execute(
       api.yoga,
       Correct,
       { image: id, v: before.version, cls: 'BASAL_CELL_CARCINOMA', reason: 'histology slide re-read' },
       as(api.tokens.ADMIN),
     );
+    expect(code(contradicting)).toBe('HISTOLOGY_FINAL');
+    expect(await state(id)).toEqual(before);
+    // …and the report's amendment, by an admin with a reason, is what changes the label
+    const ok = await execute(
+      api.yoga,
+      Amend,
+      { image: id, v: before.version, reason: 'histology slide re-read' },
+      as(api.tokens.ADMIN),
+    );
     expect(ok.errors).toBeUndefined();
     const after = await state(id);
     expect(after.diagnostic).toEqual({
-      verificationStage: 'CONSENSUS',
+      verificationStage: 'HISTOLOGY',
       diagnosisClass: { code: 'BASAL_CELL_CARCINOMA' },
     });
     expect(after.labelChanges.at(-1)).toEqual({
       from: { code: 'MELANOMA' },
       to: { code: 'BASAL_CELL_CARCINOMA' },
-      reason: 'histology slide re-read',
+      reason: 'histopathology report amended: histology slide re-read',
     });
   });
 });

@@ -1,23 +1,59 @@
-// The verification trail's write operations: independent reviews, the consensus decision and the
-// histopathology report. Each runs in one transaction, keeps the image's label and derived stage
-// in step with the trail, and logs every label change.
+// The verification trail's write operations: independent reviews, the consensus decision, the
+// histopathology report and an admin's correction. Each checks its texts first, then the trail's
+// rules (domain/verification.ts), then the image's version, all in one transaction; keeps the
+// image's label and derived stage in step with the trail, and logs every label change. Messages
+// name no database id: the caller knows the image it sent, by its global id.
 import type { Db } from '../db/client.ts';
 import type { DermoscopicStructure, DiagnosisClass } from '../domain/enums.ts';
-import { deriveStage, MIN_CONSENSUS_REVIEWS } from '../domain/verification.ts';
+import {
+  contradictsHistology,
+  deriveStage,
+  MIN_CONSENSUS_REVIEWS,
+  MIN_REASON_LENGTH,
+  textProblem,
+  WORKFLOW_TEXT_LIMITS,
+} from '../domain/verification.ts';
+
+export type VerificationErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'DUPLICATE_REVIEW'
+  | 'NOT_ENOUGH_REVIEWS'
+  | 'ALREADY_DECIDED'
+  | 'CONFLICT'
+  | 'NO_CONSENSUS'
+  | 'HISTOLOGY_FINAL';
 
 export class VerificationError extends Error {
   override name = 'VerificationError';
   constructor(
-    readonly code:
-      | 'NOT_FOUND'
-      | 'DUPLICATE_REVIEW'
-      | 'NOT_ENOUGH_REVIEWS'
-      | 'ALREADY_DECIDED'
-      | 'CONFLICT'
-      | 'NO_CONSENSUS',
+    readonly code: VerificationErrorCode,
     message: string,
+    /** For BAD_USER_INPUT: the argument refused (the API's name for it). */
+    readonly argument?: string,
   ) {
     super(message);
+  }
+}
+
+/** A workflow text as stored (without white space at its ends), or BAD_USER_INPUT naming it. */
+function checkedText(argument: string, value: string, rule: { max: number; min?: number }): string {
+  const problem = textProblem(argument, value, rule);
+  if (problem) throw new VerificationError('BAD_USER_INPUT', problem, argument);
+  return value.trim();
+}
+
+const checkedReason = (value: string) =>
+  checkedText('reason', value, { min: MIN_REASON_LENGTH, max: WORKFLOW_TEXT_LIMITS.reason });
+
+/** The image's label is fixed by its report: a consensus or correction to another class is refused. */
+function refuseAgainstHistology(histologyClass: DiagnosisClass | null, proposed: DiagnosisClass): void {
+  if (histologyClass !== null && contradictsHistology(histologyClass, proposed)) {
+    throw new VerificationError(
+      'HISTOLOGY_FINAL',
+      `the image's histopathology report says ${histologyClass}, which is final: ${proposed} contradicts it ` +
+        '(only an admin’s amendment of the report, with a reason, changes a histology-verified label)',
+    );
   }
 }
 
@@ -35,10 +71,7 @@ async function claimVersion(tx: Tx, imageId: number, expected: number | undefine
     data: { version: { increment: 1 } },
   });
   if (count === 0) {
-    throw new VerificationError(
-      'CONFLICT',
-      `image ${imageId} changed since version ${expected}: reload it and try again`,
-    );
+    throw new VerificationError('CONFLICT', `the image changed since version ${expected}: reload it and try again`);
   }
 }
 
@@ -55,20 +88,13 @@ export async function submitReview(db: Db, input: ReviewInput): Promise<{ id: nu
   return db.$transaction(async (tx) => {
     const image = await requireImage(tx, input.imageId);
     if (image.consensus) {
-      throw new VerificationError(
-        'ALREADY_DECIDED',
-        `image ${input.imageId} already has a consensus decision: reviews are closed`,
-      );
+      throw new VerificationError('ALREADY_DECIDED', 'the image already has a consensus decision: reviews are closed');
     }
     const existing = await tx.expertReview.findUnique({
       where: { imageId_reviewerCode: { imageId: input.imageId, reviewerCode: input.reviewerCode } },
       select: { id: true },
     });
-    if (existing)
-      throw new VerificationError(
-        'DUPLICATE_REVIEW',
-        `reviewer ${input.reviewerCode} already reviewed image ${input.imageId}`,
-      );
+    if (existing) throw new VerificationError('DUPLICATE_REVIEW', 'this reviewer already reviewed the image');
     await claimVersion(tx, input.imageId, input.expectedVersion);
     await tx.image.update({ where: { id: input.imageId }, data: { reviewCount: { increment: 1 } } });
     return tx.expertReview.create({
@@ -97,15 +123,18 @@ export interface ConsensusInput {
 
 export async function recordConsensus(db: Db, input: ConsensusInput): Promise<void> {
   const at = input.at ?? new Date();
+  // a note of white space only is no note
+  const note = input.note ? checkedText('note', input.note, { max: WORKFLOW_TEXT_LIMITS.note }) || null : null;
   await db.$transaction(async (tx) => {
     const image = await requireImage(tx, input.imageId);
-    if (image.consensus)
-      throw new VerificationError('ALREADY_DECIDED', `image ${input.imageId} already has a consensus decision`);
+    if (image.consensus) throw new VerificationError('ALREADY_DECIDED', 'the image already has a consensus decision');
+    // only a report attached before this rule existed can precede the consensus; it still holds
+    refuseAgainstHistology(image.histopathology?.mappedClass ?? null, input.diagnosisClass);
     const reviewCount = await tx.expertReview.count({ where: { imageId: input.imageId } });
     if (reviewCount < MIN_CONSENSUS_REVIEWS) {
       throw new VerificationError(
         'NOT_ENOUGH_REVIEWS',
-        `a consensus needs at least ${MIN_CONSENSUS_REVIEWS} independent reviews; image ${input.imageId} has ${reviewCount}`,
+        `a consensus needs at least ${MIN_CONSENSUS_REVIEWS} independent reviews; the image has ${reviewCount}`,
       );
     }
     await claimVersion(tx, input.imageId, input.expectedVersion);
@@ -116,7 +145,7 @@ export async function recordConsensus(db: Db, input: ConsensusInput): Promise<vo
         diagnosisClass: input.diagnosisClass,
         outcome: corrected ? 'CORRECTED' : 'CONFIRMED',
         reviewCount,
-        note: input.note ?? null,
+        note,
         decidedBy: input.decidedBy,
         decidedAt: at,
       },
@@ -154,26 +183,45 @@ export interface HistopathologyInput {
   resultText: string;
   mappedClass: DiagnosisClass;
   reportedBy: string;
+  /**
+   * Why the report is amended: with a report already attached, the new one replaces it (an admin's
+   * correction; the caller checks the role). Without a report, it is the first one's reason.
+   */
+  reason?: string | null;
   at?: Date;
   expectedVersion?: number;
 }
 
-/** Attaches the report; a histology class that differs from the label corrects the label (logged). */
+/**
+ * Attaches the report, after the consensus; a histology class that differs from the label corrects
+ * the label (logged). A second report is refused unless it comes with a reason: an amendment, which
+ * replaces the first.
+ */
 export async function attachHistopathology(db: Db, input: HistopathologyInput): Promise<void> {
   const at = input.at ?? new Date();
+  const resultText = checkedText('result', input.resultText, { min: 1, max: WORKFLOW_TEXT_LIMITS.result });
+  const reason = input.reason == null ? null : checkedReason(input.reason);
   await db.$transaction(async (tx) => {
     const image = await requireImage(tx, input.imageId);
-    if (image.histopathology)
-      throw new VerificationError('ALREADY_DECIDED', `image ${input.imageId} already has a histopathology report`);
+    if (!image.consensus) {
+      throw new VerificationError(
+        'NO_CONSENSUS',
+        'histology comes after the consensus of the specialists: the image has no consensus decision yet',
+      );
+    }
+    const amended = image.histopathology !== null;
+    if (amended && reason === null) {
+      throw new VerificationError(
+        'ALREADY_DECIDED',
+        'the image already has a histopathology report: only an admin’s amendment, with a reason, replaces it',
+      );
+    }
     await claimVersion(tx, input.imageId, input.expectedVersion);
-    await tx.histopathologyReport.create({
-      data: {
-        imageId: input.imageId,
-        resultText: input.resultText,
-        mappedClass: input.mappedClass,
-        reportedBy: input.reportedBy,
-        reportedAt: at,
-      },
+    const report = { resultText, mappedClass: input.mappedClass, reportedBy: input.reportedBy, reportedAt: at };
+    await tx.histopathologyReport.upsert({
+      where: { imageId: input.imageId },
+      create: { imageId: input.imageId, ...report },
+      update: report,
     });
     if (input.mappedClass !== image.diagnosisClass) {
       await tx.labelChange.create({
@@ -183,7 +231,11 @@ export async function attachHistopathology(db: Db, input: HistopathologyInput): 
           at,
           fromClass: image.diagnosisClass,
           toClass: input.mappedClass,
-          reason: 'histopathology result differs from the label',
+          reason: amended
+            ? `histopathology report amended: ${reason}`
+            : reason
+              ? `histopathology result differs from the label: ${reason}`
+              : 'histopathology result differs from the label',
         },
       });
     }
@@ -191,9 +243,9 @@ export async function attachHistopathology(db: Db, input: HistopathologyInput): 
       where: { id: input.imageId },
       data: {
         diagnosisClass: input.mappedClass,
-        histopathologyResult: input.resultText,
+        histopathologyResult: resultText,
         verificationStage: deriveStage({
-          hasConsensus: image.consensus !== null,
+          hasConsensus: true,
           histologyClass: input.mappedClass,
           label: input.mappedClass,
         }),
@@ -212,7 +264,7 @@ async function requireImage(tx: Tx, imageId: number) {
       histopathology: { select: { mappedClass: true } },
     },
   });
-  if (!image) throw new VerificationError('NOT_FOUND', `image ${imageId} does not exist`);
+  if (!image) throw new VerificationError('NOT_FOUND', 'no image has this id');
   return image;
 }
 
@@ -225,11 +277,16 @@ export interface CorrectionInput {
   at?: Date;
 }
 
-/** An admin's correction of the label, with a reason; logged like every label change. */
+/**
+ * An admin's correction of the label, with a reason; logged like every label change. A label fixed
+ * by histology is corrected by amending the report instead (attachHistopathology with a reason).
+ */
 export async function correctLabel(db: Db, input: CorrectionInput): Promise<void> {
   const at = input.at ?? new Date();
+  const reason = checkedReason(input.reason);
   await db.$transaction(async (tx) => {
     const image = await requireImage(tx, input.imageId);
+    refuseAgainstHistology(image.histopathology?.mappedClass ?? null, input.diagnosisClass);
     await claimVersion(tx, input.imageId, input.expectedVersion);
     if (image.diagnosisClass === input.diagnosisClass) return;
     await tx.labelChange.create({
@@ -239,7 +296,7 @@ export async function correctLabel(db: Db, input: CorrectionInput): Promise<void
         at,
         fromClass: image.diagnosisClass,
         toClass: input.diagnosisClass,
-        reason: input.reason,
+        reason,
       },
     });
     await tx.image.update({

@@ -31,7 +31,9 @@ builder.prismaObject('InitialAnnotation', {
 
 builder.prismaObject('ExpertReview', {
   authScopes: { viewer: true },
-  description: 'Stage 2a: one specialist’s independent review.',
+  description:
+    'Stage 2a: one specialist’s independent review. Blind until the consensus: only its author and admins see it ' +
+    '(and the other reviewers of the image once their own is in; see Image.reviews).',
   fields: (t) => ({
     reviewerId: t.exposeString('reviewerCode', staffOnly),
     diagnosisClass: t.field({
