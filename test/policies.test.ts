@@ -192,7 +192,7 @@ describe('the active policy, labels, filters and facets through the API', () => 
     expect(history?.[0]).toMatchObject({
       from: 'screening-binary',
       to: 'strict-binary',
-      actor: expect.stringMatching(/^token:\d+ test admin$/),
+      actor: expect.stringMatching(/^E-[0-9A-Z]{13}$/),
     });
     const after = await env.db.image.findMany({ select: { id: true, diagnosisClass: true }, orderBy: { id: 'asc' } });
     expect(after).toEqual(before);

@@ -1,7 +1,7 @@
 // The datasheet (Gebru et al., "Datasheets for Datasets"): seven sections of questions. Every
 // question the data can answer is answered from stats(filter, policy); the rest is prose that admins
 // edit with updateDatasheetText (audited). Rendered as Markdown and as HTML with the four figures.
-import { marked } from 'marked';
+import { Marked, type Token, type Tokens } from 'marked';
 import { type DatasetConfig, datasetConfig } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { db } from '../db/current.ts';
@@ -180,6 +180,66 @@ function dataEntries(s: Stats, version: Stated): Record<string, DatasheetEntry[]
 /** Prose is Markdown without raw HTML: `<` is escaped so admins' text cannot inject markup. */
 const safe = (markdown: string) => markdown.replaceAll('&', '&amp;').replaceAll('<', '&lt;');
 
+/** The longest prose answer updateDatasheetText stores (characters). */
+export const MAX_PROSE_LENGTH = 20_000;
+
+const SAFE_SCHEMES = new Set(['http', 'https', 'mailto']);
+
+/**
+ * Whether a link or image URL may stay live in the datasheet: http, https and mailto, or a relative
+ * or fragment URL. Judged on what a browser would read: control characters and spaces are dropped
+ * first (browsers strip them at the ends and tabs and newlines anywhere, so `java\tscript:` is
+ * javascript:), and a relative URL may hold no colon, no backslash and no character reference
+ * before its first `/`, `?` or `#` (`javascript&#58;…` decodes to a scheme in an attribute).
+ */
+export function safeUrl(href: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are the point
+  const url = href.replace(/[\u0000-\u0020\u007f-\u009f]/g, '');
+  if (url === '') return false;
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+  if (scheme !== undefined) return SAFE_SCHEMES.has(scheme.toLowerCase());
+  return !/[:&\\]/.test(url.split(/[/?#]/, 1)[0] ?? '');
+}
+
+/**
+ * The datasheet's Markdown renderer: marked with every link or image whose URL is not safeUrl
+ * rendered as its text (defence in depth: neutralUrls already emptied them in the Markdown).
+ */
+const markdownRenderer = new Marked({
+  renderer: {
+    link(token) {
+      return safeUrl(token.href) ? false : this.parser.parseInline(token.tokens);
+    },
+    image(token) {
+      return safeUrl(token.href) ? false : this.parser.parseInline(token.tokens);
+    },
+  },
+});
+
+/**
+ * Markdown with every link and image whose URL is not safeUrl kept as a link with an empty
+ * destination (`[text]()`, rendered as plain text), and the reference definitions of such URLs
+ * removed: the Markdown export carries no live `javascript:` link either. Replacing the
+ * destination, not the whole link, keeps the document's structure: no new link can form.
+ */
+export function neutralUrls(markdown: string): string {
+  let out = markdown;
+  // a link and an image inside it are both replaced in one pass (a parent comes before its
+  // children); a second pass finds nothing unless a replacement met another link's text
+  for (let pass = 0; pass < 4; pass++) {
+    const unsafe = new Map<string, string>();
+    markdownRenderer.walkTokens(markdownRenderer.lexer(out), (token: Token) => {
+      if ((token.type === 'link' || token.type === 'image') && !safeUrl(token.href)) {
+        const t = token as Tokens.Link | Tokens.Image;
+        if (t.href !== '') unsafe.set(t.raw, `${t.type === 'image' ? '!' : ''}[${t.text}]()`);
+      } else if (token.type === 'def' && !safeUrl(token.href)) unsafe.set(token.raw, '');
+    });
+    if (unsafe.size === 0) break;
+    for (const [raw, replacement] of unsafe) out = out.replaceAll(raw, replacement);
+  }
+  return out;
+}
+
 /** Questions the configuration answers when set (the licence, the creator): see datasetTerms. */
 const CONFIGURED: ReadonlyMap<string, keyof typeof TERM_KEYS> = new Map(
   Object.entries(TERM_KEYS).map(([term, key]) => [key, term as keyof typeof TERM_KEYS]),
@@ -208,7 +268,8 @@ export async function computeDatasheet(
         .map(([key, p]) => ({
           key,
           question: p.question,
-          answer: answer(key),
+          // the Markdown as the document carries it: no raw HTML, no live link to a script
+          answer: neutralUrls(safe(answer(key))),
           fromData: false,
         })),
       ...(fromData[id] ?? []),
@@ -216,13 +277,10 @@ export async function computeDatasheet(
   }));
   const header = `# Datasheet\n\nSubset: \`${JSON.stringify(args.filter ?? {})}\` · policy \`${stats.policy.id}\` ${stats.policy.version}\n`;
   const markdown = `${header}\n${sections
-    .map(
-      (s) =>
-        `## ${s.title}\n\n${s.entries.map((x) => `**${x.question}**\n\n${x.fromData ? x.answer : safe(x.answer)}\n`).join('\n')}`,
-    )
+    .map((s) => `## ${s.title}\n\n${s.entries.map((x) => `**${x.question}**\n\n${x.answer}\n`).join('\n')}`)
     .join('\n')}`;
   const figures = await charts(stats);
-  const body = await marked.parse(markdown);
+  const body = await markdownRenderer.parse(markdown);
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Datasheet</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem}figure{margin:1rem 0}</style>
@@ -241,11 +299,12 @@ export async function updateDatasheetText(
   key: string,
   text: string,
 ) {
-  if (!PROSE[key]) {
-    throw badInput(`"${key}" is not an editable datasheet question; editable: ${Object.keys(PROSE).join(', ')}`, 'key');
+  // own keys only: `__proto__` or `constructor` name no question (PROSE[key] would be truthy)
+  if (!Object.hasOwn(PROSE, key)) {
+    throw badInput(`key names no editable datasheet question; editable: ${Object.keys(PROSE).join(', ')}`, 'key');
   }
-  if (text.length > 20_000) {
-    throw badInput('the text is longer than 20,000 characters', 'text');
+  if (text.length > MAX_PROSE_LENGTH) {
+    throw badInput(`the text is longer than ${MAX_PROSE_LENGTH.toLocaleString('en-US')} characters`, 'text');
   }
   await writeDatasheetText(db(), actor, key, text);
   return db().datasheetText.findUniqueOrThrow({ ...query, where: { key } });

@@ -5,16 +5,23 @@ import {
   type Datasheet,
   type DatasheetEntry,
   type DatasheetSection,
+  datasheetTextHistory,
+  MAX_PROSE_LENGTH,
   updateDatasheetText,
 } from '../resolvers/datasheet.ts';
 import { ImageFilter, SplitSelectionInput } from './image.ts';
+import { staffCode } from './staff.ts';
 import { StatsRef } from './stats.ts';
 
 const EntryRef = builder.objectRef<DatasheetEntry>('DatasheetEntry').implement({
   fields: (t) => ({
     key: t.exposeString('key'),
     question: t.exposeString('question'),
-    answer: t.exposeString('answer', { description: 'Markdown' }),
+    answer: t.exposeString('answer', {
+      description:
+        'Markdown, as the document carries it: in prose, raw HTML is escaped and a link or image whose URL is not ' +
+        'http, https, mailto or relative keeps its text and loses its URL',
+    }),
     fromData: t.exposeBoolean('fromData', { description: 'Computed from the records (else: admin-written prose)' }),
   }),
 });
@@ -39,7 +46,13 @@ const DatasheetTextRef = builder.prismaObject('DatasheetText', {
   fields: (t) => ({
     key: t.exposeString('key'),
     text: t.exposeString('text'),
-    updatedBy: t.exposeString('updatedBy', { nullable: true, authScopes: { reviewer: true } }),
+    updatedBy: t.exposeString('updatedBy', {
+      nullable: true,
+      authScopes: { reviewer: true },
+      description:
+        'The staff code of the admin (the keyed hash the verification trail uses); changes made before ' +
+        'codes were recorded keep their "token:<id> <name>" text',
+    }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
@@ -47,7 +60,13 @@ const DatasheetTextChangeRef = builder.prismaObject('DatasheetTextChange', {
   authScopes: { viewer: true },
   fields: (t) => ({
     key: t.exposeString('key'),
-    actor: t.exposeString('actor', { nullable: true, authScopes: { reviewer: true } }),
+    actor: t.exposeString('actor', {
+      nullable: true,
+      authScopes: { reviewer: true },
+      description:
+        'The staff code of the admin (the keyed hash the verification trail uses); changes made before ' +
+        'codes were recorded keep their "token:<id> <name>" text',
+    }),
     at: t.expose('at', { type: 'DateTime' }),
     oldText: t.exposeString('oldText', { nullable: true }),
     newText: t.exposeString('newText'),
@@ -82,10 +101,7 @@ builder.queryFields((t) => ({
     type: [DatasheetTextChangeRef],
     authScopes: { viewer: true },
     description: 'Every change of the datasheet prose, newest first.',
-    resolve: (query) =>
-      import('../db/current.ts').then(({ db }) =>
-        db().datasheetTextChange.findMany({ ...query, orderBy: { id: 'desc' }, take: 200 }),
-      ),
+    resolve: (query) => datasheetTextHistory(query),
   }),
 }));
 
@@ -94,14 +110,9 @@ builder.mutationFields((t) => ({
     type: DatasheetTextRef,
     authScopes: { admin: true },
     description:
-      'Admins only. Sets the prose answer to one datasheet question (audited); unknown keys are BAD_USER_INPUT.',
+      'Admins only. Sets the prose answer to one datasheet question (audited with the admin’s staff code); an ' +
+      `unknown key or a text longer than ${MAX_PROSE_LENGTH.toLocaleString('en-US')} characters is BAD_USER_INPUT.`,
     args: { key: t.arg.string({ required: true }), text: t.arg.string({ required: true }) },
-    resolve: (query, _root, args, ctx) =>
-      updateDatasheetText(
-        query,
-        `token:${ctx.identity?.tokenId} ${ctx.identity?.name ?? ''}`.trim(),
-        args.key,
-        args.text,
-      ),
+    resolve: (query, _root, args, ctx) => updateDatasheetText(query, staffCode(ctx), args.key, args.text),
   }),
 }));

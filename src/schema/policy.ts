@@ -3,6 +3,7 @@ import { decide } from '../plugins/evaluate.ts';
 import { registry } from '../plugins/index.ts';
 import type { ClassMappingPolicy, PolicyDecision } from '../plugins/types.ts';
 import { policyHistory, setActivePolicy } from '../resolvers/policies.ts';
+import { staffCode } from './staff.ts';
 import { VerificationStageEnum } from './vocabulary.ts';
 
 const PolicyRef = builder.objectRef<ClassMappingPolicy>('Policy').implement({
@@ -54,7 +55,13 @@ builder.prismaObjectField('Image', 'label', (t) =>
 const PolicyChangeRef = builder.prismaObject('PolicyChange', {
   authScopes: { viewer: true },
   fields: (t) => ({
-    actor: t.exposeString('actor', { nullable: true, authScopes: { reviewer: true } }),
+    actor: t.exposeString('actor', {
+      nullable: true,
+      authScopes: { reviewer: true },
+      description:
+        'The staff code of the admin (the keyed hash the verification trail uses); changes made before ' +
+        'codes were recorded keep their "token:<id> <name>" text',
+    }),
     at: t.expose('at', { type: 'DateTime' }),
     from: t.exposeString('fromPolicy'),
     to: t.exposeString('toPolicy'),
@@ -91,7 +98,6 @@ builder.mutationFields((t) => ({
     description:
       'Admins only. Switches the active policy for every server instance; audited; labels are not rewritten.',
     args: { id: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) =>
-      setActivePolicy(`token:${ctx.identity?.tokenId} ${ctx.identity?.name ?? ''}`.trim(), args.id),
+    resolve: (_root, args, ctx) => setActivePolicy(staffCode(ctx), args.id),
   }),
 }));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { coerceInputValue, type GraphQLInputType } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
@@ -67,7 +68,15 @@ export function useDatasheetRoutes(tokens: TokenResolver, access: AccessOptions)
               : null;
       if (!format) return;
       const json = (status: number, code: string, message: string) =>
-        endResponse(fetchAPI.Response.json({ error: message, code }, { status }));
+        endResponse(fetchAPI.Response.json({ code, message }, { status }));
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        return endResponse(
+          fetchAPI.Response.json(
+            { code: 'METHOD_NOT_ALLOWED', message: `${url.pathname} is read with GET or HEAD, not ${request.method}` },
+            { status: 405, headers: { allow: 'GET, HEAD' } },
+          ),
+        );
+      }
       const refusal = await refuseRoute(
         request,
         tokens,
@@ -106,7 +115,16 @@ export function useDatasheetRoutes(tokens: TokenResolver, access: AccessOptions)
         if (e instanceof BadRequest) return json(400, 'BAD_USER_INPUT', e.message);
         const code = (e as { extensions?: { code?: string } }).extensions?.code;
         if (code === 'BAD_USER_INPUT') return json(400, code, (e as Error).message);
-        throw e;
+        // anything else is the server's fault: the cause (a stack, maybe a path) goes to the log
+        // under a request id, the caller gets the id and no detail
+        const requestId = request.headers.get('x-request-id')?.slice(0, 128) || randomUUID();
+        console.error(`dermaset: request ${requestId}: ${url.pathname} failed:`, e);
+        return endResponse(
+          fetchAPI.Response.json(
+            { code: 'INTERNAL_SERVER_ERROR', message: `${url.pathname} could not be made`, requestId },
+            { status: 500 },
+          ),
+        );
       }
     },
   };

@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
 import { imageBlob } from '../resolvers/images.ts';
@@ -9,31 +10,62 @@ import { type AccessOptions, refuseRoute } from './context.ts';
 const ROUTE = /^\/images\/([0-9a-f]{64})\/(original|thumbnail)$/;
 const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
 
+/** Why a stored image's bytes cannot be served: the one file is gone, or the whole store is. */
+export type BlobFault = { status: 404; code: 'BLOB_MISSING' } | { status: 503; code: 'BLOB_UNAVAILABLE' };
+
+const errnoOf = (e: unknown): string | undefined => {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
+
+/**
+ * A file the database names could not be opened: 404 BLOB_MISSING when the blob folder is there
+ * and only this file is not (lost, or never copied to this instance), 503 BLOB_UNAVAILABLE when the
+ * folder itself cannot be read (unmounted, not a folder, no permission, an I/O error): that is the
+ * instance's fault and passes, the missing file does not.
+ */
+export async function blobFault(store: BlobStore, error: unknown): Promise<BlobFault> {
+  if (errnoOf(error) === 'ENOENT') {
+    const root = await stat(store.root).catch(() => null);
+    if (root?.isDirectory()) return { status: 404, code: 'BLOB_MISSING' };
+  }
+  return { status: 503, code: 'BLOB_UNAVAILABLE' };
+}
+
 /**
  * GET /images/<sha256>/<original|thumbnail>: the bytes of an image, content-addressed and therefore
  * immutable (strong ETag = the blob's SHA-256, one-year cache). Access follows the API: a viewer
- * token, or public read. Unknown images are 404.
+ * token, or public read. Unknown images are 404 NOT_FOUND. An image whose row exists but whose file
+ * cannot be read is 404 BLOB_MISSING or 503 BLOB_UNAVAILABLE (see blobFault), answered as JSON
+ * `{code, message, requestId}` without a path; the path and the cause go to the server's log under
+ * the same request id (the caller's `x-request-id`, else a new one).
  */
 export function useImageRoutes(store: BlobStore, tokens: TokenResolver, access: AccessOptions): Plugin {
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (!url.pathname.startsWith('/images/')) return;
-      const json = (status: number, code: string, message: string) =>
-        endResponse(fetchAPI.Response.json({ error: message, code }, { status }));
+      const json = (status: number, code: string, message: string, extra: Record<string, string> = {}) =>
+        endResponse(fetchAPI.Response.json({ code, message, ...extra }, { status }));
       if (request.method !== 'GET' && request.method !== 'HEAD') {
-        return endResponse(new fetchAPI.Response(null, { status: 405, headers: { allow: 'GET, HEAD' } }));
+        return endResponse(
+          fetchAPI.Response.json(
+            { code: 'METHOD_NOT_ALLOWED', message: `image bytes are read with GET or HEAD, not ${request.method}` },
+            { status: 405, headers: { allow: 'GET, HEAD' } },
+          ),
+        );
       }
       const refusal = await refuseRoute(request, tokens, access, 'image bytes');
       if (refusal) return json(refusal.status, refusal.code, refusal.message);
       const m = ROUTE.exec(url.pathname);
       const image = m?.[1] ? await imageBlob(m[1]) : null;
       if (!m || !image) return json(404, 'NOT_FOUND', 'no such image');
-      const key = m[2] === 'thumbnail' ? image.thumbnailKey : image.storageKey;
+      const variant = m[2] === 'thumbnail' ? 'thumbnail' : 'original';
+      const key = variant === 'thumbnail' ? image.thumbnailKey : image.storageKey;
       const etag = `"${key.split('/').pop()?.split('.')[0]}"`;
       const headers = {
         etag,
         'cache-control': `${access.publicRead ? 'public' : 'private'}, max-age=31536000, immutable`,
-        'content-type': m[2] === 'thumbnail' ? 'image/webp' : (MIME[image.format] ?? 'application/octet-stream'),
+        'content-type': variant === 'thumbnail' ? 'image/webp' : (MIME[image.format] ?? 'application/octet-stream'),
         'x-content-type-options': 'nosniff',
       };
       if (
@@ -44,9 +76,36 @@ export function useImageRoutes(store: BlobStore, tokens: TokenResolver, access: 
       ) {
         return endResponse(new fetchAPI.Response(null, { status: 304, headers }));
       }
-      const path = store.path(key);
-      const size = (await stat(path)).size;
-      const body = request.method === 'HEAD' ? null : (Readable.toWeb(store.read(key)) as ReadableStream<Uint8Array>);
+      // open first, then stream from the open file: a file missing now is answered here, not
+      // half-way through a response whose status is already sent
+      let file: FileHandle | undefined;
+      let size: number;
+      try {
+        file = await open(store.path(key), 'r');
+        size = (await file.stat()).size;
+      } catch (e) {
+        await file?.close();
+        const fault = await blobFault(store, e);
+        const requestId = request.headers.get('x-request-id')?.slice(0, 128) || randomUUID();
+        console.error(
+          `dermaset: request ${requestId}: the ${variant} of image ${m[1]} (blob ${key}) cannot be read, ${fault.code}: ${errnoOf(e) ?? (e as Error).name}`,
+        );
+        return json(
+          fault.status,
+          fault.code,
+          fault.code === 'BLOB_MISSING'
+            ? `the ${variant} of this image is not stored on this server`
+            : 'the image store is unavailable; try again later',
+          { requestId },
+        );
+      }
+      if (request.method === 'HEAD') {
+        await file.close();
+        return endResponse(
+          new fetchAPI.Response(null, { status: 200, headers: { ...headers, 'content-length': String(size) } }),
+        );
+      }
+      const body = Readable.toWeb(file.createReadStream()) as ReadableStream<Uint8Array>;
       endResponse(
         new fetchAPI.Response(body, { status: 200, headers: { ...headers, 'content-length': String(size) } }),
       );
