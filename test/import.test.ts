@@ -103,7 +103,9 @@ describe('dermaset import', { timeout: CLI_TIMEOUT }, () => {
       [7, 'NOT_AN_IMAGE'],
       [9, 'INVALID_FILE_NAME'],
     ]);
-    expect(summary.invalid[0]?.message).toMatch(/dominant_colors: "purple"/);
+    // the field and the rule, never the value typed (issue 12: an identifier in the wrong field is not echoed)
+    expect(summary.invalid[0]?.message).toMatch(/dominant_colors: is not one of: PH2's colours/);
+    expect(summary.invalid[0]?.message).not.toContain('purple');
     expect(summary.missingFiles.map((p) => p.fileName)).toEqual(['missing.jpg']);
     const melanoma = await env.db.image.findFirstOrThrow({
       where: { diagnosisClass: 'MELANOMA' },
@@ -286,7 +288,7 @@ describe('dermaset import --dry-run (our CSV format)', { timeout: CLI_TIMEOUT },
     expect(r.stdout).toContain('ready to import: 1');
     expect(r.stdout).toContain('would be rejected by the SOP quality gate: 1');
     expect(r.stdout).toMatch(
-      /would be rejected as invalid: 2\n {2}row 4 feb30\.jpg: INVALID_RECORD acquisition_date: "2025-02-30" is not a calendar date/,
+      /would be rejected as invalid: 2\n {2}row 4 feb30\.jpg: INVALID_RECORD acquisition_date: is not a calendar date/,
     );
     expect(r.stdout).toMatch(/ {2}row 5 notes\.jpg: NOT_AN_IMAGE/);
     expect(r.stdout).toMatch(/missing image files: 1\n {2}row 6 gone\.jpg/);
@@ -302,7 +304,7 @@ describe('dermaset import --dry-run (our CSV format)', { timeout: CLI_TIMEOUT },
       [4, 'INVALID_RECORD'],
       [5, 'NOT_AN_IMAGE'],
     ]);
-    expect(summary.invalid[0]?.message).toMatch(/^acquisition_date: "2025-02-30" is not a calendar date/);
+    expect(summary.invalid[0]?.message).toMatch(/^acquisition_date: is not a calendar date/);
     const after = await counts();
     expect(after.images).toBe(before.images + 1);
     expect(after.patients).toBe(before.patients + 1);

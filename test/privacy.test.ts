@@ -76,6 +76,13 @@ describe('the rules (domain/deidentify.ts)', () => {
     expect(g.acquiredAt?.max?.toISOString()).toBe('2021-12-31T23:59:59.999Z');
     expect(generaliseFilter(f, 'research').OR?.[1]?.NOT?.ageAtExam).toEqual({ min: 40, max: 44 });
     expect(generaliseFilter(f, 'limited')).toBe(f);
+    // what validation refuses stays as given, to be refused: min above max, ages outside 0–120
+    const inverted = { acquiredAt: { min: new Date('2025-12-01T00:00:00Z'), max: new Date('2025-01-01T00:00:00Z') } };
+    expect(generaliseFilter(inverted, 'safe-harbor')).toEqual(inverted);
+    expect(generaliseFilter({ ageAtExam: { min: 500 } }, 'safe-harbor')).toEqual({ ageAtExam: { min: 500 } });
+    expect(generaliseFilter({ ageAtExam: { min: 95, max: 91 } }, 'safe-harbor')).toEqual({
+      ageAtExam: { min: 95, max: 91 },
+    });
   });
 });
 

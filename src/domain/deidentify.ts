@@ -8,6 +8,7 @@
 // limited is exact values, for admins only (a limited data set under a data use agreement).
 import type { Role } from './roles.ts';
 import { roleAtLeast } from './roles.ts';
+import { AGE_RANGE } from './vocabularies.ts';
 
 export const PROFILE_IDS = ['safe-harbor', 'research', 'limited'] as const;
 export type ProfileId = (typeof PROFILE_IDS)[number];
@@ -142,6 +143,13 @@ function periodEnd(date: Date, profile: ProfileId): Date {
     : new Date(Date.UTC(start.getUTCFullYear() + 1, 0, 1));
 }
 
+/** Both bounds (those given) pass `ok`, and min is not above max. */
+function validRange<T extends number | Date>(r: Range<T>, ok: (v: T) => boolean): boolean {
+  const given = [r.min, r.max].filter((v): v is T => v !== null && v !== undefined);
+  if (!given.every(ok)) return false;
+  return given.length < 2 || (r.min as T) <= (r.max as T);
+}
+
 interface Range<T> {
   min?: T | null;
   max?: T | null;
@@ -176,8 +184,10 @@ export function generaliseFilter<F extends GeneralisableFilter>(
   if (filter.AND) out.AND = filter.AND.map((f) => generaliseFilter(f, profile));
   if (filter.OR) out.OR = filter.OR.map((f) => generaliseFilter(f, profile));
   if (filter.NOT) out.NOT = generaliseFilter(filter.NOT, profile);
+  // a range validation refuses (min above max, outside 0–120, an invalid date) is left as given, so
+  // that the caller still gets its BAD_USER_INPUT
   const age = filter.ageAtExam;
-  if (age) {
+  if (age && validRange(age, (v) => Number.isInteger(v) && v >= AGE_RANGE.min && v <= AGE_RANGE.max)) {
     const bin = profile === 'research' ? AGE_BIN_YEARS : 1;
     const min = typeof age.min === 'number' ? Math.min(age.min, AGE_TOP_CODE) : age.min;
     const max = typeof age.max === 'number' && age.max >= AGE_TOP_CODE ? null : age.max;
@@ -189,7 +199,7 @@ export function generaliseFilter<F extends GeneralisableFilter>(
     };
   }
   const date = filter.acquiredAt;
-  if (date) {
+  if (date && validRange(date, (v) => v instanceof Date && !Number.isNaN(v.getTime()))) {
     const { min, max } = date;
     out.acquiredAt = {
       ...date,
