@@ -3,6 +3,7 @@
 // its status and, on a route that answers JSON, a JSON body with a `code`; none changes a table, a
 // blob or an export file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../../src/domain/roles.ts';
 import { createToken, revokeToken } from '../../src/resolvers/tokens.ts';
 import { type Api, createApi } from '../helpers/api.ts';
 import { errorCode, postGraphQL, type RawResponse, StateChain, send } from '../helpers/bad-input.ts';
@@ -92,28 +93,42 @@ describe('credentials: every route refuses a caller without a valid bearer token
     ['two tokens in one header', () => ({ authorization: `Bearer ${api.tokens.VIEWER} ${api.tokens.ADMIN}` })],
     ['a token quoting SQL', () => ({ authorization: "Bearer ' OR '1'='1" })],
   ])('%s', async (_what, headers) => {
+    // one state check around the five routes: a snapshot of the cohort copy is the slow part
+    const before = await state.before();
     for (const path of routes()) {
-      await expectRefused(() => get(path, headers()), 401, 'UNAUTHENTICATED');
+      const res = await get(path, headers());
+      expect(res.status, `${path}: ${res.text}`).toBe(401);
+      expect(res.contentType ?? '').toMatch(/^application\/json/);
+      expect(errorCode(res), path).toBe('UNAUTHENTICATED');
     }
+    const after = await state.after();
+    expect(after).toEqual(before);
+    state.passed(after);
   });
 });
 
 describe('paths that name nothing: 404 NOT_FOUND, and no file outside the store is read', () => {
-  it.each<[string, () => string]>([
-    ['an unknown image sha256', () => `/images/${UNKNOWN_SHA}/original`],
-    ['a sha256 one digit short', () => `/images/${sha.slice(1)}/original`],
-    ['a sha256 that is not hex', () => `/images/${'z'.repeat(64)}/thumbnail`],
-    ['an unknown image variant', () => `/images/${sha}/full`],
-    ['an image path climbing out of the store (encoded slashes)', () => '/images/..%2f..%2fdermaset.db/original'],
-    ['an image path with an encoded NUL', () => `/images/${sha}%00/original`],
-    ['an unknown export id', () => `/exports/${UNKNOWN_UUID}/file`],
-    ['a malformed export id', () => '/exports/123/file'],
-    ['an unknown file of an export', () => `/exports/${exportId}/secrets.txt`],
-    ['an export path climbing out (encoded slashes)', () => `/exports/${exportId}/..%2f..%2fdermaset.db`],
-    ['an unknown split id', () => `/splits/${UNKNOWN_UUID}/manifest.csv`],
-    ['a malformed split id', () => '/splits/1;DROP TABLE split/manifest.csv'],
-  ])('%s', async (_what, path) => {
-    const res = await expectRefused(() => get(path()), 404, 'NOT_FOUND');
+  it.each<[string, () => string, Role]>([
+    ['an unknown image sha256', () => `/images/${UNKNOWN_SHA}/original`, 'VIEWER'],
+    ['a sha256 one digit short', () => `/images/${sha.slice(1)}/original`, 'VIEWER'],
+    ['a sha256 that is not hex', () => `/images/${'z'.repeat(64)}/thumbnail`, 'VIEWER'],
+    ['an unknown image variant', () => `/images/${sha}/full`, 'VIEWER'],
+    [
+      'an image path climbing out of the store (encoded slashes)',
+      () => '/images/..%2f..%2fdermaset.db/original',
+      'VIEWER',
+    ],
+    ['an image path with an encoded NUL', () => `/images/${sha}%00/original`, 'VIEWER'],
+    ['an unknown export id', () => `/exports/${UNKNOWN_UUID}/file`, 'ADMIN'],
+    ['a malformed export id', () => '/exports/123/file', 'ADMIN'],
+    ['an unknown file of an export', () => `/exports/${exportId}/secrets.txt`, 'ADMIN'],
+    ['an export path climbing out (encoded slashes)', () => `/exports/${exportId}/..%2f..%2fdermaset.db`, 'ADMIN'],
+    ['another token’s export (a viewer asks for the admin’s)', () => `/exports/${exportId}/file`, 'VIEWER'],
+    ['another token’s export manifest', () => `/exports/${exportId}/manifest.json`, 'REVIEWER'],
+    ['an unknown split id', () => `/splits/${UNKNOWN_UUID}/manifest.csv`, 'VIEWER'],
+    ['a malformed split id', () => '/splits/1;DROP TABLE split/manifest.csv', 'VIEWER'],
+  ])('%s', async (_what, path, who) => {
+    const res = await expectRefused(() => get(path(), api.headers(who)), 404, 'NOT_FOUND');
     expect(res.text).not.toMatch(/SQLite format|PGDMP/);
   });
 
