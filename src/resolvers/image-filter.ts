@@ -169,10 +169,19 @@ function range<T extends number | Date>(r: Range<T> | null | undefined, argument
 /**
  * The size of one filter argument, however it is sent (written in the query or as a variable): AND,
  * OR and NOT nested at most `depth` levels, at most `filters` filters in all (the top one and every
- * one under AND, OR and NOT), at most `values` list values in all its lists together (each list is
- * also held to the server's 500 values: use-input-bounds).
+ * one under AND, OR and NOT), at most `values` list values in all its lists together, and at most
+ * `joins` filters testing the patient or histology (each such filter is a SQL join: SQLite joins at
+ * most 64 tables, and a filter's values are SQL parameters, of which SQLite takes 999).
  */
-export const FILTER_BOUNDS = { depth: 8, filters: 200, values: 2_000 } as const;
+export const FILTER_BOUNDS = { depth: 8, filters: 100, values: 500, joins: 30 } as const;
+
+/** Conditions on the patient's fields: each filter holding one joins the patient table once. */
+const PATIENT_CONDITIONS = ['sex', 'fitzpatrickType', 'sunburnHistory', 'personalCaHistory', 'patientCode'] as const;
+
+/** The joins a filter's own conditions need: the patient (once), histology (once). */
+const joinsOf = (f: ImageFilter) =>
+  (PATIENT_CONDITIONS.some((k) => f[k] != null) || f.missing?.some((m) => PATIENT_FIELDS.has(m)) ? 1 : 0) +
+  (f.hasHistology != null ? 1 : 0);
 
 const LOGICAL = new Set(['AND', 'OR', 'NOT']);
 
@@ -195,6 +204,7 @@ export function checkFilterBounds(filter: ImageFilter | null | undefined, path =
   const stack: { f: ImageFilter; at: string; depth: number }[] = [{ f: filter, at: path, depth: 0 }];
   let filters = 0;
   let values = 0;
+  let joins = 0;
   for (let next = stack.pop(); next; next = stack.pop()) {
     const { f, at, depth } = next;
     if (depth > FILTER_BOUNDS.depth) {
@@ -212,6 +222,13 @@ export function checkFilterBounds(filter: ImageFilter | null | undefined, path =
     for (const [key, v] of Object.entries(f)) if (!LOGICAL.has(key)) values += listValues(v);
     if (values > FILTER_BOUNDS.values) {
       throw badInput(`${path}: a filter's lists hold at most ${FILTER_BOUNDS.values} values together`, path);
+    }
+    joins += joinsOf(f);
+    if (joins > FILTER_BOUNDS.joins) {
+      throw badInput(
+        `${path}: at most ${FILTER_BOUNDS.joins} of a filter's conditions may test the patient (sex, fitzpatrickType, sunburnHistory, personalCaHistory, patientCode, missing patient fields) or histology (hasHistology), counted once per filter`,
+        path,
+      );
     }
     range(f.imageQualityScore, `${at}.imageQualityScore`, DOMAINS.imageQualityScore);
     range(f.ageAtExam, `${at}.ageAtExam`, DOMAINS.ageAtExam);
@@ -297,6 +314,14 @@ const MISSING = {
   },
 } satisfies Record<string, (policy: ClassMappingPolicy | undefined) => Where>;
 
+/** The missing fields that are the patient's: their conditions join the patient (see imageWhere). */
+const PATIENT_FIELDS: ReadonlySet<string> = new Set([
+  'SEX',
+  'FITZPATRICK_TYPE',
+  'SUNBURN_HISTORY',
+  'PERSONAL_CA_HISTORY',
+]);
+
 /** A field an image may lack, named as the facets name it (upper case). */
 export type OptionalField = keyof typeof MISSING;
 export const OPTIONAL_FIELDS = Object.keys(MISSING) as OptionalField[];
@@ -355,13 +380,14 @@ export function imageWhere(
   if (f.anatomicalSite) and.push({ anatomicalSite: known({ in: f.anatomicalSite }) });
   if (f.elevation) and.push({ elevation: known({ in: f.elevation }) });
   if (f.borderRegularity) and.push({ borderRegularity: known({ in: f.borderRegularity }) });
-  if (f.sex) and.push({ patient: { sex: known({ in: f.sex }) } });
-  if (f.fitzpatrickType) and.push({ patient: { fitzpatrickType: known({ in: f.fitzpatrickType }) } });
-  if (f.sunburnHistory != null) and.push({ patient: { sunburnHistory: known({ equals: f.sunburnHistory }) } });
-  if (f.personalCaHistory != null) {
-    and.push({ patient: { personalCaHistory: known({ equals: f.personalCaHistory }) } });
-  }
-  if (f.patientCode) and.push({ patient: { code: { in: f.patientCode } } });
+  // the patient's conditions of one filter go into one relation filter: each is a join, and SQLite
+  // joins at most 64 tables (FILTER_BOUNDS.joins counts them)
+  const patient: Prisma.PatientWhereInput[] = [];
+  if (f.sex) patient.push({ sex: known({ in: f.sex }) });
+  if (f.fitzpatrickType) patient.push({ fitzpatrickType: known({ in: f.fitzpatrickType }) });
+  if (f.sunburnHistory != null) patient.push({ sunburnHistory: known({ equals: f.sunburnHistory }) });
+  if (f.personalCaHistory != null) patient.push({ personalCaHistory: known({ equals: f.personalCaHistory }) });
+  if (f.patientCode) patient.push({ code: { in: [...new Set(f.patientCode)] } });
   and.push(...setMatch(f.colors, 'colors', 'color'), ...setMatch(f.structures, 'structures', 'structure'));
   if (f.hasHistology != null) and.push(f.hasHistology ? { histopathology: { isNot: null } } : { histopathology: null });
   if (f.nearDuplicate != null) {
@@ -380,7 +406,12 @@ export function imageWhere(
     }
     and.push(labelWhere(p, f.label));
   }
-  for (const field of new Set(f.missing ?? [])) and.push(MISSING[field](policy));
+  for (const field of new Set(f.missing ?? [])) {
+    const where: Where = MISSING[field](policy);
+    if (PATIENT_FIELDS.has(field) && where.patient) patient.push(where.patient as Prisma.PatientWhereInput);
+    else and.push(where);
+  }
+  if (patient.length > 0) and.push({ patient: patient.length === 1 ? (patient[0] as object) : { AND: patient } });
   if (f.split) {
     const names = splits?.get(splitKey(f.split));
     if (!names) throw new Error('imageWhere: resolve the split selections first (whereOf does)');

@@ -75,7 +75,8 @@ export function resolveNodeIds(
       );
     }
     const row = rowIdOf(g.id);
-    if (row === null) throw badInput(`${at}: "${g.id.slice(0, 40)}" is not the id of a ${g.typename} (a whole number)`, at);
+    if (row === null)
+      throw badInput(`${at}: "${g.id.slice(0, 40)}" is not the id of a ${g.typename} (a whole number)`, at);
     return row;
   });
   return Promise.all(ids.map((g, i) => ((rows[i] ?? 0) >= 1 ? load(g.typename, String(rows[i])) : null)));

@@ -1,8 +1,8 @@
 import { EnvelopArmor } from '@escape.tech/graphql-armor';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createFetch } from '@whatwg-node/fetch';
-import type { GraphQLError, ValidationContext } from 'graphql';
-import { createGraphQLError, createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { GraphQLError, type ValidationContext } from 'graphql';
+import { createGraphQLError, createYoga, type MaskError, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import { db } from '../db/current.ts';
 import { schema } from '../schema/index.ts';
@@ -76,6 +76,35 @@ function typedRejection(code: string, limit: number) {
   };
 }
 
+/** A database refusing a query for its size: SQLite's 64 tables in a join or its bound parameters (Prisma's P2029). */
+const TOO_LARGE_FOR_DATABASE =
+  /at most \d+ tables in a join|too many SQL variables|Expression tree is too large|stack depth limit exceeded/i;
+
+function tooLargeForDatabase(error: unknown): boolean {
+  for (
+    let e: unknown = error, i = 0;
+    e instanceof Error && i < 5;
+    e = (e as { originalError?: unknown }).originalError, i++
+  ) {
+    if ((e as { code?: unknown }).code === 'P2029' || TOO_LARGE_FOR_DATABASE.test(e.message)) return true;
+  }
+  return false;
+}
+
+/**
+ * yoga's masking, except for a query the database refuses for its size: the filter bounds keep
+ * requests under the databases' limits, and this answers BAD_USER_INPUT, not an internal error, if
+ * one still gets there (a filter of many labels, each a few (class, stage) conditions).
+ */
+const maskDatabaseLimits: MaskError = (error, message, isDev) => {
+  if (!tooLargeForDatabase(error)) return maskError(error, message, isDev);
+  const located = error instanceof GraphQLError ? error : undefined;
+  return createGraphQLError(
+    'The request asks more of the database than one query can hold: use fewer conditions in the filter',
+    { nodes: located?.nodes, path: located?.path, extensions: { code: 'BAD_USER_INPUT', argument: 'filter' } },
+  );
+};
+
 const alwaysReady = (): Readiness => ({ state: 'ready' });
 
 /**
@@ -121,7 +150,7 @@ export function createDermasetYoga(
     healthCheckEndpoint: '/livez',
     landingPage: false,
     // unexpected errors are masked; expected ones carry extensions.code
-    maskedErrors: { isDev: !api.production },
+    maskedErrors: { isDev: !api.production, maskError: maskDatabaseLimits },
     context: (initial) => context.create(initial),
     plugins: [
       useWebSecurity(api, config.ingest.maxBytes),
