@@ -153,7 +153,7 @@ describe('request and upload size', () => {
     const form = new FormData();
     form.append('operations', JSON.stringify({ query: Acquire, variables: { file: null, record: record() } }));
     form.append('map', JSON.stringify({ 0: ['variables.file'] }));
-    form.append('0', new File([bytes], 'lesion.jpg', { type: 'image/jpeg' }));
+    form.append('0', new File([new Uint8Array(bytes)], 'lesion.jpg', { type: 'image/jpeg' }));
     return a.yoga.fetch('http://test/graphql', { method: 'POST', headers: a.headers('ANNOTATOR'), body: form });
   };
 

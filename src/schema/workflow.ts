@@ -22,10 +22,29 @@ import { QualityAdviceRef } from './image.ts';
 import { requireAdmin, staffCode } from './staff.ts';
 import { DermoscopicStructureEnum, DiagnosisClassEnum, IntakeOutcomeEnum } from './vocabulary.ts';
 
+const notAFile = () =>
+  createGraphQLError('a File must be sent as a part of a multipart request (GraphQL multipart request specification)', {
+    extensions: { code: 'BAD_USER_INPUT', argument: 'file' },
+  });
+
+/** A part of a multipart request; anything else (text, a number, a literal in the query) is refused. */
+const isFile = (value: unknown): value is File =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as File).arrayBuffer === 'function' &&
+  typeof (value as File).name === 'string';
+
 builder.scalarType('File', {
   description: 'A file sent as a multipart request (GraphQL multipart request specification)',
   serialize: () => {
     throw new Error('File is an input type');
+  },
+  parseValue: (value) => {
+    if (!isFile(value)) throw notAFile();
+    return value;
+  },
+  parseLiteral: () => {
+    throw notAFile();
   },
 });
 

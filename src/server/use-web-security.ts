@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CORSOptions, Plugin } from 'graphql-yoga';
+import { type CORSOptions, createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { ApiOptions } from '../config.ts';
 
 /** localhost, 127.0.0.1 or [::1] on any port: the origins a developer's own pages run on. */
@@ -84,6 +84,19 @@ export function useWebSecurity(api: Pick<ApiOptions, 'maxRequestBytes'>, maxUplo
       const multipart = (request.headers.get('content-type') ?? '').startsWith('multipart/form-data');
       const limit = multipart ? maxUploadBytes + api.maxRequestBytes : api.maxRequestBytes;
       if (Number.isFinite(length) && length > limit) endResponse(tooLarge(limit));
+    },
+    // yoga's request parsers refuse a malformed body (a multipart `operations` or `map` part that is
+    // not JSON, …) with an untyped error: the same refusal, typed BAD_REQUEST with status 400
+    onRequestParse({ requestParser, setRequestParser }) {
+      if (!requestParser) return;
+      setRequestParser(async (request) => {
+        try {
+          return await requestParser(request);
+        } catch (e) {
+          if (!(e instanceof Error) || (e as { extensions?: { code?: unknown } }).extensions?.code) throw e;
+          throw createGraphQLError(e.message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+        }
+      });
     },
     async onResponse({ response }) {
       response.headers.set('x-content-type-options', 'nosniff');
