@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { openDatabase } from '../src/db/client.ts';
 import { useDatabase } from '../src/db/current.ts';
+import { DEFAULT_PROFILE } from '../src/domain/deidentify.ts';
 import { registry } from '../src/plugins/index.ts';
 import { EXPORT_BATCH, EXPORT_INCLUDE, writeExport } from '../src/resolvers/exports.ts';
 import { BlobStore } from '../src/storage/blob-store.ts';
@@ -43,7 +44,15 @@ if (mode === 'scan') {
   });
   const options = Object.fromEntries(Object.entries(exporter.options).map(([k, v]) => [k, v.default]));
   const result = await writeExport(
-    { exporter, policy, options, filter: {}, withExaminer: false, store: new BlobStore(join(dataDir, 'blobs')) },
+    {
+      exporter,
+      policy,
+      options,
+      filter: {},
+      withExaminer: false,
+      profile: DEFAULT_PROFILE,
+      store: new BlobStore(join(dataDir, 'blobs')),
+    },
     sink,
   );
   rows = result.rowCount;

@@ -2,6 +2,7 @@
 // version (the semver of its output contract: bump it when the same input would give other
 // output) and a description, plus the hooks of its kind. Register it in ./index.ts.
 import type { Readable, Writable } from 'node:stream';
+import type { Profile } from '../domain/deidentify.ts';
 import type { DiagnosisClass, VerificationStage } from '../domain/enums.ts';
 import type { RawRecord } from '../ingest/record.ts';
 
@@ -77,6 +78,11 @@ export interface ExportRow {
 }
 
 export interface ExportContext {
+  /**
+   * The de-identification profile the export runs under (domain/deidentify.ts). Rows arrive already
+   * generalised by it; an exporter needs it only to type a column or to stamp its output.
+   */
+  profile: Profile;
   /** Rows in a stable order (image id), labelled by the policy; excluded/unmapped ones are left out. */
   rows(): AsyncIterable<ExportRow>;
   /** The stored original bytes of an image, streamed. */

@@ -9,6 +9,7 @@ import { schema } from '../schema/index.ts';
 import { BlobStore } from '../storage/blob-store.ts';
 import { type Context, contextFactory } from './context.ts';
 import { useDatasheetRoutes } from './use-datasheet-routes.ts';
+import { useDbErrors } from './use-db-errors.ts';
 import { useExportRoutes } from './use-export-routes.ts';
 import { useHealth } from './use-health.ts';
 import { useImageRoutes } from './use-image-routes.ts';
@@ -154,7 +155,7 @@ export function createDermasetYoga(
     context: (initial) => context.create(initial),
     plugins: [
       useWebSecurity(api, config.ingest.maxBytes),
-      useHealth(db, readiness),
+      useHealth(db, readiness, { blobs: `${config.dataDir}/blobs` }),
       useReadiness(readiness),
       useImageRoutes(new BlobStore(`${config.dataDir}/blobs`), context.tokens, access),
       useExportRoutes(context.tokens, access),
@@ -172,6 +173,8 @@ export function createDermasetYoga(
         },
       }),
       useQueryCost(LIMITS.maxCost),
+      // a lost write race or a database busy past its wait is CONFLICT / SERVICE_UNAVAILABLE, typed
+      useDbErrors(),
     ],
   });
 }

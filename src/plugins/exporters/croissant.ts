@@ -1,6 +1,5 @@
 import type { ImageFilter } from '../../resolvers/image-filter.ts';
 import { defineExporter } from '../types.ts';
-import { profileOf } from './profile.ts';
 
 /** The Croissant 1.1 + RAI 1.0 description of the export's subset, as a JSON-LD file. */
 export const croissantExporter = defineExporter({
@@ -20,7 +19,7 @@ export const croissantExporter = defineExporter({
         filter: ctx.filter as ImageFilter,
         policy: ctx.policy.id,
         split: ctx.split ? { id: ctx.split.id, part: ctx.split.part, fold: ctx.split.fold } : null,
-        profile: profileOf(ctx).id,
+        profile: ctx.profile.id,
       },
       // the runner checked who may ask for the profile
       { origin: ctx.origin, dataDir: '', role: 'ADMIN' },

@@ -1,7 +1,6 @@
 import type { Writable } from 'node:stream';
 import { ByteWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
 import { defineExporter, type ExportRow } from '../types.ts';
-import { profileOf } from './profile.ts';
 
 const STRING_COLUMNS = [
   'image',
@@ -73,7 +72,7 @@ export const parquet = defineExporter({
   needsImages: false,
   options: {},
   async write(ctx, out) {
-    const profile = profileOf(ctx);
+    const profile = ctx.profile;
     // exact ages are whole numbers; generalised ones are text ("90+", "40-44")
     const ageType = profile.id === 'limited' ? ('INT32' as const) : ('STRING' as const);
     const schemaColumns = [
