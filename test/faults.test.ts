@@ -166,6 +166,44 @@ describe('blob sweep', () => {
   );
 });
 
+describe('interrupted exports at start', () => {
+  it(
+    'an export left RUNNING by a killed instance is FAILED after a start, and its partial file is gone',
+    async () => {
+      const id = '0b0e7c1d-5a7e-4c3b-9a1e-1f2e3d4c5b6a';
+      const old = new Date(Date.now() - 2 * HOUR);
+      await env.db.export.create({
+        data: {
+          id,
+          format: 'jsonl',
+          exporterVersion: '1.0.0',
+          policyId: 'identity',
+          policyVersion: '1.0.0',
+          filter: '{}',
+          options: '{}',
+          status: 'RUNNING',
+          createdBy: 'test',
+          heartbeatAt: old,
+          createdAt: old,
+        },
+      });
+      const partial = join(env.dataDir, 'exports', `${id}.jsonl.partial`);
+      mkdirSync(dirname(partial), { recursive: true });
+      writeFileSync(partial, 'half a file');
+      const running = await startServer({ ...env.config, port: 0, host: '127.0.0.1', seedDemo: false });
+      try {
+        const row = await env.db.export.findUniqueOrThrow({ where: { id } });
+        expect(row.status).toBe('FAILED');
+        expect(row.error).toMatch(/interrupted/);
+        expect(existsSync(partial)).toBe(false);
+      } finally {
+        await running.close();
+      }
+    },
+    CLI_TIMEOUT,
+  );
+});
+
 describe('a database out of reach at start', () => {
   // a closed port on loopback; the password must never be printed
   const UNREACHABLE = 'postgresql://postgres:s3cret-pw@127.0.0.1:1/nope';

@@ -4,11 +4,15 @@
 // src/db/busy.ts is for (BEGIN IMMEDIATE, asynchronous busy waits).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqlitePath } from '../src/db/provider.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
 import { createToken } from '../src/resolvers/tokens.ts';
+import { useDbErrors } from '../src/server/use-db-errors.ts';
 import { CLI_TIMEOUT, cliEnv, ROOT } from './helpers/cli.ts';
-import { createTestEnv, type TestEnv } from './helpers/database.ts';
+import { createTestEnv, type TestEnv, testProvider } from './helpers/database.ts';
 import { lesion, record } from './helpers/images.ts';
 
 const IMAGES = 6;
@@ -138,6 +142,88 @@ describe('two server processes on one database', () => {
       expect(failures).toEqual([]);
       const changes = await env.db.labelChange.count({ where: { reason: 'race test' } });
       expect(changes).toBeGreaterThanOrEqual(IMAGES * CHAIN);
+    },
+    CLI_TIMEOUT,
+  );
+});
+
+describe('useDbErrors: what the database refuses is a typed error, not an internal one', () => {
+  /** A yoga with one mutation that writes through the test database, masked as in production. */
+  const app = (write: () => Promise<void>) =>
+    createYoga({
+      schema: createSchema({
+        typeDefs: 'type Query { ok: Boolean } type Mutation { write: Boolean }',
+        resolvers: {
+          Mutation: {
+            write: async () => {
+              await write();
+              return true;
+            },
+          },
+        },
+      }),
+      plugins: [useDbErrors()],
+      maskedErrors: true,
+      logging: false,
+    });
+  const send = async (yoga: ReturnType<typeof app>) => {
+    const res = await yoga.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'mutation { write }' }),
+    });
+    return ((await res.json()) as { errors?: { message: string; extensions?: Record<string, unknown> }[] }).errors;
+  };
+
+  it.runIf(testProvider === 'sqlite')(
+    'SQLite: a write that finds the file locked by another process past the wait is SERVICE_UNAVAILABLE, retry',
+    async () => {
+      const other = new BetterSqlite3(sqlitePath(env.url));
+      other.exec('BEGIN IMMEDIATE');
+      try {
+        const yoga = app(async () => {
+          await env.db.setting.upsert({
+            where: { key: 'h5' },
+            create: { key: 'h5', value: '1' },
+            update: { value: '2' },
+          });
+        });
+        const errors = await send(yoga);
+        expect(errors?.map((e) => e.extensions)).toEqual([{ code: 'SERVICE_UNAVAILABLE', retry: true }]);
+        expect(errors?.[0]?.message).toMatch(/busy with another writer: try again/);
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      expect(await env.db.setting.findUnique({ where: { key: 'h5' } })).toBeNull();
+    },
+    CLI_TIMEOUT,
+  );
+
+  it.runIf(testProvider === 'postgresql')(
+    'PostgreSQL: of two serializable transactions writing the same row, the loser is CONFLICT',
+    async () => {
+      await env.db.setting.create({ data: { key: 'h5-race', value: '0' } });
+      let arrived = 0;
+      let both!: () => void;
+      const barrier = new Promise<void>((r) => {
+        both = r;
+      });
+      const yoga = app(() =>
+        env.db.$transaction(
+          async (tx) => {
+            const row = await tx.setting.findUniqueOrThrow({ where: { key: 'h5-race' } });
+            if (++arrived === 2) both();
+            await barrier;
+            await tx.setting.update({ where: { key: 'h5-race' }, data: { value: String(Number(row.value) + 1) } });
+          },
+          { isolationLevel: 'Serializable' },
+        ),
+      );
+      const results = await Promise.all([send(yoga), send(yoga)]);
+      const codes = results.map((errors) => errors?.[0]?.extensions?.code ?? 'OK').sort();
+      expect(codes).toEqual(['CONFLICT', 'OK']);
+      expect((await env.db.setting.findUniqueOrThrow({ where: { key: 'h5-race' } })).value).toBe('1');
     },
     CLI_TIMEOUT,
   );

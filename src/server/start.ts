@@ -8,6 +8,7 @@ import { type Database, openDatabase } from '../db/client.ts';
 import { useDatabase } from '../db/current.ts';
 import { DatabaseUnreachableError, migrate } from '../db/migrate.ts';
 import { createPipeline } from '../ingest/pipeline.ts';
+import { recoverInterruptedExports } from '../resolvers/exports.ts';
 import { createToken } from '../resolvers/tokens.ts';
 import { formatSweep, type SweepReport, sweepBlobs } from '../storage/sweep.ts';
 import { StartError } from './start-error.ts';
@@ -137,6 +138,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
   const database = openDatabase(config.databaseUrl);
   useDatabase(database.db);
+  // exports whose instance died while writing them: FAILED, their partial files removed (quick:
+  // before listening, so that no client sees such an export RUNNING after the restart)
+  try {
+    const recovered = await recoverInterruptedExports(database.db, config.dataDir);
+    if (recovered.failed.length + recovered.removedFiles.length > 0) {
+      log(
+        `interrupted exports marked FAILED: ${recovered.failed.length}, partial files removed: ${recovered.removedFiles.length}`,
+      );
+    }
+  } catch (e) {
+    log(`recovering interrupted exports failed: ${(e as Error).message.split('\n')[0]}`);
+  }
   const seeding = config.seedDemo && (await claimDemoSeedIfEmpty(config, database));
   let readiness: Readiness = seeding
     ? { state: 'seeding', phase: 'acquisition', done: 0, total: 0 }
