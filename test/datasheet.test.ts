@@ -61,7 +61,7 @@ describe('the datasheet', () => {
       '| Nevus | 733 | 71.4 % | melanocytic | benign |',
       '| Dysplastic nevus | 16 | 1.6 % | melanocytic | borderline |',
       '| Squamous cell carcinoma | 6 | 0.6 % | non-melanocytic | malignant |',
-      'From June 2025 to May 2026',
+      'From 2025 to 2026 (acquisition years of the images',
       'one of 9 normalised diagnostic classes',
       'Of the 16 fields of the information model',
     ]) {

@@ -1,8 +1,11 @@
 // The dataset's headline numbers (the paper's Table 4, Table 5 and section 3), computed with SQL
 // aggregates over the records: GROUP BY results are small histograms, never the rows themselves.
+// Ages and the collection period go through a de-identification profile (the caller's read profile):
+// safe-harbor top-codes ages at 90 and gives the period in years; counts and shares never change.
 import type { Db } from '../db/client.ts';
 import { db as currentDb } from '../db/current.ts';
 import { CLASS_CODES, CLASSES, type ClinicalStatus, type Origin } from '../domain/classes.ts';
+import { ageNumber, DEFAULT_PROFILE, dateTimeValue, type ProfileId } from '../domain/deidentify.ts';
 import type { DiagnosisClass, IntakeOutcome, Sex, VerificationStage } from '../domain/enums.ts';
 import { type Bin, type Summary, summarise } from '../domain/histogram.ts';
 import { FIELDS } from '../domain/information-model.ts';
@@ -46,7 +49,19 @@ const SEX_ORDER: (Sex | null)[] = ['FEMALE', 'MALE', null];
 const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : Number(v ?? 0));
 const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 
-export async function datasetSummary(db: Db = currentDb()): Promise<DatasetSummary> {
+/**
+ * The headline numbers. `profile` (default safe-harbor): the age figures are computed over ages as
+ * the profile gives them as numbers (top-coded at 90 under safe-harbor: max 90 means "90 or older";
+ * research's 5-year bins are coarser than a summary needs, so research top-codes as safe-harbor
+ * does), and the collection period is reduced as the profile reduces dates (safe-harbor: the first
+ * instant of the first and of the last year). Exact under limited.
+ */
+export async function datasetSummary(
+  db: Db = currentDb(),
+  opts: { profile?: ProfileId } = {},
+): Promise<DatasetSummary> {
+  const profile = opts.profile ?? DEFAULT_PROFILE;
+  const ageProfile: ProfileId = profile === 'limited' ? 'limited' : 'safe-harbor';
   const [intakeRows, classStageRows, perPatientRows, ageRows, sexRows, periodRows, nearRows, patientRows] =
     await Promise.all([
       db.$queryRawUnsafe<{ outcome: string; n: unknown }[]>(
@@ -111,7 +126,12 @@ export async function datasetSummary(db: Db = currentDb()): Promise<DatasetSumma
     });
 
   const perPatient: Bin[] = perPatientRows.map((r) => ({ value: num(r.k), count: num(r.n) }));
-  const ages: Bin[] = ageRows.map((r) => ({ value: num(r.age), count: num(r.n) }));
+  const ageBins = new Map<number, number>();
+  for (const r of ageRows) {
+    const age = ageNumber(num(r.age), ageProfile);
+    if (age !== null) ageBins.set(age, (ageBins.get(age) ?? 0) + num(r.n));
+  }
+  const ages: Bin[] = [...ageBins].map(([value, count]) => ({ value, count }));
   const patients = num(patientRows[0]?.n);
   const ageSummary = summarise(ages);
 
@@ -156,7 +176,10 @@ export async function datasetSummary(db: Db = currentDb()): Promise<DatasetSumma
       histologyVerified: malignantHisto,
       histologyShare: share(malignantHisto, malignant),
     },
-    collection: { from: periodRows._min.acquiredAt, to: periodRows._max.acquiredAt },
+    collection: {
+      from: dateTimeValue(periodRows._min.acquiredAt, profile),
+      to: dateTimeValue(periodRows._max.acquiredAt, profile),
+    },
     nearDuplicatePairs: nearRows,
   };
 }

@@ -7,6 +7,7 @@ import type { Db } from '../db/client.ts';
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { CLASSES } from '../domain/classes.ts';
+import { DEFAULT_PROFILE, dateValue } from '../domain/deidentify.ts';
 import { FIELDS } from '../domain/information-model.ts';
 import { registry } from '../plugins/index.ts';
 import { datasetTerms, datasetVersion, type Stated, TERM_KEYS, writtenAnswers } from './dataset.ts';
@@ -72,7 +73,9 @@ const SECTIONS: readonly [string, string][] = [
   ['maintenance', 'Maintenance'],
 ];
 
-const month = (d: Date) => d.toLocaleDateString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+// The datasheet is a published document (/datasheet.html may be public): its timeframe follows the
+// default profile, safe-harbor, and names years only, whoever asks. Counts and shares are unchanged.
+const year = (d: Date) => dateValue(d, DEFAULT_PROFILE) ?? '—';
 const pct = (x: number) => `${(Math.round(x * 1000) / 10).toFixed(1)} %`;
 const n = (x: number) => x.toLocaleString('en-US');
 const fmt = (x: number | null, digits = 0) => (x === null ? '—' : digits === 0 ? n(x) : x.toFixed(digits));
@@ -144,7 +147,7 @@ function dataEntries(s: Stats, version: Stated): Record<string, DatasheetEntry[]
         'collection.timeframe',
         'Over what timeframe was the data collected?',
         s.collection.from && s.collection.to
-          ? `From ${month(s.collection.from)} to ${month(s.collection.to)} (acquisition dates of the images).`
+          ? `${year(s.collection.from) === year(s.collection.to) ? `In ${year(s.collection.to)}` : `From ${year(s.collection.from)} to ${year(s.collection.to)}`} (acquisition years of the images: dates are given to the year, the ${DEFAULT_PROFILE} de-identification profile).`
           : 'The acquisition dates are not recorded for these images.',
       ),
     ],

@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import { readProfile } from '../domain/deidentify.ts';
 import type { Summary } from '../domain/histogram.ts';
 import { type DatasetSummary, datasetSummary as summarise } from '../resolvers/dataset-summary.ts';
 import { ClinicalStatusEnum, DiagnosisClassEnum, OriginEnum, SexEnum, VerificationStageEnum } from './vocabulary.ts';
@@ -73,6 +74,9 @@ export const MalignantRef = builder.objectRef<DatasetSummary['malignant']>('Mali
   }),
 });
 const PeriodRef = builder.objectRef<DatasetSummary['collection']>('CollectionPeriod').implement({
+  description:
+    'The first and the last acquisition. For viewers the first instant (UTC) of their years (safe-harbor); exact ' +
+    'for annotators and above',
   fields: (t) => ({
     from: t.expose('from', { type: 'DateTime', nullable: true }),
     to: t.expose('to', { type: 'DateTime', nullable: true }),
@@ -89,7 +93,9 @@ const DatasetSummaryRef = builder.objectRef<DatasetSummary>('DatasetSummary').im
     singleImagePatients: t.int({ resolve: (s) => s.imagesPerPatient.singleImagePatients }),
     age: t.field({
       type: DistributionRef,
-      description: 'Age at first examination over patients with a valid age (n = patients counted)',
+      description:
+        'Age at first examination over patients with a valid age (n = patients counted). For viewers computed over ' +
+        'ages top-coded at 90 (max 90 means "90 or older"); exact for annotators and above',
       resolve: (s) => s.age,
     }),
     sex: t.field({ type: [SexCountRef], resolve: (s) => s.sex }),
@@ -109,7 +115,9 @@ builder.queryFields((t) => ({
   datasetSummary: t.field({
     type: DatasetSummaryRef,
     authScopes: { viewer: true },
-    description: 'Counts, funnel and distributions of the whole dataset.',
-    resolve: () => summarise(),
+    description:
+      'Counts, funnel and distributions of the whole dataset. Viewers read ages top-coded at 90 and the collection ' +
+      'period in years (safe-harbor); counts and shares are the same for every role.',
+    resolve: (_root, _args, ctx) => summarise(undefined, { profile: readProfile(ctx.role) }),
   }),
 }));

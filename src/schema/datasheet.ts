@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import { generaliseFilter, readProfile } from '../domain/deidentify.ts';
 import { croissant } from '../resolvers/croissant.ts';
 import {
   computeDatasheet,
@@ -77,8 +78,13 @@ builder.queryFields((t) => ({
   datasheet: t.field({
     type: DatasheetRef,
     authScopes: { viewer: true },
+    description:
+      'The datasheet of the filtered subset under the policy. Its ages are top-coded at 90 and its timeframe ' +
+      'given in years (safe-harbor: a published document) for every role; for viewers the filter’s age and date ' +
+      'bounds select no finer than safe-harbor shows.',
     args: { filter: t.arg({ type: ImageFilter }), policy: t.arg.string() },
-    resolve: (_root, args) => computeDatasheet(args),
+    resolve: (_root, args, ctx) =>
+      computeDatasheet({ ...args, filter: generaliseFilter(args.filter, readProfile(ctx.role)) }),
   }),
   croissant: t.field({
     type: 'JSONObject',
@@ -89,13 +95,17 @@ builder.queryFields((t) => ({
       'split or part, or another policy, is BAD_USER_INPUT. license and creator: DERMASET_LICENSE and ' +
       'DERMASET_CREATOR, else the datasheet’s distribution.license and distribution.creator answers, else ' +
       '"not stated"; version: DERMASET_DATASET_VERSION, else 0.0.0+<date>.<hash> of the stored image set; ' +
-      'metadata.jsonl is served at its contentUrl (/croissant/metadata.jsonl).',
+      'metadata.jsonl is served at its contentUrl (/croissant/metadata.jsonl). profile: the de-identification ' +
+      'profile of the records (default safe-harbor; research; limited for admins only, else FORBIDDEN; an unknown ' +
+      'one is BAD_USER_INPUT), stamped in the RAI fields and in the contentUrl; the filter’s age and date bounds ' +
+      'select no finer than the profile shows.',
     args: {
       filter: t.arg({ type: ImageFilter }),
       policy: t.arg.string(),
       split: t.arg({ type: SplitSelectionInput }),
+      profile: t.arg.string({ description: 'safe-harbor (default), research or limited (admins only)' }),
     },
-    resolve: (_root, args, ctx) => croissant(args, { origin: ctx.origin, dataDir: ctx.dataDir }),
+    resolve: (_root, args, ctx) => croissant(args, { origin: ctx.origin, dataDir: ctx.dataDir, role: ctx.role }),
   }),
   datasheetTextHistory: t.prismaField({
     type: [DatasheetTextChangeRef],

@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import { generaliseFilter, readProfile } from '../domain/deidentify.ts';
 import { computeFacets, type Facets, type FacetValue, type FieldFacet } from '../resolvers/facets.ts';
 import { ImageFilter } from './image.ts';
 
@@ -36,11 +37,15 @@ builder.queryFields((t) => ({
   facets: t.field({
     type: FacetsRef,
     authScopes: { viewer: true },
-    description: 'Per-value counts of every categorical field over the images matching the filter.',
+    description:
+      'Per-value counts of every categorical field over the images matching the filter. For viewers the filter’s ' +
+      'age and date bounds select no finer than safe-harbor shows (an age bound of 90 or more means 90+, date ' +
+      'bounds widen to whole years), as in images and stats.',
     args: {
       filter: t.arg({ type: ImageFilter }),
       policy: t.arg.string({ description: 'Policy of the label facet and label filters (default: the active one)' }),
     },
-    resolve: (_root, args) => computeFacets(args),
+    resolve: (_root, args, ctx) =>
+      computeFacets({ ...args, filter: generaliseFilter(args.filter, readProfile(ctx.role)) }),
   }),
 }));

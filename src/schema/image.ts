@@ -1,6 +1,6 @@
 import { builder } from '../builder.ts';
 import { CLASSES, type ClassInfo } from '../domain/classes.ts';
-import { ageNumber, ageValue, dateTimeValue, generaliseFilter, readProfile } from '../domain/deidentify.ts';
+import { ageNumber, ageValue, generaliseFilter, readProfile } from '../domain/deidentify.ts';
 import type {
   AnatomicalSite,
   BorderRegularity,
@@ -21,6 +21,7 @@ import {
 import { COLORS } from '../domain/vocabularies.ts';
 import { type ImageFilter as ImageFilterShape, OPTIONAL_FIELDS } from '../resolvers/image-filter.ts';
 import { countImages, imageBySha256, listImages } from '../resolvers/images.ts';
+import { shownTime } from './deidentified.ts';
 import { visibleReviews } from './staff.ts';
 import {
   AnatomicalSiteEnum,
@@ -235,7 +236,7 @@ builder.prismaNode('Image', {
       description:
         'When the image was acquired. Viewers read the year only (safe-harbor): the first instant of the year, UTC; ' +
         'annotators and above read the exact time',
-      resolve: (i, _args, ctx) => dateTimeValue(i.acquiredAt, readProfile(ctx.role)),
+      resolve: (i, _args, ctx) => shownTime(i.acquiredAt, ctx),
     }),
     url: t.string({
       args: { variant: t.arg({ type: ImageVariantEnum, required: true, defaultValue: 'ORIGINAL' }) },

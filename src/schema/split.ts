@@ -2,6 +2,7 @@
 // splits, and auditSplit for any uploaded assignment.
 import { builder } from '../builder.ts';
 import { db } from '../db/current.ts';
+import { generaliseFilter, readProfile } from '../domain/deidentify.ts';
 import { roleAtLeast } from '../domain/roles.ts';
 import { PART_TOLERANCE, type PartMeasure } from '../domain/split.ts';
 import { inSplitParts, selectParts } from '../resolvers/image-filter.ts';
@@ -376,11 +377,15 @@ builder.mutationFields((t) => ({
       'fewer than two parts, folds outside 2–20, an unknown policy, an unknown extended split or one with other parts, ' +
       'a name over 200 characters, no labelled image, too few patients to fill every part, or a unit so large that a ' +
       `part would miss its target by more than ${PART_TOLERANCE * 100} % of the images (naming the unit; ` +
-      'allowOversizedUnits accepts it). Needs a bearer token even with public read (UNAUTHENTICATED).',
+      'allowOversizedUnits accepts it). Needs a bearer token even with public read (UNAUTHENTICATED). For viewers ' +
+      'the filter’s age and date bounds select no finer than safe-harbor shows (as in images), and the split stores ' +
+      'that filter.',
     args: { input: t.arg({ type: CreateSplitInput, required: true }) },
     resolve: async (query, _root, { input }, ctx) => {
       requireToken(ctx, 'createSplit');
-      const id = await createSplit(input, splitActor(ctx.identity?.tokenId));
+      // a viewer's filter selects no finer than safe-harbor shows: a split's counts are counts too
+      const filter = generaliseFilter(input.filter, readProfile(ctx.role));
+      const id = await createSplit({ ...input, filter }, splitActor(ctx.identity?.tokenId));
       return db().split.findUniqueOrThrow({ ...query, where: { id } });
     },
   }),

@@ -1,6 +1,7 @@
 import { builder } from '../builder.ts';
 import { CLASSES } from '../domain/classes.ts';
 import { ConsensusOutcome } from '../domain/enums.ts';
+import { shownTime, WORKFLOW_TIME_NOTE } from './deidentified.ts';
 import { DermoscopicStructureEnum, DiagnosisClassInfoRef } from './vocabulary.ts';
 
 // Codes of examiners, reviewers and pathologists are de-identified, yet still visible to reviewers
@@ -25,7 +26,11 @@ builder.prismaObject('InitialAnnotation', {
       select: { structures: { select: { structure: true } } },
       resolve: (a) => a.structures.map((s) => s.structure).sort(),
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdAt: t.field({
+      type: 'DateTime',
+      description: WORKFLOW_TIME_NOTE,
+      resolve: (r, _args, ctx) => shownTime(r.createdAt, ctx),
+    }),
   }),
 });
 
@@ -46,7 +51,11 @@ builder.prismaObject('ExpertReview', {
       select: { structures: { select: { structure: true } } },
       resolve: (r) => r.structures.map((s) => s.structure).sort(),
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdAt: t.field({
+      type: 'DateTime',
+      description: WORKFLOW_TIME_NOTE,
+      resolve: (r, _args, ctx) => shownTime(r.createdAt, ctx),
+    }),
   }),
 });
 
@@ -63,7 +72,11 @@ builder.prismaObject('ConsensusDecision', {
     reviewCount: t.exposeInt('reviewCount'),
     note: t.exposeString('note', { nullable: true }),
     decidedBy: t.exposeString('decidedBy', staffOnly),
-    decidedAt: t.expose('decidedAt', { type: 'DateTime' }),
+    decidedAt: t.field({
+      type: 'DateTime',
+      description: WORKFLOW_TIME_NOTE,
+      resolve: (c, _args, ctx) => shownTime(c.decidedAt, ctx),
+    }),
   }),
 });
 
@@ -78,7 +91,11 @@ builder.prismaObject('HistopathologyReport', {
       resolve: (h) => CLASSES[h.mappedClass],
     }),
     reportedBy: t.exposeString('reportedBy', staffOnly),
-    reportedAt: t.expose('reportedAt', { type: 'DateTime' }),
+    reportedAt: t.field({
+      type: 'DateTime',
+      description: WORKFLOW_TIME_NOTE,
+      resolve: (h, _args, ctx) => shownTime(h.reportedAt, ctx),
+    }),
   }),
 });
 
@@ -87,7 +104,11 @@ builder.prismaObject('LabelChange', {
   description: 'One change of an image’s normalised label: who, when, old → new, why.',
   fields: (t) => ({
     actor: t.exposeString('actor', staffOnly),
-    at: t.expose('at', { type: 'DateTime' }),
+    at: t.field({
+      type: 'DateTime',
+      description: WORKFLOW_TIME_NOTE,
+      resolve: (c, _args, ctx) => shownTime(c.at, ctx),
+    }),
     from: t.field({
       type: DiagnosisClassInfoRef,
       nullable: true,

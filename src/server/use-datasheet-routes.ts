@@ -4,10 +4,11 @@ import { coerceInputValue, type GraphQLInputType } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { type CroissantRequest, METADATA_PATH, metadataRun, writeMetadata } from '../resolvers/croissant.ts';
 import { computeDatasheet } from '../resolvers/datasheet.ts';
-import type { ImageFilter, SplitSelection } from '../resolvers/image-filter.ts';
+import { checkFilterBounds, type ImageFilter, type SplitSelection } from '../resolvers/image-filter.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
 import { schema } from '../schema/index.ts';
-import { type AccessOptions, refuseRoute } from './context.ts';
+import { type AccessOptions, identify, refuseRoute } from './context.ts';
+import { tooDeepVariable } from './use-input-bounds.ts';
 
 /** A refusal of the caller's request, answered 400. */
 class BadRequest extends Error {}
@@ -23,8 +24,29 @@ function coerce<T>(typeName: string, value: unknown, what: string): T {
   return coerced as T;
 }
 
-/** The subset a metadata.jsonl URL names (see metadataUrl): policy, filter as JSON, split, part, fold. */
-function subsetOf(params: URLSearchParams): CroissantRequest {
+/**
+ * The bounds of a filter read from a URL, held before graphql-js coerces it (its coercion recurses
+ * through AND, OR and NOT): the JSON nests at most `maxVariableDepth` levels, as a GraphQL variable
+ * does, and the filter keeps FILTER_BOUNDS (checkFilterBounds walks with its own stack).
+ */
+function boundedFilter(json: unknown, maxVariableDepth: number): void {
+  if (tooDeepVariable({ filter: json }, maxVariableDepth) !== null)
+    throw new BadRequest(`filter nests more than ${maxVariableDepth} levels deep`);
+  // the raw JSON's shape is not checked yet: a value of the wrong type is left to the coercion
+  if (json !== null && typeof json === 'object' && !Array.isArray(json)) {
+    try {
+      checkFilterBounds(json as ImageFilter);
+    } catch (e) {
+      if ((e as { extensions?: { code?: string } }).extensions?.code === 'BAD_USER_INPUT') throw e;
+    }
+  }
+}
+
+/**
+ * The subset a metadata.jsonl URL names (see metadataUrl): policy, profile, filter as JSON, split,
+ * part, fold.
+ */
+function subsetOf(params: URLSearchParams, maxVariableDepth: number): CroissantRequest {
   const filterText = params.get('filter');
   let filter: ImageFilter | null = null;
   if (filterText !== null) {
@@ -34,6 +56,7 @@ function subsetOf(params: URLSearchParams): CroissantRequest {
     } catch {
       throw new BadRequest('filter must be an ImageFilter as JSON');
     }
+    boundedFilter(json, maxVariableDepth);
     filter = coerce<ImageFilter>('ImageFilter', json, 'filter');
   }
   const splitId = params.get('split');
@@ -46,16 +69,28 @@ function subsetOf(params: URLSearchParams): CroissantRequest {
           { id: splitId, part: params.get('part'), fold: fold === null ? null : Number(fold) },
           'split',
         );
-  return { filter, policy: params.get('policy'), split };
+  return { filter, policy: params.get('policy'), split, profile: params.get('profile') };
+}
+
+/** What the datasheet routes hold a request to: the API's bound on a variable's nesting (LIMITS). */
+export interface DatasheetRouteBounds {
+  maxVariableDepth: number;
 }
 
 /**
  * The dataset's documents: GET /datasheet.html and /datasheet.md (?policy=<id>), the datasheet of
- * the whole dataset; GET /croissant/metadata.jsonl?policy=…[&filter=…][&split=…&part=…&fold=…], the
- * metadata file a Croissant document lists (its contentUrl), streamed, byte for byte the file
- * whose sha256 the document gives. The API's access rules apply.
+ * the whole dataset; GET /croissant/metadata.jsonl?policy=…[&profile=…][&filter=…][&split=…&part=…
+ * &fold=…], the metadata file a Croissant document lists (its contentUrl), streamed, byte for byte
+ * the file whose sha256 the document gives, its records under the de-identification profile the
+ * URL names (default safe-harbor; limited for admins only, 403 FORBIDDEN otherwise; an unknown one
+ * 400 BAD_USER_INPUT). The API's access rules apply. `bounds.maxVariableDepth` is yoga's
+ * LIMITS.maxVariableDepth (64 when not given: a valid filter nests far less).
  */
-export function useDatasheetRoutes(tokens: TokenResolver, access: AccessOptions): Plugin {
+export function useDatasheetRoutes(
+  tokens: TokenResolver,
+  access: AccessOptions,
+  bounds: DatasheetRouteBounds = { maxVariableDepth: 64 },
+): Plugin {
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       const format =
@@ -86,7 +121,8 @@ export function useDatasheetRoutes(tokens: TokenResolver, access: AccessOptions)
       if (refusal) return json(refusal.status, refusal.code, refusal.message);
       try {
         if (format === 'jsonl') {
-          const run = await metadataRun(subsetOf(url.searchParams), access.dataDir);
+          const { role } = await identify(request, tokens, access);
+          const run = await metadataRun(subsetOf(url.searchParams, bounds.maxVariableDepth), access.dataDir, role);
           const body = new PassThrough();
           writeMetadata(run, body).then(
             () => body.end(),
@@ -115,6 +151,7 @@ export function useDatasheetRoutes(tokens: TokenResolver, access: AccessOptions)
         if (e instanceof BadRequest) return json(400, 'BAD_USER_INPUT', e.message);
         const code = (e as { extensions?: { code?: string } }).extensions?.code;
         if (code === 'BAD_USER_INPUT') return json(400, code, (e as Error).message);
+        if (code === 'FORBIDDEN') return json(403, code, (e as Error).message);
         // anything else is the server's fault: the cause (a stack, maybe a path) goes to the log
         // under a request id, the caller gets the id and no detail
         const requestId = request.headers.get('x-request-id')?.slice(0, 128) || randomUUID();

@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { type FileHandle, open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
 import { registry } from '../plugins/index.ts';
@@ -12,14 +12,25 @@ const ROUTE = /^\/exports\/([0-9a-f-]{36})\/(file|manifest\.json)$/;
 /**
  * GET /exports/<id>/file and /exports/<id>/manifest.json: a finished export and its manifest, for
  * the token that made it and for admins (the API's access rules first: a token, or public read).
- * Someone else's export is 404 NOT_FOUND, as an unknown id is. 409 while it is still running.
+ * Someone else's export is 404 NOT_FOUND, as an unknown id is. 409 while it is still running. A
+ * finished export whose file is gone from this instance (deleted, or never copied here) is 404
+ * EXPORT_FILE_MISSING, logged with its path under a request id; the caller gets no path. Every
+ * refusal is JSON `{code, message}`; methods other than GET and HEAD are 405 with `Allow`.
  */
 export function useExportRoutes(tokens: TokenResolver, access: AccessOptions): Plugin {
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (!url.pathname.startsWith('/exports/')) return;
-      const json = (status: number, code: string, message: string) =>
-        endResponse(fetchAPI.Response.json({ error: message, code }, { status }));
+      const json = (status: number, code: string, message: string, extra: Record<string, string> = {}) =>
+        endResponse(fetchAPI.Response.json({ code, message, ...extra }, { status }));
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        return endResponse(
+          fetchAPI.Response.json(
+            { code: 'METHOD_NOT_ALLOWED', message: `exports are read with GET or HEAD, not ${request.method}` },
+            { status: 405, headers: { allow: 'GET, HEAD' } },
+          ),
+        );
+      }
       const refusal = await refuseRoute(request, tokens, access, 'an export');
       if (refusal) return json(refusal.status, refusal.code, refusal.message);
       const m = ROUTE.exec(url.pathname);
@@ -34,17 +45,37 @@ export function useExportRoutes(tokens: TokenResolver, access: AccessOptions): P
       }
       const exporter = registry.exporter(row.format);
       const path = exportPath(access.dataDir, row.id, exporter?.extension ?? row.fileKey.split('.').pop() ?? 'bin');
-      const size = (await stat(path)).size;
+      // open first, then stream from the open file: a file missing now is answered here, not
+      // half-way through a response whose status is already sent
+      let file: FileHandle | undefined;
+      let size: number;
+      try {
+        file = await open(path, 'r');
+        size = (await file.stat()).size;
+      } catch (e) {
+        await file?.close();
+        const requestId = request.headers.get('x-request-id')?.slice(0, 128) || randomUUID();
+        const errno = (e as { code?: unknown }).code;
+        console.error(
+          `dermaset: request ${requestId}: the file of export ${row.id} (${path}) cannot be read: ${typeof errno === 'string' ? errno : (e as Error).name}`,
+        );
+        return json(404, 'EXPORT_FILE_MISSING', 'the file of this export is not stored on this server', {
+          requestId,
+        });
+      }
+      const headers = {
+        'content-type': exporter?.mediaType ?? 'application/octet-stream',
+        'content-length': String(size),
+        'content-disposition': `attachment; filename="dermaset-${row.format}-${row.id.slice(0, 8)}.${exporter?.extension ?? 'bin'}"`,
+        etag: `"${row.sha256}"`,
+        'cache-control': 'private, max-age=31536000, immutable',
+      };
+      if (request.method === 'HEAD') {
+        await file.close();
+        return endResponse(new fetchAPI.Response(null, { headers }));
+      }
       endResponse(
-        new fetchAPI.Response(Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>, {
-          headers: {
-            'content-type': exporter?.mediaType ?? 'application/octet-stream',
-            'content-length': String(size),
-            'content-disposition': `attachment; filename="dermaset-${row.format}-${row.id.slice(0, 8)}.${exporter?.extension ?? 'bin'}"`,
-            etag: `"${row.sha256}"`,
-            'cache-control': 'private, max-age=31536000, immutable',
-          },
-        }),
+        new fetchAPI.Response(Readable.toWeb(file.createReadStream()) as ReadableStream<Uint8Array>, { headers }),
       );
     },
   };

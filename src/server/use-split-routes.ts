@@ -17,14 +17,23 @@ const PARTS = ['TRAIN', 'VALIDATION', 'TEST'] as const;
  * patient and lesion codes, class, stage, URLs, and its age and acquisition date under the
  * de-identification profile (default safe-harbor; limited: admins only, 403 otherwise), which the
  * X-Dermaset-Deidentification header and the file name stamp — for `pandas.read_csv`. The API's
- * access rules apply.
+ * access rules apply. Refusals are JSON `{code, message}`; methods other than GET and HEAD are 405
+ * with `Allow`.
  */
 export function useSplitRoutes(tokens: TokenResolver, access: AccessOptions): Plugin {
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (!url.pathname.startsWith('/splits/')) return;
       const json = (status: number, code: string, message: string) =>
-        endResponse(fetchAPI.Response.json({ error: message, code }, { status }));
+        endResponse(fetchAPI.Response.json({ code, message }, { status }));
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        return endResponse(
+          fetchAPI.Response.json(
+            { code: 'METHOD_NOT_ALLOWED', message: `split manifests are read with GET or HEAD, not ${request.method}` },
+            { status: 405, headers: { allow: 'GET, HEAD' } },
+          ),
+        );
+      }
       const refusal = await refuseRoute(request, tokens, access, 'a split manifest');
       if (refusal) return json(refusal.status, refusal.code, refusal.message);
       const m = ROUTE.exec(url.pathname);
