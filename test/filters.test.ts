@@ -33,8 +33,8 @@ const Count = graphql(`
   }
 `);
 
-async function count(filter: ImageFilter, policy?: string): Promise<number> {
-  const res = await api.as('VIEWER', Count, { filter, policy });
+async function count(filter: ImageFilter, policy?: string, role: 'VIEWER' | 'ANNOTATOR' = 'VIEWER'): Promise<number> {
+  const res = await api.as(role, Count, { filter, policy });
   expect(res.errors).toBeUndefined();
   return res.data?.images.totalCount ?? Number.NaN;
 }
@@ -110,8 +110,13 @@ describe('filters that cannot mean anything are refused', () => {
       const r = await api.as('VIEWER', Count, { filter });
       expect(r.errors?.[0]?.extensions?.code, JSON.stringify(filter)).toBe('BAD_USER_INPUT');
     }
-    // a range that merely selects nothing in this cohort is a valid question
-    expect(await count({ ageAtExam: { min: 110, max: 120 } })).toBe(await sql('i.age_at_exam BETWEEN 110 AND 120'));
+    // a range that merely selects nothing in this cohort is a valid question (asked on exact ages)
+    const oldest = { ageAtExam: { min: 110, max: 120 } };
+    expect(await count(oldest, undefined, 'ANNOTATOR')).toBe(await sql('i.age_at_exam BETWEEN 110 AND 120'));
+    // a viewer's age bounds of 90 and over mean "90+" (safe-harbor): the same question counts everyone of 90 or more
+    const topCoded = await sql('i.age_at_exam >= 90');
+    expect(topCoded).toBeGreaterThan(0);
+    expect(await count(oldest)).toBe(topCoded);
   });
 });
 

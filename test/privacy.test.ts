@@ -2,6 +2,8 @@
 // GraphQL reads and stats show ages and dates as the profile allows — safe-harbor by default (ages
 // of 90 and over as "90+", dates to the year), research (5-year bins, months), limited (exact,
 // admins only) — and stamp the profile they used. Patients of 104, 95 and 90 years are the test.
+
+import { createHash } from 'node:crypto';
 import { tableFromIPC } from 'apache-arrow';
 import { parse } from 'csv-parse/sync';
 import { readParquet } from 'parquet-wasm/node';
@@ -189,6 +191,118 @@ describe('exports de-identify by default and stamp the profile', () => {
   });
 });
 
+describe('Croissant’s metadata file is the profile’s (its contentUrl names it)', () => {
+  const metadataOf = async (role: 'VIEWER' | 'ADMIN', profile: string) => {
+    const { file } = await exportAs(api, role, { format: 'croissant', profile });
+    const doc = JSON.parse(file.toString());
+    return doc.distribution[0] as { contentUrl: string; sha256: string };
+  };
+
+  it('research: the URL serves 5-year bins and months, byte for byte the file whose sha256 it gives', async () => {
+    const meta = await metadataOf('VIEWER', 'research');
+    expect(meta.contentUrl).toContain('profile=research');
+    const res = await api.yoga.fetch(meta.contentUrl, { headers: api.headers('VIEWER') });
+    expect(res.status).toBe(200);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(meta.sha256);
+    const records = bytes
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(records.map((r) => r.demographic.age_at_exam).sort()).toEqual(['40-44', '40-44', '90+', '90+', '90+']);
+    expect(records.map((r) => r.acquisition_date)).toContain('2021-05');
+  });
+
+  it('limited: exact values for the admin whose document it is, 403 FORBIDDEN for a viewer with its URL', async () => {
+    const meta = await metadataOf('ADMIN', 'limited');
+    const admin = await api.yoga.fetch(meta.contentUrl, { headers: api.headers('ADMIN') });
+    const bytes = Buffer.from(await admin.arrayBuffer());
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(meta.sha256);
+    expect(bytes.toString()).toContain('"age_at_exam":104');
+    const viewer = await api.yoga.fetch(meta.contentUrl, { headers: api.headers('VIEWER') });
+    expect(viewer.status).toBe(403);
+    expect(await viewer.json()).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('croissant(profile:) over GraphQL: research for a viewer, limited refused to a viewer', async () => {
+    const Q = `query C($profile: String) { croissant(policy: "nine-class", profile: $profile) }`;
+    const research = await gql<{ croissant: { 'rai:dataManipulationProtocol': string } }>(api, 'VIEWER', Q, {
+      profile: 'research',
+    });
+    expect(research.errors).toBeUndefined();
+    expect(research.data?.croissant['rai:dataManipulationProtocol']).toContain('research');
+    const limited = await gql(api, 'VIEWER', Q, { profile: 'limited' });
+    expect(limited.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('a viewer’s filter cannot single out a person in facets, splits or the datasheet', () => {
+  const exactly104 = { ageAtExam: { min: 104, max: 104 } };
+
+  it('facets count the 90+ images for a viewer, the one 104-year-old for an annotator', async () => {
+    const Q = `query F($filter: ImageFilter) { facets(filter: $filter) { total } }`;
+    const viewer = await gql<{ facets: { total: number } }>(api, 'VIEWER', Q, { filter: exactly104 });
+    const annotator = await gql<{ facets: { total: number } }>(api, 'ANNOTATOR', Q, { filter: exactly104 });
+    expect(viewer.data?.facets.total).toBe(3);
+    expect(annotator.data?.facets.total).toBe(1);
+    const oneDay = { acquiredAt: { min: '2023-08-09T00:00:00Z', max: '2023-08-09T23:59:59Z' } };
+    expect((await gql<{ facets: { total: number } }>(api, 'VIEWER', Q, { filter: oneDay })).data?.facets.total).toBe(2);
+  });
+
+  it('createSplit splits the 90+ images for a viewer, and stores the filter it used', async () => {
+    const made = await gql<{ createSplit: { imageCount: number; filter: { ageAtExam: unknown } } }>(
+      api,
+      'VIEWER',
+      `mutation S($filter: ImageFilter) {
+        createSplit(input: { filter: $filter, policy: "nine-class", folds: 2, seed: 3, allowOversizedUnits: true }) {
+          imageCount filter
+        }
+      }`,
+      { filter: exactly104 },
+    );
+    expect(made.errors).toBeUndefined();
+    expect(made.data?.createSplit.imageCount).toBe(3);
+    expect(made.data?.createSplit.filter.ageAtExam).toEqual({ min: 90, max: null });
+  });
+
+  it('the datasheet of a viewer’s filter counts the 90+ images', async () => {
+    const Q = `query D($filter: ImageFilter) { datasheet(filter: $filter, policy: "nine-class") { stats { images } } }`;
+    const viewer = await gql<{ datasheet: { stats: { images: number } } }>(api, 'VIEWER', Q, { filter: exactly104 });
+    const annotator = await gql<{ datasheet: { stats: { images: number } } }>(api, 'ANNOTATOR', Q, {
+      filter: exactly104,
+    });
+    expect(viewer.data?.datasheet.stats.images).toBe(3);
+    expect(annotator.data?.datasheet.stats.images).toBe(1);
+  });
+});
+
+describe('datasetSummary: top-coded ages and years for viewers, exact for annotators', () => {
+  const Q = `{ datasetSummary { images patients age { n min max mean median } collection { from to } } }`;
+  type Summary = {
+    datasetSummary: {
+      images: number;
+      patients: number;
+      age: Record<string, number>;
+      collection: { from: string; to: string };
+    };
+  };
+
+  it('a viewer reads max 90 (“90 or older”) and the years of the first and last acquisition', async () => {
+    const viewer = (await gql<Summary>(api, 'VIEWER', Q)).data?.datasetSummary;
+    expect(viewer?.age).toEqual({ n: 5, min: 43, max: 90, mean: (43 + 44 + 90 * 3) / 5, median: 90 });
+    expect(viewer?.collection).toEqual({ from: '2021-01-01T00:00:00.000Z', to: '2024-01-01T00:00:00.000Z' });
+  });
+
+  it('an annotator reads the exact figures; the counts are the same for both', async () => {
+    const annotator = (await gql<Summary>(api, 'ANNOTATOR', Q)).data?.datasetSummary;
+    const viewer = (await gql<Summary>(api, 'VIEWER', Q)).data?.datasetSummary;
+    expect(annotator?.age).toMatchObject({ n: 5, min: 43, max: 104, mean: (43 + 44 + 90 + 95 + 104) / 5 });
+    expect(annotator?.collection).toEqual({ from: '2021-05-17T00:00:00.000Z', to: '2024-12-30T00:00:00.000Z' });
+    expect([viewer?.images, viewer?.patients]).toEqual([annotator?.images, annotator?.patients]);
+  });
+});
+
 describe('the split manifest CSV', () => {
   it('gives ages and dates under the profile (default safe-harbor) and names it', async () => {
     const made = await gql<{ createSplit: { id: string } }>(
@@ -268,5 +382,91 @@ describe('reads: viewers get safe-harbor values, annotators and above exact ones
       median: 90,
     });
     expect(viewer.data?.stats.images).toBe(annotator.data?.stats.images);
+  });
+});
+
+describe('workflow timestamps date the visit: viewers read their year, annotators the exact time', () => {
+  // the 95-year-old's image through the whole workflow, days after its acquisition on 2022-11-03
+  const DAYS = {
+    annotated: '2022-11-04T09:00:00.000Z',
+    reviewed: '2022-11-07T10:00:00.000Z',
+    decided: '2022-11-10T11:00:00.000Z',
+    reported: '2022-11-21T12:00:00.000Z',
+  };
+  const Q = `query W($sha: String!) { image(sha256: $sha) {
+    initialAnnotation { createdAt } reviews { createdAt } consensus { decidedAt }
+    histopathology { reportedAt } labelChanges { at }
+  } }`;
+  type Read = {
+    image: {
+      initialAnnotation: { createdAt: string };
+      reviews: { createdAt: string }[];
+      consensus: { decidedAt: string };
+      histopathology: { reportedAt: string };
+      labelChanges: { at: string }[];
+    };
+  };
+  const times = (r: Read['image'] | undefined) => [
+    r?.initialAnnotation.createdAt,
+    ...(r?.reviews.map((x) => x.createdAt) ?? []),
+    r?.consensus.decidedAt,
+    r?.histopathology.reportedAt,
+    ...(r?.labelChanges.map((x) => x.at) ?? []),
+  ];
+
+  beforeAll(async () => {
+    const image = await env.db.image.findUniqueOrThrow({ where: { sha256: shas[1] }, select: { id: true } });
+    const imageId = image.id;
+    await env.db.initialAnnotation.update({ where: { imageId }, data: { createdAt: new Date(DAYS.annotated) } });
+    await env.db.expertReview.create({
+      data: { imageId, reviewerCode: 'R-test-1', diagnosisClass: 'MELANOMA', createdAt: new Date(DAYS.reviewed) },
+    });
+    await env.db.consensusDecision.create({
+      data: {
+        imageId,
+        diagnosisClass: 'MELANOMA',
+        outcome: 'CONFIRMED',
+        reviewCount: 1,
+        decidedBy: 'R-test-1',
+        decidedAt: new Date(DAYS.decided),
+      },
+    });
+    await env.db.histopathologyReport.create({
+      data: {
+        imageId,
+        resultText: 'superficial spreading melanoma',
+        mappedClass: 'MELANOMA',
+        reportedBy: 'P-test-1',
+        reportedAt: new Date(DAYS.reported),
+      },
+    });
+    // the label the image was stored with, then the consensus's
+    await env.db.labelChange.updateMany({ where: { imageId }, data: { at: new Date(DAYS.annotated) } });
+    await env.db.labelChange.create({
+      data: {
+        imageId,
+        actor: 'R-test-1',
+        at: new Date(DAYS.decided),
+        fromClass: 'MELANOMA',
+        toClass: 'MELANOMA',
+        reason: 'consensus',
+      },
+    });
+  });
+
+  it.each([
+    ['VIEWER', Array(6).fill('2022-01-01T00:00:00.000Z')],
+    ['ANNOTATOR', [DAYS.annotated, DAYS.reviewed, DAYS.decided, DAYS.reported, DAYS.annotated, DAYS.decided]],
+    ['ADMIN', [DAYS.annotated, DAYS.reviewed, DAYS.decided, DAYS.reported, DAYS.annotated, DAYS.decided]],
+  ] as const)('%s reads %j', async (role, expected) => {
+    const res = await gql<Read>(api, role, Q, { sha: shas[1] });
+    expect(res.errors).toBeUndefined();
+    expect(times(res.data?.image)).toEqual(expected);
+  });
+
+  it('anonymous readers under public read get the year too', async () => {
+    const open = await createApi(env, { publicRead: true });
+    const res = await gql<Read>(open, null, Q, { sha: shas[1] });
+    expect(times(res.data?.image)).toEqual(Array(6).fill('2022-01-01T00:00:00.000Z'));
   });
 });

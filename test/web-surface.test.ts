@@ -1,7 +1,8 @@
 // The web surface beside GraphQL: URLs in the datasheet's prose (no live script link in the HTML
 // or in the Markdown), the image routes when a blob is gone or the store is unreachable (clean JSON,
 // no path, logged under a request id), /health's database and blob checks, and the histories that
-// name who acted by staff code rather than by token.
+// name who acted by staff code rather than by token; the export and split routes (405 with Allow
+// for other methods, {code, message} refusals, a missing export file 404 without a path).
 import { existsSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createYoga } from 'graphql-yoga';
@@ -10,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { openDatabase } from '../src/db/client.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
 import { Pseudonymizer } from '../src/ingest/pseudonym.ts';
+import { exportPath } from '../src/resolvers/exports.ts';
 import { schema } from '../src/schema/index.ts';
 import { useHealth } from '../src/server/use-health.ts';
 import type { Readiness } from '../src/server/use-readiness.ts';
@@ -17,6 +19,7 @@ import { type Api, createApi } from './helpers/api.ts';
 import { postGraphQL, send } from './helpers/bad-input.ts';
 import { createTestEnv, TEST_KEY, type TestEnv } from './helpers/database.ts';
 import { lesion, record } from './helpers/images.ts';
+import { exportAs } from './helpers/privacy.ts';
 
 let env: TestEnv;
 let api: Api;
@@ -246,6 +249,88 @@ describe('image bytes whose blob is gone', () => {
       rmSync(blobs, { recursive: true, force: true });
       renameSync(aside, blobs);
     }
+  });
+});
+
+describe('export and split routes', () => {
+  let exportId: string;
+  let splitId: string;
+  beforeAll(async () => {
+    exportId = (await exportAs(api, 'VIEWER', { format: 'jsonl' })).id;
+    const made = await gql<{ createSplit: { id: string } }>(
+      'VIEWER',
+      'mutation { createSplit(input: { folds: 2, allowOversizedUnits: true }) { id } }',
+    );
+    splitId = made.data?.createSplit.id ?? '';
+    expect(splitId).not.toBe('');
+  });
+
+  it.each([
+    ['POST', () => `/exports/${exportId}/file`],
+    ['DELETE', () => `/exports/${exportId}/file`],
+    ['PUT', () => `/exports/${exportId}/manifest.json`],
+    ['PATCH', () => `/splits/${splitId}/manifest.csv`],
+    ['DELETE', () => `/splits/${splitId}/manifest.csv`],
+  ])('%s %s is 405 METHOD_NOT_ALLOWED as JSON with Allow: GET, HEAD, and serves nothing', async (method, path) => {
+    const res = await send(api.yoga, path(), { method, headers: api.headers('VIEWER') });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    expect(res.contentType).toMatch(/^application\/json/);
+    expect(res.json).toMatchObject({ code: 'METHOD_NOT_ALLOWED', message: expect.stringContaining(method) });
+    expect(res.text).not.toContain('"records"');
+    // nothing was removed: the file is still served
+    const again = await send(api.yoga, path(), { headers: api.headers('VIEWER') });
+    expect(again.status).toBe(200);
+  });
+
+  it('refuses with {code, message} bodies, nothing else', async () => {
+    for (const path of [
+      '/exports/00000000-0000-4000-8000-000000000000/file',
+      `/splits/${'0'.repeat(8)}-0000-4000-8000-000000000000/manifest.csv`,
+      `/splits/${splitId}/manifest.csv?part=HOLDOUT`,
+      `/splits/${splitId}/manifest.csv?profile=limited`,
+    ]) {
+      const res = await send(api.yoga, path, { headers: api.headers('VIEWER') });
+      expect(res.status, path).toBeGreaterThanOrEqual(400);
+      expect(Object.keys(res.json as object).sort(), path).toEqual(['code', 'message']);
+    }
+  });
+
+  it('HEAD of an export file gives its length and no body', async () => {
+    const get = await send(api.yoga, `/exports/${exportId}/file`, { headers: api.headers('VIEWER') });
+    const head = await send(api.yoga, `/exports/${exportId}/file`, { method: 'HEAD', headers: api.headers('VIEWER') });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(Buffer.byteLength(get.text)));
+    expect(head.text).toBe('');
+  });
+
+  it('answers a finished export whose file is gone 404 EXPORT_FILE_MISSING as JSON without a path, and logs it', async () => {
+    const file = exportPath(env.dataDir, exportId, 'jsonl');
+    const aside = `${file}.aside`;
+    renameSync(file, aside);
+    try {
+      const spy = vi.spyOn(console, 'error');
+      const res = await send(api.yoga, `/exports/${exportId}/file`, {
+        headers: { ...api.headers('VIEWER'), 'x-request-id': 'req-export-gone' },
+      });
+      expect(res.status).toBe(404);
+      expect(res.contentType).toMatch(/^application\/json/);
+      expect(res.json).toEqual({
+        code: 'EXPORT_FILE_MISSING',
+        message: 'the file of this export is not stored on this server',
+        requestId: 'req-export-gone',
+      });
+      expect(res.text).not.toContain(env.dataDir);
+      expect(res.text).not.toMatch(/exports\/|ENOENT|\bat\s/);
+      const log = spy.mock.calls.map((c) => c.map(String).join(' ')).join('\n');
+      expect(log).toMatch(new RegExp(`request req-export-gone: .*${exportId}.*ENOENT`));
+      // its manifest is in the database and still served
+      const manifest = await send(api.yoga, `/exports/${exportId}/manifest.json`, { headers: api.headers('VIEWER') });
+      expect(manifest.status).toBe(200);
+    } finally {
+      renameSync(aside, file);
+    }
+    expect((await send(api.yoga, `/exports/${exportId}/file`, { headers: api.headers('VIEWER') })).status).toBe(200);
   });
 });
 
