@@ -149,7 +149,7 @@ describe('recoverInterruptedExports', () => {
 
     const after = await api.yoga.fetch(`http://test/exports/${killed.id}/file`, { headers: api.headers('ADMIN') });
     expect(after.status).toBe(409);
-    expect(await after.json()).toMatchObject({ code: 'EXPORT_FAILED', error: INTERRUPTED });
+    expect(await after.json()).toMatchObject({ code: 'EXPORT_FAILED', message: INTERRUPTED });
     const read = await gql<{ export: { status: string } }>(api, 'ADMIN', ONE, { id: killed.id });
     expect(read.data?.export.status).toBe('FAILED');
   });

@@ -340,8 +340,9 @@ export function validateRecord(record: RawRecord, now = new Date(), provenance: 
     ? undefined
     : normaliseDiagnosis(clinicalDiagnosisRaw ?? '', malignancySigns);
   if (diagnosis && !diagnosis.ok) {
-    // normaliseDiagnosis quotes the text it could not place: the refusal states the rule only
-    const quoted = clinicalDiagnosisRaw !== undefined && diagnosis.reason.includes(clinicalDiagnosisRaw);
+    // normaliseDiagnosis quotes the text it could not place: the refusal states the rule only (its
+    // other reasons name vocabulary terms, such as the nevus-like formation with signs of malignancy)
+    const quoted = diagnosis.reason.startsWith('clinical_diagnosis "');
     bad('clinical_diagnosis', quoted ? 'is not one of the 9 classes or a known synonym' : diagnosis.reason);
   }
 
