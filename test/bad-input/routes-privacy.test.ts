@@ -76,20 +76,33 @@ describe('the Croissant metadata route: profiles', () => {
 });
 
 describe('the Croissant metadata route: a filter held to its bounds before it is coerced', () => {
-  it.each<[string, () => string]>([
-    ['NOT nested 5,000 deep', () => withFilter(deepNot(5_000))],
-    ['NOT nested 65 deep (past the variable depth)', () => withFilter(deepNot(65))],
+  // each refusal names the bound that caught it: the depth of the JSON or the filter's size, checked
+  // before graphql-js coerces the filter (a deep NOT overflowed its recursion; a mistyped 20,000th
+  // condition was reported only after 20,000 were coerced)
+  it.each<[string, () => string, RegExp]>([
+    ['NOT nested 5,000 deep', () => withFilter(deepNot(5_000)), /more than 64 levels/],
+    ['NOT nested 65 deep (past the variable depth)', () => withFilter(deepNot(65)), /more than 64 levels/],
     [
       'a list nested 200 deep in a condition',
       () => withFilter(`{"diagnosisClass":${'['.repeat(200)}${']'.repeat(200)}}`),
+      /more than 64 levels/,
     ],
-    ['an OR of 20,000 conditions', () => withFilter(manyOr(20_000))],
-  ])('%s: 400 BAD_USER_INPUT', async (_what, path) => {
+    [
+      'an OR of 20,000 conditions, the last one mistyped',
+      () => {
+        const filter = JSON.parse(manyOr(20_000)) as { OR: unknown[] };
+        filter.OR[19_999] = { ageAtExam: { min: 'old' } };
+        return withFilter(JSON.stringify(filter));
+      },
+      /at most 100 conditions/,
+    ],
+  ])('%s: 400 BAD_USER_INPUT', async (_what, path, message) => {
     const res = await expectRefused(
       () => send(api.yoga, path(), { headers: api.headers('VIEWER') }),
       400,
       'BAD_USER_INPUT',
     );
+    expect((res.json as { message: string }).message).toMatch(message);
     expect(res.text).not.toMatch(/Maximum call stack|RangeError/);
   });
 });
