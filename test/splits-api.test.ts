@@ -224,7 +224,8 @@ describe('createSplit', () => {
   });
 
   it('extends an earlier split: its images keep their part, new patients are placed', async () => {
-    const cutoff = '2026-01-01T00:00:00.000Z';
+    // the last instant of 2025: a viewer's date bounds widen to whole years (safe-harbor)
+    const cutoff = '2025-12-31T23:59:59.999Z';
     const first = (
       await create({ policy: 'three-tier', seed: 9, fractions: FRACTIONS, filter: { acquiredAt: { max: cutoff } } })
     ).data?.createSplit;

@@ -159,7 +159,7 @@ export function createDermasetYoga(
       useReadiness(readiness),
       useImageRoutes(new BlobStore(`${config.dataDir}/blobs`), context.tokens, access),
       useExportRoutes(context.tokens, access),
-      useDatasheetRoutes(context.tokens, access),
+      useDatasheetRoutes(context.tokens, access, { maxVariableDepth: LIMITS.maxVariableDepth }),
       useSplitRoutes(context.tokens, access),
       useIntrospection(api.introspection),
       ...armor.protect().plugins,
