@@ -67,7 +67,10 @@ program
 program
   .command('demo')
   .description('seed the demo cohort into DATABASE_URL (resumes an interrupted seed, otherwise a no-op)')
-  .option('--seed <n>', 'random seed of the cohort plan', (v) => Number.parseInt(v, 10))
+  .option('--seed <n>', 'random seed of the cohort plan (a whole number)', (v) => {
+    if (!/^-?\d{1,15}$/.test(v)) throw new InvalidArgumentError('the seed is a whole number, e.g. --seed 20250601');
+    return Number(v);
+  })
   .action(async (opts: { seed?: number }) => {
     const config = loadConfig();
     await migrate(config.databaseUrl);
@@ -284,6 +287,16 @@ token
   });
 
 try {
+  // `serve` is the default command, so commander would read an unknown command as serve's argument
+  // ("too many arguments for 'serve'"): name the mistake instead
+  const first = process.argv[2];
+  const known = new Set(program.commands.flatMap((c) => [c.name(), ...c.aliases()]).concat('help'));
+  if (first !== undefined && !first.startsWith('-') && !known.has(first)) {
+    process.stderr.write(
+      `dermaset: unknown command '${first}'; the commands are ${[...known].join(', ')} (see npx dermaset --help)\n`,
+    );
+    process.exit(1);
+  }
   await program.parseAsync();
 } catch (e) {
   // a mistake in the environment, a database out of reach, or a start that cannot go on: one line

@@ -163,7 +163,12 @@ const cases: Case[] = [
     says: /no active token 99999/,
   },
   // commands
-  { name: 'an unknown command', args: () => ['frobnicate'], says: /too many arguments for 'serve'/ },
+  {
+    name: 'an unknown command',
+    args: () => ['frobnicate'],
+    says: /unknown command 'frobnicate'; the commands are serve, /,
+  },
+  { name: 'demo --seed abc', args: () => ['demo', '--seed', 'abc'], says: /the seed is a whole number/ },
   { name: 'datasheet without --out', args: () => ['datasheet'], says: /required option '--out <file>'/ },
 ];
 
