@@ -8,6 +8,7 @@ import { checkFilterBounds, type ImageFilter, type SplitSelection } from '../res
 import type { TokenResolver } from '../resolvers/tokens.ts';
 import { schema } from '../schema/index.ts';
 import { type AccessOptions, identify, refuseRoute } from './context.ts';
+import { refuseWrite } from './read-only.ts';
 import { tooDeepVariable } from './use-input-bounds.ts';
 
 /** A refusal of the caller's request, answered 400. */
@@ -104,14 +105,8 @@ export function useDatasheetRoutes(
       if (!format) return;
       const json = (status: number, code: string, message: string) =>
         endResponse(fetchAPI.Response.json({ code, message }, { status }));
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        return endResponse(
-          fetchAPI.Response.json(
-            { code: 'METHOD_NOT_ALLOWED', message: `${url.pathname} is read with GET or HEAD, not ${request.method}` },
-            { status: 405, headers: { allow: 'GET, HEAD' } },
-          ),
-        );
-      }
+      const wrongMethod = refuseWrite(request, fetchAPI, `${url.pathname} is read`);
+      if (wrongMethod) return endResponse(wrongMethod);
       const refusal = await refuseRoute(
         request,
         tokens,

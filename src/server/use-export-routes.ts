@@ -6,6 +6,7 @@ import { registry } from '../plugins/index.ts';
 import { exportForReader, exportPath } from '../resolvers/exports.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
 import { type AccessOptions, identify, refuseRoute } from './context.ts';
+import { refuseWrite } from './read-only.ts';
 
 const ROUTE = /^\/exports\/([0-9a-f-]{36})\/(file|manifest\.json)$/;
 
@@ -23,14 +24,8 @@ export function useExportRoutes(tokens: TokenResolver, access: AccessOptions): P
       if (!url.pathname.startsWith('/exports/')) return;
       const json = (status: number, code: string, message: string, extra: Record<string, string> = {}) =>
         endResponse(fetchAPI.Response.json({ code, message, ...extra }, { status }));
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        return endResponse(
-          fetchAPI.Response.json(
-            { code: 'METHOD_NOT_ALLOWED', message: `exports are read with GET or HEAD, not ${request.method}` },
-            { status: 405, headers: { allow: 'GET, HEAD' } },
-          ),
-        );
-      }
+      const wrongMethod = refuseWrite(request, fetchAPI, 'exports are read');
+      if (wrongMethod) return endResponse(wrongMethod);
       const refusal = await refuseRoute(request, tokens, access, 'an export');
       if (refusal) return json(refusal.status, refusal.code, refusal.message);
       const m = ROUTE.exec(url.pathname);

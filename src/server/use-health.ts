@@ -3,6 +3,7 @@ import { access, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Plugin } from 'graphql-yoga';
 import type { Db } from '../db/client.ts';
+import { refuseWrite } from './read-only.ts';
 import type { Readiness } from './use-readiness.ts';
 
 /** One dependency's state: `reason` is a short cause (an error class or code), never a message or a path. */
@@ -100,14 +101,8 @@ export function useHealth(db: () => Db, readiness: () => Readiness, opts: Health
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname !== endpoint) return;
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        return endResponse(
-          fetchAPI.Response.json(
-            { code: 'METHOD_NOT_ALLOWED', message: `${endpoint} is read with GET or HEAD, not ${request.method}` },
-            { status: 405, headers: { allow: 'GET, HEAD' } },
-          ),
-        );
-      }
+      const wrongMethod = refuseWrite(request, fetchAPI, `${endpoint} is read`);
+      if (wrongMethod) return endResponse(wrongMethod);
       const [database, blobs] = await Promise.all([
         checkDatabase(db),
         opts.blobs === undefined ? undefined : checkBlobs(opts.blobs, db),

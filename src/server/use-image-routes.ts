@@ -6,6 +6,7 @@ import { imageBlob } from '../resolvers/images.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { type AccessOptions, refuseRoute } from './context.ts';
+import { refuseWrite } from './read-only.ts';
 
 const ROUTE = /^\/images\/([0-9a-f]{64})\/(original|thumbnail)$/;
 const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
@@ -46,14 +47,8 @@ export function useImageRoutes(store: BlobStore, tokens: TokenResolver, access: 
       if (!url.pathname.startsWith('/images/')) return;
       const json = (status: number, code: string, message: string, extra: Record<string, string> = {}) =>
         endResponse(fetchAPI.Response.json({ code, message, ...extra }, { status }));
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        return endResponse(
-          fetchAPI.Response.json(
-            { code: 'METHOD_NOT_ALLOWED', message: `image bytes are read with GET or HEAD, not ${request.method}` },
-            { status: 405, headers: { allow: 'GET, HEAD' } },
-          ),
-        );
-      }
+      const wrongMethod = refuseWrite(request, fetchAPI, 'image bytes are read');
+      if (wrongMethod) return endResponse(wrongMethod);
       const refusal = await refuseRoute(request, tokens, access, 'image bytes');
       if (refusal) return json(refusal.status, refusal.code, refusal.message);
       const m = ROUTE.exec(url.pathname);

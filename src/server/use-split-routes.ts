@@ -7,6 +7,7 @@ import { resolveProfile } from '../resolvers/exports.ts';
 import { MANIFEST_COLUMNS, manifestRows } from '../resolvers/splits.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
 import { type AccessOptions, identify, refuseRoute } from './context.ts';
+import { refuseWrite } from './read-only.ts';
 
 const ROUTE = /^\/splits\/([0-9a-f-]{36})\/manifest\.csv$/;
 const PARTS = ['TRAIN', 'VALIDATION', 'TEST'] as const;
@@ -26,14 +27,8 @@ export function useSplitRoutes(tokens: TokenResolver, access: AccessOptions): Pl
       if (!url.pathname.startsWith('/splits/')) return;
       const json = (status: number, code: string, message: string) =>
         endResponse(fetchAPI.Response.json({ code, message }, { status }));
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        return endResponse(
-          fetchAPI.Response.json(
-            { code: 'METHOD_NOT_ALLOWED', message: `split manifests are read with GET or HEAD, not ${request.method}` },
-            { status: 405, headers: { allow: 'GET, HEAD' } },
-          ),
-        );
-      }
+      const wrongMethod = refuseWrite(request, fetchAPI, 'split manifests are read');
+      if (wrongMethod) return endResponse(wrongMethod);
       const refusal = await refuseRoute(request, tokens, access, 'a split manifest');
       if (refusal) return json(refusal.status, refusal.code, refusal.message);
       const m = ROUTE.exec(url.pathname);
