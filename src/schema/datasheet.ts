@@ -11,7 +11,7 @@ import {
   updateDatasheetText,
 } from '../resolvers/datasheet.ts';
 import { ImageFilter, SplitSelectionInput } from './image.ts';
-import { staffCode } from './staff.ts';
+import { ADMIN_CODE_DESCRIPTION, staffCode } from './staff.ts';
 import { StatsRef } from './stats.ts';
 
 const EntryRef = builder.objectRef<DatasheetEntry>('DatasheetEntry').implement({
@@ -50,9 +50,7 @@ const DatasheetTextRef = builder.prismaObject('DatasheetText', {
     updatedBy: t.exposeString('updatedBy', {
       nullable: true,
       authScopes: { reviewer: true },
-      description:
-        'The staff code of the admin (the keyed hash the verification trail uses); changes made before ' +
-        'codes were recorded keep their "token:<id> <name>" text',
+      description: ADMIN_CODE_DESCRIPTION,
     }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -64,9 +62,7 @@ const DatasheetTextChangeRef = builder.prismaObject('DatasheetTextChange', {
     actor: t.exposeString('actor', {
       nullable: true,
       authScopes: { reviewer: true },
-      description:
-        'The staff code of the admin (the keyed hash the verification trail uses); changes made before ' +
-        'codes were recorded keep their "token:<id> <name>" text',
+      description: ADMIN_CODE_DESCRIPTION,
     }),
     at: t.expose('at', { type: 'DateTime' }),
     oldText: t.exposeString('oldText', { nullable: true }),

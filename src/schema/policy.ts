@@ -3,7 +3,7 @@ import { decide } from '../plugins/evaluate.ts';
 import { registry } from '../plugins/index.ts';
 import type { ClassMappingPolicy, PolicyDecision } from '../plugins/types.ts';
 import { policyHistory, setActivePolicy } from '../resolvers/policies.ts';
-import { staffCode } from './staff.ts';
+import { ADMIN_CODE_DESCRIPTION, staffCode } from './staff.ts';
 import { VerificationStageEnum } from './vocabulary.ts';
 
 const PolicyRef = builder.objectRef<ClassMappingPolicy>('Policy').implement({
@@ -58,9 +58,7 @@ const PolicyChangeRef = builder.prismaObject('PolicyChange', {
     actor: t.exposeString('actor', {
       nullable: true,
       authScopes: { reviewer: true },
-      description:
-        'The staff code of the admin (the keyed hash the verification trail uses); changes made before ' +
-        'codes were recorded keep their "token:<id> <name>" text',
+      description: ADMIN_CODE_DESCRIPTION,
     }),
     at: t.expose('at', { type: 'DateTime' }),
     from: t.exposeString('fromPolicy'),

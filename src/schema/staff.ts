@@ -40,3 +40,8 @@ export function visibleReviews(ctx: Context) {
   const me = staffCode(ctx);
   return { OR: [{ reviewerCode: me }, decided, { image: { reviews: { some: { reviewerCode: me } } } }] };
 }
+
+/** The description of a history's actor field: who acted, by staff code (policy and datasheet histories). */
+export const ADMIN_CODE_DESCRIPTION =
+  'The staff code of the admin (the keyed hash the verification trail uses); changes made before ' +
+  'codes were recorded keep their "token:<id> <name>" text';
