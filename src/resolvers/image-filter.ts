@@ -33,10 +33,15 @@ export interface SetMatch<T> {
   allOf?: T[] | null;
 }
 
-export interface ImageFilter {
-  AND?: ImageFilter[] | null;
-  OR?: ImageFilter[] | null;
-  NOT?: ImageFilter | null;
+/**
+ * A filter as a caller writes it (`S` = SplitSelection: a split by id, part and fold), or as
+ * resolveSubset resolved it (`S` = SplitParts: the part names that selection covers). imageWhere
+ * takes only the resolved kind, so no filter reaches SQL with a split nobody has read.
+ */
+export interface FilterOf<S> {
+  AND?: FilterOf<S>[] | null;
+  OR?: FilterOf<S>[] | null;
+  NOT?: FilterOf<S> | null;
   diagnosisClass?: DiagnosisClass[] | null;
   origin?: Origin[] | null;
   clinicalStatus?: ClinicalStatus[] | null;
@@ -63,10 +68,15 @@ export interface ImageFilter {
   /** Labels under the class-mapping policy of the query. */
   label?: string[] | null;
   /** Images of a stored split, or of one part or fold of it. */
-  split?: SplitSelection | null;
+  split?: S | null;
   /** Images that lack every one of these fields. */
   missing?: OptionalField[] | null;
 }
+
+/** A filter as a caller writes it. */
+export type ImageFilter = FilterOf<SplitSelection>;
+/** A filter whose split selections are resolved (resolvers/subset.ts). */
+export type ResolvedFilter = FilterOf<SplitParts>;
 
 /** A stored split, or one of its parts: `part` alone, or `fold` (with `part: TRAIN` for the other folds). */
 export interface SplitSelection {
@@ -75,18 +85,10 @@ export interface SplitSelection {
   fold?: number | null;
 }
 
-/** Part names by selection (see splitKey), checked against each split before a filter is turned into SQL. */
-export type SplitParts = ReadonlyMap<string, readonly string[]>;
-export const splitKey = (s: SplitSelection) => `${s.id}|${s.part ?? ''}|${s.fold ?? ''}`;
-
-/** The split selections of a filter, wherever they are nested. */
-export function splitSelections(f: ImageFilter | null | undefined, out: SplitSelection[] = []): SplitSelection[] {
-  if (!f) return out;
-  if (f.split) out.push(f.split);
-  for (const x of f.AND ?? []) splitSelections(x, out);
-  for (const x of f.OR ?? []) splitSelections(x, out);
-  splitSelections(f.NOT, out);
-  return out;
+/** A split selection, resolved: the split and the part names it covers, checked against the split. */
+export interface SplitParts {
+  id: string;
+  parts: readonly string[];
 }
 
 /**
@@ -179,7 +181,7 @@ export const FILTER_BOUNDS = { depth: 8, filters: 100, values: 500, joins: 30 } 
 const PATIENT_CONDITIONS = ['sex', 'fitzpatrickType', 'sunburnHistory', 'personalCaHistory', 'patientCode'] as const;
 
 /** The joins a filter's own conditions need: the patient (once), histology (once). */
-const joinsOf = (f: ImageFilter) =>
+const joinsOf = (f: FilterOf<unknown>) =>
   (PATIENT_CONDITIONS.some((k) => f[k] != null) || f.missing?.some((m) => PATIENT_FIELDS.has(m)) ? 1 : 0) +
   (f.hasHistology != null ? 1 : 0);
 
@@ -199,9 +201,9 @@ function listValues(condition: unknown): number {
  * anything walks it recursively (imageWhere, Prisma, SQL). It walks the filter with its own stack
  * and stops at the first bound passed, so a filter nested thousands of levels deep costs nothing.
  */
-export function checkFilterBounds(filter: ImageFilter | null | undefined, path = 'filter'): void {
+export function checkFilterBounds<S>(filter: FilterOf<S> | null | undefined, path = 'filter'): void {
   if (!filter) return;
-  const stack: { f: ImageFilter; at: string; depth: number }[] = [{ f: filter, at: path, depth: 0 }];
+  const stack: { f: FilterOf<S>; at: string; depth: number }[] = [{ f: filter, at: path, depth: 0 }];
   let filters = 0;
   let values = 0;
   let joins = 0;
@@ -273,20 +275,6 @@ export function qualityWhere(verdict: QualityVerdict): Where {
   return { OR: QUALITY_RULES.filter((r) => r.defect === verdict).map(flagged) };
 }
 
-/** Whether a filter (or one nested in it) selects by policy label. */
-export const usesLabel = (f: ImageFilter | null | undefined): boolean =>
-  !!f &&
-  (f.label != null ||
-    !!f.missing?.includes('LABEL') ||
-    !!f.AND?.some(usesLabel) ||
-    !!f.OR?.some(usesLabel) ||
-    usesLabel(f.NOT));
-
-const needPolicy = (policy: ClassMappingPolicy | undefined): ClassMappingPolicy => {
-  if (!policy) throw new Error('imageWhere: a label filter needs the policy it is read under');
-  return policy;
-};
-
 /**
  * Images that lack a field, by the field's snake_case name in upper case: what the facets and the
  * completeness table count as `missing` (an invalid age is stored as no age; a label is missing when
@@ -308,11 +296,8 @@ const MISSING = {
   EXAMINER_ID: () => ({ examinerCode: null }),
   IMAGE_QUALITY_SCORE: () => ({ imageQualityScore: null }),
   ACQUIRED_AT: () => ({ acquiredAt: null }),
-  LABEL: (policy) => {
-    const p = needPolicy(policy);
-    return { NOT: labelWhere(p, p.labels) };
-  },
-} satisfies Record<string, (policy: ClassMappingPolicy | undefined) => Where>;
+  LABEL: (policy) => ({ NOT: labelWhere(policy, policy.labels) }),
+} satisfies Record<string, (policy: ClassMappingPolicy) => Where>;
 
 /** The missing fields that are the patient's: their conditions join the patient (see imageWhere). */
 const PATIENT_FIELDS: ReadonlySet<string> = new Set([
@@ -347,12 +332,7 @@ export function labelWhere(policy: ClassMappingPolicy, labels: readonly string[]
  * The Prisma condition for a filter; an empty filter matches every image. `path` names the filter
  * argument in refusals (filter.NOT.ageAtExam).
  */
-export function imageWhere(
-  f: ImageFilter | null | undefined,
-  policy?: ClassMappingPolicy,
-  splits?: SplitParts,
-  path = 'filter',
-): Where {
+export function imageWhere(f: ResolvedFilter | null | undefined, policy: ClassMappingPolicy, path = 'filter'): Where {
   if (!f) return {};
   const and: Where[] = [];
   const classes = new Set<DiagnosisClass>(CLASS_CODES);
@@ -396,7 +376,7 @@ export function imageWhere(
   }
   if (f.qualityVerdict) and.push({ OR: [...new Set(f.qualityVerdict)].map(qualityWhere) });
   if (f.label) {
-    const p = needPolicy(policy);
+    const p = policy;
     const unknown = f.label.filter((l) => !p.labels.includes(l));
     if (unknown.length > 0) {
       throw badInput(
@@ -412,13 +392,9 @@ export function imageWhere(
     else and.push(where);
   }
   if (patient.length > 0) and.push({ patient: patient.length === 1 ? (patient[0] as object) : { AND: patient } });
-  if (f.split) {
-    const names = splits?.get(splitKey(f.split));
-    if (!names) throw new Error('imageWhere: resolve the split selections first (whereOf does)');
-    and.push(inSplitParts(f.split.id, names));
-  }
-  if (f.AND?.length) and.push(...f.AND.map((x, i) => imageWhere(x, policy, splits, `${path}.AND.${i}`)));
-  if (f.OR?.length) and.push({ OR: f.OR.map((x, i) => imageWhere(x, policy, splits, `${path}.OR.${i}`)) });
-  if (f.NOT) and.push({ NOT: imageWhere(f.NOT, policy, splits, `${path}.NOT`) });
+  if (f.split) and.push(inSplitParts(f.split.id, f.split.parts));
+  if (f.AND?.length) and.push(...f.AND.map((x, i) => imageWhere(x, policy, `${path}.AND.${i}`)));
+  if (f.OR?.length) and.push({ OR: f.OR.map((x, i) => imageWhere(x, policy, `${path}.OR.${i}`)) });
+  if (f.NOT) and.push({ NOT: imageWhere(f.NOT, policy, `${path}.NOT`) });
   return and.length === 0 ? {} : and.length === 1 ? (and[0] as Where) : { AND: and };
 }

@@ -21,6 +21,8 @@ import {
 import { COLORS } from '../domain/vocabularies.ts';
 import { type ImageFilter as ImageFilterShape, OPTIONAL_FIELDS } from '../resolvers/image-filter.ts';
 import { countImages, imageBySha256, listImages } from '../resolvers/images.ts';
+import { resolveSubset } from '../resolvers/subset.ts';
+import type { Context } from '../server/context.ts';
 import { shownTime } from './deidentified.ts';
 import { visibleReviews } from './staff.ts';
 import {
@@ -434,6 +436,11 @@ export const ImageFilter = builder.inputRef<ImageFilterShape>('ImageFilter').imp
   }),
 });
 
+/** The subset of a read: the filter as the caller's profile may select (generaliseFilter), resolved once per request. */
+export const readSubset = (ctx: Context, args: { filter?: ImageFilterShape | null; policy?: string | null }) =>
+  resolveSubset(ctx, { filter: generaliseFilter(args.filter, readProfile(ctx.role)), policy: args.policy });
+const imagesSubset = readSubset;
+
 builder.queryFields((t) => ({
   images: t.prismaConnection(
     {
@@ -448,10 +455,8 @@ builder.queryFields((t) => ({
         filter: t.arg({ type: ImageFilter }),
         policy: t.arg.string({ description: 'Policy for label filters (default: the active policy)' }),
       },
-      totalCount: (_conn, args, ctx) =>
-        countImages({ ...args, filter: generaliseFilter(args.filter, readProfile(ctx.role)) }),
-      resolve: (query, _root, args, ctx) =>
-        listImages(query, { ...args, filter: generaliseFilter(args.filter, readProfile(ctx.role)) }),
+      totalCount: async (_conn, args, ctx) => countImages(await imagesSubset(ctx, args)),
+      resolve: async (query, _root, args, ctx) => listImages(query, await imagesSubset(ctx, args), args),
     },
     { name: 'ImageConnection' },
     { name: 'ImageEdge' },

@@ -2,12 +2,14 @@ import { createGraphQLError, type YogaInitialContext } from 'graphql-yoga';
 import { db } from '../db/current.ts';
 import { type Role, roleAtLeast } from '../domain/roles.ts';
 import { type AcquisitionPipeline, createPipeline, type PipelineConfig } from '../ingest/pipeline.ts';
-import type { ClassMappingPolicy } from '../plugins/types.ts';
-import { resolvePolicy } from '../resolvers/policies.ts';
+import { type RequestScope, requestScope } from '../resolvers/subset.ts';
 import { type Identity, TokenResolver } from '../resolvers/tokens.ts';
 
-/** Per-request context: the caller's identity (never the database client). */
-export interface Context extends YogaInitialContext {
+/**
+ * Per-request context: the caller's identity (never the database client), and the request scope
+ * (resolvers/subset.ts): the policy, split and subset reads the request made, each made once.
+ */
+export interface Context extends YogaInitialContext, RequestScope {
   requestId: string;
   identity: Identity | null;
   /** The caller's effective role: their token's, or viewer for anonymous callers under public read. */
@@ -16,8 +18,6 @@ export interface Context extends YogaInitialContext {
   origin: string;
   /** Where blobs and exports live. */
   dataDir: string;
-  /** A policy by id, or the active one (read once per request). */
-  policy(id?: string | null): Promise<ClassMappingPolicy>;
   /** The acquisition pipeline of this server (created on first use). */
   pipeline(): AcquisitionPipeline;
 }
@@ -83,26 +83,50 @@ export function contextFactory(access: AccessOptions, config: PipelineConfig) {
     async create(initial: YogaInitialContext): Promise<Context> {
       const { identity, role } = await identify(initial.request, tokens, access);
       const origin = access.publicUrl ?? new URL(initial.request.url).origin;
-      const policies = new Map<string, Promise<ClassMappingPolicy>>();
-      const policy = (id?: string | null) => {
-        const key = id ?? '';
-        let p = policies.get(key);
-        if (!p) {
-          p = resolvePolicy(id);
-          policies.set(key, p);
-        }
-        return p;
-      };
       return {
         ...initial,
+        ...requestScope(),
         requestId: crypto.randomUUID(),
         identity,
         role,
         origin,
-        policy,
         dataDir: access.dataDir,
         pipeline,
       };
     },
   };
 }
+
+/** Who acts in a request, as every record of who-did-it writes it. */
+export interface Actor {
+  /** The token's stored form, `token:<id>` (`token:public` for an anonymous caller): what split owners are. */
+  source: string;
+  /** The de-identified staff code: a keyed hash of `source`, like every examiner code (the trail's actor). */
+  code: string;
+  tokenId: number | null;
+  role: Role | null;
+  admin: boolean;
+}
+
+const actors = new WeakMap<Context, Actor>();
+
+/** The caller as the one who acts: the one place a request's who-did-it is spelled. */
+export function actorOf(ctx: Context): Actor {
+  let actor = actors.get(ctx);
+  if (!actor) {
+    const tokenId = ctx.identity?.tokenId ?? null;
+    const source = tokenSource(tokenId);
+    actor = {
+      source,
+      code: ctx.pipeline().deps.pseudonyms.code('examiner', source),
+      tokenId,
+      role: ctx.role,
+      admin: roleAtLeast(ctx.role, 'ADMIN'),
+    };
+    actors.set(ctx, actor);
+  }
+  return actor;
+}
+
+/** A token's stored form (`token:<id>`, or `token:public`): an examiner code is the keyed hash of it. */
+export const tokenSource = (tokenId: number | null | undefined) => `token:${tokenId ?? 'public'}`;

@@ -1,0 +1,170 @@
+// Which images, under which split, under which policy: the one question every read of the dataset
+// asks first. A request answers it once, here, into a Subset; the services (images and their count,
+// facets, stats, the datasheet, exports, splits, Croissant, the manifest route) take that value and
+// never read the split or the active policy again, as the ISIC archive's services take a resolved
+// queryset. The reads are memoised on the request scope, so two fields of one request that ask for
+// the same subset (a page and its totalCount) share one resolution.
+import { db } from '../db/current.ts';
+import type { Prisma } from '../db/generated/sqlite/client.ts';
+import type { ClassMappingPolicy } from '../plugins/types.ts';
+import { badInput } from './errors.ts';
+import {
+  checkFilterBounds,
+  type ImageFilter,
+  imageWhere,
+  inSplitParts,
+  type ResolvedFilter,
+  type SplitSelection,
+  selectParts,
+} from './image-filter.ts';
+import { resolvePolicy } from './policies.ts';
+
+/** A stored split as a selection needs it: its parts, the policy it was made under, its manifest hash. */
+export interface SplitRow {
+  id: string;
+  parts: string[];
+  policyId: string;
+  manifestHash: string;
+}
+
+/** A split selection checked against its split: the part names it covers. */
+export interface ResolvedSplit {
+  selection: SplitSelection;
+  /** The part names the selection covers (selectParts). */
+  parts: string[];
+  policyId: string;
+  manifestHash: string;
+}
+
+/** What a caller asks for: a filter, a policy by id (default: see resolveSubset), a split selection. */
+export interface SubsetRequest {
+  filter?: ImageFilter | null;
+  policy?: string | null;
+  /** Limits the subset to a stored split, or to a part or fold of it (exports, Croissant, the manifest). */
+  split?: SplitSelection | null;
+}
+
+/** The answer: the SQL condition, the policy labels are read under, the split the request is limited to. */
+export interface Subset {
+  where: Prisma.ImageWhereInput;
+  policy: ClassMappingPolicy;
+  /** The request's own split (`split`), or else the filter's top-level `split`; null without either. */
+  split: ResolvedSplit | null;
+  /** The filter with its split selections resolved (for documents that restate it). */
+  filter: ResolvedFilter | null;
+  /** The filter as asked (a document's URL restates it). */
+  asked: ImageFilter | null;
+}
+
+/**
+ * The reads a request makes to resolve subsets, each made once: a GraphQL request's context is one
+ * (server/context.ts); a route, the CLI or a bench makes its own with requestScope().
+ */
+export interface RequestScope {
+  /** A policy by id, or the active one (the setting read once per request). */
+  policy(id?: string | null): Promise<ClassMappingPolicy>;
+  /** A stored split by id (read once per request), or null. */
+  split(id: string): Promise<SplitRow | null>;
+  /** Resolved subsets by request (see resolveSubset). */
+  readonly subsets: Map<string, Promise<Subset>>;
+}
+
+const once = <T>(load: (key: string) => Promise<T>) => {
+  const seen = new Map<string, Promise<T>>();
+  return (key: string) => {
+    let p = seen.get(key);
+    if (!p) {
+      p = load(key);
+      seen.set(key, p);
+    }
+    return p;
+  };
+};
+
+async function readSplit(id: string): Promise<SplitRow | null> {
+  const row = await db().split.findUnique({
+    where: { id },
+    select: { id: true, parts: true, policyId: true, manifestHash: true },
+  });
+  return row && { ...row, parts: JSON.parse(row.parts) as string[] };
+}
+
+/** A fresh request scope: one per request, never shared across requests (a switch must be seen). */
+export function requestScope(): RequestScope {
+  const policy = once((key) => resolvePolicy(key === '' ? null : key));
+  return {
+    policy: (id) => policy(id ?? ''),
+    split: once(readSplit),
+    subsets: new Map(),
+  };
+}
+
+/** A split selection checked against its split (a part it lacks is BAD_USER_INPUT); null for no such split. */
+export async function resolveSplit(scope: RequestScope, sel: SplitSelection): Promise<ResolvedSplit | null> {
+  const split = await scope.split(sel.id);
+  if (!split) return null;
+  return {
+    selection: sel,
+    parts: selectParts(split.parts, sel.part, sel.fold),
+    policyId: split.policyId,
+    manifestHash: split.manifestHash,
+  };
+}
+
+/** The filter with every split selection (wherever it is nested) replaced by the parts it covers. */
+async function resolveFilter(
+  scope: RequestScope,
+  f: ImageFilter,
+  top: { split?: ResolvedSplit },
+  isTop: boolean,
+): Promise<ResolvedFilter> {
+  const { AND, OR, NOT, split, ...conditions } = f;
+  const out: ResolvedFilter = { ...conditions };
+  if (split) {
+    const resolved = await resolveSplit(scope, split);
+    if (!resolved) throw badInput(`no split ${split.id}`, 'filter.split');
+    out.split = { id: split.id, parts: resolved.parts };
+    if (isTop) top.split = resolved;
+  }
+  if (AND) out.AND = await Promise.all(AND.map((x) => resolveFilter(scope, x, top, false)));
+  if (OR) out.OR = await Promise.all(OR.map((x) => resolveFilter(scope, x, top, false)));
+  if (NOT) out.NOT = await resolveFilter(scope, NOT, top, false);
+  return out;
+}
+
+/**
+ * The subset a request asks for, resolved once per request and scope. Its policy is the one named;
+ * else the split's (a split is read under the labels it was stratified by); else the active one.
+ * Refusals (BAD_USER_INPUT): a filter past its bounds, an unknown split or a part it lacks, an
+ * unknown policy, a label the policy lacks, and a policy other than the split's beside `split`.
+ */
+export function resolveSubset(scope: RequestScope, req: SubsetRequest): Promise<Subset> {
+  const key = JSON.stringify([req.filter ?? null, req.policy ?? null, req.split ?? null]);
+  let p = scope.subsets.get(key);
+  if (!p) {
+    p = resolveOnce(scope, req);
+    scope.subsets.set(key, p);
+  }
+  return p;
+}
+
+async function resolveOnce(scope: RequestScope, req: SubsetRequest): Promise<Subset> {
+  // before anything walks the filter recursively (the GraphQL API checks it earlier too: use-input-bounds)
+  checkFilterBounds(req.filter);
+  const top: { split?: ResolvedSplit } = {};
+  const filter = req.filter ? await resolveFilter(scope, req.filter, top, true) : null;
+  let split: ResolvedSplit | null = null;
+  if (req.split) {
+    split = await resolveSplit(scope, req.split);
+    if (!split) throw badInput(`no split ${req.split.id}`, 'split');
+    if (req.policy && req.policy !== split.policyId)
+      throw badInput(
+        `split ${req.split.id} was made under ${split.policyId}; leave policy out or give ${split.policyId}`,
+        'policy',
+      );
+  }
+  const policy = await scope.policy(req.policy ?? (split ?? top.split)?.policyId);
+  const filtered = imageWhere(filter, policy);
+  const where = split ? { AND: [filtered, inSplitParts(split.selection.id, split.parts)] } : filtered;
+  return { where, policy, split: split ?? top.split ?? null, filter, asked: req.filter ?? null };
+}
