@@ -1,18 +1,16 @@
-import SchemaBuilder, { brandWithType } from '@pothos/core';
+import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import type { GraphQLResolveInfo } from 'graphql';
-import { DateTimeResolver } from 'graphql-scalars';
 import { createGraphQLError } from 'graphql-yoga';
 import { db } from './db/current.ts';
 import type PrismaTypes from './db/generated/pothos-types.ts';
 import { getDatamodel } from './db/generated/pothos-types.ts';
 import { roleAtLeast } from './domain/roles.ts';
-import { decodeGlobalId, resolveNodeIds } from './schema/ids.ts';
+import { MAX_PAGE_SIZE } from './resolvers/paging.ts';
+import { decodeGlobalId } from './schema/ids.ts';
+import { nodeQueryOptions, nodesQueryOptions } from './schema/node.ts';
 import type { Context } from './server/context.ts';
-
-export const MAX_PAGE_SIZE = 200;
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -51,22 +49,8 @@ export const builder = new SchemaBuilder<{
     edgesFieldOptions: { nullable: false },
     nodesOnConnection: false,
     decodeGlobalID: decodeGlobalId,
-    // ids reach the resolvers as sent (the default parses `Image:12abc` as 12): resolveNodeIds checks them
-    nodeQueryOptions: {
-      description:
-        'An Image, Patient, Lesion or IntakeRecord by its global id; null when there is no such record. An id that is ' +
-        'not a global id, or one of a type that is not a Node (a Split, an Export), is BAD_USER_INPUT.',
-      args: { id: { extensions: { relayGlobalIDAlwaysParse: false } } },
-      resolve: async (_root, args, ctx, info) =>
-        (await resolveNodeIds([args.id], 'id', info, (t, id) => loadNode(t, id, ctx, info)))[0] ?? null,
-    },
-    nodesQueryOptions: {
-      description:
-        'Up to 100 nodes by global id, in order; null in the place of an id with no record. An id that is not a ' +
-        'global id, or one of a type that is not a Node, is BAD_USER_INPUT (naming its place: ids.3).',
-      args: { ids: { extensions: { relayGlobalIDAlwaysParse: false } } },
-      resolve: (_root, args, ctx, info) => resolveNodeIds(args.ids, 'ids', info, (t, id) => loadNode(t, id, ctx, info)),
-    },
+    nodeQueryOptions,
+    nodesQueryOptions,
   },
   prisma: {
     client: () => db(),
@@ -78,26 +62,3 @@ export const builder = new SchemaBuilder<{
     onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'error',
   },
 });
-
-/**
- * One node by its type's own loader (plugin-prisma's findUniqueOrThrow, with the selection of the
- * request), null when there is no such row: Relay's answer, where Pothos would fail the whole list.
- */
-async function loadNode(typename: string, id: string, ctx: Context, info: GraphQLResolveInfo): Promise<unknown> {
-  const options = builder.configStore.getTypeConfig(typename, 'Object').pothosOptions as {
-    loadWithoutCache?: (id: string, ctx: Context, info: GraphQLResolveInfo) => Promise<unknown>;
-  };
-  if (!options.loadWithoutCache) throw new Error(`${typename} has no loader`);
-  try {
-    const record = await options.loadWithoutCache(id, ctx, info);
-    // the Node interface resolves the type of a loaded record by this brand (as Pothos brands it)
-    brandWithType(record, typename as never);
-    return record;
-  } catch (e) {
-    if ((e as { code?: unknown }).code === 'P2025') return null;
-    throw e;
-  }
-}
-
-builder.addScalarType('DateTime', DateTimeResolver);
-builder.queryType({});

@@ -7,6 +7,7 @@ import {
   CLASSES,
   type ClinicalStatus,
   isMalignant,
+  MALIGNANT_CLASSES,
   normaliseDiagnosis,
   type Origin,
 } from '../src/domain/classes.ts';
@@ -15,6 +16,8 @@ import { type Bin, summarise } from '../src/domain/histogram.ts';
 import { BLOCKS, FIELD_NAMES, FIELDS } from '../src/domain/information-model.ts';
 import { dHash, hammingDistance } from '../src/domain/perceptual-hash.ts';
 import { Random } from '../src/domain/random.ts';
+import { type ReviewFacts, reviewVisibility, seesReview } from '../src/domain/review-visibility.ts';
+import { ROLES } from '../src/domain/roles.ts';
 import { type IsicSiteGeneral, parseSite, SITES } from '../src/domain/sites.ts';
 import { parseStructure, STRUCTURES } from '../src/domain/structures.ts';
 import {
@@ -509,5 +512,53 @@ describe('Pseudonymizer', () => {
     expect(() => new Pseudonymizer(Buffer.alloc(15))).toThrow(/16 bytes/);
     expect(() => new Pseudonymizer('k'.repeat(16))).not.toThrow();
     expect(() => new Pseudonymizer('é'.repeat(8))).not.toThrow(); // 16 bytes in UTF-8
+  });
+});
+
+describe('malignant classes', () => {
+  it('are the classes of malignant status, in the table order', () => {
+    expect(MALIGNANT_CLASSES).toEqual(['MELANOMA', 'BASAL_CELL_CARCINOMA', 'SQUAMOUS_CELL_CARCINOMA']);
+    expect(MALIGNANT_CLASSES).toEqual(CLASS_CODES.filter((c) => CLASSES[c].status === 'MALIGNANT'));
+  });
+});
+
+describe('blind review visibility', () => {
+  // every combination of the facts (an author has reviewed the image, so author implies co-reviewer)
+  const cases: ReviewFacts[] = [];
+  for (const decided of [false, true])
+    for (const coReviewer of [false, true])
+      for (const author of coReviewer ? [false, true] : [false]) cases.push({ author, coReviewer, decided });
+
+  const expected: Record<string, (f: ReviewFacts) => boolean> = {
+    ADMIN: () => true,
+    REVIEWER: (f) => f.decided || f.author || f.coReviewer,
+    ANNOTATOR: (f) => f.decided,
+    VIEWER: (f) => f.decided,
+    anonymous: (f) => f.decided,
+  };
+
+  for (const role of [...ROLES, null]) {
+    const name = role ?? 'anonymous';
+    it(`${name}: ${reviewVisibility(role)}`, () => {
+      const rule = expected[name];
+      if (!rule) throw new Error(`no expectation for ${name}`);
+      for (const facts of cases) expect(seesReview(role, facts), JSON.stringify(facts)).toBe(rule(facts));
+    });
+  }
+
+  it('keeps reviews blind before the consensus for everyone but admins and the image’s own reviewers', () => {
+    const before = { author: false, coReviewer: false, decided: false };
+    expect(ROLES.filter((r) => seesReview(r, before))).toEqual(['ADMIN']);
+    expect(ROLES.filter((r) => seesReview(r, { ...before, decided: true }))).toEqual(ROLES);
+  });
+
+  it('describes each role as the service filters it', () => {
+    expect(Object.fromEntries([...ROLES, null].map((r) => [r ?? 'anonymous', reviewVisibility(r)]))).toEqual({
+      VIEWER: 'DECIDED',
+      ANNOTATOR: 'DECIDED',
+      REVIEWER: 'AUTHOR_OR_CO_REVIEWER',
+      ADMIN: 'ALL',
+      anonymous: 'DECIDED',
+    });
   });
 });

@@ -94,6 +94,9 @@ export const CLASS_CODES = Object.keys(CLASSES) as DiagnosisClass[];
 
 export const isMalignant = (c: DiagnosisClass): boolean => CLASSES[c].status === 'MALIGNANT';
 
+/** The malignant classes, in the table's order: the ones histology must verify. */
+export const MALIGNANT_CLASSES: readonly DiagnosisClass[] = CLASS_CODES.filter(isMalignant);
+
 const normalise = (s: string) =>
   s
     .toLowerCase()

@@ -1,5 +1,7 @@
-import { MAX_PAGE_SIZE } from '../builder.ts';
 import { badInput } from './errors.ts';
+
+/** The largest page of any connection or list (builder.ts gives it to plugin-prisma too). */
+export const MAX_PAGE_SIZE = 200;
 
 export interface PageArgs {
   first?: number | null;

@@ -1,16 +1,20 @@
 import { builder } from '../builder.ts';
+import './root.ts';
 import './vocabulary.ts';
 import './dataset.ts';
 import './patient.ts';
 import './image.ts';
-import './verification.ts';
+import './annotation.ts';
+import './review.ts';
+import './consensus.ts';
+import './histopathology.ts';
+import './label-change.ts';
 import './intake.ts';
 import './facets.ts';
 import './policy.ts';
 import './export.ts';
 import './stats.ts';
 import './datasheet.ts';
-import './workflow.ts';
 import './split.ts';
 
 export const schema = builder.toSchema();

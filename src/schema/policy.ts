@@ -3,7 +3,8 @@ import { decide } from '../plugins/evaluate.ts';
 import { registry } from '../plugins/index.ts';
 import type { ClassMappingPolicy, PolicyDecision } from '../plugins/types.ts';
 import { policyHistory, setActivePolicy } from '../resolvers/policies.ts';
-import { ADMIN_CODE_DESCRIPTION, staffCode } from './staff.ts';
+import { actorOf } from '../server/context.ts';
+import { ADMIN_CODE_DESCRIPTION } from './staff.ts';
 import { VerificationStageEnum } from './vocabulary.ts';
 
 const PolicyRef = builder.objectRef<ClassMappingPolicy>('Policy').implement({
@@ -88,7 +89,6 @@ builder.queryFields((t) => ({
   }),
 }));
 
-builder.mutationType({});
 builder.mutationFields((t) => ({
   setActivePolicy: t.field({
     type: PolicyRef,
@@ -96,6 +96,6 @@ builder.mutationFields((t) => ({
     description:
       'Admins only. Switches the active policy for every server instance; audited; labels are not rewritten.',
     args: { id: t.arg.string({ required: true }) },
-    resolve: (_root, args, ctx) => setActivePolicy(staffCode(ctx), args.id),
+    resolve: (_root, args, ctx) => setActivePolicy(actorOf(ctx).code, args.id),
   }),
 }));

@@ -1,10 +1,14 @@
 import { createGraphQLError } from 'graphql-yoga';
+import { reviewVisibility } from '../domain/review-visibility.ts';
 import { roleAtLeast } from '../domain/roles.ts';
-import type { Context } from '../server/context.ts';
+import { visibleReviewsWhere } from '../resolvers/workflow.ts';
+import { actorOf, type Context } from '../server/context.ts';
 
-/** The caller's de-identified staff code: a keyed hash of their token, like every examiner code. */
-export const staffCode = (ctx: Context): string =>
-  ctx.pipeline().deps.pseudonyms.code('examiner', `token:${ctx.identity?.tokenId ?? 'none'}`);
+/**
+ * The caller's de-identified staff code.
+ * @deprecated actorOf(ctx).code: kept only while schema/split.ts, export.ts and datasheet.ts still import it.
+ */
+export const staffCode = (ctx: Context): string => actorOf(ctx).code;
 
 /**
  * Writes that store a result (splits, exports) need a token even when public read lets anonymous
@@ -26,20 +30,11 @@ export function requireAdmin(ctx: Context, what: string): void {
 }
 
 /**
- * Blind review, for every role: until an image's consensus, its independent reviews (class and
- * structures) are seen by their author and by admins only, so no opinion sways the next one. A
- * reviewer whose own review of the image is in also sees the others (theirs can no longer change,
- * and the three reviewers decide the consensus together). After the consensus everyone reading the
- * image sees them. Viewers and annotators author no reviews: they see them after the consensus.
- * Returns the filter on an image's reviews, or undefined for no filter (admins).
+ * The filter on an image's reviews that blind review (domain/review-visibility.ts) allows the
+ * caller, or undefined for none (admins). The staff code is worked out only when the rule needs it.
  */
-export function visibleReviews(ctx: Context) {
-  if (roleAtLeast(ctx.role, 'ADMIN')) return undefined;
-  const decided = { image: { consensus: { isNot: null } } };
-  if (ctx.role !== 'REVIEWER') return decided;
-  const me = staffCode(ctx);
-  return { OR: [{ reviewerCode: me }, decided, { image: { reviews: { some: { reviewerCode: me } } } }] };
-}
+export const visibleReviews = (ctx: Context) =>
+  visibleReviewsWhere(reviewVisibility(ctx.role), () => actorOf(ctx).code);
 
 /** The description of a history's actor field: who acted, by staff code (policy and datasheet histories). */
 export const ADMIN_CODE_DESCRIPTION =

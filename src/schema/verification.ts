@@ -1,121 +1,71 @@
-import { builder } from '../builder.ts';
-import { CLASSES } from '../domain/classes.ts';
-import { ConsensusOutcome } from '../domain/enums.ts';
-import { shownTime, WORKFLOW_TIME_NOTE } from './deidentified.ts';
-import { DermoscopicStructureEnum, DiagnosisClassInfoRef } from './vocabulary.ts';
+// The verification trail over the API, shared by its nouns (annotation.ts, review.ts, consensus.ts,
+// histopathology.ts, label-change.ts): who may see staff codes, what a trail mutation refuses, and
+// the one shape of a trail mutation: the image by global id, its expected version, the caller as
+// the actor, the write, and the image read back.
+import type { InputFieldMap, InputShapeFromFields } from '@pothos/core';
+import type { builder } from '../builder.ts';
+import { MIN_REASON_LENGTH, WORKFLOW_TEXT_LIMITS } from '../domain/verification.ts';
+import { type TrailService, writeTrail } from '../resolvers/workflow.ts';
+import { actorOf, type Context } from '../server/context.ts';
+import { type GlobalId, imageIdOf } from './ids.ts';
 
 // Codes of examiners, reviewers and pathologists are de-identified, yet still visible to reviewers
 // and admins only: each such field is nullable and FORBIDDEN for the other roles.
-const staffOnly = { authScopes: { reviewer: true }, nullable: true } as const;
+export const staffOnly = { authScopes: { reviewer: true }, nullable: true } as const;
 
-const ConsensusOutcomeEnum = builder.enumType('ConsensusOutcome', { values: Object.values(ConsensusOutcome) });
+const chars = (n: number) => n.toLocaleString('en-US');
+export const NOTE_MAX = chars(WORKFLOW_TEXT_LIMITS.note);
+export const REASON_MAX = chars(WORKFLOW_TEXT_LIMITS.reason);
+export const RESULT_MAX = chars(WORKFLOW_TEXT_LIMITS.result);
+export { MIN_REASON_LENGTH };
 
-builder.prismaObject('InitialAnnotation', {
-  authScopes: { viewer: true },
-  description: 'Stage 1: one dermatologist’s initial clinical annotation.',
-  fields: (t) => ({
-    examinerId: t.exposeString('examinerCode', staffOnly),
-    clinicalDiagnosis: t.exposeString('diagnosisRaw', { description: 'The raw clinical diagnosis text' }),
-    diagnosisClass: t.field({
-      type: DiagnosisClassInfoRef,
-      select: { diagnosisClass: true },
-      resolve: (a) => CLASSES[a.diagnosisClass],
-    }),
-    structures: t.field({
-      type: [DermoscopicStructureEnum],
-      select: { structures: { select: { structure: true } } },
-      resolve: (a) => a.structures.map((s) => s.structure).sort(),
-    }),
-    createdAt: t.field({
-      type: 'DateTime',
-      description: WORKFLOW_TIME_NOTE,
-      resolve: (r, _args, ctx) => shownTime(r.createdAt, ctx),
-    }),
-  }),
-});
+/** A trail mutation's refusals, for its description: every code it answers with, and when. */
+export const refusals = (role: string, rules: readonly string[], texts?: string) =>
+  'Refused (typed `extensions.code`; a refusal changes nothing): `UNAUTHENTICATED` without a token; ' +
+  `\`FORBIDDEN\` below the ${role} role; \`BAD_USER_INPUT\` (with \`argument\`) for a malformed id or another type’s` +
+  (texts ? `, ${texts}` : '') +
+  `; \`NOT_FOUND\` for an unknown image; ${rules.join('; ')}; \`CONFLICT\` when \`expectedVersion\` is not the ` +
+  'image’s version.';
 
-builder.prismaObject('ExpertReview', {
-  authScopes: { viewer: true },
-  description:
-    'Stage 2a: one specialist’s independent review. Blind until the consensus: only its author and admins see it ' +
-    '(and the other reviewers of the image once their own is in; see Image.reviews).',
-  fields: (t) => ({
-    reviewerId: t.exposeString('reviewerCode', staffOnly),
-    diagnosisClass: t.field({
-      type: DiagnosisClassInfoRef,
-      select: { diagnosisClass: true },
-      resolve: (r) => CLASSES[r.diagnosisClass],
-    }),
-    structures: t.field({
-      type: [DermoscopicStructureEnum],
-      select: { structures: { select: { structure: true } } },
-      resolve: (r) => r.structures.map((s) => s.structure).sort(),
-    }),
-    createdAt: t.field({
-      type: 'DateTime',
-      description: WORKFLOW_TIME_NOTE,
-      resolve: (r, _args, ctx) => shownTime(r.createdAt, ctx),
-    }),
-  }),
-});
+/** What every trail write gets: the image, the version the caller saw, and the caller's staff code. */
+export interface TrailTarget {
+  imageId: number;
+  expectedVersion: number;
+  actor: string;
+}
 
-builder.prismaObject('ConsensusDecision', {
-  authScopes: { viewer: true },
-  description: 'Stage 2b: the specialists’ consensus, confirming or correcting the initial label.',
-  fields: (t) => ({
-    diagnosisClass: t.field({
-      type: DiagnosisClassInfoRef,
-      select: { diagnosisClass: true },
-      resolve: (c) => CLASSES[c.diagnosisClass],
-    }),
-    outcome: t.expose('outcome', { type: ConsensusOutcomeEnum }),
-    reviewCount: t.exposeInt('reviewCount'),
-    note: t.exposeString('note', { nullable: true }),
-    decidedBy: t.exposeString('decidedBy', staffOnly),
-    decidedAt: t.field({
-      type: 'DateTime',
-      description: WORKFLOW_TIME_NOTE,
-      resolve: (c, _args, ctx) => shownTime(c.decidedAt, ctx),
-    }),
-  }),
-});
+type MutationFieldBuilder = Parameters<Parameters<typeof builder.mutationFields>[0]>[0];
 
-builder.prismaObject('HistopathologyReport', {
-  authScopes: { viewer: true },
-  description: 'Stage 3: the histopathology result and the class it maps to.',
-  fields: (t) => ({
-    result: t.exposeString('resultText'),
-    diagnosisClass: t.field({
-      type: DiagnosisClassInfoRef,
-      select: { mappedClass: true },
-      resolve: (h) => CLASSES[h.mappedClass],
-    }),
-    reportedBy: t.exposeString('reportedBy', staffOnly),
-    reportedAt: t.field({
-      type: 'DateTime',
-      description: WORKFLOW_TIME_NOTE,
-      resolve: (h, _args, ctx) => shownTime(h.reportedAt, ctx),
-    }),
-  }),
-});
-
-builder.prismaObject('LabelChange', {
-  authScopes: { viewer: true },
-  description: 'One change of an image’s normalised label: who, when, old → new, why.',
-  fields: (t) => ({
-    actor: t.exposeString('actor', staffOnly),
-    at: t.field({
-      type: 'DateTime',
-      description: WORKFLOW_TIME_NOTE,
-      resolve: (c, _args, ctx) => shownTime(c.at, ctx),
-    }),
-    from: t.field({
-      type: DiagnosisClassInfoRef,
-      nullable: true,
-      select: { fromClass: true },
-      resolve: (c) => (c.fromClass ? CLASSES[c.fromClass] : null),
-    }),
-    to: t.field({ type: DiagnosisClassInfoRef, select: { toClass: true }, resolve: (c) => CLASSES[c.toClass] }),
-    reason: t.exposeString('reason'),
-  }),
-});
+/**
+ * A mutation of an image's verification trail: `image` (global id) and `expectedVersion` beside the
+ * mutation's own `args`; `service` is the trail write and `input` its input from the arguments (it
+ * may refuse first: a part of the mutation for a higher role). Answers with the image as it is now.
+ */
+export function trailMutation<Args extends InputFieldMap, Input>(
+  t: MutationFieldBuilder,
+  options: {
+    authScopes: { reviewer: true } | { admin: true };
+    description: string;
+    args: Args;
+    service: TrailService<Input>;
+    input: (target: TrailTarget, args: InputShapeFromFields<Args>, ctx: Context) => Input;
+  },
+) {
+  return t.prismaField({
+    type: 'Image',
+    authScopes: options.authScopes,
+    description: options.description,
+    args: {
+      image: t.arg.globalID({ required: true }),
+      expectedVersion: t.arg.int({ required: true }),
+      ...options.args,
+    },
+    resolve: (query, _root, args, ctx) => {
+      const { image, expectedVersion } = args as unknown as { image: GlobalId; expectedVersion: number };
+      const imageId = imageIdOf(image);
+      const target = { imageId, expectedVersion, actor: actorOf(ctx).code };
+      const input = options.input(target, args as unknown as InputShapeFromFields<Args>, ctx);
+      return writeTrail(query, imageId, options.service, input);
+    },
+  });
+}

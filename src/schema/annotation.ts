@@ -1,0 +1,110 @@
+// Stage 1: the examiner's initial annotation, and acquiring an image with it over the API
+// (createInitialAnnotation: a multipart upload through the acquisition pipeline).
+import { createGraphQLError } from 'graphql-yoga';
+import { builder } from '../builder.ts';
+import { CLASSES } from '../domain/classes.ts';
+import type { RawRecord } from '../ingest/record.ts';
+import { type AcquisitionResult, acquire, acquisitionImage, acquisitionIntake } from '../resolvers/acquisition.ts';
+import { actorOf } from '../server/context.ts';
+import { shownTime, WORKFLOW_TIME_NOTE } from './deidentified.ts';
+import { QualityAdviceRef } from './image.ts';
+import { staffOnly } from './verification.ts';
+import { DermoscopicStructureEnum, DiagnosisClassInfoRef, IntakeOutcomeEnum } from './vocabulary.ts';
+
+builder.prismaObject('InitialAnnotation', {
+  authScopes: { viewer: true },
+  description: 'Stage 1: one dermatologist’s initial clinical annotation.',
+  fields: (t) => ({
+    examinerId: t.exposeString('examinerCode', staffOnly),
+    clinicalDiagnosis: t.exposeString('diagnosisRaw', { description: 'The raw clinical diagnosis text' }),
+    diagnosisClass: t.field({
+      type: DiagnosisClassInfoRef,
+      select: { diagnosisClass: true },
+      resolve: (a) => CLASSES[a.diagnosisClass],
+    }),
+    structures: t.field({
+      type: [DermoscopicStructureEnum],
+      select: { structures: { select: { structure: true } } },
+      resolve: (a) => a.structures.map((s) => s.structure).sort(),
+    }),
+    createdAt: t.field({
+      type: 'DateTime',
+      description: WORKFLOW_TIME_NOTE,
+      resolve: (r, _args, ctx) => shownTime(r.createdAt, ctx),
+    }),
+  }),
+});
+
+const notAFile = () =>
+  createGraphQLError('a File must be sent as a part of a multipart request (GraphQL multipart request specification)', {
+    extensions: { code: 'BAD_USER_INPUT', argument: 'file' },
+  });
+
+/** A part of a multipart request; anything else (text, a number, a literal in the query) is refused. */
+const isFile = (value: unknown): value is File =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as File).arrayBuffer === 'function' &&
+  typeof (value as File).name === 'string';
+
+builder.scalarType('File', {
+  description: 'A file sent as a multipart request (GraphQL multipart request specification)',
+  serialize: () => {
+    throw new Error('File is an input type');
+  },
+  parseValue: (value) => {
+    if (!isFile(value)) throw notAFile();
+    return value;
+  },
+  parseLiteral: () => {
+    throw notAFile();
+  },
+});
+
+const AcquisitionResultRef = builder.objectRef<AcquisitionResult>('AcquisitionResult').implement({
+  description: 'What became of an acquisition: a new record, a duplicate of one, or an SOP rejection (counted).',
+  fields: (t) => ({
+    outcome: t.expose('outcome', { type: IntakeOutcomeEnum }),
+    intake: t.prismaField({
+      type: 'IntakeRecord',
+      resolve: (query, r) => acquisitionIntake(query, r.intakeId),
+    }),
+    image: t.prismaField({
+      type: 'Image',
+      nullable: true,
+      description: 'The new record, or the image a duplicate repeats; null for an SOP rejection',
+      resolve: (query, r) => acquisitionImage(query, r.imageId),
+    }),
+    qualityAdvice: t.field({
+      type: QualityAdviceRef,
+      description:
+        'The technical advice on the frame, with its verdicts, for the annotator at upload (also for an SOP ' +
+        'rejection, and for a duplicate: the stored image’s). Advice only: the SOP score decided the outcome',
+      resolve: (r) => r.quality,
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createInitialAnnotation: t.field({
+    type: AcquisitionResultRef,
+    authScopes: { annotator: true },
+    description:
+      'Annotators: acquires an image with the examiner’s initial annotation (class, structures, clinical fields) through the ' +
+      'acquisition pipeline. `record` takes the CSV import’s snake_case columns; the examiner is the caller. An SOP ' +
+      'rejection (quality score) is the outcome `REJECTED_QUALITY` with a null `image`, not an error. Refusals are ' +
+      'typed errors with `intakeId` (the intake row’s global id) and leave no blob and no record: the pipeline’s ' +
+      'code for an invalid record or file (`INVALID_RECORD`, …), `ALREADY_PROCESSED` for this very acquisition ' +
+      'sent again; `FORBIDDEN` below the annotator role.',
+    args: { file: t.arg({ type: 'File', required: true }), record: t.arg({ type: 'JSONObject', required: true }) },
+    resolve: (_root, args, ctx) => {
+      const actor = actorOf(ctx);
+      return acquire(
+        ctx.pipeline(),
+        { examiner: actor.source, actor: actor.code },
+        args.file as File,
+        args.record as RawRecord,
+      );
+    },
+  }),
+}));

@@ -1,0 +1,75 @@
+// Stage 2a: the independent reviews, blind until the consensus; submitting one, and the queue of
+// images waiting for the caller's review.
+import { builder } from '../builder.ts';
+import { CLASSES } from '../domain/classes.ts';
+import type { DermoscopicStructure } from '../domain/enums.ts';
+import { submitReview } from '../resolvers/verification.ts';
+import { reviewQueue } from '../resolvers/workflow.ts';
+import { actorOf } from '../server/context.ts';
+import { shownTime, WORKFLOW_TIME_NOTE } from './deidentified.ts';
+import { refusals, staffOnly, trailMutation } from './verification.ts';
+import { DermoscopicStructureEnum, DiagnosisClassEnum, DiagnosisClassInfoRef } from './vocabulary.ts';
+
+builder.prismaObject('ExpertReview', {
+  authScopes: { viewer: true },
+  description:
+    'Stage 2a: one specialist’s independent review. Blind until the consensus: only its author and admins see it ' +
+    '(and the other reviewers of the image once their own is in; see Image.reviews).',
+  fields: (t) => ({
+    reviewerId: t.exposeString('reviewerCode', staffOnly),
+    diagnosisClass: t.field({
+      type: DiagnosisClassInfoRef,
+      select: { diagnosisClass: true },
+      resolve: (r) => CLASSES[r.diagnosisClass],
+    }),
+    structures: t.field({
+      type: [DermoscopicStructureEnum],
+      select: { structures: { select: { structure: true } } },
+      resolve: (r) => r.structures.map((s) => s.structure).sort(),
+    }),
+    createdAt: t.field({
+      type: 'DateTime',
+      description: WORKFLOW_TIME_NOTE,
+      resolve: (r, _args, ctx) => shownTime(r.createdAt, ctx),
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  submitReview: trailMutation(t, {
+    authScopes: { reviewer: true },
+    description:
+      'Reviewers: one independent review (class and structures); once per reviewer, before the consensus. Blind: ' +
+      'until the consensus only its author and admins see it. ' +
+      refusals('reviewer', [
+        '`ALREADY_DECIDED` once the image has a consensus decision',
+        '`DUPLICATE_REVIEW` for a second review by the same reviewer',
+      ]),
+    args: {
+      diagnosisClass: t.arg({ type: DiagnosisClassEnum, required: true }),
+      structures: t.arg({ type: [DermoscopicStructureEnum], required: true }),
+    },
+    service: submitReview,
+    input: ({ imageId, expectedVersion, actor }, args) => ({
+      imageId,
+      reviewerCode: actor,
+      diagnosisClass: args.diagnosisClass,
+      structures: args.structures as DermoscopicStructure[],
+      expectedVersion,
+    }),
+  }),
+}));
+
+builder.queryFields((t) => ({
+  reviewQueue: t.prismaConnection(
+    {
+      type: 'Image',
+      cursor: 'id',
+      authScopes: { reviewer: true },
+      description: 'Images waiting for my independent review (no consensus yet, not reviewed by me).',
+      resolve: (query, _root, _args, ctx) => reviewQueue(query, actorOf(ctx).code),
+    },
+    { name: 'ReviewQueueConnection' },
+    { name: 'ReviewQueueEdge' },
+  ),
+}));
