@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImportError, importFolder } from '../src/ingest/import-csv.ts';
+import { ImportError, importFolder } from '../src/ingest/import.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
 import { CLI_TIMEOUT, dermaset } from './helpers/cli.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';

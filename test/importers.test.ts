@@ -9,8 +9,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseDiagnosis } from '../src/domain/classes.ts';
 import type { DiagnosisClass } from '../src/domain/enums.ts';
-import { ImportError } from '../src/ingest/import-csv.ts';
-import { formatPublicSummary, importPublic, type PublicImportSummary } from '../src/ingest/import-public.ts';
+import { formatPublicSummary, ImportError, type ImportSummary, runImport } from '../src/ingest/import.ts';
 import { type AcquisitionPipeline, createPipeline } from '../src/ingest/pipeline.ts';
 import { ham10000 } from '../src/plugins/importers/ham10000.ts';
 import { isicLegacy } from '../src/plugins/importers/isic-legacy.ts';
@@ -120,7 +119,7 @@ afterAll(() => env?.dispose());
 describe('dry runs over the full published tables', () => {
   it('HAM10000: reports the published dx counts, maps five labels and stores nothing', async () => {
     const before = await counts();
-    const s = await importPublic(pipeline, ham10000, { folder: standIns, inputs: { metadata: HAM }, dryRun: true });
+    const s = await runImport(pipeline, ham10000, { folder: standIns, inputs: { metadata: HAM }, dryRun: true });
     expect(s.rows).toBe(10_015);
     expect(s.sourceLabels).toEqual({ nv: 6705, mel: 1113, bkl: 1099, bcc: 514, akiec: 327, vasc: 142, df: 115 });
     expect(s.mapped).toEqual({
@@ -145,7 +144,7 @@ describe('dry runs over the full published tables', () => {
 
   it('ISIC 2019: reports the published ground-truth counts from the one-hot columns', async () => {
     const before = await counts();
-    const s = await importPublic(pipeline, isic2019, {
+    const s = await runImport(pipeline, isic2019, {
       folder: standIns,
       inputs: { groundTruth: ISIC_TRUTH, metadata: ISIC_META },
       dryRun: true,
@@ -189,18 +188,18 @@ describe('dry runs over the full published tables', () => {
     ids.slice(0, 5).forEach((id, i) => {
       writeFileSync(join(folder, `${id}${['.jpg', '.jpeg', '.png', '', '.jpg'][i]}`), '');
     });
-    const s = await importPublic(pipeline, ham10000, { folder, inputs: { metadata: csv }, dryRun: true });
+    const s = await runImport(pipeline, ham10000, { folder, inputs: { metadata: csv }, dryRun: true });
     expect(s.ready).toBe(5);
     expect(s.missingFiles.map((p) => [p.row, p.fileName])).toEqual(ids.slice(5).map((id, i) => [i + 7, id]));
 
     await expect(
-      importPublic(pipeline, ham10000, { folder, inputs: { metadata: csv, extra: csv }, dryRun: true }),
+      runImport(pipeline, ham10000, { folder, inputs: { metadata: csv, extra: csv }, dryRun: true }),
     ).rejects.toThrow(/has no input extra; it reads metadata/);
-    await expect(importPublic(pipeline, isic2019, { folder, inputs: { metadata: ISIC_META } })).rejects.toThrow(
+    await expect(runImport(pipeline, isic2019, { folder, inputs: { metadata: ISIC_META } })).rejects.toThrow(
       ImportError,
     );
     const noDx = writeInput('ham-no-dx.csv', 'lesion_id,image_id,age\nHAM_1,ISIC_1,40\n');
-    await expect(importPublic(pipeline, ham10000, { folder, inputs: { metadata: noDx } })).rejects.toThrow(
+    await expect(runImport(pipeline, ham10000, { folder, inputs: { metadata: noDx } })).rejects.toThrow(
       /ham10000 metadata file lacks the column\(s\) dx/,
     );
   });
@@ -229,7 +228,7 @@ describe('a real import of a sample of HAM10000 and ISIC 2019', () => {
   let isicInputs: { groundTruth: string; metadata: string };
   let isicRows: { image: string; label: string; meta: Row }[];
   let isicMissing: string;
-  let first: { ham: PublicImportSummary; isic: PublicImportSummary };
+  let first: { ham: ImportSummary; isic: ImportSummary };
 
   beforeAll(async () => {
     const ham = lines(HAM);
@@ -269,8 +268,8 @@ describe('a real import of a sample of HAM10000 and ISIC 2019', () => {
     rmSync(join(isicFolder, `${isicMissing}.jpg`));
 
     first = {
-      ham: await importPublic(pipeline, ham10000, { folder: hamFolder, inputs: { metadata: hamCsv } }),
-      isic: await importPublic(pipeline, isic2019, { folder: isicFolder, inputs: isicInputs }),
+      ham: await runImport(pipeline, ham10000, { folder: hamFolder, inputs: { metadata: hamCsv } }),
+      isic: await runImport(pipeline, isic2019, { folder: isicFolder, inputs: isicInputs }),
     };
   });
 
@@ -408,8 +407,8 @@ describe('a real import of a sample of HAM10000 and ISIC 2019', () => {
 
   it('changes nothing when the same imports run again', async () => {
     const before = await counts();
-    const ham = await importPublic(pipeline, ham10000, { folder: hamFolder, inputs: { metadata: hamCsv } });
-    const isic = await importPublic(pipeline, isic2019, { folder: isicFolder, inputs: isicInputs, concurrency: 3 });
+    const ham = await runImport(pipeline, ham10000, { folder: hamFolder, inputs: { metadata: hamCsv } });
+    const isic = await runImport(pipeline, isic2019, { folder: isicFolder, inputs: isicInputs, concurrency: 3 });
     expect(ham).toMatchObject({ accepted: 0, duplicates: 0, alreadyImported: first.ham.ready });
     expect(isic).toMatchObject({ accepted: 0, duplicates: 0, alreadyImported: first.isic.ready });
     expect(await counts()).toEqual(before);
@@ -449,7 +448,7 @@ describe('ISIC legacy and PAD-UFES-20 files', () => {
       ...Array.from({ length: 7 }, (_, i) => `ISIC_L00000${i + 1}`),
       ...Array.from({ length: 5 }, (_, i) => `ISIC_A00000${i + 1}`),
     ]);
-    const a = await importPublic(pipeline, isicLegacy, { folder, inputs: { metadata: challenge } });
+    const a = await runImport(pipeline, isicLegacy, { folder, inputs: { metadata: challenge } });
     // the contradictory row is invalid: it counts under no label
     expect(a.sourceLabels).toEqual({
       melanoma: 1,
@@ -476,7 +475,7 @@ describe('ISIC legacy and PAD-UFES-20 files', () => {
     const nevus = await imageFrom(folder, 'ISIC_L000002.jpg');
     expect(nevus.patientId).toBe(mel.patientId);
 
-    const b = await importPublic(pipeline, isicLegacy, { folder, inputs: { metadata: archive } });
+    const b = await runImport(pipeline, isicLegacy, { folder, inputs: { metadata: archive } });
     expect(b.mapped).toEqual({ BASAL_CELL_CARCINOMA: 1, HEMANGIOMA: 1, NEVUS: 1 });
     expect(b.unmapped).toEqual({
       'vascular lesion': { count: 1, reason: expect.stringMatching(/broader than hemangioma/) },
@@ -523,7 +522,7 @@ describe('ISIC legacy and PAD-UFES-20 files', () => {
     expect(images).toHaveLength(7);
     const folder = await pictures('pad', images, '.png');
     rmSync(join(folder, 'PAT_995_1902_166.png'));
-    const s = await importPublic(pipeline, padUfes20, { folder, inputs: { metadata: csv } });
+    const s = await runImport(pipeline, padUfes20, { folder, inputs: { metadata: csv } });
     expect(s.sourceLabels).toEqual({ NEV: 1, BCC: 2, ACK: 1, SEK: 1, MEL: 1, SCC: 1 });
     expect(s.unmapped).toEqual({ ACK: { count: 1, reason: expect.stringMatching(/actinic keratosis/) } });
     expect(s.missingFiles.map((p) => [p.row, p.fileName])).toEqual([[8, 'PAT_995_1902_166.png']]);
@@ -605,6 +604,18 @@ describe('vocabularies', () => {
     const registry = new PluginRegistry(IMPORTERS);
     expect([...registry.importers.keys()]).toEqual(['ham10000', 'isic2019', 'isic-legacy', 'pad-ufes-20']);
     for (const p of IMPORTERS) expect(p).toMatchObject({ kind: 'importer', version: '1.0.0' });
+  });
+
+  it('lists our own CSV first, then the public collections, in THE plugin list', async () => {
+    const { registry } = await import('../src/plugins/index.ts');
+    expect([...registry.importers.keys()]).toEqual(['dermaset', 'ham10000', 'isic2019', 'isic-legacy', 'pad-ufes-20']);
+    expect(registry.importer('dermaset')).toMatchObject({
+      kind: 'importer',
+      version: '1.0.0',
+      provenance: 'sop',
+      inputs: [{ name: 'metadata', required: true }],
+    });
+    for (const p of registry.importers.values()) expect(Object.keys(p.vocabulary).length).toBeGreaterThan(0);
   });
 
   it('covers every label each format defines', () => {

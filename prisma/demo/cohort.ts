@@ -14,8 +14,8 @@ import type {
   Sex,
 } from '../../src/domain/enums.ts';
 import { Random } from '../../src/domain/random.ts';
+import type { RawRecord } from '../../src/domain/raw-record.ts';
 import { showsMalignancySigns } from '../../src/domain/structures.ts';
-import type { RawRecord } from '../../src/ingest/record.ts';
 import type { LesionDrawing } from './synthesize.ts';
 
 export const DEMO_SEED = 20250601;

@@ -7,18 +7,17 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { seedDemo } from '../../prisma/demo/seed.ts';
 import { ConfigError, loadConfig } from '../config.ts';
-import { openDatabase } from '../db/client.ts';
-import { useDatabase } from '../db/current.ts';
 import { DatabaseUnreachableError, migrate } from '../db/migrate.ts';
 import { parseRole, ROLES } from '../domain/roles.ts';
-import { CONCURRENCY, formatSummary, ImportError, importFolder, parseConcurrency } from '../ingest/import-csv.ts';
-import { formatPublicSummary, importPublic } from '../ingest/import-public.ts';
+import { CONCURRENCY, formatSummary, ImportError, parseConcurrency, runImport } from '../ingest/import.ts';
 import { createPipeline } from '../ingest/pipeline.ts';
+import { phaseProgress, progressBar } from '../ingest/progress.ts';
+import { DERMASET_CSV } from '../plugins/importers/dermaset-csv.ts';
 import { registry } from '../plugins/index.ts';
 import { createToken, listTokens, revokeToken } from '../resolvers/tokens.ts';
 import { StartError } from '../server/start-error.ts';
 import { DEFAULT_GRACE_MS, formatSweep, parseDuration, sweepBlobs } from '../storage/sweep.ts';
-import { phaseProgress, progressBar } from './progress.ts';
+import { withDatabase } from './with-database.ts';
 
 /** A commander argument parser for a positive whole number, refusing anything else in one line. */
 function wholeNumber(what: string, hint: string) {
@@ -73,17 +72,16 @@ program
   })
   .action(async (opts: { seed?: number }) => {
     const config = loadConfig();
-    await migrate(config.databaseUrl);
-    const { db, close } = openDatabase(config.databaseUrl);
-    const bars = phaseProgress();
-    const summary = await seedDemo(db, createPipeline(config, db), {
-      ...(opts.seed === undefined ? {} : { seed: opts.seed }),
-      ...(config.demoSize ? { size: config.demoSize } : {}),
-      onProgress: (p) => bars.update(p),
+    await withDatabase(config, async (db) => {
+      const bars = phaseProgress();
+      const summary = await seedDemo(db, createPipeline(config, db), {
+        ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+        ...(config.demoSize ? { size: config.demoSize } : {}),
+        onProgress: (p) => bars.update(p),
+      });
+      bars.stop();
+      console.log(JSON.stringify(summary.outcomes));
     });
-    bars.stop();
-    console.log(JSON.stringify(summary.outcomes));
-    await close();
     process.exit(0);
   });
 
@@ -94,8 +92,8 @@ program
   .option('--metadata <file>', 'the metadata CSV (for --format dermaset; for an importer: its first input)')
   .option(
     '--format <id>',
-    `dermaset (default) or an importer: ${[...registry.importers.keys()].join(', ')}`,
-    'dermaset',
+    `dermaset (default) or an importer: ${[...registry.importers.keys()].filter((id) => id !== DERMASET_CSV).join(', ')}`,
+    DERMASET_CSV,
   )
   .option(
     '--input <name=file>',
@@ -120,34 +118,22 @@ program
       opts: { metadata?: string; format: string; input: string[]; dryRun: boolean; concurrency: number },
     ) => {
       const config = loadConfig();
-      await migrate(config.databaseUrl);
-      const { db, close } = openDatabase(config.databaseUrl);
-      const bar = progressBar('import');
-      const onProgress = (done: number, total: number) => bar.update(done, total);
-      try {
-        const pipeline = createPipeline(config, db);
-        if (opts.format === 'dermaset') {
-          if (!opts.metadata) throw new ImportError('--metadata <file.csv> is required');
-          const summary = await importFolder(pipeline, {
-            folder,
-            metadata: opts.metadata,
-            concurrency: opts.concurrency,
-            dryRun: opts.dryRun,
-            onProgress,
-          });
-          bar.stop();
-          console.log(formatSummary(summary));
-        } else {
+      await withDatabase(config, async (db) => {
+        const bar = progressBar('import');
+        try {
           const importer = registry.importer(opts.format);
           if (!importer) {
             throw new ImportError(
-              `unknown --format "${opts.format}"; known: dermaset, ${[...registry.importers.keys()].join(', ')}`,
+              `unknown --format "${opts.format}"; known: ${[...registry.importers.keys()].join(', ')}`,
             );
           }
+          // our own format is read from --metadata alone, as it always was
+          if (importer.id === DERMASET_CSV && !opts.metadata)
+            throw new ImportError('--metadata <file.csv> is required');
           const inputs: Record<string, string> = {};
           const first = importer.inputs[0];
           if (opts.metadata && first) inputs[first.name] = opts.metadata;
-          for (const pair of opts.input) {
+          for (const pair of importer.id === DERMASET_CSV ? [] : opts.input) {
             const [name, file] = pair.split('=');
             if (!name || !file || !importer.inputs.some((i) => i.name === name)) {
               throw new ImportError(
@@ -156,24 +142,22 @@ program
             }
             inputs[name] = file;
           }
-          const summary = await importPublic(pipeline, importer, {
+          const summary = await runImport(createPipeline(config, db), importer, {
             folder,
             inputs,
             concurrency: opts.concurrency,
             dryRun: opts.dryRun,
-            onProgress,
+            onProgress: (done, total) => bar.update(done, total),
           });
           bar.stop();
-          console.log(formatPublicSummary(summary));
+          console.log(formatSummary(summary));
+        } catch (e) {
+          bar.stop();
+          if (!(e instanceof ImportError)) throw e;
+          console.error(`dermaset import: ${e.message}`);
+          process.exitCode = 2;
         }
-      } catch (e) {
-        bar.stop();
-        if (!(e instanceof ImportError)) throw e;
-        console.error(`dermaset import: ${e.message}`);
-        process.exitCode = 2;
-      } finally {
-        await close();
-      }
+      });
       process.exit(process.exitCode ?? 0);
     },
   );
@@ -184,15 +168,13 @@ program
   .requiredOption('--out <file>', 'datasheet.html or datasheet.md')
   .option('--policy <id>', 'class-mapping policy (default: the active one)')
   .action(async (opts: { out: string; policy?: string }) => {
-    const config = loadConfig();
-    await migrate(config.databaseUrl);
-    const { db, close } = openDatabase(config.databaseUrl);
-    useDatabase(db);
-    const { computeDatasheet } = await import('../resolvers/datasheet.ts');
-    const sheet = await computeDatasheet({ policy: opts.policy ?? null });
-    writeFileSync(opts.out, opts.out.endsWith('.md') ? sheet.markdown : sheet.html);
-    console.log(`wrote ${opts.out} (${sheet.stats.images} images, policy ${sheet.stats.policy.id})`);
-    await close();
+    await withDatabase(loadConfig(), async () => {
+      // the services read the ambient db() that withDatabase sets
+      const { computeDatasheet } = await import('../resolvers/datasheet.ts');
+      const sheet = await computeDatasheet({ policy: opts.policy ?? null });
+      writeFileSync(opts.out, opts.out.endsWith('.md') ? sheet.markdown : sheet.html);
+      console.log(`wrote ${opts.out} (${sheet.stats.images} images, policy ${sheet.stats.policy.id})`);
+    });
     process.exit(0);
   });
 
@@ -215,18 +197,14 @@ blobs
   .option('--dry-run', 'list what would be removed, remove nothing', false)
   .action(async (opts: { grace?: number; dryRun: boolean }) => {
     const config = loadConfig();
-    await migrate(config.databaseUrl);
-    const { db, close } = openDatabase(config.databaseUrl);
-    try {
+    await withDatabase(config, async (db) => {
       const report = await sweepBlobs(db, join(config.dataDir, 'blobs'), {
         graceMs: opts.grace ?? DEFAULT_GRACE_MS,
         dryRun: opts.dryRun,
       });
       for (const rel of report.removed) console.log(`${report.dryRun ? 'would remove' : 'removed'} ${rel}`);
       console.log(formatSweep(report));
-    } finally {
-      await close();
-    }
+    });
     process.exit(0);
   });
 
@@ -243,11 +221,7 @@ token
       console.error(`dermaset token: --role must be one of ${ROLES.join(', ').toLowerCase()}`);
       process.exit(2);
     }
-    const config = loadConfig();
-    await migrate(config.databaseUrl);
-    const { db, close } = openDatabase(config.databaseUrl);
-    const { token: secret, id } = await createToken(db, opts.name, role);
-    await close();
+    const { token: secret, id } = await withDatabase(loadConfig(), (db) => createToken(db, opts.name, role));
     console.error(`token ${id} (${role.toLowerCase()}, "${opts.name}"); it is shown only now:`);
     console.log(secret);
     process.exit(0);
@@ -257,15 +231,12 @@ token
   .command('list')
   .description('list tokens (never their secrets)')
   .action(async () => {
-    const config = loadConfig();
-    await migrate(config.databaseUrl);
-    const { db, close } = openDatabase(config.databaseUrl);
-    for (const t of await listTokens(db)) {
+    const tokens = await withDatabase(loadConfig(), (db) => listTokens(db));
+    for (const t of tokens) {
       console.log(
         `${t.id}\t${t.role.toLowerCase()}\t${t.prefix}…\t${t.name}\t${t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : 'active'}`,
       );
     }
-    await close();
     process.exit(0);
   });
 
@@ -278,10 +249,7 @@ token
     wholeNumber('the token id', 'as `npx dermaset token list` shows it'),
   )
   .action(async (id: number) => {
-    const config = loadConfig();
-    const { db, close } = openDatabase(config.databaseUrl);
-    const revoked = await revokeToken(db, id);
-    await close();
+    const revoked = await withDatabase(loadConfig(), (db) => revokeToken(db, id), { migrate: false });
     console.log(revoked ? `token ${id} revoked` : `no active token ${id}`);
     process.exit(revoked ? 0 : 1);
   });

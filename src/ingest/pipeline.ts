@@ -10,7 +10,9 @@ import { createHash } from 'node:crypto';
 import type { Config, IngestLimits } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import type { IntakeOutcome } from '../domain/enums.ts';
+import { mergePatientFacts, type PatientFacts } from '../domain/patient-facts.ts';
 import { passesSopGate, type QualityMeasures } from '../domain/quality.ts';
+import type { Provenance, RawRecord } from '../domain/raw-record.ts';
 import { BlobStore, type StoredBlob } from '../storage/blob-store.ts';
 import {
   type Decoded,
@@ -25,7 +27,7 @@ import {
 import { IngestError } from './errors.ts';
 import { type NearMatch, PhashIndex } from './phash-index.ts';
 import { Pseudonymizer, resolvePseudonymKey } from './pseudonym.ts';
-import { type Provenance, type RawRecord, type ValidRecord, validateRecord } from './record.ts';
+import { type ValidRecord, validateRecord } from './record.ts';
 import { MetadataStripError, stripMetadata } from './strip-metadata.ts';
 
 export interface AcquisitionInput {
@@ -250,7 +252,7 @@ export class AcquisitionPipeline {
         const { imageId, intakeId } = await db.$transaction(
           async (tx) => {
             const patient = await tx.patient.findUnique({ where: { code: patientCode } });
-            const facts = {
+            const facts: PatientFacts = {
               sex: v.sex,
               fitzpatrickType: v.fitzpatrickType,
               sunburnHistory: v.sunburnHistory,
@@ -260,26 +262,21 @@ export class AcquisitionPipeline {
             if (!patient) {
               patientId = (await tx.patient.create({ data: { code: patientCode, ...facts }, select: { id: true } })).id;
             } else {
-              const conflicts = (Object.keys(facts) as (keyof typeof facts)[]).filter(
-                (k) => facts[k] !== undefined && patient[k] !== null && patient[k] !== facts[k],
-              );
-              if (conflicts.length > 0) {
+              const merge = mergePatientFacts(patient, facts);
+              if (!merge.ok) {
                 throw new IngestError(
                   'CONFLICTING_PATIENT_FACTS',
-                  `the patient's ${conflicts.join(', ')} differ from what earlier records of the same patient say`,
+                  `the patient's ${merge.conflicts.join(', ')} differ from what earlier records of the same patient say`,
                   // the field and the rule, not the values: they are the patient's facts
-                  conflicts.map((k) => ({
+                  merge.conflicts.map((k) => ({
                     field: k,
                     message: 'differs from what earlier records of the same patient say',
                   })),
                 );
               }
-              const fill = Object.fromEntries(
-                (Object.keys(facts) as (keyof typeof facts)[])
-                  .filter((k) => facts[k] !== undefined && patient[k] === null)
-                  .map((k) => [k, facts[k]]),
-              );
-              if (Object.keys(fill).length > 0) await tx.patient.update({ where: { id: patient.id }, data: fill });
+              if (Object.keys(merge.fill).length > 0) {
+                await tx.patient.update({ where: { id: patient.id }, data: merge.fill });
+              }
               patientId = patient.id;
             }
             const lesion = await tx.lesion.upsert({

@@ -16,6 +16,7 @@ import type {
   VerificationStage,
 } from '../domain/enums.ts';
 import { isQualityScore, type QualityScore } from '../domain/quality.ts';
+import type { Provenance, RawRecord } from '../domain/raw-record.ts';
 import { parseSite } from '../domain/sites.ts';
 import { parseStructure, showsMalignancySigns } from '../domain/structures.ts';
 import {
@@ -30,32 +31,9 @@ import {
 } from '../domain/vocabularies.ts';
 import { type FieldIssue, IngestError } from './errors.ts';
 
-/**
- * A record as given: text from a CSV row, or JSON values from the API (numbers, booleans and lists
- * where they mean the same as the CSV text). Records from JSON arrive cast to this type, so every
- * value is checked at run time as `unknown`: a value of another type is refused with its field.
- */
-export interface RawRecord {
-  patient_id?: string | null;
-  lesion_id?: string | null;
-  acquisition_date?: string | Date | null;
-  age_at_exam?: string | number | null;
-  sex?: string | null;
-  fitzpatrick_type?: string | number | null;
-  sunburn_history?: string | boolean | null;
-  personal_ca_history?: string | boolean | null;
-  anatomical_site?: string | null;
-  lesion_diameter_mm?: string | number | null;
-  dominant_colors?: string | readonly string[] | null;
-  elevation?: string | null;
-  border_regularity?: string | null;
-  dermoscopic_structures?: string | readonly string[] | null;
-  clinical_diagnosis?: string | null;
-  histopathology_result?: string | null;
-  verification_stage?: string | null;
-  examiner_id?: string | null;
-  image_quality_score?: string | number | null;
-}
+// the record's shape is the domain's; callers of the validation still find it here
+export type { Provenance, RawRecord } from '../domain/raw-record.ts';
+export { CSV_RECORD_LIMIT } from '../domain/raw-record.ts';
 
 export interface ValidRecord {
   patientId: string;
@@ -99,14 +77,6 @@ export const TEXT_LIMITS = {
   /** every vocabulary field: sex, phototype, site, colours, elevation, border, structures, stage */
   vocabulary: 200,
 } as const;
-
-/**
- * The longest CSV record (one row's values together) an import reads, in bytes of UTF-8: room for
- * every field at its TEXT_LIMITS at once (a 10,000-character histopathology result, 2,000 characters
- * of colours and of structures, 200 for each other field), twice over for non-Latin script. A longer
- * row refuses the file before it is parsed further (csv-parse's max_record_size).
- */
-export const CSV_RECORD_LIMIT = 40_000;
 
 /**
  * An invalid age that is kept raw (and counted, as the paper counts them) rather than refused: a
@@ -176,12 +146,6 @@ export function parseIsoDate(s: string): Date | string {
 
 /** Dates the collection can plausibly have: not before dermoscopy on smartphones, not in the future. */
 const EARLIEST = Date.UTC(2000, 0, 1);
-
-/**
- * `sop`: our own acquisitions, which must carry an acquisition date and an SOP quality score.
- * `public`: records of public collections (HAM10000, ISIC…), which publish neither.
- */
-export type Provenance = 'sop' | 'public';
 
 export function validateRecord(record: RawRecord, now = new Date(), provenance: Provenance = 'sop'): ValidRecord {
   // the declared types are what TypeScript callers send; JSON from the API is cast to them

@@ -6,6 +6,7 @@ import { isicCsv } from './exporters/isic-csv.ts';
 import { isicZip } from './exporters/isic-zip.ts';
 import { jsonl } from './exporters/jsonl.ts';
 import { parquet } from './exporters/parquet.ts';
+import { dermasetCsv } from './importers/dermaset-csv.ts';
 import { ham10000 as ham10000Importer } from './importers/ham10000.ts';
 import { isicLegacy } from './importers/isic-legacy.ts';
 import { isic2019 as isic2019Importer } from './importers/isic2019.ts';
@@ -31,7 +32,8 @@ export const PLUGINS: readonly DermasetPlugin[] = [
   jsonl,
   parquet,
   croissantExporter,
-  // importers of public metadata
+  // importers: our own CSV (the default of `dermaset import`), then public collections
+  dermasetCsv,
   ham10000Importer,
   isic2019Importer,
   isicLegacy,

@@ -4,7 +4,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Profile } from '../domain/deidentify.ts';
 import type { DiagnosisClass, VerificationStage } from '../domain/enums.ts';
-import type { RawRecord } from '../ingest/record.ts';
+import type { Provenance, RawRecord } from '../domain/raw-record.ts';
 
 export interface PluginMeta {
   /** Stable, kebab-case, unique across all plugins of a kind. */
@@ -41,7 +41,7 @@ export interface ClassMappingPolicy extends PluginMeta {
 
 // ---------------------------------------------------------------- importers
 
-/** One row of a public metadata table, turned into our record, or refused with a reason. */
+/** One row of a metadata table, turned into our record, or refused with a reason. */
 export type ImportRow =
   | { kind: 'record'; fileName: string; record: RawRecord; sourceLabel: string }
   /** The row's label has no place among our 9 classes: kept raw in the report, never forced. */
@@ -56,6 +56,25 @@ export interface MetadataImporter extends PluginMeta {
   readonly vocabulary: Readonly<Record<string, DiagnosisClass | null>>;
   /** Reads the inputs (already parsed as CSV rows with lower-cased headers) into rows. */
   rows(inputs: Readonly<Record<string, readonly Record<string, string>[]>>): Iterable<ImportRow>;
+  /**
+   * How one input file's text becomes rows (headers lower-cased); default: the kit's parseCsv. An
+   * importer gives its own to refuse a file by its header (empty, a column twice, columns missing)
+   * before any row is read, or to name the file otherwise in a refusal.
+   */
+  parse?(text: string, input: { name: string; path: string }): Record<string, string>[];
+  /**
+   * `public` (default): records of a public collection, with no SOP score and maybe no date; a dry
+   * run checks the records only; the pipeline's refusals are reported as "rejected".
+   * `sop`: our own acquisitions under the SOP (score and date required, the gate applies); a dry run
+   * also reads each image's header and applies the gate; refusals are reported as "invalid".
+   */
+  readonly provenance?: Provenance;
+  /**
+   * How a row's file name finds its image file: the extensions tried after the name as given
+   * (default .jpg, .jpeg, .png, as the collections publish ids without them) and how a refusal names
+   * the file name (default "the image id").
+   */
+  readonly files?: { readonly extensions: readonly string[]; readonly namedBy: string };
 }
 
 // ---------------------------------------------------------------- exporters

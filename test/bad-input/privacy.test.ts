@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/roles.ts';
-import { formatSummary, importFolder } from '../../src/ingest/import-csv.ts';
+import { formatSummary, importFolder } from '../../src/ingest/import.ts';
 import { createPipeline } from '../../src/ingest/pipeline.ts';
 import { CSV_RECORD_LIMIT } from '../../src/ingest/record.ts';
 import { type Api, createApi } from '../helpers/api.ts';

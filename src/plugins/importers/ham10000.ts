@@ -1,5 +1,8 @@
 // HAM10000 (Tschandl et al. 2018): HAM10000_metadata.csv, one row per image, with the columns
 // lesion_id,image_id,dx,dx_type,age,sex,localization.
+
+import type { RawRecord } from '../../domain/raw-record.ts';
+import { defineImporter, type ImportRow } from '../types.ts';
 import {
   cell,
   compact,
@@ -10,9 +13,7 @@ import {
   publicSite,
   requireColumns,
   vocabularyOf,
-} from '../../ingest/import-public.ts';
-import type { RawRecord } from '../../ingest/record.ts';
-import { defineImporter, type ImportRow } from '../types.ts';
+} from './kit.ts';
 
 const ID = 'ham10000';
 

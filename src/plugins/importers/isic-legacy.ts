@@ -3,6 +3,8 @@
 // diagnosis, benign_malignant and, in archive exports, diagnosis_confirm_type. The current archive
 // has retired the flat `diagnosis` for a hierarchy; these files keep the legacy names.
 import { CLASSES, normaliseDiagnosis } from '../../domain/classes.ts';
+import type { RawRecord } from '../../domain/raw-record.ts';
+import { defineImporter, type ImportRow } from '../types.ts';
 import {
   cell,
   compact,
@@ -13,9 +15,7 @@ import {
   publicSite,
   requireColumns,
   vocabularyOf,
-} from '../../ingest/import-public.ts';
-import type { RawRecord } from '../../ingest/record.ts';
-import { defineImporter, type ImportRow } from '../types.ts';
+} from './kit.ts';
 
 const ID = 'isic-legacy';
 

@@ -2,6 +2,8 @@
 // MEL,NV,BCC,AK,BKL,DF,VASC,SCC,UNK) and ISIC_2019_Training_Metadata.csv
 // (image,age_approx,anatom_site_general,lesion_id and a fifth column called `sex` in some copies,
 // `gender` in others).
+
+import { defineImporter, type ImportRow } from '../types.ts';
 import {
   cell,
   compact,
@@ -12,8 +14,7 @@ import {
   publicSite,
   requireColumns,
   vocabularyOf,
-} from '../../ingest/import-public.ts';
-import { defineImporter, type ImportRow } from '../types.ts';
+} from './kit.ts';
 
 const ID = 'isic2019';
 

@@ -2,7 +2,10 @@
 // patient_id, lesion_id, smoke, drink, …, age, pesticide, gender, skin_cancer_history, cancer_history,
 // …, fitspatrick (sic), region, diameter_1, diameter_2, diagnostic, itch, grew, hurt, changed, bleed,
 // elevation, img_id, biopsed. Yes/no answers are "True" / "False" / "UNK".
+
+import type { RawRecord } from '../../domain/raw-record.ts';
 import { FITZPATRICK_TYPES } from '../../domain/vocabularies.ts';
+import { defineImporter, type ImportRow } from '../types.ts';
 import {
   cell,
   compact,
@@ -13,9 +16,7 @@ import {
   publicSite,
   requireColumns,
   vocabularyOf,
-} from '../../ingest/import-public.ts';
-import type { RawRecord } from '../../ingest/record.ts';
-import { defineImporter, type ImportRow } from '../types.ts';
+} from './kit.ts';
 
 const ID = 'pad-ufes-20';
 

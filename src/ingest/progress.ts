@@ -1,3 +1,4 @@
+// Progress of a long ingest run (an import, the demo seed) on stderr, for the CLI and the first start.
 import cliProgress from 'cli-progress';
 
 /** A progress bar on stderr when it is a terminal; plain periodic lines otherwise (CI logs). */

@@ -1,0 +1,133 @@
+// The importers' kit: what every importer plugin needs to turn a source's CSV rows into our
+// records (label tables, cells, column checks, sex and site spellings) and to read a CSV file the
+// one way every import reads it. It imports only domain/, so importers stay below the runner
+// (ingest/import.ts) that feeds their rows through the acquisition pipeline.
+import { parse } from 'csv-parse/sync';
+import type { DiagnosisClass } from '../../domain/enums.ts';
+import { CSV_RECORD_LIMIT, type RawRecord } from '../../domain/raw-record.ts';
+import { parseSite, SITES } from '../../domain/sites.ts';
+import { parseSex } from '../../domain/vocabularies.ts';
+import type { ImportRow } from '../types.ts';
+
+/** An import refused as a whole (a file that is not what the importer reads), before anything is stored. */
+export class ImportError extends Error {
+  override name = 'ImportError';
+}
+
+// ---------------------------------------------------------------- reading CSV
+
+/**
+ * The csv-parse options every importer reads a metadata file with: a record (one row, all its
+ * values) longer than CSV_RECORD_LIMIT bytes ends the parse, before anything grows with it.
+ */
+export const CSV_OPTIONS = {
+  bom: true,
+  trim: true,
+  skip_empty_lines: true,
+  max_record_size: CSV_RECORD_LIMIT,
+} as const;
+
+/** Why a metadata file could not be read as CSV, in one line naming the row (and the limit). */
+export function csvProblem(what: string, e: unknown): ImportError {
+  const err = e as { code?: string; lines?: number; message?: string };
+  if (err.code === 'CSV_MAX_RECORD_SIZE') {
+    return new ImportError(
+      `${what}: row ${err.lines ?? '?'} is longer than ${CSV_RECORD_LIMIT.toLocaleString('en-US')} bytes, ` +
+        'the limit of one CSV record (a value that long is no field of a record); nothing was imported',
+    );
+  }
+  return new ImportError(`${what} is not valid CSV: ${err.message ?? String(e)}`);
+}
+
+/**
+ * CSV text as rows keyed by lower-cased header, or refused naming `what` (e.g. "the metadata file
+ * x.csv"). `onHeader` sees the header (lower-cased) when the text has one.
+ */
+export function parseCsv(
+  csv: string,
+  what: string,
+  onHeader?: (header: readonly string[]) => void,
+): Record<string, string>[] {
+  try {
+    return parse(csv, {
+      columns: (h: string[]) => {
+        const header = h.map((c) => c.trim().toLowerCase());
+        onHeader?.(header);
+        return header;
+      },
+      ...CSV_OPTIONS,
+    });
+  } catch (e) {
+    throw csvProblem(what, e);
+  }
+}
+
+// ---------------------------------------------------------------- labels and cells
+
+/** What one source label means here: our class and the diagnosis text to record, or why it has none. */
+export type LabelMeaning = { class: DiagnosisClass; diagnosis: string } | { class: null; reason: string };
+
+/** A table entry by source label; labels such as "constructor" must not find Object's prototype. */
+export const own = <T>(table: Readonly<Record<string, T>>, key: string): T | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined;
+
+/** The `vocabulary` of an importer, derived from its label table. */
+export const vocabularyOf = (labels: Readonly<Record<string, LabelMeaning>>): Record<string, DiagnosisClass | null> =>
+  Object.fromEntries(Object.entries(labels).map(([label, m]) => [label, m.class]));
+
+/** The row for a labelled source row: a record built by `build`, or unmapped with the label's reason. */
+export function labelledRow(
+  meaning: LabelMeaning | undefined,
+  sourceLabel: string,
+  fileName: string,
+  build: (diagnosis: string) => RawRecord,
+  unknownReason: string,
+): ImportRow {
+  if (!meaning) return { kind: 'unmapped', fileName, sourceLabel, reason: unknownReason };
+  if (meaning.class === null) return { kind: 'unmapped', fileName, sourceLabel, reason: meaning.reason };
+  return { kind: 'record', fileName, sourceLabel, record: build(meaning.diagnosis) };
+}
+
+/** The first non-empty value among the given columns (headers are already lower-cased). */
+export function cell(row: Readonly<Record<string, string>>, ...columns: string[]): string | undefined {
+  for (const c of columns) {
+    const v = row[c]?.trim();
+    if (v) return v;
+  }
+  return undefined;
+}
+
+/** Refuses an input that lacks a column the importer needs, before any row is read. */
+export function requireColumns(
+  importerId: string,
+  input: string,
+  rows: readonly Record<string, string>[],
+  ...columns: (string | readonly string[])[]
+): void {
+  const first = rows[0];
+  if (!first) return;
+  const have = Object.keys(first);
+  const missing = columns
+    .filter((c) => (typeof c === 'string' ? !have.includes(c) : !c.some((x) => have.includes(x))))
+    .map((c) => (typeof c === 'string' ? c : c.join(' or ')));
+  if (missing.length > 0) {
+    throw new ImportError(`the ${importerId} ${input} file lacks the column(s) ${missing.join(', ')}`);
+  }
+}
+
+/** `male` / `female`; anything else (`unknown`, empty) is left out rather than invalidating the row. */
+export function publicSex(raw: string | undefined): string | undefined {
+  const sex = raw === undefined ? undefined : parseSex(raw);
+  return sex === 'MALE' ? 'male' : sex === 'FEMALE' ? 'female' : undefined;
+}
+
+/** Our site label for a source spelling; spellings we do not know are left out, not refused. */
+export function publicSite(raw: string | undefined): string | undefined {
+  const site = raw === undefined ? undefined : parseSite(raw);
+  return site ? SITES[site].label : undefined;
+}
+
+/** Drops empty fields, so records stay canonical (the pipeline's attempt key ignores them anyway). */
+export function compact(record: RawRecord): RawRecord {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined && v !== '')) as RawRecord;
+}
