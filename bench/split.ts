@@ -14,10 +14,12 @@ import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { useDatabase } from '../src/db/current.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { toolActor } from '../src/domain/actor.ts';
 import { type NearLink, nearDuplicateClusters, stratifiedGroupSplit } from '../src/domain/split.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
 import { registry } from '../src/plugins/index.ts';
 import { createSplit, SPLIT_MEMBER_SELECT } from '../src/resolvers/splits.ts';
+import { requestScope } from '../src/resolvers/subset.ts';
 import { fixture } from '../test/helpers/fixtures.ts';
 import { median } from './timing.ts';
 
@@ -53,10 +55,14 @@ async function cohort(name: string, fill: (db: ReturnType<typeof openDatabase>, 
     const algorithm = await median(async () => stratifiedGroupSplit(items, parts, 42));
     let seed = 0;
     const full = await median(
-      () => createSplit({ policy: 'nine-class', seed: seed++, fractions: FRACTIONS }, 'bench'),
+      () =>
+        createSplit(requestScope(), { policy: 'nine-class', seed: seed++, fractions: FRACTIONS }, toolActor('bench')),
       5,
     );
-    const folds = await median(() => createSplit({ policy: 'nine-class', seed: seed++, folds: 5 }, 'bench'), 5);
+    const folds = await median(
+      () => createSplit(requestScope(), { policy: 'nine-class', seed: seed++, folds: 5 }, toolActor('bench')),
+      5,
+    );
     console.log(`  ${images} images, ${patients} patients`);
     console.log(`  read the rows a split needs            ${read.toFixed(1).padStart(8)} ms (median)`);
     console.log(

@@ -7,10 +7,12 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useDatabase } from '../src/db/current.ts';
+import { toolActor } from '../src/domain/actor.ts';
 import { Random } from '../src/domain/random.ts';
 import { graphql } from '../src/gql/index.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
 import { createSplit } from '../src/resolvers/splits.ts';
+import { requestScope } from '../src/resolvers/subset.ts';
 import { type Api, createApi } from './helpers/api.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';
 import { lesion, record, TEST_SEED } from './helpers/images.ts';
@@ -124,7 +126,7 @@ describe('two installations with different pseudonym keys', () => {
   ])('give the same manifest hash for %s', async (_name, input) => {
     const hashIn = async (env: TestEnv) => {
       useDatabase(env.db);
-      const id = await createSplit({ policy: 'nine-class', ...input }, 'test');
+      const id = await createSplit(requestScope(), { policy: 'nine-class', ...input }, toolActor('test'));
       return (await env.db.split.findUniqueOrThrow({ where: { id } })).manifestHash;
     };
     expect(await hashIn(b)).toBe(await hashIn(a));

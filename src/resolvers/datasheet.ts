@@ -13,8 +13,8 @@ import { registry } from '../plugins/index.ts';
 import { datasetTerms, datasetVersion, type Stated, TERM_KEYS, writtenAnswers } from './dataset.ts';
 import { charts } from './datasheet-charts.ts';
 import { badInput } from './errors.ts';
-import type { ImageQueryArgs } from './images.ts';
 import { computeStats, type Stats } from './stats.ts';
+import { asSubset, type Subset, type SubsetRequest } from './subset.ts';
 
 export interface DatasheetEntry {
   key: string;
@@ -249,10 +249,11 @@ const CONFIGURED: ReadonlyMap<string, keyof typeof TERM_KEYS> = new Map(
 );
 
 export async function computeDatasheet(
-  args: ImageQueryArgs,
+  subsetOrRequest: Subset | SubsetRequest,
   config: DatasetConfig = datasetConfig(),
 ): Promise<Datasheet> {
-  const [stats, texts, version] = await Promise.all([computeStats(args), writtenAnswers(), datasetVersion(config)]);
+  const subset = await asSubset(subsetOrRequest);
+  const [stats, texts, version] = await Promise.all([computeStats(subset), writtenAnswers(), datasetVersion(config)]);
   const terms = await datasetTerms(config, texts);
   const fromData = dataEntries(stats, version);
   const answer = (key: string): string => {
@@ -278,7 +279,7 @@ export async function computeDatasheet(
       ...(fromData[id] ?? []),
     ],
   }));
-  const header = `# Datasheet\n\nSubset: \`${JSON.stringify(args.filter ?? {})}\` · policy \`${stats.policy.id}\` ${stats.policy.version}\n`;
+  const header = `# Datasheet\n\nSubset: \`${JSON.stringify(subset.asked ?? {})}\` · policy \`${stats.policy.id}\` ${stats.policy.version}\n`;
   const markdown = `${header}\n${sections
     .map((s) => `## ${s.title}\n\n${s.entries.map((x) => `**${x.question}**\n\n${x.answer}\n`).join('\n')}`)
     .join('\n')}`;

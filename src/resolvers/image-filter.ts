@@ -91,34 +91,6 @@ export interface SplitParts {
   parts: readonly string[];
 }
 
-/**
- * The part names `images(part:, fold:)` selects. A train/validation/test split takes `part` alone; a
- * k-fold split takes `fold` (that fold's images), with `part: TEST` (the same) or `part: TRAIN` (every
- * other fold). Anything else is BAD_USER_INPUT.
- */
-export function selectParts(
-  names: readonly string[],
-  part: 'TRAIN' | 'VALIDATION' | 'TEST' | null | undefined,
-  fold: number | null | undefined,
-): string[] {
-  const folded = names[0]?.startsWith('fold-') ?? false;
-  if (!folded) {
-    if (fold != null) throw badInput('this split has no folds: select a part', 'fold');
-    if (part == null) return [...names];
-    const name = part.toLowerCase();
-    if (!names.includes(name)) throw badInput(`this split has no ${name} part; parts: ${names.join(', ')}`, 'part');
-    return [name];
-  }
-  if (fold == null) {
-    if (part != null) throw badInput('a k-fold split needs fold: beside part:', 'fold');
-    return [...names];
-  }
-  const name = `fold-${fold}`;
-  if (!names.includes(name)) throw badInput(`folds run from 1 to ${names.length}, got ${fold}`, 'fold');
-  if (part === 'VALIDATION') throw badInput('a k-fold split has TRAIN and TEST per fold, no VALIDATION', 'part');
-  return part === 'TRAIN' ? names.filter((n) => n !== name) : [name];
-}
-
 type Where = Prisma.ImageWhereInput;
 
 /** Images that a stored split puts in one of these parts. */
@@ -275,6 +247,21 @@ export function qualityWhere(verdict: QualityVerdict): Where {
   return { OR: QUALITY_RULES.filter((r) => r.defect === verdict).map(flagged) };
 }
 
+/** Whether a filter (or one nested in it) selects by policy label: only then does it need a policy. */
+export const usesLabel = (f: FilterOf<unknown> | null | undefined): boolean =>
+  !!f &&
+  (f.label != null ||
+    !!f.missing?.includes('LABEL') ||
+    !!f.AND?.some(usesLabel) ||
+    !!f.OR?.some(usesLabel) ||
+    usesLabel(f.NOT));
+
+const needPolicy = (policy: ClassMappingPolicy | undefined): ClassMappingPolicy => {
+  // resolvers/subset.ts reads the policy whenever usesLabel says so
+  if (!policy) throw new Error('imageWhere: a label filter needs the policy it is read under');
+  return policy;
+};
+
 /**
  * Images that lack a field, by the field's snake_case name in upper case: what the facets and the
  * completeness table count as `missing` (an invalid age is stored as no age; a label is missing when
@@ -296,8 +283,11 @@ const MISSING = {
   EXAMINER_ID: () => ({ examinerCode: null }),
   IMAGE_QUALITY_SCORE: () => ({ imageQualityScore: null }),
   ACQUIRED_AT: () => ({ acquiredAt: null }),
-  LABEL: (policy) => ({ NOT: labelWhere(policy, policy.labels) }),
-} satisfies Record<string, (policy: ClassMappingPolicy) => Where>;
+  LABEL: (policy) => {
+    const p = needPolicy(policy);
+    return { NOT: labelWhere(p, p.labels) };
+  },
+} satisfies Record<string, (policy: ClassMappingPolicy | undefined) => Where>;
 
 /** The missing fields that are the patient's: their conditions join the patient (see imageWhere). */
 const PATIENT_FIELDS: ReadonlySet<string> = new Set([
@@ -332,7 +322,11 @@ export function labelWhere(policy: ClassMappingPolicy, labels: readonly string[]
  * The Prisma condition for a filter; an empty filter matches every image. `path` names the filter
  * argument in refusals (filter.NOT.ageAtExam).
  */
-export function imageWhere(f: ResolvedFilter | null | undefined, policy: ClassMappingPolicy, path = 'filter'): Where {
+export function imageWhere(
+  f: ResolvedFilter | null | undefined,
+  policy: ClassMappingPolicy | undefined,
+  path = 'filter',
+): Where {
   if (!f) return {};
   const and: Where[] = [];
   const classes = new Set<DiagnosisClass>(CLASS_CODES);
@@ -376,7 +370,7 @@ export function imageWhere(f: ResolvedFilter | null | undefined, policy: ClassMa
   }
   if (f.qualityVerdict) and.push({ OR: [...new Set(f.qualityVerdict)].map(qualityWhere) });
   if (f.label) {
-    const p = policy;
+    const p = needPolicy(policy);
     const unknown = f.label.filter((l) => !p.labels.includes(l));
     if (unknown.length > 0) {
       throw badInput(

@@ -9,18 +9,18 @@ import {
   requestScope,
   resolveSplit,
   resolveSubset,
-  type Subset,
+  type Selection,
 } from './subset.ts';
 
 type Query = { include?: Prisma.ImageInclude; select?: Prisma.ImageSelect };
 
 /** A page of images in id order (the connection adds cursor, take and skip) of a resolved subset. */
-export function listImages(query: Query & Prisma.ImageFindManyArgs, subset: Subset, page: PageArgs) {
+export function listImages(query: Query & Prisma.ImageFindManyArgs, selection: Selection, page: PageArgs) {
   checkPageSize(page);
-  return db().image.findMany({ ...query, where: subset.where, orderBy: { id: 'asc' } });
+  return db().image.findMany({ ...query, where: selection.where, orderBy: { id: 'asc' } });
 }
 
-export const countImages = (subset: Subset) => db().image.count({ where: subset.where });
+export const countImages = (selection: Selection) => db().image.count({ where: selection.where });
 
 // ---- transitional: the exports and Croissant paths still call these (they move to resolveSubset)
 

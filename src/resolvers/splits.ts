@@ -6,40 +6,42 @@
 // Everything the algorithm sees is keyed by image SHA-256 — never database ids or pseudonym codes —
 // so the same images and seed give the same manifest on every installation.
 
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createGraphQLError } from 'graphql-yoga';
 import { db } from '../db/current.ts';
 import { Prisma } from '../db/generated/sqlite/client.ts';
+import type { Actor } from '../domain/actor.ts';
 import { ageValue, DEFAULT_PROFILE, dateValue, type ProfileId } from '../domain/deidentify.ts';
-import type { FitzpatrickType, Sex, VerificationStage } from '../domain/enums.ts';
 import {
-  auditSplit,
-  crossingLinks,
-  foldParts,
   largestUnit,
   measureParts,
-  type NearLink,
   nearDuplicateClusters,
   oversizedUnit,
   PART_TOLERANCE,
   type PartMeasure,
   type PartSize,
   type SplitItem,
-  type SplitPart,
   type SplitUnit,
   stratifiedGroupSplit,
 } from '../domain/split.ts';
+import {
+  certify,
+  groupsOf,
+  type LeakCertificate,
+  manifestHash,
+  type NearDuplicates,
+  partsOf,
+  type SplitMember,
+  type SplitUnitSummary,
+  type Stratifier,
+  selectParts,
+  stratumOf,
+} from '../domain/stored-split.ts';
 import { decide } from '../plugins/evaluate.ts';
-import type { ClassMappingPolicy } from '../plugins/types.ts';
-import { badInput } from './errors.ts';
-import type { ImageFilter } from './image-filter.ts';
-import { resolveSplitSelection, whereOf } from './images.ts';
-import { resolvePolicy } from './policies.ts';
-
-export const FRACTION_PARTS = ['train', 'validation', 'test'] as const;
-export const MAX_FOLDS = 20;
-export const STRATIFIERS = ['VERIFICATION_STAGE', 'FITZPATRICK_TYPE', 'SEX'] as const;
-export type Stratifier = (typeof STRATIFIERS)[number];
+import { accepted, badInput } from './errors.ts';
+import { type ImageFilter, inSplitParts } from './image-filter.ts';
+import { checkLimit, checkPageSize, type PageArgs } from './paging.ts';
+import { type RequestScope, resolveSplit, resolveSubset, type Subset } from './subset.ts';
 
 export interface CreateSplitRequest {
   name?: string | null;
@@ -55,22 +57,6 @@ export interface CreateSplitRequest {
   allowOversizedUnits?: boolean | null;
 }
 
-export type SplitUnitKind = 'PATIENT' | 'LINKED_PATIENTS';
-
-/** A unit of a split: images that never cross parts because they share a patient, lesion or cluster. */
-export interface SplitUnitSummary {
-  /** PATIENT: one patient's images; LINKED_PATIENTS: several patients joined by near-duplicate clusters. */
-  kind: SplitUnitKind;
-  /** The patient code (PATIENT), or the sha256 of the unit's first image, the smallest (LINKED_PATIENTS). */
-  key: string;
-  images: number;
-  patients: number;
-  /** images / the split's images */
-  share: number;
-  part: string;
-}
-
-/** What a stored split's `summary` column holds. */
 export interface SplitSummary {
   whole: PartMeasure;
   parts: PartMeasure[];
@@ -86,68 +72,6 @@ export interface SplitSummary {
   oversizedUnit?: SplitUnitSummary | null;
 }
 
-export type LeakKind = 'PATIENT' | 'LESION' | 'NEAR_DUPLICATE_CLUSTER' | 'NEAR_DUPLICATE_PAIR';
-export interface Leak {
-  kind: LeakKind;
-  /**
-   * The group: a patient code, a lesion code, the sha256 of a cluster's first image, or of a pair's
-   * first image (NEAR_DUPLICATE_PAIR: two linked images of different clusters).
-   */
-  group: string;
-  parts: string[];
-  /** SHA-256 of the images of that group, in sha order. */
-  images: string[];
-}
-
-/** What a stored split's `certificate` column holds; the same shape answers auditSplit. */
-export interface LeakCertificate {
-  clean: boolean;
-  patients: number;
-  lesions: number;
-  /** Near-duplicate clusters with two or more images in the split. */
-  nearDuplicateClusters: number;
-  /** Near-duplicate links with both images in the split (absent from certificates stored before pairs were checked). */
-  nearDuplicatePairs?: number;
-  leaks: Leak[];
-}
-
-interface Member {
-  /** The image's sha256: what the split algorithm keys items by. */
-  id: string;
-  imageId: number;
-  sha256: string;
-  label: string;
-  patient: string;
-  lesion: string;
-  cluster: string | null;
-  stage: VerificationStage;
-  fitzpatrick: FitzpatrickType | null;
-  sex: Sex | null;
-}
-
-/** Validated part names and targets, from fractions or folds. */
-export function partsOf(req: Pick<CreateSplitRequest, 'fractions' | 'folds'>): SplitPart[] {
-  const hasFractions = req.fractions != null;
-  const hasFolds = req.folds != null;
-  if (hasFractions === hasFolds) throw badInput('give either fractions or folds', 'input.fractions');
-  if (req.folds != null) {
-    if (!Number.isInteger(req.folds) || req.folds < 2 || req.folds > MAX_FOLDS)
-      throw badInput(`folds must be an integer from 2 to ${MAX_FOLDS}, got ${req.folds}`, 'input.folds');
-    return foldParts(req.folds);
-  }
-  const f = req.fractions as NonNullable<CreateSplitRequest['fractions']>;
-  for (const name of FRACTION_PARTS) {
-    const v = f[name];
-    if (!Number.isFinite(v) || v < 0 || v > 1)
-      throw badInput(`fractions.${name} must be between 0 and 1, got ${v}`, 'input.fractions');
-  }
-  const sum = f.train + f.validation + f.test;
-  if (Math.abs(sum - 1) > 1e-6) throw badInput(`fractions must add up to 1, got ${sum}`, 'input.fractions');
-  const parts = FRACTION_PARTS.filter((n) => f[n] > 0).map((name) => ({ name, fraction: f[name] }));
-  if (parts.length < 2) throw badInput('a split needs at least two parts with a fraction above 0', 'input.fractions');
-  return parts;
-}
-
 /** What a split reads of each image (bench/split's baseline reads the same). */
 export const SPLIT_MEMBER_SELECT = {
   id: true,
@@ -159,13 +83,13 @@ export const SPLIT_MEMBER_SELECT = {
 } as const;
 
 /** The images a split covers: matching the filter and labelled (mapped) by the policy, with their groups. */
-async function membersOf(filter: ImageFilter | null | undefined, policy: ClassMappingPolicy, near: NearDuplicates) {
+async function membersOf({ where, policy }: Subset, near: NearDuplicates) {
   const rows = await db().image.findMany({
-    where: await whereOf({ filter, policy: policy.id }),
+    where,
     select: SPLIT_MEMBER_SELECT,
     orderBy: { id: 'asc' },
   });
-  const members: Member[] = [];
+  const members: SplitMember[] = [];
   let excluded = 0;
   for (const r of rows) {
     const d = decide(policy, r);
@@ -189,13 +113,6 @@ async function membersOf(filter: ImageFilter | null | undefined, policy: ClassMa
   return { members, excluded };
 }
 
-interface NearDuplicates {
-  /** Every stored near-duplicate link, by image sha256. */
-  links: NearLink[];
-  /** Image sha256 → its cluster (the sha256 of the cluster's first image, the smallest), linked images only. */
-  clusterOf: Map<string, string>;
-}
-
 /**
  * The stored near-duplicate links and their clusters, bounded by complete linkage (every two images
  * of a cluster are a stored link; see nearDuplicateClusters): a chain of similar images does not
@@ -209,71 +126,10 @@ async function nearDuplicates(): Promise<NearDuplicates> {
   return { links, clusterOf: nearDuplicateClusters(links) };
 }
 
-const groupsOf = (m: Pick<Member, 'patient' | 'lesion' | 'cluster'>) => [
-  `PATIENT:${m.patient}`,
-  `LESION:${m.lesion}`,
-  ...(m.cluster ? [`NEAR_DUPLICATE_CLUSTER:${m.cluster}`] : []),
-];
-
-const stratumOf = (m: Member, by: ReadonlySet<Stratifier>) =>
-  [
-    m.label,
-    by.has('VERIFICATION_STAGE') ? m.stage : '',
-    by.has('FITZPATRICK_TYPE') ? (m.fitzpatrick ?? '-') : '',
-    by.has('SEX') ? (m.sex ?? '-') : '',
-  ].join('|');
-
-/**
- * The overlap report of an assignment over members (keyed by sha256): which patient, lesion or
- * cluster crosses parts, and which near-duplicate link between two clusters does.
- */
-export function certify(
-  members: readonly Pick<Member, 'id' | 'sha256' | 'patient' | 'lesion' | 'cluster'>[],
-  assignment: ReadonlyMap<string, string>,
-  near: NearDuplicates,
-): LeakCertificate {
-  const items: SplitItem[] = members.map((m) => ({ id: m.id, stratum: '', groups: groupsOf(m) }));
-  const report = auditSplit(items, assignment);
-  const shasOf = new Map<string, string[]>();
-  for (const m of members) {
-    if (!assignment.has(m.id)) continue;
-    for (const g of groupsOf(m)) {
-      const shas = shasOf.get(g);
-      if (shas) shas.push(m.sha256);
-      else shasOf.set(g, [m.sha256]);
-    }
-  }
-  /** Groups of a kind with at least `size` assigned images. */
-  const groups = (kind: LeakKind, size = 1) =>
-    [...shasOf].filter(([g, shas]) => g.startsWith(`${kind}:`) && shas.length >= size).length;
-  const leaks: Leak[] = report.leaks.map(({ group, parts }) => {
-    const at = group.indexOf(':');
-    return {
-      kind: group.slice(0, at) as LeakKind,
-      group: group.slice(at + 1),
-      parts,
-      images: [...(shasOf.get(group) ?? [])].sort(),
-    };
-  });
-  const assigned = members.filter((m) => assignment.has(m.id));
-  const inSplit = new Set(assigned.map((m) => m.id));
-  const links = near.links.filter((l) => inSplit.has(l.a) && inSplit.has(l.b));
-  for (const l of crossingLinks(links, assignment, near.clusterOf))
-    leaks.push({ kind: 'NEAR_DUPLICATE_PAIR', group: l.a, parts: l.parts, images: [l.a, l.b] });
-  return {
-    clean: leaks.length === 0,
-    patients: groups('PATIENT'),
-    lesions: groups('LESION'),
-    nearDuplicateClusters: groups('NEAR_DUPLICATE_CLUSTER', 2),
-    nearDuplicatePairs: new Set(links.map((l) => (l.a < l.b ? `${l.a} ${l.b}` : `${l.b} ${l.a}`))).size,
-    leaks,
-  };
-}
-
 const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 /** What a unit is, for the stored split and for a refusal: its kind, key, size and part. */
-function describeUnit(unit: SplitUnit, memberOf: ReadonlyMap<string, Member>, total: number): SplitUnitSummary {
+function describeUnit(unit: SplitUnit, memberOf: ReadonlyMap<string, SplitMember>, total: number): SplitUnitSummary {
   const patients = [...new Set(unit.items.map((it) => memberOf.get(it.id)?.patient ?? ''))];
   const one = patients.length === 1;
   return {
@@ -299,14 +155,6 @@ function oversizedMessage(unit: SplitUnitSummary, total: number, parts: readonly
   );
 }
 
-/** SHA-256 of "<image sha256>\t<part>\n" lines sorted by image sha256: comparable across databases. */
-export function manifestHash(lines: Iterable<{ sha256: string; part: string }>): string {
-  const sorted = [...lines].sort((a, b) => (a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0));
-  const h = createHash('sha256');
-  for (const l of sorted) h.update(`${l.sha256}\t${l.part}\n`);
-  return h.digest('hex');
-}
-
 /**
  * Computes and stores a split. Refuses (BAD_USER_INPUT, nothing stored): neither or both of fractions
  * and folds, fractions outside 0–1 or not adding up to 1, fewer than two parts, folds outside 2–20, an
@@ -314,18 +162,20 @@ export function manifestHash(lines: Iterable<{ sha256: string; part: string }>):
  * no labelled image, fewer patient groups than parts, or (unless allowOversizedUnits) a unit so large
  * that a part misses its target by more than PART_TOLERANCE. Returns the new split's id.
  */
-export async function createSplit(req: CreateSplitRequest, actor: string) {
-  const parts = partsOf(req);
+export async function createSplit(scope: RequestScope, req: CreateSplitRequest, actor: Actor) {
+  const parts = accepted(partsOf(req));
   if (req.name != null && req.name.length > 200) throw badInput('name is longer than 200 characters', 'input.name');
   const seed = req.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw badInput('seed must be an integer', 'input.seed');
-  const policy = await resolvePolicy(req.policy);
+  // the images and the policy, resolved once (an unknown policy or a bad filter is refused here)
+  const subset = await resolveSubset(scope, { filter: req.filter, policy: req.policy });
+  const { policy } = subset;
   const stratifyBy = [...new Set(req.stratifyBy ?? [])].sort() as Stratifier[];
   const keep = new Map<string, string>();
   if (req.extend) {
-    const earlier = await db().split.findUnique({ where: { id: req.extend }, select: { parts: true } });
+    const earlier = await scope.split(req.extend);
     if (!earlier) throw badInput(`no split ${req.extend}`, 'input.extend');
-    const names = JSON.parse(earlier.parts) as string[];
+    const names = earlier.parts;
     if (names.join() !== parts.map((p) => p.name).join())
       throw badInput(`split ${req.extend} has the parts ${names.join(', ')}; give the same parts`, 'input.extend');
     for (const a of await db().splitAssignment.findMany({
@@ -336,7 +186,7 @@ export async function createSplit(req: CreateSplitRequest, actor: string) {
   }
 
   const near = await nearDuplicates();
-  const { members, excluded } = await membersOf(req.filter, policy, near);
+  const { members, excluded } = await membersOf(subset, near);
   if (members.length === 0) throw badInput(`no image matches the filter with a label under ${policy.id}`, 'input');
   const by = new Set(stratifyBy);
   const items: SplitItem[] = members.map((m) => ({ id: m.id, stratum: stratumOf(m, by), groups: groupsOf(m) }));
@@ -405,7 +255,7 @@ export async function createSplit(req: CreateSplitRequest, actor: string) {
         summary: JSON.stringify(summary),
         certificate: JSON.stringify(certificate),
         extendsId: req.extend ?? null,
-        createdBy: actor,
+        createdBy: actor.source,
       },
     });
     // multi-row INSERTs: createMany spends most of a split's time building 10,000 row objects
@@ -420,6 +270,42 @@ export async function createSplit(req: CreateSplitRequest, actor: string) {
 }
 
 export const splitById = (id: string, query: object = {}) => db().split.findUnique({ ...query, where: { id } });
+
+/** A split that exists (just created): its row with the request's selection. */
+export const storedSplit = (id: string, query: object = {}) =>
+  db().split.findUniqueOrThrow({ ...query, where: { id } });
+
+/** Stored splits, newest first: at most `limit` (0–200, else BAD_USER_INPUT). */
+export const listSplits = (query: object, limit: number | null | undefined) =>
+  db().split.findMany({ ...query, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], take: checkLimit(limit, 50) });
+
+/** A split's part selection (`images(part:, fold:)`) checked against its parts. */
+const partsSelected = (split: { parts: string }, sel: PartSelection) =>
+  accepted(selectParts(JSON.parse(split.parts) as string[], sel.part, sel.fold));
+
+export interface PartSelection {
+  part?: 'TRAIN' | 'VALIDATION' | 'TEST' | null;
+  fold?: number | null;
+}
+
+/** How many images a split's part selection holds. */
+export const countSplitImages = (split: { id: string; parts: string }, sel: PartSelection) =>
+  db().splitAssignment.count({ where: { splitId: split.id, part: { in: partsSelected(split, sel) } } });
+
+/** A page of a split's images in id order, each with its part (for the edge). */
+export function splitImages(
+  query: { include?: Prisma.ImageInclude; select?: Prisma.ImageSelect },
+  split: { id: string; parts: string },
+  sel: PartSelection & PageArgs,
+) {
+  checkPageSize(sel);
+  const names = partsSelected(split, sel);
+  const include = {
+    ...(query.include ?? {}),
+    splitAssignments: { where: { splitId: split.id }, select: { part: true } },
+  };
+  return db().image.findMany({ ...query, include, where: inSplitParts(split.id, names), orderBy: { id: 'asc' } });
+}
 
 export interface AuditEntry {
   imageId?: number | null;
@@ -502,17 +388,14 @@ export async function auditAssignments(entries: readonly AuditEntry[]): Promise<
   };
 }
 
-/** Who made a split, as createSplit records it. */
-export const splitActor = (tokenId: number | string | null | undefined) => `token:${tokenId ?? 'public'}`;
-
 /**
  * Deletes a stored split and its manifest (exports already written are kept). Its maker or an admin
  * may; anyone else is FORBIDDEN, an unknown id NOT_FOUND. Splits that extended it keep their images.
  */
-export async function deleteSplit(id: string, caller: { tokenId: number | null | undefined; admin: boolean }) {
+export async function deleteSplit(id: string, caller: Actor) {
   const split = await db().split.findUnique({ where: { id }, select: { createdBy: true } });
   if (!split) throw createGraphQLError(`no split ${id}`, { extensions: { code: 'NOT_FOUND' } });
-  if (!caller.admin && split.createdBy !== splitActor(caller.tokenId))
+  if (!caller.admin && split.createdBy !== caller.source)
     throw createGraphQLError('only the split’s maker or an admin may delete it', { extensions: { code: 'FORBIDDEN' } });
   await db().split.delete({ where: { id } });
   return id;
@@ -540,15 +423,16 @@ export const MANIFEST_COLUMNS = [
  * part the split does not have is BAD_USER_INPUT (selectParts).
  */
 export async function manifestRows(
+  scope: RequestScope,
   id: string,
   selection: { part?: 'TRAIN' | 'VALIDATION' | 'TEST' | null; fold?: number | null },
   origin: string,
   profile: ProfileId = DEFAULT_PROFILE,
 ): Promise<AsyncIterable<Record<(typeof MANIFEST_COLUMNS)[number], string>> | null> {
-  const split = await resolveSplitSelection({ id, ...selection });
+  const split = await resolveSplit(scope, { id, ...selection });
   if (!split) return null;
-  const { names } = split;
-  const policy = await resolvePolicy(split.policyId);
+  const names = split.parts;
+  const policy = await scope.policy(split.policyId);
   return (async function* () {
     let after = 0;
     for (;;) {

@@ -1,34 +1,25 @@
 // stats(filter, policy): the description of any subset under any policy, from SQL aggregates
 // (counts and GROUP BYs; per-patient and per-review groups are the finest grain read).
 import { db } from '../db/current.ts';
-import { cohenKappa, fleissKappa, type KappaResult } from '../domain/agreement.ts';
+import { type Agreement, agreementOf } from '../domain/agreement.ts';
 import { CLASS_CODES, CLASSES, type ClinicalStatus, type Origin } from '../domain/classes.ts';
 import { ageNumber, DEFAULT_PROFILE, type ProfileId } from '../domain/deidentify.ts';
-import type { DiagnosisClass } from '../domain/enums.ts';
+import type { DiagnosisClass, IntakeOutcome, VerificationStage } from '../domain/enums.ts';
 import { type Bin, type Summary, summarise } from '../domain/histogram.ts';
 import { FIELDS } from '../domain/information-model.ts';
 import { QUALITY_VERDICTS, type QualityVerdict } from '../domain/quality.ts';
+import { STAGES } from '../domain/vocabularies.ts';
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { computeFacets, type FieldFacet } from './facets.ts';
-import { type ImageQueryArgs, whereAndPolicy, type whereOf } from './images.ts';
+import { asSubset, type Subset, type SubsetRequest } from './subset.ts';
+
+type Where = Subset['where'];
 
 export interface CountShare {
   key: string;
   count: number;
   share: number;
-}
-
-export interface Agreement {
-  /** Fleiss' kappa over images with exactly three independent reviews. */
-  fleiss: KappaResult;
-  fleissPerClass: (KappaResult & { diagnosisClass: DiagnosisClass })[];
-  /** Cohen's kappa for every pair of reviewers on the images both reviewed. */
-  pairs: (KappaResult & {
-    reviewerA: string;
-    reviewerB: string;
-    perClass: (KappaResult & { diagnosisClass: DiagnosisClass })[];
-  })[];
 }
 
 export interface Stats {
@@ -39,7 +30,20 @@ export interface Stats {
   labels: CountShare[];
   excluded: number;
   unmapped: number;
-  intake: { sopRejected: number; records: number; duplicates: number; duplicateShare: number; uniqueImages: number };
+  intake: {
+    sopRejected: number;
+    records: number;
+    duplicates: number;
+    duplicateShare: number;
+    uniqueImages: number;
+    /** The collection as a whole (rejections left no image): every intake, and those refused as invalid. */
+    attempts: number;
+    invalidRejected: number;
+    /** The collection as a whole: intakes stored as a new image. */
+    accepted: number;
+  };
+  /** Images per verification stage, in the stages' order. */
+  stages: { stage: VerificationStage; count: number }[];
   imagesPerPatient: Summary & { singleImagePatients: number; bins: Bin[] };
   age: Summary & { patientsWithValidAge: number; bins: Bin[] };
   /** Per image: every categorical field, with present / missing (the facets). */
@@ -62,11 +66,15 @@ const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
  * 90 under any profile but limited, so no figure singles out a patient of 90 or over (the default,
  * safe-harbor, is what viewers and the datasheet get; annotators and above read limited).
  */
-export async function computeStats(args: ImageQueryArgs, opts: { profile?: ProfileId } = {}): Promise<Stats> {
+export async function computeStats(
+  subsetOrRequest: Subset | SubsetRequest,
+  opts: { profile?: ProfileId } = {},
+): Promise<Stats> {
   const ageProfile: ProfileId = (opts.profile ?? DEFAULT_PROFILE) === 'limited' ? 'limited' : 'safe-harbor';
   const client = db();
-  const { where, policy } = await whereAndPolicy(args);
-  const [classStage, perPatient, ages, facets, dupCount, sopRejected, nearPairs, reviews, present] = await Promise.all([
+  const subset = await asSubset(subsetOrRequest);
+  const { where, policy } = subset;
+  const [classStage, perPatient, ages, facets, dupCount, outcomes, nearPairs, reviews, present] = await Promise.all([
     client.image.groupBy({ by: ['diagnosisClass', 'verificationStage'], where, _count: { _all: true } }),
     client.image.groupBy({ by: ['patientId'], where, _count: { _all: true } }),
     client.image.groupBy({
@@ -74,11 +82,11 @@ export async function computeStats(args: ImageQueryArgs, opts: { profile?: Profi
       where: { AND: [where, { ageAtExam: { not: null } }] },
       _min: { ageAtExam: true },
     }),
-    computeFacets({ ...args, policy: policy.id }),
+    computeFacets(subset),
     // exact duplicates of the images in the subset
     client.intakeRecord.count({ where: { outcome: 'DUPLICATE', duplicateOf: where } }),
     // SOP rejections left no image: they belong to the collection as a whole
-    client.intakeRecord.count({ where: { outcome: 'REJECTED_QUALITY' } }),
+    client.intakeRecord.groupBy({ by: ['outcome'], _count: { _all: true } }),
     client.nearDuplicate.count({ where: { image: where, twin: where } }),
     client.expertReview.groupBy({
       by: ['imageId', 'reviewerCode', 'diagnosisClass'],
@@ -91,6 +99,8 @@ export async function computeStats(args: ImageQueryArgs, opts: { profile?: Profi
   const patientDistributions = await patientFacets(where);
 
   const images = classStage.reduce((s, r) => s + r._count._all, 0);
+  const outcome = (o: IntakeOutcome) => outcomes.find((r) => r.outcome === o)?._count._all ?? 0;
+  const byStage = new Map<VerificationStage, number>();
   const byClass = new Map<DiagnosisClass, number>();
   const labels = new Map<string, number>();
   let excluded = 0;
@@ -100,6 +110,7 @@ export async function computeStats(args: ImageQueryArgs, opts: { profile?: Profi
   for (const r of classStage) {
     const n = r._count._all;
     byClass.set(r.diagnosisClass, (byClass.get(r.diagnosisClass) ?? 0) + n);
+    byStage.set(r.verificationStage, (byStage.get(r.verificationStage) ?? 0) + n);
     const d = decide(policy, r);
     if (d.kind === 'mapped') labels.set(d.label, (labels.get(d.label) ?? 0) + n);
     else if (d.kind === 'excluded') excluded += n;
@@ -143,12 +154,16 @@ export async function computeStats(args: ImageQueryArgs, opts: { profile?: Profi
     excluded,
     unmapped,
     intake: {
-      sopRejected,
+      sopRejected: outcome('REJECTED_QUALITY'),
       records,
       duplicates: dupCount,
       duplicateShare: share(dupCount, records),
       uniqueImages: images,
+      attempts: outcomes.reduce((n, r) => n + r._count._all, 0),
+      invalidRejected: outcome('REJECTED_INVALID'),
+      accepted: outcome('ACCEPTED'),
     },
+    stages: STAGES.map((stage) => ({ stage, count: byStage.get(stage) ?? 0 })),
     imagesPerPatient: {
       ...summarise(toBins(perPatientBins)),
       singleImagePatients: perPatientBins.get(1) ?? 0,
@@ -180,7 +195,7 @@ export async function computeStats(args: ImageQueryArgs, opts: { profile?: Profi
   };
 }
 
-async function patientFacets(where: Awaited<ReturnType<typeof whereOf>>): Promise<FieldFacet[]> {
+async function patientFacets(where: Where): Promise<FieldFacet[]> {
   const patientWhere = { images: { some: where } };
   const fields = [
     ['sex', 'sex'],
@@ -203,7 +218,7 @@ async function patientFacets(where: Awaited<ReturnType<typeof whereOf>>): Promis
 }
 
 /** Images with each of the 16 fields present (multi-valued fields: at least one value). */
-async function presentCounts(where: Awaited<ReturnType<typeof whereOf>>): Promise<Record<string, number>> {
+async function presentCounts(where: Where): Promise<Record<string, number>> {
   const c = db().image;
   const has = (w: object) => c.count({ where: { AND: [where, w] } });
   const [
@@ -256,56 +271,5 @@ async function presentCounts(where: Awaited<ReturnType<typeof whereOf>>): Promis
     verification_stage: all,
     examiner_id: examiner,
     image_quality_score: score,
-  };
-}
-
-export function agreementOf(reviews: readonly { imageId: number; reviewer: string; cls: DiagnosisClass }[]): Agreement {
-  const byImage = new Map<number, Map<string, DiagnosisClass>>();
-  for (const r of reviews) {
-    const m = byImage.get(r.imageId) ?? new Map<string, DiagnosisClass>();
-    byImage.set(r.imageId, m);
-    m.set(r.reviewer, r.cls);
-  }
-  const triple = [...byImage.values()].filter((m) => m.size === 3);
-  const items = triple.map((m) => CLASS_CODES.map((c) => [...m.values()].filter((x) => x === c).length));
-  const fleiss = fleissKappa(items, CLASS_CODES.length);
-  const reviewers = [...new Set(reviews.map((r) => r.reviewer))].sort();
-  const pairs: Agreement['pairs'] = [];
-  for (let i = 0; i < reviewers.length; i++) {
-    for (let j = i + 1; j < reviewers.length; j++) {
-      const ra = reviewers[i] as string;
-      const rb = reviewers[j] as string;
-      const a: DiagnosisClass[] = [];
-      const b: DiagnosisClass[] = [];
-      for (const m of byImage.values()) {
-        const x = m.get(ra);
-        const y = m.get(rb);
-        if (x && y) {
-          a.push(x);
-          b.push(y);
-        }
-      }
-      if (a.length === 0) continue;
-      pairs.push({
-        reviewerA: ra,
-        reviewerB: rb,
-        ...cohenKappa(a, b),
-        perClass: CLASS_CODES.map((c) => ({
-          diagnosisClass: c,
-          ...cohenKappa(
-            a.map((x) => String(x === c)),
-            b.map((y) => String(y === c)),
-          ),
-        })),
-      });
-    }
-  }
-  return {
-    fleiss: { kappa: fleiss.kappa, n: fleiss.n },
-    fleissPerClass: CLASS_CODES.map((c, k) => ({
-      diagnosisClass: c,
-      ...(fleiss.perCategory[k] ?? { kappa: null, n: 0 }),
-    })),
-    pairs,
   };
 }

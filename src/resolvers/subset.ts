@@ -6,8 +6,9 @@
 // the same subset (a page and its totalCount) share one resolution.
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
+import { selectParts } from '../domain/stored-split.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
-import { badInput } from './errors.ts';
+import { accepted, badInput } from './errors.ts';
 import {
   checkFilterBounds,
   type ImageFilter,
@@ -15,7 +16,7 @@ import {
   inSplitParts,
   type ResolvedFilter,
   type SplitSelection,
-  selectParts,
+  usesLabel,
 } from './image-filter.ts';
 import { resolvePolicy } from './policies.ts';
 
@@ -44,16 +45,20 @@ export interface SubsetRequest {
   split?: SplitSelection | null;
 }
 
-/** The answer: the SQL condition, the policy labels are read under, the split the request is limited to. */
-export interface Subset {
+/** Which images: the SQL condition and the split the request is limited to. */
+export interface Selection {
   where: Prisma.ImageWhereInput;
-  policy: ClassMappingPolicy;
   /** The request's own split (`split`), or else the filter's top-level `split`; null without either. */
   split: ResolvedSplit | null;
   /** The filter with its split selections resolved (for documents that restate it). */
   filter: ResolvedFilter | null;
   /** The filter as asked (a document's URL restates it). */
   asked: ImageFilter | null;
+}
+
+/** Which images, and the policy their labels are read under. */
+export interface Subset extends Selection {
+  policy: ClassMappingPolicy;
 }
 
 /**
@@ -65,8 +70,8 @@ export interface RequestScope {
   policy(id?: string | null): Promise<ClassMappingPolicy>;
   /** A stored split by id (read once per request), or null. */
   split(id: string): Promise<SplitRow | null>;
-  /** Resolved subsets by request (see resolveSubset). */
-  readonly subsets: Map<string, Promise<Subset>>;
+  /** Resolved subsets and selections by request (see resolveSubset). */
+  readonly subsets: Map<string, Promise<Selection>>;
 }
 
 const once = <T>(load: (key: string) => Promise<T>) => {
@@ -105,7 +110,7 @@ export async function resolveSplit(scope: RequestScope, sel: SplitSelection): Pr
   if (!split) return null;
   return {
     selection: sel,
-    parts: selectParts(split.parts, sel.part, sel.fold),
+    parts: accepted(selectParts(split.parts, sel.part, sel.fold)),
     policyId: split.policyId,
     manifestHash: split.manifestHash,
   };
@@ -139,16 +144,32 @@ async function resolveFilter(
  * unknown policy, a label the policy lacks, and a policy other than the split's beside `split`.
  */
 export function resolveSubset(scope: RequestScope, req: SubsetRequest): Promise<Subset> {
-  const key = JSON.stringify([req.filter ?? null, req.policy ?? null, req.split ?? null]);
+  return memo(scope, req, true) as Promise<Subset>;
+}
+
+/**
+ * The images of a request without its labels: as resolveSubset, but the policy is read only when the
+ * filter selects by label or names a policy or split (a page of images and its count need no more).
+ */
+export function resolveSelection(scope: RequestScope, req: SubsetRequest): Promise<Selection> {
+  return memo(scope, req, false);
+}
+
+function memo(scope: RequestScope, req: SubsetRequest, labelled: boolean): Promise<Selection> {
+  const key = JSON.stringify([labelled, req.filter ?? null, req.policy ?? null, req.split ?? null]);
   let p = scope.subsets.get(key);
   if (!p) {
-    p = resolveOnce(scope, req);
+    p = resolveOnce(scope, req, labelled);
     scope.subsets.set(key, p);
   }
   return p;
 }
 
-async function resolveOnce(scope: RequestScope, req: SubsetRequest): Promise<Subset> {
+async function resolveOnce(
+  scope: RequestScope,
+  req: SubsetRequest,
+  labelled: boolean,
+): Promise<Selection & { policy?: ClassMappingPolicy }> {
   // before anything walks the filter recursively (the GraphQL API checks it earlier too: use-input-bounds)
   checkFilterBounds(req.filter);
   const top: { split?: ResolvedSplit } = {};
@@ -163,8 +184,15 @@ async function resolveOnce(scope: RequestScope, req: SubsetRequest): Promise<Sub
         'policy',
       );
   }
-  const policy = await scope.policy(req.policy ?? (split ?? top.split)?.policyId);
+  const policyId = req.policy ?? (split ?? top.split)?.policyId;
+  const policy = labelled || policyId || usesLabel(filter) ? await scope.policy(policyId) : undefined;
   const filtered = imageWhere(filter, policy);
   const where = split ? { AND: [filtered, inSplitParts(split.selection.id, split.parts)] } : filtered;
   return { where, policy, split: split ?? top.split ?? null, filter, asked: req.filter ?? null };
 }
+
+const isSubset = (x: Subset | SubsetRequest): x is Subset => 'where' in x;
+
+/** A subset, or a request resolved in a scope of its own (a caller outside any request: the CLI, a bench). */
+export const asSubset = async (x: Subset | SubsetRequest): Promise<Subset> =>
+  isSubset(x) ? x : resolveSubset(requestScope(), x);

@@ -1,7 +1,9 @@
 import { builder } from '../builder.ts';
 import { readProfile } from '../domain/deidentify.ts';
 import type { Summary } from '../domain/histogram.ts';
-import { type DatasetSummary, datasetSummary as summarise } from '../resolvers/dataset-summary.ts';
+import { type DatasetSummary, summaryOf } from '../resolvers/dataset-summary.ts';
+import { computeStats } from '../resolvers/stats.ts';
+import { resolveSubset } from '../resolvers/subset.ts';
 import { ClinicalStatusEnum, DiagnosisClassEnum, OriginEnum, SexEnum, VerificationStageEnum } from './vocabulary.ts';
 
 export const DistributionRef = builder.objectRef<Summary>('Distribution').implement({
@@ -118,6 +120,9 @@ builder.queryFields((t) => ({
     description:
       'Counts, funnel and distributions of the whole dataset. Viewers read ages top-coded at 90 and the collection ' +
       'period in years (safe-harbor); counts and shares are the same for every role.',
-    resolve: (_root, _args, ctx) => summarise(undefined, { profile: readProfile(ctx.role) }),
+    resolve: async (_root, _args, ctx) => {
+      const profile = readProfile(ctx.role);
+      return summaryOf(await computeStats(await resolveSubset(ctx, {}), { profile }), profile);
+    },
   }),
 }));

@@ -1,5 +1,4 @@
 import { builder } from '../builder.ts';
-import { generaliseFilter, readProfile } from '../domain/deidentify.ts';
 import { croissant } from '../resolvers/croissant.ts';
 import {
   computeDatasheet,
@@ -10,7 +9,7 @@ import {
   MAX_PROSE_LENGTH,
   updateDatasheetText,
 } from '../resolvers/datasheet.ts';
-import { ImageFilter, SplitSelectionInput } from './image.ts';
+import { ImageFilter, readSubset, SplitSelectionInput } from './image.ts';
 import { ADMIN_CODE_DESCRIPTION, staffCode } from './staff.ts';
 import { StatsRef } from './stats.ts';
 
@@ -79,8 +78,7 @@ builder.queryFields((t) => ({
       'given in years (safe-harbor: a published document) for every role; for viewers the filter’s age and date ' +
       'bounds select no finer than safe-harbor shows.',
     args: { filter: t.arg({ type: ImageFilter }), policy: t.arg.string() },
-    resolve: (_root, args, ctx) =>
-      computeDatasheet({ ...args, filter: generaliseFilter(args.filter, readProfile(ctx.role)) }),
+    resolve: async (_root, args, ctx) => computeDatasheet(await readSubset(ctx, args)),
   }),
   croissant: t.field({
     type: 'JSONObject',

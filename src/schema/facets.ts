@@ -1,7 +1,6 @@
 import { builder } from '../builder.ts';
-import { generaliseFilter, readProfile } from '../domain/deidentify.ts';
 import { computeFacets, type Facets, type FacetValue, type FieldFacet } from '../resolvers/facets.ts';
-import { ImageFilter } from './image.ts';
+import { ImageFilter, readSubset } from './image.ts';
 
 const FacetValueRef = builder.objectRef<FacetValue>('FacetValue').implement({
   fields: (t) => ({
@@ -45,7 +44,6 @@ builder.queryFields((t) => ({
       filter: t.arg({ type: ImageFilter }),
       policy: t.arg.string({ description: 'Policy of the label facet and label filters (default: the active one)' }),
     },
-    resolve: (_root, args, ctx) =>
-      computeFacets({ ...args, filter: generaliseFilter(args.filter, readProfile(ctx.role)) }),
+    resolve: async (_root, args, ctx) => computeFacets(await readSubset(ctx, args)),
   }),
 }));

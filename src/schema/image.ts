@@ -21,7 +21,7 @@ import {
 import { COLORS } from '../domain/vocabularies.ts';
 import { type ImageFilter as ImageFilterShape, OPTIONAL_FIELDS } from '../resolvers/image-filter.ts';
 import { countImages, imageBySha256, listImages } from '../resolvers/images.ts';
-import { resolveSubset } from '../resolvers/subset.ts';
+import { resolveSelection, resolveSubset } from '../resolvers/subset.ts';
 import type { Context } from '../server/context.ts';
 import { shownTime } from './deidentified.ts';
 import { visibleReviews } from './staff.ts';
@@ -439,7 +439,9 @@ export const ImageFilter = builder.inputRef<ImageFilterShape>('ImageFilter').imp
 /** The subset of a read: the filter as the caller's profile may select (generaliseFilter), resolved once per request. */
 export const readSubset = (ctx: Context, args: { filter?: ImageFilterShape | null; policy?: string | null }) =>
   resolveSubset(ctx, { filter: generaliseFilter(args.filter, readProfile(ctx.role)), policy: args.policy });
-const imagesSubset = readSubset;
+/** The images of a read without their labels (a page and its count): see resolveSelection. */
+const imagesSubset = (ctx: Context, args: { filter?: ImageFilterShape | null; policy?: string | null }) =>
+  resolveSelection(ctx, { filter: generaliseFilter(args.filter, readProfile(ctx.role)), policy: args.policy });
 
 builder.queryFields((t) => ({
   images: t.prismaConnection(

@@ -1,25 +1,22 @@
 // Splits over the API: createSplit, split(id) with its parts, certificate and images(part:, fold:),
 // splits, and auditSplit for any uploaded assignment.
 import { builder } from '../builder.ts';
-import { db } from '../db/current.ts';
 import { generaliseFilter, readProfile } from '../domain/deidentify.ts';
-import { roleAtLeast } from '../domain/roles.ts';
 import { PART_TOLERANCE, type PartMeasure } from '../domain/split.ts';
-import { inSplitParts, selectParts } from '../resolvers/image-filter.ts';
-import { checkLimit, checkPageSize } from '../resolvers/paging.ts';
+import { type Leak, type LeakCertificate, type SplitUnitSummary, STRATIFIERS } from '../domain/stored-split.ts';
 import {
   auditAssignments,
+  countSplitImages,
   createSplit,
   deleteSplit,
-  type Leak,
-  type LeakCertificate,
+  listSplits,
   type SplitAudit,
   type SplitSummary,
-  type SplitUnitSummary,
-  STRATIFIERS,
-  splitActor,
   splitById,
+  splitImages,
+  storedSplit,
 } from '../resolvers/splits.ts';
+import { actorOf } from '../server/context.ts';
 import { imageIdOf } from './ids.ts';
 import { ImageFilter } from './image.ts';
 import { requireToken } from './staff.ts';
@@ -219,25 +216,8 @@ const SplitRef = builder.prismaObject('Split', {
           'The split’s images in id order (at most 200 a page). Without arguments: every image. A train/validation/test ' +
           'split takes part:; a k-fold split takes fold: (that fold), with part: TRAIN for every other fold.',
         args: { part: t.arg({ type: SplitPartEnum }), fold: t.arg.int() },
-        totalCount: (s, args) =>
-          db().splitAssignment.count({
-            where: { splitId: s.id, part: { in: selectParts(JSON.parse(s.parts), args.part, args.fold) } },
-          }),
-        resolve: (query, s, args) => {
-          checkPageSize(args);
-          const names = selectParts(JSON.parse(s.parts), args.part, args.fold);
-          // each image carries its part, for the edge
-          const include = {
-            ...(query.include ?? {}),
-            splitAssignments: { where: { splitId: s.id }, select: { part: true } },
-          };
-          return db().image.findMany({
-            ...query,
-            include,
-            where: inSplitParts(s.id, names),
-            orderBy: { id: 'asc' },
-          });
-        },
+        totalCount: (s, args) => countSplitImages(s, args),
+        resolve: (query, s, args) => splitImages(query, s, args),
       },
       { name: 'SplitImageConnection' },
       {
@@ -327,12 +307,7 @@ builder.queryFields((t) => ({
     authScopes: { viewer: true },
     description: 'Stored splits, newest first: at most `limit` of them (0–200, else BAD_USER_INPUT).',
     args: { limit: t.arg.int({ defaultValue: 50 }) },
-    resolve: (query, _root, args) =>
-      db().split.findMany({
-        ...query,
-        orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
-        take: checkLimit(args.limit, 50),
-      }),
+    resolve: (query, _root, args) => listSplits(query, args.limit),
   }),
   auditSplit: t.field({
     type: SplitAuditRef,
@@ -362,7 +337,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.string({ required: true }) },
     resolve: (_root, args, ctx) => {
       requireToken(ctx, 'deleteSplit');
-      return deleteSplit(args.id, { tokenId: ctx.identity?.tokenId, admin: roleAtLeast(ctx.role, 'ADMIN') });
+      return deleteSplit(args.id, actorOf(ctx));
     },
   }),
   createSplit: t.prismaField({
@@ -385,8 +360,7 @@ builder.mutationFields((t) => ({
       requireToken(ctx, 'createSplit');
       // a viewer's filter selects no finer than safe-harbor shows: a split's counts are counts too
       const filter = generaliseFilter(input.filter, readProfile(ctx.role));
-      const id = await createSplit({ ...input, filter }, splitActor(ctx.identity?.tokenId));
-      return db().split.findUniqueOrThrow({ ...query, where: { id } });
+      return storedSplit(await createSplit(ctx, { ...input, filter }, actorOf(ctx)), query);
     },
   }),
 }));

@@ -1,11 +1,11 @@
 import { builder } from '../builder.ts';
-import type { KappaResult } from '../domain/agreement.ts';
-import { generaliseFilter, readProfile } from '../domain/deidentify.ts';
+import type { Agreement, KappaResult } from '../domain/agreement.ts';
+import { readProfile } from '../domain/deidentify.ts';
 import type { DiagnosisClass } from '../domain/enums.ts';
-import { type Agreement, type CountShare, computeStats, type Stats } from '../resolvers/stats.ts';
+import { type CountShare, computeStats, type Stats } from '../resolvers/stats.ts';
 import { ClassCountRef, DistributionRef, IntakeFunnelRef, MalignantRef } from './dataset.ts';
 import { FieldFacetRef } from './facets.ts';
-import { ImageFilter, QualityVerdictEnum } from './image.ts';
+import { ImageFilter, QualityVerdictEnum, readSubset } from './image.ts';
 import { DiagnosisClassEnum } from './vocabulary.ts';
 
 const KappaRef = builder.objectRef<KappaResult>('Kappa').implement({
@@ -116,9 +116,6 @@ builder.queryFields((t) => ({
       'the age figures are top-coded at 90 and the filter’s age and date bounds select no finer than safe-harbor ' +
       'shows (an age bound of 90 or more means 90+, date bounds widen to whole years).',
     args: { filter: t.arg({ type: ImageFilter }), policy: t.arg.string() },
-    resolve: (_root, args, ctx) => {
-      const profile = readProfile(ctx.role);
-      return computeStats({ ...args, filter: generaliseFilter(args.filter, profile) }, { profile });
-    },
+    resolve: async (_root, args, ctx) => computeStats(await readSubset(ctx, args), { profile: readProfile(ctx.role) }),
   }),
 }));

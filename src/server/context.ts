@@ -1,5 +1,6 @@
 import { createGraphQLError, type YogaInitialContext } from 'graphql-yoga';
 import { db } from '../db/current.ts';
+import type { Actor } from '../domain/actor.ts';
 import { type Role, roleAtLeast } from '../domain/roles.ts';
 import { type AcquisitionPipeline, createPipeline, type PipelineConfig } from '../ingest/pipeline.ts';
 import { type RequestScope, requestScope } from '../resolvers/subset.ts';
@@ -97,18 +98,9 @@ export function contextFactory(access: AccessOptions, config: PipelineConfig) {
   };
 }
 
-/** Who acts in a request, as every record of who-did-it writes it. */
-export interface Actor {
-  /** The token's stored form, `token:<id>` (`token:public` for an anonymous caller): what split owners are. */
-  source: string;
-  /** The de-identified staff code: a keyed hash of `source`, like every examiner code (the trail's actor). */
-  code: string;
-  tokenId: number | null;
-  role: Role | null;
-  admin: boolean;
-}
-
 const actors = new WeakMap<Context, Actor>();
+
+export type { Actor };
 
 /** The caller as the one who acts: the one place a request's who-did-it is spelled. */
 export function actorOf(ctx: Context): Actor {

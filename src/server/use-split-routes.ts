@@ -5,6 +5,7 @@ import { profileStamp } from '../domain/deidentify.ts';
 import { writeCsv } from '../plugins/exporters/csv-rows.ts';
 import { resolveProfile } from '../resolvers/exports.ts';
 import { MANIFEST_COLUMNS, manifestRows } from '../resolvers/splits.ts';
+import { requestScope } from '../resolvers/subset.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
 import { type AccessOptions, identify, refuseRoute } from './context.ts';
 import { refuseWrite } from './read-only.ts';
@@ -45,6 +46,7 @@ export function useSplitRoutes(tokens: TokenResolver, access: AccessOptions): Pl
         const { role } = await identify(request, tokens, access);
         profile = resolveProfile(url.searchParams.get('profile'), role);
         rows = await manifestRows(
+          requestScope(),
           m[1],
           { part: part as (typeof PARTS)[number] | null, fold },
           access.publicUrl ?? url.origin,
