@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: lint, typecheck, schema freshness, then the whole suite on SQLite and on PostgreSQL.
+# `npm test`: lint, typecheck, schema freshness, the import rules, then the whole suite on SQLite and on PostgreSQL.
 # The two suites run at the same time (many tests wait on PostgreSQL or on a child process, so two
 # vitest runs of two workers each keep both cores busy): SQLite's output streams, PostgreSQL's is
 # printed when it ends. Either failing fails the command.
@@ -13,6 +13,8 @@ echo "== typecheck (tsc)"
 npx tsc --noEmit -p .
 echo "== schema.graphql is up to date"
 npx tsx scripts/print-schema.ts --check
+echo "== import rules (dependency-cruiser: .dependency-cruiser.cjs)"
+npx depcruise src --config .dependency-cruiser.cjs --output-type err
 
 pg_log=$(mktemp -t dermaset-test-pg.XXXXXX)
 trap 'rm -f "$pg_log"; [ -n "${pg_pid:-}" ] && kill "$pg_pid" 2>/dev/null || true' EXIT
