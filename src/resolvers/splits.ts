@@ -12,6 +12,7 @@ import { db } from '../db/current.ts';
 import { Prisma } from '../db/generated/sqlite/client.ts';
 import type { Actor } from '../domain/actor.ts';
 import { ageValue, DEFAULT_PROFILE, dateValue, type ProfileId } from '../domain/deidentify.ts';
+import { imageUrl } from '../domain/image-url.ts';
 import {
   largestUnit,
   measureParts,
@@ -466,8 +467,8 @@ export async function manifestRows(
           lesion: a.image.lesion.code,
           diagnosis_class: a.image.diagnosisClass,
           verification_stage: a.image.verificationStage,
-          url: `${origin}/images/${a.image.sha256}/original`,
-          thumbnail_url: `${origin}/images/${a.image.sha256}/thumbnail`,
+          url: imageUrl(origin, a.image.sha256),
+          thumbnail_url: imageUrl(origin, a.image.sha256, 'thumbnail'),
           age_at_exam: String(ageValue(a.image.ageAtExam, profile) ?? ''),
           acquisition_date: dateValue(a.image.acquiredAt, profile) ?? '',
         };

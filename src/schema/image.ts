@@ -11,6 +11,7 @@ import type {
   Sex,
   VerificationStage,
 } from '../domain/enums.ts';
+import { imageUrl } from '../domain/image-url.ts';
 import {
   QUALITY_THRESHOLDS,
   type QualityCheck,
@@ -244,7 +245,8 @@ builder.prismaNode('Image', {
       args: { variant: t.arg({ type: ImageVariantEnum, required: true, defaultValue: 'ORIGINAL' }) },
       select: { sha256: true },
       description: 'Where the bytes are served over HTTP (content-addressed, immutable, same access rules)',
-      resolve: (img, args, ctx) => `${ctx.origin}/images/${img.sha256}/${args.variant.toLowerCase()}`,
+      resolve: (img, args, ctx) =>
+        imageUrl(ctx.origin, img.sha256, args.variant === 'THUMBNAIL' ? 'thumbnail' : 'original'),
     }),
     patient: t.relation('patient'),
     lesion: t.relation('lesion'),

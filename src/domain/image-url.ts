@@ -1,0 +1,8 @@
+// Where an image's bytes are served: the one spelling of the URL that the API, the split manifest,
+// exports and Croissant give out (server/use-image-routes.ts serves it).
+
+export type ImageVariant = 'original' | 'thumbnail';
+
+/** `<origin>/images/<sha256>/<variant>`: content-addressed, immutable, under the API's access rules. */
+export const imageUrl = (origin: string, sha256: string, variant: ImageVariant = 'original') =>
+  `${origin}/images/${sha256}/${variant}`;
