@@ -2,11 +2,12 @@
 // images still waiting for one.
 import { builder } from '../builder.ts';
 import { CLASSES } from '../domain/classes.ts';
+import { MIN_REASON_LENGTH } from '../domain/verification.ts';
 import { attachHistopathology } from '../resolvers/verification.ts';
 import { pendingHistology } from '../resolvers/workflow.ts';
 import { shownTime, WORKFLOW_TIME_NOTE } from './deidentified.ts';
 import { requireAdmin } from './staff.ts';
-import { MIN_REASON_LENGTH, REASON_MAX, RESULT_MAX, refusals, staffOnly, trailMutation } from './verification.ts';
+import { REASON_MAX, RESULT_MAX, refusals, staffOnly, trailMutation } from './verification.ts';
 import { DiagnosisClassEnum, DiagnosisClassInfoRef } from './vocabulary.ts';
 
 builder.prismaObject('HistopathologyReport', {

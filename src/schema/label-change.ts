@@ -1,9 +1,10 @@
 // The log of label changes, and an admin's correction of a label.
 import { builder } from '../builder.ts';
 import { CLASSES } from '../domain/classes.ts';
+import { MIN_REASON_LENGTH } from '../domain/verification.ts';
 import { correctLabel } from '../resolvers/verification.ts';
 import { shownTime, WORKFLOW_TIME_NOTE } from './deidentified.ts';
-import { MIN_REASON_LENGTH, REASON_MAX, refusals, staffOnly, trailMutation } from './verification.ts';
+import { REASON_MAX, refusals, staffOnly, trailMutation } from './verification.ts';
 import { DiagnosisClassEnum, DiagnosisClassInfoRef } from './vocabulary.ts';
 
 builder.prismaObject('LabelChange', {

@@ -4,7 +4,7 @@
 // the actor, the write, and the image read back.
 import type { InputFieldMap, InputShapeFromFields } from '@pothos/core';
 import type { builder } from '../builder.ts';
-import { MIN_REASON_LENGTH, WORKFLOW_TEXT_LIMITS } from '../domain/verification.ts';
+import { WORKFLOW_TEXT_LIMITS } from '../domain/verification.ts';
 import { type TrailService, writeTrail } from '../resolvers/workflow.ts';
 import { actorOf, type Context } from '../server/context.ts';
 import { type GlobalId, imageIdOf } from './ids.ts';
@@ -17,7 +17,6 @@ const chars = (n: number) => n.toLocaleString('en-US');
 export const NOTE_MAX = chars(WORKFLOW_TEXT_LIMITS.note);
 export const REASON_MAX = chars(WORKFLOW_TEXT_LIMITS.reason);
 export const RESULT_MAX = chars(WORKFLOW_TEXT_LIMITS.result);
-export { MIN_REASON_LENGTH };
 
 /** A trail mutation's refusals, for its description: every code it answers with, and when. */
 export const refusals = (role: string, rules: readonly string[], texts?: string) =>
