@@ -4,8 +4,9 @@
 // (createInitialAnnotation), storing no patient, lesion, image or blob.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RawRecord } from '../src/domain/raw-record.ts';
 import { IngestError } from '../src/ingest/errors.ts';
-import { type RawRecord, validateRecord } from '../src/ingest/record.ts';
+import { validateRecord } from '../src/ingest/record.ts';
 import { type Api, createApi } from './helpers/api.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';
 import { listFiles } from './helpers/files.ts';

@@ -249,7 +249,7 @@ token
     wholeNumber('the token id', 'as `npx dermaset token list` shows it'),
   )
   .action(async (id: number) => {
-    const revoked = await withDatabase(loadConfig(), (db) => revokeToken(db, id), { migrate: false });
+    const revoked = await withDatabase(loadConfig(), (db) => revokeToken(db, id));
     console.log(revoked ? `token ${id} revoked` : `no active token ${id}`);
     process.exit(revoked ? 0 : 1);
   });
