@@ -15,12 +15,8 @@ const NONE: PatientFacts = {
   personalCaHistory: undefined,
 };
 const UNKNOWN: StoredPatientFacts = { sex: null, fitzpatrickType: null, sunburnHistory: null, personalCaHistory: null };
-const KNOWN: StoredPatientFacts = {
-  sex: 'FEMALE',
-  fitzpatrickType: 'II',
-  sunburnHistory: true,
-  personalCaHistory: false,
-};
+/** Every fact known: a stored patient, or a record that tells them all. */
+const KNOWN = { sex: 'FEMALE', fitzpatrickType: 'II', sunburnHistory: true, personalCaHistory: false } as const;
 /** A value of each fact that differs from KNOWN's. */
 const OTHER: PatientFacts = { sex: 'MALE', fitzpatrickType: 'IV', sunburnHistory: false, personalCaHistory: true };
 
