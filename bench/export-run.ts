@@ -6,8 +6,10 @@ import { Writable } from 'node:stream';
 import { openDatabase } from '../src/db/client.ts';
 import { useDatabase } from '../src/db/current.ts';
 import { DEFAULT_PROFILE } from '../src/domain/deidentify.ts';
+import { defaultOptions } from '../src/plugins/exporters/options.ts';
 import { registry } from '../src/plugins/index.ts';
 import { EXPORT_BATCH, EXPORT_INCLUDE, writeExport } from '../src/resolvers/exports.ts';
+import { requestScope, resolveSubset } from '../src/resolvers/subset.ts';
 import { BlobStore } from '../src/storage/blob-store.ts';
 
 const [mode = 'scan', url = '', dataDir = ''] = process.argv.slice(2);
@@ -42,13 +44,13 @@ if (mode === 'scan') {
       done();
     },
   });
-  const options = Object.fromEntries(Object.entries(exporter.options).map(([k, v]) => [k, v.default]));
+  const scope = requestScope();
   const result = await writeExport(
     {
       exporter,
-      policy,
-      options,
-      filter: {},
+      subset: await resolveSubset(scope, { filter: {}, policy: policy.id }),
+      split: null,
+      options: defaultOptions(exporter.options),
       withExaminer: false,
       profile: DEFAULT_PROFILE,
       store: new BlobStore(join(dataDir, 'blobs')),

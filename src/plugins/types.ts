@@ -2,8 +2,10 @@
 // version (the semver of its output contract: bump it when the same input would give other
 // output) and a description, plus the hooks of its kind. Register it in ./index.ts.
 import type { Readable, Writable } from 'node:stream';
+import type { z } from 'zod';
 import type { Profile } from '../domain/deidentify.ts';
 import type { DiagnosisClass, VerificationStage } from '../domain/enums.ts';
+import type { ExportRecord } from '../domain/export-record.ts';
 import type { Provenance, RawRecord } from '../domain/raw-record.ts';
 
 export interface PluginMeta {
@@ -79,10 +81,12 @@ export interface MetadataImporter extends PluginMeta {
 
 // ---------------------------------------------------------------- exporters
 
-export interface ExportOptionsSchema {
-  /** Option name → description; options not listed are refused. */
-  readonly [name: string]: { description: string; type: 'boolean' | 'string' | 'number'; default?: unknown };
-}
+/**
+ * An exporter's options as a zod object: each option with its type, its default and its
+ * description (`.describe()`); startExport checks a request's options against it before anything is
+ * recorded, and the `exporters` query lists them from it. Options it does not name are refused.
+ */
+export type ExportOptionsSchema = z.ZodObject;
 
 export interface ExportFile {
   /** Path inside the export (e.g. "metadata.csv", "train/nevus/<sha>.jpg"). */
@@ -91,9 +95,47 @@ export interface ExportFile {
   bytes: number;
 }
 
-export interface ExportRow {
-  /** The record as exporters see it: information-model fields in snake_case, plus service data. */
-  readonly [field: string]: unknown;
+/** The record as exporters see it (domain/export-record.ts): the columns they write and what ISIC reads. */
+export type ExportRow = ExportRecord;
+
+/**
+ * What a document of an export's subset states beyond its records (Croissant): the subset's
+ * figures, its image files and its metadata file (the jsonl export of the same subset, without
+ * examiner codes), read by the runner for the subset the export already resolved.
+ */
+export interface SubsetDescription {
+  policy: { id: string; version: string };
+  /** The stored split the export is limited to, with the split's manifest hash. */
+  split: {
+    id: string;
+    part?: string | null;
+    fold?: number | null;
+    parts: readonly string[];
+    manifestHash: string;
+  } | null;
+  /** The filter as asked (after the profile generalised its bounds): the metadata URL restates it. */
+  filter: unknown;
+  /** metadata.jsonl: its records, SHA-256 and size. */
+  metadata: { records: number; sha256: string; bytes: number };
+  /** The image files of the records, in image id order. */
+  images: readonly { sha256: string; fileName: string; format: string }[];
+  /** The first and the latest acquisition in the subset (exact: the document shows them through the profile). */
+  period: { first: Date | null; last: Date | null };
+  /** Licence and creator as stated (or "not stated"), and the dataset's version. */
+  license: string;
+  creator: string;
+  version: string;
+  /** The subset's figures (resolvers/stats.ts computes them). */
+  stats: {
+    images: number;
+    patients: number;
+    intake: { sopRejected: number; records: number; duplicates: number };
+    agreement: { fleiss: { kappa: number | null; n: number }; pairs: readonly { kappa: number | null }[] };
+    patientDistributions: readonly { field: string; values: readonly { value: string; count: number }[] }[];
+    malignant: { histologyVerified: number; count: number };
+    imagesPerPatient: { max: number | null };
+    classes: readonly { diagnosisClass: string; count: number }[];
+  };
 }
 
 export interface ExportContext {
@@ -122,6 +164,11 @@ export interface ExportContext {
     /** The part names the export covers. */
     parts: readonly string[];
   } | null;
+  /**
+   * The subset described (Croissant): read on demand, once per call, for the subset the runner
+   * resolved; exporters that describe nothing never call it.
+   */
+  describe(): Promise<SubsetDescription>;
 }
 
 export interface Exporter extends PluginMeta {

@@ -7,8 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
 import { createGraphQLError } from 'graphql-yoga';
+import { type DatasetConfig, datasetConfig } from '../config.ts';
 import type { Db } from '../db/client.ts';
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
@@ -25,18 +27,20 @@ import {
   parseProfile,
   profileAllowed,
 } from '../domain/deidentify.ts';
+import type { ExportRecord } from '../domain/export-record.ts';
 import { type Role, roleAtLeast } from '../domain/roles.ts';
 import { SITES } from '../domain/sites.ts';
 import { STRUCTURES } from '../domain/structures.ts';
 import { decide } from '../plugins/evaluate.ts';
 import { hashingTap } from '../plugins/exporters/hashing.ts';
 import { registry } from '../plugins/index.ts';
-import type { ClassMappingPolicy, ExportContext, Exporter, ExportFile, ExportRow } from '../plugins/types.ts';
+import type { ExportContext, Exporter, ExportFile, SubsetDescription } from '../plugins/types.ts';
 import { BlobStore } from '../storage/blob-store.ts';
+import { datasetTerms, datasetVersion } from './dataset.ts';
 import { badInput } from './errors.ts';
-import { type ImageFilter, inSplitParts, type SplitSelection } from './image-filter.ts';
-import { resolveSplitSelection, whereOf } from './images.ts';
-import { resolvePolicy } from './policies.ts';
+import type { ImageFilter, SplitSelection } from './image-filter.ts';
+import { computeStats } from './stats.ts';
+import { type RequestScope, type ResolvedSplit, resolveSubset, type Subset } from './subset.ts';
 
 export interface ExportRequest {
   format: string;
@@ -64,30 +68,42 @@ export function resolveProfile(raw: string | null | undefined, role: Role | null
   return profile;
 }
 
-/** The split an export is limited to: the selection, the part names it covers, the split's manifest hash. */
-export interface ExportSplit {
-  selection: SplitSelection;
-  parts: string[];
-  manifestHash: string;
-}
-
-/** Checks a split selection; an export of a split is labelled by the split's policy. */
-export async function validateSplit(req: Pick<ExportRequest, 'split' | 'policy'>) {
-  const sel = req.split;
-  if (!sel) return { split: null, policyId: req.policy };
-  const resolved = await resolveSplitSelection(sel);
-  if (!resolved) throw badInput(`no split ${sel.id}`, 'split');
-  if (req.policy && req.policy !== resolved.policyId)
+/**
+ * An exporter's options checked against its zod schema, before anything is recorded: an option it
+ * does not have, or a value its schema refuses, is BAD_USER_INPUT naming the option. The result
+ * holds the options given, in their order, then the defaults of the others (as manifests stamp it).
+ */
+export function exportOptions(exporter: Exporter, given: Record<string, unknown> | null | undefined) {
+  const asked = given ?? {};
+  const names = Object.keys(exporter.options.shape);
+  for (const name of Object.keys(asked))
+    if (!Object.hasOwn(exporter.options.shape, name))
+      throw badInput(`${exporter.id} has no option "${name}"; options: ${names.join(', ') || 'none'}`, 'options');
+  const parsed = exporter.options.safeParse(asked);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue?.path[0] ?? '');
     throw badInput(
-      `split ${sel.id} was made under ${resolved.policyId}; leave policy out or give ${resolved.policyId}`,
-      'policy',
+      issue?.code === 'invalid_type'
+        ? `option "${name}" of ${exporter.id} must be a ${issue.expected}`
+        : `option "${name}" of ${exporter.id} ${issue?.message ?? 'is invalid'}`,
+      'options',
     );
-  const split: ExportSplit = { selection: sel, parts: resolved.names, manifestHash: resolved.manifestHash };
-  return { split, policyId: resolved.policyId };
+  }
+  const data = parsed.data as Record<string, unknown>;
+  const options: Record<string, unknown> = {};
+  for (const name of Object.keys(asked)) options[name] = data[name];
+  for (const name of names) if (!(name in options)) options[name] = data[name];
+  return options;
 }
 
-/** Checks the format, the profile, the policy and every option before anything is written. */
-export async function validateExport(req: ExportRequest, role: Role | null = null) {
+/**
+ * Checks the format, the profile, the subset (filter, split, policy) and every option before
+ * anything is written. The subset is resolved once, on the caller's request scope; its filter's
+ * age and date bounds are generalised as the profile shows values. An export of a split is labelled
+ * by the split's policy.
+ */
+export async function validateExport(scope: RequestScope, req: ExportRequest, role: Role | null = null) {
   const exporter = registry.exporter(req.format);
   if (!exporter) {
     throw badInput(
@@ -96,22 +112,15 @@ export async function validateExport(req: ExportRequest, role: Role | null = nul
     );
   }
   const profile = resolveProfile(req.profile, role);
-  const { split, policyId } = await validateSplit(req);
-  const policy = await resolvePolicy(policyId);
-  const options: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(req.options ?? {})) {
-    const spec = exporter.options[name];
-    if (!spec)
-      throw badInput(
-        `${exporter.id} has no option "${name}"; options: ${Object.keys(exporter.options).join(', ') || 'none'}`,
-        'options',
-      );
-    if (typeof value !== spec.type)
-      throw badInput(`option "${name}" of ${exporter.id} must be a ${spec.type}`, 'options');
-    options[name] = value;
-  }
-  for (const [name, spec] of Object.entries(exporter.options)) if (!(name in options)) options[name] = spec.default;
-  return { exporter, policy, options, split, profile };
+  const subset = await resolveSubset(scope, {
+    filter: generaliseFilter(req.filter, profile),
+    policy: req.policy,
+    split: req.split,
+  });
+  const options = exportOptions(exporter, req.options);
+  // the export's own split (not one its filter names): its rows carry their part, its stamps the split
+  const split = req.split ? subset.split : null;
+  return { exporter, subset, options, split, profile };
 }
 
 /** Rows read per keyset batch: what an export holds in memory at once. */
@@ -127,13 +136,13 @@ export const EXPORT_INCLUDE = {
 
 /** The rows an export sees: images matching the filter, in id order, labelled by the policy. */
 async function* exportRows(
-  where: Awaited<ReturnType<typeof whereOf>>,
-  policy: ClassMappingPolicy,
+  subset: Subset,
   withExaminer: boolean,
   count: { n: number },
   splitId: string | null,
   profile: ProfileId,
-) {
+): AsyncGenerator<ExportRecord> {
+  const { where, policy } = subset;
   const include = splitId
     ? { ...EXPORT_INCLUDE, splitAssignments: { where: { splitId }, select: { part: true } } }
     : EXPORT_INCLUDE;
@@ -190,7 +199,7 @@ async function* exportRows(
         format: i.format,
         label: decision.label,
         split: (i as { splitAssignments?: { part: string }[] }).splitAssignments?.[0]?.part ?? null,
-      } satisfies ExportRow;
+      } satisfies ExportRecord;
     }
     const last = batch[batch.length - 1];
     if (!last || batch.length < EXPORT_BATCH) break;
@@ -201,16 +210,19 @@ async function* exportRows(
 
 export interface RunInput {
   exporter: Exporter;
-  policy: ClassMappingPolicy;
+  /** Which images, under which policy: resolved once by the caller (resolveSubset). */
+  subset: Subset;
+  /** The stored split the export is limited to (its rows carry their part), or null. */
+  split: ResolvedSplit | null;
   options: Record<string, unknown>;
-  filter: ImageFilter | null | undefined;
   withExaminer: boolean;
   store: BlobStore;
   /** The server's origin, for URLs written into an export (Croissant). */
   origin?: string;
-  split?: ExportSplit | null;
   /** The de-identification profile every row goes through. */
   profile: ProfileId;
+  /** Where the dataset's licence, creator and version are configured (default: the environment). */
+  dataset?: DatasetConfig;
 }
 
 /** The profile as outputs stamp it: id, version and what it does to ages and dates. */
@@ -226,9 +238,9 @@ function manifestOf(input: RunInput, rowCount: number, files: readonly ExportFil
   return {
     dermaset_export: 1,
     exporter: { id: input.exporter.id, version: input.exporter.version },
-    policy: { id: input.policy.id, version: input.policy.version },
+    policy: { id: input.subset.policy.id, version: input.subset.policy.version },
     deidentification: profileManifest(input.profile),
-    filter: input.filter ?? {},
+    filter: input.subset.asked ?? {},
     options: input.options,
     ...(input.split
       ? {
@@ -245,30 +257,81 @@ function manifestOf(input: RunInput, rowCount: number, files: readonly ExportFil
 }
 
 /** Writes an export to `out`; returns its row count and the files inside it. */
-export async function writeExport(input: RunInput, out: NodeJS.WritableStream & import('node:stream').Writable) {
-  // a filter selects no finer than the profile shows (its bounds are generalised by the caller)
-  const filtered = await whereOf({ filter: input.filter, policy: input.policy.id });
-  const where = input.split
-    ? {
-        AND: [filtered, inSplitParts(input.split.selection.id, input.split.parts)],
-      }
-    : filtered;
+export async function writeExport(input: RunInput, out: Writable) {
   const count = { n: 0 };
-  // `profile` beside the contract's fields: exporters read it through exporters/profile.ts
-  const ctx: ExportContext & { profile: (typeof PROFILES)[ProfileId] } = {
-    rows: () =>
-      exportRows(where, input.policy, input.withExaminer, count, input.split?.selection.id ?? null, input.profile),
+  const ctx: ExportContext = {
+    rows: () => exportRows(input.subset, input.withExaminer, count, input.split?.selection.id ?? null, input.profile),
     openImage: (key) => input.store.read(key),
     options: input.options,
-    policy: input.policy,
+    policy: input.subset.policy,
     manifest: (files) => `${JSON.stringify(manifestOf(input, count.n, files), null, 2)}\n`,
-    filter: input.filter ?? {},
+    filter: input.subset.asked ?? {},
     origin: input.origin ?? 'http://127.0.0.1:4000',
     split: input.split ? { ...input.split.selection, parts: input.split.parts } : null,
     profile: PROFILES[input.profile],
+    describe: () => describeSubset(input),
   };
   const files = await input.exporter.write(ctx, out);
   return { rowCount: count.n, files };
+}
+
+/**
+ * The export run of a subset's metadata.jsonl (the file Croissant documents list): the jsonl
+ * exporter over the same subset, split and profile, without examiner codes.
+ */
+export function metadataInput(input: RunInput): RunInput {
+  return { ...input, exporter: metadataExporter(), options: {}, withExaminer: false };
+}
+
+/** The exporter of metadata.jsonl files. */
+export function metadataExporter(): Exporter {
+  const exporter = registry.exporter('jsonl');
+  if (!exporter) throw new Error('the jsonl exporter is not registered');
+  return exporter;
+}
+
+/**
+ * What a document of an export's subset states (Croissant): its metadata file written and hashed,
+ * its figures, its image files, its period, the dataset's terms and version. Reads the subset the
+ * run resolved, never the split or the policy again.
+ */
+export async function describeSubset(input: RunInput): Promise<SubsetDescription> {
+  const { subset, profile, split } = input;
+  const config = input.dataset ?? datasetConfig();
+  const stats = await computeStats(subset, { profile });
+  // the metadata file is the jsonl export of the same subset: hash it as it is written
+  const tap = hashingTap();
+  tap.stream.resume(); // nothing reads the bytes: only their hash is wanted
+  const { rowCount: records } = await writeExport(metadataInput(input), tap.stream);
+  tap.stream.end();
+  await finished(tap.stream);
+  const { sha256, bytes } = tap.result();
+  const { where, policy } = subset;
+  const [candidates, period, terms, version] = await Promise.all([
+    db().image.findMany({
+      where,
+      select: { sha256: true, format: true, storageKey: true, diagnosisClass: true, verificationStage: true },
+      orderBy: { id: 'asc' },
+    }),
+    db().image.aggregate({ where, _min: { acquiredAt: true }, _max: { acquiredAt: true } }),
+    datasetTerms(config),
+    datasetVersion(config),
+  ]);
+  return {
+    policy: { id: policy.id, version: policy.version },
+    split: split ? { ...split.selection, parts: split.parts, manifestHash: split.manifestHash } : null,
+    filter: subset.asked,
+    metadata: { records, sha256, bytes },
+    // the image files are those of the records: images the policy leaves without a label are not listed
+    images: candidates
+      .filter((i) => decide(policy, i).kind === 'mapped')
+      .map((i) => ({ sha256: i.sha256, fileName: `${i.sha256}.${i.storageKey.split('.').pop()}`, format: i.format })),
+    period: { first: period._min.acquiredAt, last: period._max.acquiredAt },
+    license: terms.license.value,
+    creator: terms.creator.value,
+    version: version.value,
+    stats,
+  };
 }
 
 export function exportPath(dataDir: string, id: string, ext: string) {
@@ -296,9 +359,9 @@ export const HEARTBEAT_MS = 5_000;
 export const STALE_AFTER_MS = 60_000;
 
 /** Records the export, then writes it in the background; the returned row is RUNNING. */
-export async function startExport(req: ExportRequest, who: ExportCaller) {
-  const { exporter, policy, options, split, profile } = await validateExport(req, who.role);
-  const filter = generaliseFilter(req.filter, profile);
+export async function startExport(scope: RequestScope, req: ExportRequest, who: ExportCaller) {
+  const { exporter, subset, options, split, profile } = await validateExport(scope, req, who.role);
+  const { policy } = subset;
   const id = randomUUID();
   const row = await db().export.create({
     data: {
@@ -307,7 +370,7 @@ export async function startExport(req: ExportRequest, who: ExportCaller) {
       exporterVersion: exporter.version,
       policyId: policy.id,
       policyVersion: policy.version,
-      filter: JSON.stringify(filter ?? {}),
+      filter: JSON.stringify(subset.asked ?? {}),
       options: JSON.stringify(options),
       split: split
         ? JSON.stringify({ ...split.selection, parts: split.parts, manifestHash: split.manifestHash })
@@ -321,9 +384,8 @@ export async function startExport(req: ExportRequest, who: ExportCaller) {
   });
   const input: RunInput = {
     exporter,
-    policy,
+    subset,
     options,
-    filter,
     withExaminer: roleAtLeast(who.role, 'REVIEWER'),
     store: new BlobStore(join(who.dataDir, 'blobs')),
     origin: who.origin,

@@ -1,12 +1,13 @@
 import { JSONObjectResolver } from 'graphql-scalars';
 import { builder } from '../builder.ts';
 import { DEFAULT_PROFILE, PROFILE_IDS, PROFILES, type Profile } from '../domain/deidentify.ts';
+import { optionList } from '../plugins/exporters/options.ts';
 import { registry } from '../plugins/index.ts';
 import type { Exporter, MetadataImporter } from '../plugins/types.ts';
 import { exportForReader, listExports, startExport } from '../resolvers/exports.ts';
-import type { Context } from '../server/context.ts';
+import { actorOf, type Context } from '../server/context.ts';
 import { ImageFilter, SplitSelectionInput } from './image.ts';
-import { requireToken, staffCode } from './staff.ts';
+import { requireToken } from './staff.ts';
 
 builder.addScalarType('JSONObject', JSONObjectResolver);
 
@@ -32,7 +33,7 @@ const ExporterRef = builder.objectRef<Exporter>('Exporter').implement({
     includesImages: t.exposeBoolean('needsImages'),
     options: t.field({
       type: [ExportOptionRef],
-      resolve: (e) => Object.entries(e.options).map(([name, spec]) => ({ name, ...spec })),
+      resolve: (e) => optionList(e.options),
     }),
   }),
 });
@@ -79,7 +80,7 @@ const DeidentificationProfileRef = builder.objectRef<Profile>('DeidentificationP
 });
 
 /** Who reads an export: the token's id (the owner) and its role (admins see every export). */
-const readerOf = (ctx: Context) => ({ tokenId: ctx.identity?.tokenId ?? null, role: ctx.role });
+const readerOf = (ctx: Context) => ({ tokenId: actorOf(ctx).tokenId, role: ctx.role });
 
 const ExportStatusEnum = builder.enumType('ExportStatus', { values: ['RUNNING', 'DONE', 'FAILED'] as const });
 
@@ -191,7 +192,9 @@ builder.mutationFields((t) => ({
     },
     resolve: (_root, args, ctx) => {
       requireToken(ctx, 'startExport');
+      const actor = actorOf(ctx);
       return startExport(
+        ctx,
         {
           format: args.format,
           filter: args.filter,
@@ -201,9 +204,9 @@ builder.mutationFields((t) => ({
           profile: args.profile,
         },
         {
-          actor: staffCode(ctx),
-          tokenId: ctx.identity?.tokenId as number,
-          role: ctx.role,
+          actor: actor.code,
+          tokenId: actor.tokenId as number,
+          role: actor.role,
           dataDir: ctx.dataDir,
           origin: ctx.origin,
         },

@@ -5,6 +5,7 @@ import type { Plugin } from 'graphql-yoga';
 import { type CroissantRequest, METADATA_PATH, metadataRun, writeMetadata } from '../resolvers/croissant.ts';
 import { computeDatasheet } from '../resolvers/datasheet.ts';
 import { checkFilterBounds, type ImageFilter, type SplitSelection } from '../resolvers/image-filter.ts';
+import { requestScope } from '../resolvers/subset.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
 import { schema } from '../schema/index.ts';
 import { type AccessOptions, identify, refuseRoute } from './context.ts';
@@ -117,7 +118,13 @@ export function useDatasheetRoutes(
       try {
         if (format === 'jsonl') {
           const { role } = await identify(request, tokens, access);
-          const run = await metadataRun(subsetOf(url.searchParams, bounds.maxVariableDepth), access.dataDir, role);
+          // one scope for the route: the subset (split, policy) is resolved once
+          const run = await metadataRun(
+            requestScope(),
+            subsetOf(url.searchParams, bounds.maxVariableDepth),
+            access.dataDir,
+            role,
+          );
           const body = new PassThrough();
           writeMetadata(run, body).then(
             () => body.end(),

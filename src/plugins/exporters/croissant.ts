@@ -1,5 +1,6 @@
-import type { ImageFilter } from '../../resolvers/image-filter.ts';
+import { z } from 'zod';
 import { defineExporter } from '../types.ts';
+import { croissantDocument } from './croissant-document.ts';
 
 /** The Croissant 1.1 + RAI 1.0 description of the export's subset, as a JSON-LD file. */
 export const croissantExporter = defineExporter({
@@ -10,20 +11,10 @@ export const croissantExporter = defineExporter({
   mediaType: 'application/ld+json',
   extension: 'json',
   needsImages: false,
-  options: {},
+  options: z.object({}),
   async write(ctx, out) {
-    // loaded lazily: croissant.ts reads the plugin registry, which lists this exporter
-    const { croissant } = await import('../../resolvers/croissant.ts');
-    const doc = await croissant(
-      {
-        filter: ctx.filter as ImageFilter,
-        policy: ctx.policy.id,
-        split: ctx.split ? { id: ctx.split.id, part: ctx.split.part, fold: ctx.split.fold } : null,
-        profile: ctx.profile.id,
-      },
-      // the runner checked who may ask for the profile
-      { origin: ctx.origin, dataDir: '', role: 'ADMIN' },
-    );
+    // the runner describes the subset it resolved (figures, files, the metadata file's hash)
+    const doc = croissantDocument(await ctx.describe(), { profile: ctx.profile.id, origin: ctx.origin });
     out.write(`${JSON.stringify(doc, null, 2)}\n`);
     // the export's row count is the number of records the document describes
     for await (const _row of ctx.rows());

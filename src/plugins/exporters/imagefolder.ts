@@ -1,10 +1,16 @@
 import { PassThrough } from 'node:stream';
-import { defineExporter } from '../types.ts';
+import { z } from 'zod';
+import { columnValue, type ExportColumn, exportColumn } from '../../domain/export-record.ts';
+import { defineExporter, type ExportRow } from '../types.ts';
 import { writeCsv } from './csv-rows.ts';
 import { ZipWriter } from './zip.ts';
 
+/**
+ * metadata.csv: file_name (the image's path in the archive), then these columns of the export
+ * record, its values as they are except clinical_status, which ImageFolder has always written as the
+ * status code (BENIGN), not jsonl's lower-case label: changing it would change this format's contract.
+ */
 const COLUMNS = [
-  'file_name',
   'label',
   'patient_id',
   'lesion_id',
@@ -15,7 +21,10 @@ const COLUMNS = [
   'diagnosis_class',
   'clinical_status',
   'verification_stage',
-] as const;
+].map(exportColumn);
+const HEADER = ['file_name', ...COLUMNS.map((c) => c.name)];
+const written = (c: ExportColumn, r: ExportRow) =>
+  c.name === 'clinical_status' ? r.clinical_status : columnValue(c, r);
 
 const cell = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 
@@ -28,27 +37,25 @@ export const imagefolder = defineExporter({
   mediaType: 'application/zip',
   extension: 'zip',
   needsImages: true,
-  options: {
-    split: {
-      type: 'string',
-      default: 'train',
-      description: 'The split folder every image goes to (an export of a stored split uses each image’s part)',
-    },
-  },
+  options: z.object({
+    split: z
+      .string()
+      .regex(/^[a-z0-9_-]+$/i, 'must be a plain folder name (letters, digits, _ and -)')
+      .default('train')
+      .describe('The split folder every image goes to (an export of a stored split uses each image’s part)'),
+  }),
   async write(ctx, out) {
     const split = String(ctx.options.split);
-    if (!/^[a-z0-9_-]+$/i.test(split)) throw new Error('split must be a plain folder name');
-    const path = (r: Record<string, unknown>) =>
-      `${ctx.split ? String(r.split) : split}/${String(r.label)}/${String(r.file_name)}`;
+    const path = (r: ExportRow) => `${ctx.split ? String(r.split) : split}/${String(r.label)}/${String(r.file_name)}`;
     const zip = new ZipWriter(out);
     const csv = new PassThrough();
     const added = zip.add('metadata.csv', csv);
     await writeCsv(
       csv,
-      COLUMNS,
+      HEADER,
       (async function* () {
         for await (const r of ctx.rows()) {
-          yield Object.fromEntries(COLUMNS.map((c) => [c, c === 'file_name' ? path(r) : cell(r[c])]));
+          yield Object.fromEntries([['file_name', path(r)], ...COLUMNS.map((c) => [c.name, cell(written(c, r))])]);
         }
       })(),
     );

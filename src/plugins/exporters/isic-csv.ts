@@ -1,17 +1,17 @@
+import { z } from 'zod';
 import { NOT_STATED } from '../../domain/dataset-terms.ts';
 import { defineExporter } from '../types.ts';
 import { writeCsv } from './csv-rows.ts';
 import { ISIC_COLUMNS, isicRow } from './isic.ts';
 
 /** Neither is assumed: an export says "not stated" unless the exporting user states them. */
-export const ISIC_OPTIONS = {
-  attribution: { type: 'string', default: NOT_STATED, description: 'The attribution column' },
-  license: {
-    type: 'string',
-    default: NOT_STATED,
-    description: 'The copyright_license column (an ISIC licence code such as CC-BY-NC)',
-  },
-} as const;
+export const ISIC_OPTIONS = z.object({
+  attribution: z.string().default(NOT_STATED).describe('The attribution column'),
+  license: z
+    .string()
+    .default(NOT_STATED)
+    .describe('The copyright_license column (an ISIC licence code such as CC-BY-NC)'),
+});
 
 /** An ISIC-compatible metadata.csv: ISIC field names and vocabularies, ages only as age_approx. */
 export const isicCsv = defineExporter({

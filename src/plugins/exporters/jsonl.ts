@@ -1,5 +1,35 @@
 import { once } from 'node:events';
-import { defineExporter } from '../types.ts';
+import { z } from 'zod';
+import { type ColumnGroup, columnsOf, columnValue, type ExportRecord } from '../../domain/export-record.ts';
+import { type ClassMappingPolicy, defineExporter } from '../types.ts';
+
+/**
+ * One record as a JSON object: the export record's columns in their order, each block of the
+ * information model (and the file's properties) nested under its name, the label with its policy.
+ */
+export function nestedRecord(
+  r: ExportRecord,
+  policy: Pick<ClassMappingPolicy, 'id' | 'version'>,
+  inSplit: boolean,
+): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  const groups = new Map<ColumnGroup, Record<string, unknown>>();
+  for (const c of columnsOf(inSplit)) {
+    const value = columnValue(c, r);
+    if (c.group === 'record') record[c.name] = value;
+    else if (c.group === 'label') record.label = { policy: policy.id, policy_version: policy.version, value };
+    else {
+      let group = groups.get(c.group);
+      if (!group) {
+        group = {};
+        groups.set(c.group, group);
+        record[c.group] = group;
+      }
+      group[c.name] = value;
+    }
+  }
+  return record;
+}
 
 /** One JSON record per line with the 16 fields nested in their six blocks. */
 export const jsonl = defineExporter({
@@ -10,39 +40,11 @@ export const jsonl = defineExporter({
   mediaType: 'application/x-ndjson',
   extension: 'jsonl',
   needsImages: false,
-  options: {},
+  options: z.object({}),
   async write(ctx, out) {
     for await (const r of ctx.rows()) {
-      const record = {
-        image: r.file_name,
-        sha256: r.sha256,
-        patient_id: r.patient_id,
-        lesion_id: r.lesion_id,
-        label: { policy: ctx.policy.id, policy_version: ctx.policy.version, value: r.label },
-        demographic: { age_at_exam: r.age_at_exam, sex: r.sex, fitzpatrick_type: r.fitzpatrick_type },
-        anamnestic: { sunburn_history: r.sunburn_history, personal_ca_history: r.personal_ca_history },
-        morphological: {
-          anatomical_site: r.anatomical_site,
-          lesion_diameter_mm: r.lesion_diameter_mm,
-          dominant_colors: r.dominant_colors,
-          elevation: r.elevation,
-          border_regularity: r.border_regularity,
-        },
-        dermoscopic: { dermoscopic_structures: r.dermoscopic_structures },
-        diagnostic: {
-          clinical_diagnosis: r.clinical_diagnosis,
-          diagnosis_class: r.diagnosis_class,
-          origin: r.origin,
-          clinical_status: r.clinical_status_label,
-          histopathology_result: r.histopathology_result,
-          verification_stage: r.verification_stage,
-        },
-        service: { examiner_id: r.examiner_id, image_quality_score: r.image_quality_score },
-        acquisition_date: r.acquisition_date,
-        file: { width: r.width, height: r.height, format: r.format },
-        ...(ctx.split ? { split: r.split } : {}),
-      };
-      if (!out.write(`${JSON.stringify(record)}\n`)) await once(out, 'drain');
+      const line = `${JSON.stringify(nestedRecord(r, ctx.policy, ctx.split !== null))}\n`;
+      if (!out.write(line)) await once(out, 'drain');
     }
     return [];
   },

@@ -1,39 +1,44 @@
 import type { Writable } from 'node:stream';
 import { ByteWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
+import { z } from 'zod';
+import type { ProfileId } from '../../domain/deidentify.ts';
+import { columnsOf, columnType, columnValue, type ExportColumn } from '../../domain/export-record.ts';
 import { defineExporter, type ExportRow } from '../types.ts';
 
-const STRING_COLUMNS = [
-  'image',
-  'sha256',
-  'patient_id',
-  'lesion_id',
-  'label',
-  'sex',
-  'fitzpatrick_type',
-  'anatomical_site',
-  'dominant_colors',
-  'elevation',
-  'border_regularity',
-  'dermoscopic_structures',
-  'clinical_diagnosis',
-  'diagnosis_class',
-  'origin',
-  'clinical_status',
-  'histopathology_result',
-  'verification_stage',
-  'examiner_id',
-  'acquisition_date',
-  'format',
-] as const;
-const INT_COLUMNS = ['image_quality_score', 'width', 'height'] as const;
-const BOOL_COLUMNS = ['sunburn_history', 'personal_ca_history'] as const;
-const DOUBLE_COLUMNS = ['lesion_diameter_mm'] as const;
 const ROWS_PER_GROUP = 2_000;
 
-const value = (r: ExportRow, c: string): unknown => {
-  if (c === 'image') return r.file_name;
-  if (c === 'clinical_status') return r.clinical_status_label;
-  const v = r[c];
+/** Parquet's physical type for each of the export record's value types. */
+const PARQUET_TYPE = {
+  string: 'STRING',
+  strings: 'STRING',
+  date: 'STRING',
+  integer: 'INT32',
+  float: 'DOUBLE',
+  boolean: 'BOOLEAN',
+} as const;
+
+/**
+ * The file's columns and their order, from the export record: text columns of a fixed type, then
+ * those whose type depends on the profile (age_at_exam), then the split's part (in an export of a
+ * split), then whole numbers, yes/no and decimal numbers, each in record order.
+ */
+function parquetColumns(profile: ProfileId, inSplit: boolean) {
+  const columns = columnsOf(inSplit);
+  const text = (c: ExportColumn) => PARQUET_TYPE[c.type] === 'STRING';
+  const ordered = [
+    ...columns.filter((c) => c.deidentify !== 'age' && !c.splitOnly && text(c)),
+    ...columns.filter((c) => c.deidentify === 'age'),
+    ...columns.filter((c) => c.splitOnly),
+    ...(['INT32', 'BOOLEAN', 'DOUBLE'] as const).flatMap((type) =>
+      columns.filter((c) => c.deidentify !== 'age' && !c.splitOnly && PARQUET_TYPE[c.type] === type),
+    ),
+  ];
+  return ordered.map((c) => ({ column: c, name: c.name, type: PARQUET_TYPE[columnType(c, profile)] }));
+}
+
+/** Multi-valued fields as ;-joined strings. */
+const value = (c: ExportColumn, r: ExportRow): unknown => {
+  const v = columnValue(c, r);
   return Array.isArray(v) ? v.join(';') : v;
 };
 
@@ -70,23 +75,16 @@ export const parquet = defineExporter({
   mediaType: 'application/vnd.apache.parquet',
   extension: 'parquet',
   needsImages: false,
-  options: {},
+  options: z.object({}),
   async write(ctx, out) {
     const profile = ctx.profile;
     // exact ages are whole numbers; generalised ones are text ("90+", "40-44")
-    const ageType = profile.id === 'limited' ? ('INT32' as const) : ('STRING' as const);
-    const schemaColumns = [
-      ...STRING_COLUMNS.map((name) => ({ name, type: 'STRING' as const })),
-      { name: 'age_at_exam', type: ageType },
-      // the split's part, only in an export of a split
-      ...(ctx.split ? [{ name: 'split', type: 'STRING' as const }] : []),
-      ...INT_COLUMNS.map((name) => ({ name, type: 'INT32' as const })),
-      ...BOOL_COLUMNS.map((name) => ({ name, type: 'BOOLEAN' as const })),
-      ...DOUBLE_COLUMNS.map((name) => ({ name, type: 'DOUBLE' as const })),
-    ];
+    const schemaColumns = parquetColumns(profile.id, ctx.split !== null);
     const writer = new ParquetWriter({
       writer: streamWriter(out),
-      schema: schemaFromColumnData({ columnData: schemaColumns.map((c) => ({ ...c, data: [] })) }),
+      schema: schemaFromColumnData({
+        columnData: schemaColumns.map((c) => ({ name: c.name, type: c.type, data: [] })),
+      }),
       createdBy: `dermaset parquet exporter ${parquet.version}`,
       kvMetadata: [
         { key: 'dermaset.policy', value: `${ctx.policy.id}@${ctx.policy.version}` },
@@ -106,7 +104,7 @@ export const parquet = defineExporter({
           name: c.name,
           type: c.type,
           data: rows.map((r) => {
-            const v = value(r, c.name);
+            const v = value(c.column, r);
             return v === undefined ? null : v;
           }),
         })),
