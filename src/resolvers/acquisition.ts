@@ -5,8 +5,8 @@ import { createGraphQLError } from 'graphql-yoga';
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import type { QualityMeasures } from '../domain/quality.ts';
+import type { RawRecord } from '../domain/raw-record.ts';
 import type { AcquisitionPipeline } from '../ingest/pipeline.ts';
-import type { RawRecord } from '../ingest/record.ts';
 import { qualityOf } from './images.ts';
 
 export interface AcquisitionResult {

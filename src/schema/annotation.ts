@@ -3,7 +3,7 @@
 import { createGraphQLError } from 'graphql-yoga';
 import { builder } from '../builder.ts';
 import { CLASSES } from '../domain/classes.ts';
-import type { RawRecord } from '../ingest/record.ts';
+import type { RawRecord } from '../domain/raw-record.ts';
 import { type AcquisitionResult, acquire, acquisitionImage, acquisitionIntake } from '../resolvers/acquisition.ts';
 import { actorOf } from '../server/context.ts';
 import { shownTime, WORKFLOW_TIME_NOTE } from './deidentified.ts';

@@ -9,8 +9,9 @@ import {
   MAX_PROSE_LENGTH,
   updateDatasheetText,
 } from '../resolvers/datasheet.ts';
+import { actorOf } from '../server/context.ts';
 import { ImageFilter, readSubset, SplitSelectionInput } from './image.ts';
-import { ADMIN_CODE_DESCRIPTION, staffCode } from './staff.ts';
+import { ADMIN_CODE_DESCRIPTION } from './staff.ts';
 import { StatsRef } from './stats.ts';
 
 const EntryRef = builder.objectRef<DatasheetEntry>('DatasheetEntry').implement({
@@ -117,6 +118,6 @@ builder.mutationFields((t) => ({
       'Admins only. Sets the prose answer to one datasheet question (audited with the admin’s staff code); an ' +
       `unknown key or a text longer than ${MAX_PROSE_LENGTH.toLocaleString('en-US')} characters is BAD_USER_INPUT.`,
     args: { key: t.arg.string({ required: true }), text: t.arg.string({ required: true }) },
-    resolve: (query, _root, args, ctx) => updateDatasheetText(query, staffCode(ctx), args.key, args.text),
+    resolve: (query, _root, args, ctx) => updateDatasheetText(query, actorOf(ctx).code, args.key, args.text),
   }),
 }));

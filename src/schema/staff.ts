@@ -5,12 +5,6 @@ import { visibleReviewsWhere } from '../resolvers/workflow.ts';
 import { actorOf, type Context } from '../server/context.ts';
 
 /**
- * The caller's de-identified staff code.
- * @deprecated actorOf(ctx).code: kept only while schema/split.ts, export.ts and datasheet.ts still import it.
- */
-export const staffCode = (ctx: Context): string => actorOf(ctx).code;
-
-/**
  * Writes that store a result (splits, exports) need a token even when public read lets anonymous
  * callers read as viewers: anonymous traffic must not fill the database.
  */
