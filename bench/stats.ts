@@ -13,6 +13,7 @@ import { createPipeline } from '../src/ingest/pipeline.ts';
 import { computeDatasheet } from '../src/resolvers/datasheet.ts';
 import { clearChartCache } from '../src/resolvers/datasheet-charts.ts';
 import { computeStats } from '../src/resolvers/stats.ts';
+import { requestScope, resolveSubset } from '../src/resolvers/subset.ts';
 import { median } from './timing.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'dermaset-bench-stats-'));
@@ -35,13 +36,13 @@ try {
       'SELECT diagnosis_class, verification_stage, patient_id, COUNT(*) AS n FROM image GROUP BY diagnosis_class, verification_stage, patient_id',
     ),
   );
-  const stats = await time(() => computeStats({}));
+  const stats = await time(async () => computeStats(await resolveSubset(requestScope(), {})));
   // cold: every figure rendered; warm: the figures of unchanged data come from the cache
   const cold = await time(async () => {
     clearChartCache();
-    await computeDatasheet({});
+    await computeDatasheet(await resolveSubset(requestScope(), {}));
   });
-  const sheet = await time(() => computeDatasheet({}));
+  const sheet = await time(async () => computeDatasheet(await resolveSubset(requestScope(), {})));
   console.log(`raw GROUP BY scan of the image table   ${scan.toFixed(1).padStart(8)} ms (median of 7)`);
   console.log(
     `stats(), every section                 ${stats.toFixed(1).padStart(8)} ms  ${(stats / scan).toFixed(1)}×`,

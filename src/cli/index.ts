@@ -171,7 +171,8 @@ program
     await withDatabase(loadConfig(), async () => {
       // the services read the ambient db() that withDatabase sets
       const { computeDatasheet } = await import('../resolvers/datasheet.ts');
-      const sheet = await computeDatasheet({ policy: opts.policy ?? null });
+      const { requestScope, resolveSubset } = await import('../resolvers/subset.ts');
+      const sheet = await computeDatasheet(await resolveSubset(requestScope(), { policy: opts.policy ?? null }));
       writeFileSync(opts.out, opts.out.endsWith('.md') ? sheet.markdown : sheet.html);
       console.log(`wrote ${opts.out} (${sheet.stats.images} images, policy ${sheet.stats.policy.id})`);
     });

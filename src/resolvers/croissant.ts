@@ -11,8 +11,7 @@ import { croissantDocument } from '../plugins/exporters/croissant-document.ts';
 import { BlobStore } from '../storage/blob-store.ts';
 import { describeSubset, metadataExporter, type RunInput, resolveProfile, writeExport } from './exports.ts';
 import type { SplitSelection } from './image-filter.ts';
-import type { ImageQueryArgs } from './images.ts';
-import { type RequestScope, requestScope, resolveSubset } from './subset.ts';
+import { type RequestScope, requestScope, resolveSubset, type SubsetRequest } from './subset.ts';
 
 export {
   CROISSANT_CONTEXT,
@@ -26,7 +25,7 @@ export {
  * What a Croissant document describes: a filtered subset under a policy, or a stored split (or part),
  * its records de-identified under a profile (default safe-harbor; limited: admins only).
  */
-export type CroissantRequest = ImageQueryArgs & { split?: SplitSelection | null; profile?: string | null };
+export type CroissantRequest = SubsetRequest & { profile?: string | null };
 
 /**
  * The export run that writes a subset's metadata.jsonl (the jsonl exporter, without examiner codes),

@@ -14,7 +14,7 @@ import { datasetTerms, datasetVersion, type Stated, TERM_KEYS, writtenAnswers } 
 import { charts } from './datasheet-charts.ts';
 import { badInput } from './errors.ts';
 import { computeStats, type Stats } from './stats.ts';
-import { asSubset, type Subset, type SubsetRequest } from './subset.ts';
+import type { Subset } from './subset.ts';
 
 export interface DatasheetEntry {
   key: string;
@@ -248,11 +248,7 @@ const CONFIGURED: ReadonlyMap<string, keyof typeof TERM_KEYS> = new Map(
   Object.entries(TERM_KEYS).map(([term, key]) => [key, term as keyof typeof TERM_KEYS]),
 );
 
-export async function computeDatasheet(
-  subsetOrRequest: Subset | SubsetRequest,
-  config: DatasetConfig = datasetConfig(),
-): Promise<Datasheet> {
-  const subset = await asSubset(subsetOrRequest);
+export async function computeDatasheet(subset: Subset, config: DatasetConfig = datasetConfig()): Promise<Datasheet> {
   const [stats, texts, version] = await Promise.all([computeStats(subset), writtenAnswers(), datasetVersion(config)]);
   const terms = await datasetTerms(config, texts);
   const fromData = dataEntries(stats, version);

@@ -6,7 +6,7 @@ import { FitzpatrickType, Sex } from '../domain/enums.ts';
 import { QUALITY_VERDICTS } from '../domain/quality.ts';
 import { decide } from '../plugins/evaluate.ts';
 import { qualityWhere } from './image-filter.ts';
-import { asSubset, type Subset, type SubsetRequest } from './subset.ts';
+import type { Subset } from './subset.ts';
 
 export interface FacetValue {
   value: string;
@@ -31,8 +31,7 @@ export interface Facets {
 
 const byCount = (a: FacetValue, b: FacetValue) => b.count - a.count || a.value.localeCompare(b.value);
 
-export async function computeFacets(subsetOrRequest: Subset | SubsetRequest): Promise<Facets> {
-  const { where, policy } = await asSubset(subsetOrRequest);
+export async function computeFacets({ where, policy }: Subset): Promise<Facets> {
   const client = db();
   const group = async (
     by:

@@ -22,29 +22,6 @@ export function listImages(query: Query & Prisma.ImageFindManyArgs, selection: S
 
 export const countImages = (selection: Selection) => db().image.count({ where: selection.where });
 
-// ---- transitional: the exports and Croissant paths still call these (they move to resolveSubset)
-
-/** @deprecated resolveSubset */
-export interface ImageQueryArgs {
-  filter?: ImageFilter | null;
-  policy?: string | null;
-}
-
-/** @deprecated resolveSubset */
-export async function resolveSplitSelection(
-  sel: SplitSelection,
-  scope: RequestScope = requestScope(),
-): Promise<(ResolvedSplit & { names: string[] }) | null> {
-  const r = await resolveSplit(scope, sel);
-  return r && { ...r, names: r.parts };
-}
-
-/** @deprecated resolveSubset */
-export const whereOf = async (args: ImageQueryArgs) => (await resolveSubset(requestScope(), args)).where;
-
-/** @deprecated resolveSubset */
-export const whereAndPolicy = (args: ImageQueryArgs) => resolveSubset(requestScope(), args);
-
 export const imageBySha256 = (query: Query, sha256: string) =>
   db().image.findUnique({ ...query, where: { sha256: sha256.toLowerCase() } });
 

@@ -12,7 +12,7 @@ import { STAGES } from '../domain/vocabularies.ts';
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { computeFacets, type FieldFacet } from './facets.ts';
-import { asSubset, type Subset, type SubsetRequest } from './subset.ts';
+import type { Subset } from './subset.ts';
 
 type Where = Subset['where'];
 
@@ -66,13 +66,9 @@ const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
  * 90 under any profile but limited, so no figure singles out a patient of 90 or over (the default,
  * safe-harbor, is what viewers and the datasheet get; annotators and above read limited).
  */
-export async function computeStats(
-  subsetOrRequest: Subset | SubsetRequest,
-  opts: { profile?: ProfileId } = {},
-): Promise<Stats> {
+export async function computeStats(subset: Subset, opts: { profile?: ProfileId } = {}): Promise<Stats> {
   const ageProfile: ProfileId = (opts.profile ?? DEFAULT_PROFILE) === 'limited' ? 'limited' : 'safe-harbor';
   const client = db();
-  const subset = await asSubset(subsetOrRequest);
   const { where, policy } = subset;
   const [classStage, perPatient, ages, facets, dupCount, outcomes, nearPairs, reviews, present] = await Promise.all([
     client.image.groupBy({ by: ['diagnosisClass', 'verificationStage'], where, _count: { _all: true } }),

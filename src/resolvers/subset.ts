@@ -190,9 +190,3 @@ async function resolveOnce(
   const where = split ? { AND: [filtered, inSplitParts(split.selection.id, split.parts)] } : filtered;
   return { where, policy, split: split ?? top.split ?? null, filter, asked: req.filter ?? null };
 }
-
-const isSubset = (x: Subset | SubsetRequest): x is Subset => 'where' in x;
-
-/** A subset, or a request resolved in a scope of its own (a caller outside any request: the CLI, a bench). */
-export const asSubset = async (x: Subset | SubsetRequest): Promise<Subset> =>
-  isSubset(x) ? x : resolveSubset(requestScope(), x);

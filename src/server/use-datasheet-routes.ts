@@ -5,7 +5,7 @@ import type { Plugin } from 'graphql-yoga';
 import { type CroissantRequest, METADATA_PATH, metadataRun, writeMetadata } from '../resolvers/croissant.ts';
 import { computeDatasheet } from '../resolvers/datasheet.ts';
 import { checkFilterBounds, type ImageFilter, type SplitSelection } from '../resolvers/image-filter.ts';
-import { requestScope } from '../resolvers/subset.ts';
+import { requestScope, resolveSubset } from '../resolvers/subset.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
 import { schema } from '../schema/index.ts';
 import { type AccessOptions, identify, refuseRoute } from './context.ts';
@@ -141,7 +141,9 @@ export function useDatasheetRoutes(
             }),
           );
         }
-        const sheet = await computeDatasheet({ policy: url.searchParams.get('policy') });
+        const sheet = await computeDatasheet(
+          await resolveSubset(requestScope(), { policy: url.searchParams.get('policy') }),
+        );
         endResponse(
           new fetchAPI.Response(sheet[format], {
             headers: {
