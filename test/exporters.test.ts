@@ -253,6 +253,11 @@ describe('exports are reproducible, private where they must be, and refuse bad r
       { format: 'imagefolder', options: { split: 3 } },
       /option "split" of imagefolder must be a string/,
     ],
+    [
+      'an option value its schema refuses (not a FAILED export)',
+      { format: 'imagefolder', options: { split: '../train' } },
+      /option "split" of imagefolder must be a plain folder name/,
+    ],
   ])('refuses %s with BAD_USER_INPUT and records nothing', async (_name, vars, message) => {
     const before = await env.db.export.count();
     const res = await api.as('VIEWER', Start, vars);
