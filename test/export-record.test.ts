@@ -1,9 +1,18 @@
 // The export record is derived from the information model: each of the 16 fields is one column with
 // the model's name, block, type and de-identification, and the formats read their columns from it.
 import { describe, expect, it } from 'vitest';
-import { columnsOf, columnType, EXPORT_COLUMNS, exportColumn, jsonPathOf } from '../src/domain/export-record.ts';
+import {
+  columnsOf,
+  columnType,
+  EXPORT_COLUMNS,
+  type ExportRecord,
+  exportColumn,
+  jsonPathOf,
+} from '../src/domain/export-record.ts';
 import { FIELDS } from '../src/domain/information-model.ts';
+import { nestedRecord } from '../src/plugins/exporters/jsonl.ts';
 import { optionList } from '../src/plugins/exporters/options.ts';
+import { parquetColumns } from '../src/plugins/exporters/parquet.ts';
 import { registry } from '../src/plugins/index.ts';
 
 describe('the export record', () => {
@@ -65,5 +74,125 @@ describe('exporter options', () => {
       parquet: [],
       croissant: [],
     });
+  });
+});
+
+// The layouts the formats had when each restated the fields (exporters 2.0.0), written out here
+// once more: the columns derived from the export record must keep them.
+const RECORD: ExportRecord = {
+  image_name: 'ab',
+  file_name: 'ab.jpg',
+  sha256: 'ab',
+  storage_key: 'a/b/ab.jpg',
+  patient_id: 'P1',
+  lesion_id: 'L1',
+  age_at_exam: '45',
+  age_approx: 45,
+  sex: 'female',
+  fitzpatrick_type: 'II',
+  sunburn_history: true,
+  personal_ca_history: false,
+  anatomical_site: 'back',
+  anatomical_site_code: 'BACK',
+  lesion_diameter_mm: 4.5,
+  dominant_colors: ['black', 'brown'],
+  elevation: 'flat',
+  border_regularity: 'regular',
+  dermoscopic_structures: ['dots'],
+  clinical_diagnosis: 'nevus',
+  diagnosis_class: 'nevus',
+  origin: 'melanocytic',
+  clinical_status: 'BENIGN',
+  clinical_status_label: 'benign',
+  isic_path: 'Benign',
+  histopathology_result: null,
+  verification_stage: 'consensus',
+  verification_stage_code: 'CONSENSUS',
+  examiner_id: null,
+  image_quality_score: 4,
+  acquisition_date: '2024',
+  width: 96,
+  height: 72,
+  format: 'jpeg',
+  label: 'nevus',
+  split: 'test',
+};
+
+describe('formats keep their 2.0.0 layouts', () => {
+  it('jsonl: the same keys, nesting and order', () => {
+    const r = RECORD;
+    const policy = { id: 'nine-class', version: '1.0.0' };
+    const was = (inSplit: boolean) => ({
+      image: r.file_name,
+      sha256: r.sha256,
+      patient_id: r.patient_id,
+      lesion_id: r.lesion_id,
+      label: { policy: policy.id, policy_version: policy.version, value: r.label },
+      demographic: { age_at_exam: r.age_at_exam, sex: r.sex, fitzpatrick_type: r.fitzpatrick_type },
+      anamnestic: { sunburn_history: r.sunburn_history, personal_ca_history: r.personal_ca_history },
+      morphological: {
+        anatomical_site: r.anatomical_site,
+        lesion_diameter_mm: r.lesion_diameter_mm,
+        dominant_colors: r.dominant_colors,
+        elevation: r.elevation,
+        border_regularity: r.border_regularity,
+      },
+      dermoscopic: { dermoscopic_structures: r.dermoscopic_structures },
+      diagnostic: {
+        clinical_diagnosis: r.clinical_diagnosis,
+        diagnosis_class: r.diagnosis_class,
+        origin: r.origin,
+        clinical_status: r.clinical_status_label,
+        histopathology_result: r.histopathology_result,
+        verification_stage: r.verification_stage,
+      },
+      service: { examiner_id: r.examiner_id, image_quality_score: r.image_quality_score },
+      acquisition_date: r.acquisition_date,
+      file: { width: r.width, height: r.height, format: r.format },
+      ...(inSplit ? { split: r.split } : {}),
+    });
+    for (const inSplit of [false, true])
+      expect(JSON.stringify(nestedRecord(r, policy, inSplit))).toBe(JSON.stringify(was(inSplit)));
+  });
+
+  it('parquet: the same columns, order and physical types', () => {
+    const strings = [
+      'image',
+      'sha256',
+      'patient_id',
+      'lesion_id',
+      'label',
+      'sex',
+      'fitzpatrick_type',
+      'anatomical_site',
+      'dominant_colors',
+      'elevation',
+      'border_regularity',
+      'dermoscopic_structures',
+      'clinical_diagnosis',
+      'diagnosis_class',
+      'origin',
+      'clinical_status',
+      'histopathology_result',
+      'verification_stage',
+      'examiner_id',
+      'acquisition_date',
+      'format',
+    ];
+    const was = (age: 'INT32' | 'STRING', inSplit: boolean) => [
+      ...strings.map((name) => ({ name, type: 'STRING' })),
+      { name: 'age_at_exam', type: age },
+      ...(inSplit ? [{ name: 'split', type: 'STRING' }] : []),
+      ...['image_quality_score', 'width', 'height'].map((name) => ({ name, type: 'INT32' })),
+      ...['sunburn_history', 'personal_ca_history'].map((name) => ({ name, type: 'BOOLEAN' })),
+      { name: 'lesion_diameter_mm', type: 'DOUBLE' },
+    ];
+    for (const inSplit of [false, true]) {
+      const cols = (p: 'limited' | 'safe-harbor' | 'research') =>
+        parquetColumns(p, inSplit).map((c) => ({ name: c.name, type: c.type }));
+      expect(cols('limited')).toEqual(was('INT32', inSplit));
+      expect(cols('safe-harbor')).toEqual(was('STRING', inSplit));
+      expect(cols('research')).toEqual(was('STRING', inSplit));
+    }
   });
 });

@@ -3,6 +3,8 @@
 // record its manifest. The same inputs give byte-identical files. Every row's ages and dates go
 // through the export's de-identification profile (domain/deidentify.ts) before any exporter sees
 // them. An export belongs to the token that started it: only that token and admins see it.
+// Which images (filter, split, policy) is resolved once, by the caller's request scope
+// (resolveSubset), and the run takes that Subset: nothing here reads the split or the policy again.
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';

@@ -22,7 +22,7 @@ const PARQUET_TYPE = {
  * those whose type depends on the profile (age_at_exam), then the split's part (in an export of a
  * split), then whole numbers, yes/no and decimal numbers, each in record order.
  */
-function parquetColumns(profile: ProfileId, inSplit: boolean) {
+export function parquetColumns(profile: ProfileId, inSplit: boolean) {
   const columns = columnsOf(inSplit);
   const text = (c: ExportColumn) => PARQUET_TYPE[c.type] === 'STRING';
   const ordered = [
