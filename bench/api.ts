@@ -79,7 +79,7 @@ console.log(`bench/api: seeding the demo cohort (96×72 px images) into ${dataDi
 await migrate(config.databaseUrl);
 const database = openDatabase(config.databaseUrl);
 await seedDemo(database.db, createPipeline(config, database.db), { size: { width: 96, height: 72 } });
-const { token } = await createToken(database.db, 'bench', 'VIEWER');
+const { token } = await createToken('bench', 'VIEWER');
 await database.close();
 
 const gallery = readFileSync(join(root, 'examples', 'queries', 'gallery.graphql'), 'utf8');

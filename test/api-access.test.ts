@@ -22,6 +22,7 @@ let imageNodeId: string;
 
 beforeAll(async () => {
   env = await createTestEnv();
+  useDatabase(env.db); // the services below read the ambient database
   const pipeline = createPipeline(env.config, env.db);
   const r = await pipeline.ingest({
     bytes: await lesion(7, { cls: 'MELANOMA' }),
@@ -31,15 +32,15 @@ beforeAll(async () => {
   });
   if (r.outcome !== 'ACCEPTED') throw new Error(r.outcome);
   for (const reviewer of ['E-A', 'E-B', 'E-C']) {
-    await submitReview(env.db, {
+    await submitReview({
       imageId: r.imageId,
       reviewerCode: reviewer,
       diagnosisClass: 'MELANOMA',
       structures: [],
     });
   }
-  await recordConsensus(env.db, { imageId: r.imageId, diagnosisClass: 'MELANOMA', structures: [], decidedBy: 'E-A' });
-  await attachHistopathology(env.db, {
+  await recordConsensus({ imageId: r.imageId, diagnosisClass: 'MELANOMA', structures: [], decidedBy: 'E-A' });
+  await attachHistopathology({
     imageId: r.imageId,
     resultText: 'Melanoma in situ',
     mappedClass: 'MELANOMA',

@@ -3,7 +3,9 @@
 // reviews the rule lets each role see, for every role and every case of author, co-reviewer and
 // consensus. The rule itself is table-tested in test/domain.test.ts; the API's answers per token in
 // test/workflow-rules.test.ts.
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useDatabase } from '../src/db/current.ts';
 import { reviewVisibility, seesReview } from '../src/domain/review-visibility.ts';
 import { ROLES } from '../src/domain/roles.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
@@ -18,6 +20,7 @@ const imageIds: number[] = [];
 
 beforeAll(async () => {
   env = await createTestEnv({ DERMASET_MIN_SIDE: '32' });
+  useDatabase(env.db); // the services below read the ambient database
   const pipeline = createPipeline(env.config, env.db);
   // [reviewers, decided]: every case of "my review is in" and "the consensus is in"
   const images: [string[], boolean][] = [
@@ -37,9 +40,9 @@ beforeAll(async () => {
     });
     if (r.outcome !== 'ACCEPTED') throw new Error(`acquisition: ${r.outcome}`);
     for (const reviewerCode of reviewers)
-      await submitReview(env.db, { imageId: r.imageId, reviewerCode, diagnosisClass: 'NEVUS', structures: [] });
+      await submitReview({ imageId: r.imageId, reviewerCode, diagnosisClass: 'NEVUS', structures: [] });
     if (decided)
-      await recordConsensus(env.db, { imageId: r.imageId, diagnosisClass: 'NEVUS', structures: [], decidedBy: 'R-2' });
+      await recordConsensus({ imageId: r.imageId, diagnosisClass: 'NEVUS', structures: [], decidedBy: 'R-2' });
     imageIds.push(r.imageId);
   }
 });

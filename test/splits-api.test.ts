@@ -338,7 +338,7 @@ describe('deleteSplit', () => {
   const Delete = graphql(`mutation DeleteSplit($id: String!) { deleteSplit(id: $id) }`);
 
   it('lets the maker or an admin delete a split and its manifest, nobody else', async () => {
-    const other = (await createToken(env.db, 'another notebook', 'VIEWER')).token;
+    const other = (await createToken('another notebook', 'VIEWER')).token;
     const mine = (await create({ folds: 2, seed: 99 })).data?.createSplit.id ?? '';
     const rows = await db().splitAssignment.count({ where: { splitId: mine } });
     expect(rows).toBe(1026);

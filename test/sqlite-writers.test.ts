@@ -2,11 +2,13 @@
 // server processes race the workflow's optimistic writes. A lost race is CONFLICT, never an
 // internal error, and writes to different images all succeed. On SQLite this is what
 // src/db/busy.ts is for (BEGIN IMMEDIATE, asynchronous busy waits).
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useDatabase } from '../src/db/current.ts';
 import { sqlitePath } from '../src/db/provider.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
 import { createToken } from '../src/resolvers/tokens.ts';
@@ -71,6 +73,7 @@ async function correct(url: string, imageId: number, cls: string, expectedVersio
 
 beforeAll(async () => {
   env = await createTestEnv({ DERMASET_MIN_SIDE: '32' });
+  useDatabase(env.db); // the services below read the ambient database
   const pipeline = createPipeline(env.config, env.db);
   for (let n = 0; n < IMAGES; n++) {
     const result = await pipeline.ingest({
@@ -81,7 +84,7 @@ beforeAll(async () => {
     if (result.outcome !== 'ACCEPTED') throw new Error(`image ${n}: ${JSON.stringify(result)}`);
     imageIds.push(result.imageId);
   }
-  token = (await createToken(env.db, 'race admin', 'ADMIN')).token;
+  token = (await createToken('race admin', 'ADMIN')).token;
   servers.push(await serve(), await serve());
 }, CLI_TIMEOUT);
 

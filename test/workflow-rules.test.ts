@@ -31,7 +31,7 @@ beforeAll(async () => {
   api = await createApi(env);
   publicApi = await createApi(env, { publicRead: true });
   pipeline = createPipeline(env.config, env.db);
-  for (const n of [1, 2, 3]) reviewers.push((await createToken(env.db, `rules reviewer ${n}`, 'REVIEWER')).token);
+  for (const n of [1, 2, 3]) reviewers.push((await createToken(`rules reviewer ${n}`, 'REVIEWER')).token);
 });
 afterAll(() => env.dispose());
 
@@ -59,12 +59,12 @@ async function newImage(): Promise<{ row: number; id: string }> {
 /** Three independent reviews, as three specialists outside the API would leave them. */
 async function threeReviews(row: number, cls: DiagnosisClass = 'MELANOMA') {
   for (const reviewerCode of ['E-1', 'E-2', 'E-3'])
-    await submitReview(env.db, { imageId: row, reviewerCode, diagnosisClass: cls, structures: [] });
+    await submitReview({ imageId: row, reviewerCode, diagnosisClass: cls, structures: [] });
 }
 async function decided(cls: DiagnosisClass = 'MELANOMA') {
   const image = await newImage();
   await threeReviews(image.row, cls);
-  await recordConsensus(env.db, { imageId: image.row, diagnosisClass: cls, structures: [], decidedBy: 'E-1' });
+  await recordConsensus({ imageId: image.row, diagnosisClass: cls, structures: [], decidedBy: 'E-1' });
   return image;
 }
 

@@ -18,7 +18,7 @@ const reviewers: string[] = [];
 beforeAll(async () => {
   env = await createTestEnv();
   api = await createApi(env);
-  for (const n of [1, 2, 3]) reviewers.push((await createToken(env.db, `reviewer ${n}`, 'REVIEWER')).token);
+  for (const n of [1, 2, 3]) reviewers.push((await createToken(`reviewer ${n}`, 'REVIEWER')).token);
 });
 afterAll(() => env.dispose());
 

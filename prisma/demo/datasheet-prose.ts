@@ -29,11 +29,11 @@ export const DEMO_PROSE: Readonly<Record<string, string>> = {
 };
 
 /** Writes the demo's answers where none is written yet; returns how many it wrote. */
-export async function seedDemoProse(db: Db): Promise<number> {
+export async function seedDemoProse(): Promise<number> {
   let written = 0;
   for (const [key, text] of Object.entries(DEMO_PROSE)) {
     if (!PROSE[key]) throw new Error(`the demo prose answers "${key}", which is no datasheet question`);
-    if (await writeDatasheetText(db, DEMO_PROSE_ACTOR, key, text, { onlyIfUnwritten: true })) written++;
+    if (await writeDatasheetText(DEMO_PROSE_ACTOR, key, text, { onlyIfUnwritten: true })) written++;
   }
   return written;
 }

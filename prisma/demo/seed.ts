@@ -3,6 +3,7 @@
 // interrupted seed simply resumes.
 import sharp from 'sharp';
 import type { Db } from '../../src/db/client.ts';
+import { useDatabase } from '../../src/db/current.ts';
 import type { AcquisitionPipeline, IngestResult } from '../../src/ingest/pipeline.ts';
 import { attachHistopathology, recordConsensus, submitReview } from '../../src/resolvers/verification.ts';
 import { type CohortPlan, DEMO_SEED, type PlannedAttempt, planCohort } from './cohort.ts';
@@ -45,6 +46,8 @@ export async function seedDemo(
     size?: { width: number; height: number };
   } = {},
 ): Promise<SeedSummary> {
+  // the workflow's services the seed runs (reviews, consensus, histology, prose) use the ambient database
+  useDatabase(db);
   const plan = planCohort(opts.seed ?? DEMO_SEED);
   if (opts.size) for (const a of plan.attempts) Object.assign(a.drawing, opts.size);
   const { pseudonyms } = pipeline.deps;
@@ -106,7 +109,7 @@ export async function seedDemo(
     }
   };
   await Promise.all(Array.from({ length: TRAILS_IN_FLIGHT }, trailWorker));
-  await seedDemoProse(db);
+  await seedDemoProse();
   return { outcomes, verified };
 }
 
@@ -139,7 +142,7 @@ async function verify(
   for (const [k, review] of trail.reviews.entries()) {
     const reviewerCode = codes.specialist(review.specialist);
     if (reviewed.has(reviewerCode)) continue;
-    await submitReview(db, {
+    await submitReview({
       imageId,
       reviewerCode,
       diagnosisClass: review.diagnosisClass,
@@ -148,7 +151,7 @@ async function verify(
     });
   }
   if (!state.consensus) {
-    await recordConsensus(db, {
+    await recordConsensus({
       imageId,
       diagnosisClass: trail.finalClass,
       structures: trail.finalStructures,
@@ -158,7 +161,7 @@ async function verify(
     });
   }
   if (trail.histology && !state.histopathology) {
-    await attachHistopathology(db, {
+    await attachHistopathology({
       imageId,
       resultText: trail.histology,
       mappedClass: trail.finalClass,

@@ -222,7 +222,7 @@ token
       console.error(`dermaset token: --role must be one of ${ROLES.join(', ').toLowerCase()}`);
       process.exit(2);
     }
-    const { token: secret, id } = await withDatabase(loadConfig(), (db) => createToken(db, opts.name, role));
+    const { token: secret, id } = await withDatabase(loadConfig(), () => createToken(opts.name, role));
     console.error(`token ${id} (${role.toLowerCase()}, "${opts.name}"); it is shown only now:`);
     console.log(secret);
     process.exit(0);
@@ -232,7 +232,7 @@ token
   .command('list')
   .description('list tokens (never their secrets)')
   .action(async () => {
-    const tokens = await withDatabase(loadConfig(), (db) => listTokens(db));
+    const tokens = await withDatabase(loadConfig(), () => listTokens());
     for (const t of tokens) {
       console.log(
         `${t.id}\t${t.role.toLowerCase()}\t${t.prefix}…\t${t.name}\t${t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : 'active'}`,
@@ -250,7 +250,7 @@ token
     wholeNumber('the token id', 'as `npx dermaset token list` shows it'),
   )
   .action(async (id: number) => {
-    const revoked = await withDatabase(loadConfig(), (db) => revokeToken(db, id));
+    const revoked = await withDatabase(loadConfig(), () => revokeToken(id));
     console.log(revoked ? `token ${id} revoked` : `no active token ${id}`);
     process.exit(revoked ? 0 : 1);
   });

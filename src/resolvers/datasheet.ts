@@ -3,7 +3,6 @@
 // edit with updateDatasheetText (audited). Rendered as Markdown and as HTML with the four figures.
 import { Marked, type Token, type Tokens } from 'marked';
 import { type DatasetConfig, datasetConfig } from '../config.ts';
-import type { Db } from '../db/client.ts';
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { CLASSES } from '../domain/classes.ts';
@@ -306,7 +305,7 @@ export async function updateDatasheetText(
   if (text.length > MAX_PROSE_LENGTH) {
     throw badInput(`the text is longer than ${MAX_PROSE_LENGTH.toLocaleString('en-US')} characters`, 'text');
   }
-  await writeDatasheetText(db(), actor, key, text);
+  await writeDatasheetText(actor, key, text);
   return db().datasheetText.findUniqueOrThrow({ ...query, where: { key } });
 }
 
@@ -315,13 +314,12 @@ export async function updateDatasheetText(
  * kept (a seed must not overwrite what an admin wrote); returns whether it wrote.
  */
 export async function writeDatasheetText(
-  client: Db,
   actor: string,
   key: string,
   text: string,
   opts: { onlyIfUnwritten?: boolean } = {},
 ): Promise<boolean> {
-  return client.$transaction(async (tx) => {
+  return db().$transaction(async (tx) => {
     const old = await tx.datasheetText.findUnique({ where: { key } });
     if (old && opts.onlyIfUnwritten) return false;
     await tx.datasheetText.upsert({

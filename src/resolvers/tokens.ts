@@ -2,6 +2,7 @@
 // entropy, so a fast hash is enough), looked up per request through a short-lived cache.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/client.ts';
+import { db } from '../db/current.ts';
 import type { Role } from '../domain/roles.ts';
 
 export const TOKEN_PREFIX = 'dst_';
@@ -14,22 +15,22 @@ export interface Identity {
   role: Role;
 }
 
-export async function createToken(db: Db, name: string, role: Role): Promise<{ token: string; id: number }> {
+export async function createToken(name: string, role: Role): Promise<{ token: string; id: number }> {
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-  const row = await db.apiToken.create({
+  const row = await db().apiToken.create({
     data: { name, role, tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 6) },
     select: { id: true },
   });
   return { token, id: row.id };
 }
 
-export async function revokeToken(db: Db, id: number): Promise<boolean> {
-  const { count } = await db.apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
+export async function revokeToken(id: number): Promise<boolean> {
+  const { count } = await db().apiToken.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date() } });
   return count > 0;
 }
 
-export function listTokens(db: Db) {
-  return db.apiToken.findMany({
+export function listTokens() {
+  return db().apiToken.findMany({
     orderBy: { id: 'asc' },
     select: { id: true, name: true, role: true, prefix: true, createdAt: true, revokedAt: true },
   });

@@ -4,6 +4,7 @@
 // image's label and derived stage in step with the trail, and logs every label change. Messages
 // name no database id: the caller knows the image it sent, by its global id.
 import type { Db } from '../db/client.ts';
+import { db } from '../db/current.ts';
 import type { DermoscopicStructure, DiagnosisClass } from '../domain/enums.ts';
 import {
   contradictsHistology,
@@ -84,8 +85,8 @@ export interface ReviewInput {
   expectedVersion?: number;
 }
 
-export async function submitReview(db: Db, input: ReviewInput): Promise<{ id: number }> {
-  return db.$transaction(async (tx) => {
+export async function submitReview(input: ReviewInput): Promise<{ id: number }> {
+  return db().$transaction(async (tx) => {
     const image = await requireImage(tx, input.imageId);
     if (image.consensus) {
       throw new VerificationError('ALREADY_DECIDED', 'the image already has a consensus decision: reviews are closed');
@@ -121,11 +122,11 @@ export interface ConsensusInput {
   expectedVersion?: number;
 }
 
-export async function recordConsensus(db: Db, input: ConsensusInput): Promise<void> {
+export async function recordConsensus(input: ConsensusInput): Promise<void> {
   const at = input.at ?? new Date();
   // a note of white space only is no note
   const note = input.note ? checkedText('note', input.note, { max: WORKFLOW_TEXT_LIMITS.note }) || null : null;
-  await db.$transaction(async (tx) => {
+  await db().$transaction(async (tx) => {
     const image = await requireImage(tx, input.imageId);
     if (image.consensus) throw new VerificationError('ALREADY_DECIDED', 'the image already has a consensus decision');
     // only a report attached before this rule existed can precede the consensus; it still holds
@@ -197,11 +198,11 @@ export interface HistopathologyInput {
  * the label (logged). A second report is refused unless it comes with a reason: an amendment, which
  * replaces the first.
  */
-export async function attachHistopathology(db: Db, input: HistopathologyInput): Promise<void> {
+export async function attachHistopathology(input: HistopathologyInput): Promise<void> {
   const at = input.at ?? new Date();
   const resultText = checkedText('result', input.resultText, { min: 1, max: WORKFLOW_TEXT_LIMITS.result });
   const reason = input.reason == null ? null : checkedReason(input.reason);
-  await db.$transaction(async (tx) => {
+  await db().$transaction(async (tx) => {
     const image = await requireImage(tx, input.imageId);
     if (!image.consensus) {
       throw new VerificationError(
@@ -281,10 +282,10 @@ export interface CorrectionInput {
  * An admin's correction of the label, with a reason; logged like every label change. A label fixed
  * by histology is corrected by amending the report instead (attachHistopathology with a reason).
  */
-export async function correctLabel(db: Db, input: CorrectionInput): Promise<void> {
+export async function correctLabel(input: CorrectionInput): Promise<void> {
   const at = input.at ?? new Date();
   const reason = checkedReason(input.reason);
-  await db.$transaction(async (tx) => {
+  await db().$transaction(async (tx) => {
     const image = await requireImage(tx, input.imageId);
     refuseAgainstHistology(image.histopathology?.mappedClass ?? null, input.diagnosisClass);
     await claimVersion(tx, input.imageId, input.expectedVersion);

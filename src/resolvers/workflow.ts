@@ -2,7 +2,6 @@
 // for the API (typed errors, the image read back with the request's selection), the three work
 // queues, and the blind-review filter.
 import { createGraphQLError } from 'graphql-yoga';
-import type { Db } from '../db/client.ts';
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { MALIGNANT_CLASSES } from '../domain/classes.ts';
@@ -22,7 +21,7 @@ function typed(e: unknown): never {
 }
 
 /** A write to an image's trail (resolvers/verification.ts): submitReview, recordConsensus, … */
-export type TrailService<Input> = (db: Db, input: Input) => Promise<unknown>;
+export type TrailService<Input> = (input: Input) => Promise<unknown>;
 
 /**
  * One write to an image's trail (a review, the consensus, a report, a correction), then the image
@@ -34,7 +33,7 @@ export async function writeTrail<Input>(
   service: TrailService<Input>,
   input: Input,
 ) {
-  await service(db(), input).catch(typed);
+  await service(input).catch(typed);
   return db().image.findUniqueOrThrow({ ...query, where: { id: imageId } });
 }
 

@@ -194,7 +194,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
           throw e;
         }
         // the demo is for exploring: hand the newcomer a key to it, once
-        const { token } = await createToken(database.db, 'first start (demo)', 'ADMIN');
+        const { token } = await createToken('first start (demo)', 'ADMIN');
         readiness = { state: 'ready' };
         log(`an admin token for this demo (shown once; manage tokens with \`npx dermaset token\`):\n\n    ${token}\n`);
         log(`in GraphiQL, add the headers ${JSON.stringify({ Authorization: `Bearer ${token}` })}`);

@@ -3,9 +3,11 @@
 // options, bad environment values, `token` commands with bad arguments, unknown commands. Each is
 // a non-zero exit with one clear line on stderr, nothing on stdout, and no table, blob or export
 // changed.
+
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useDatabase } from '../../src/db/current.ts';
 import { createPipeline } from '../../src/ingest/pipeline.ts';
 import { createToken } from '../../src/resolvers/tokens.ts';
 import { CLI_TIMEOUT, dermaset } from '../helpers/cli.ts';
@@ -22,13 +24,14 @@ const HEADER = Object.keys(record()).join(',');
 
 beforeAll(async () => {
   env = await createTestEnv({ DERMASET_MIN_SIDE: '32' });
+  useDatabase(env.db); // the services below read the ambient database
   const result = await createPipeline(env.config, env.db).ingest({
     bytes: await lesion(1, { width: 96, height: 72, exif: false }),
     record: record(),
     source: 'test',
   });
   if (result.outcome !== 'ACCEPTED') throw new Error(JSON.stringify(result));
-  activeTokenId = (await createToken(env.db, 'kept', 'VIEWER')).id;
+  activeTokenId = (await createToken('kept', 'VIEWER')).id;
   inputs = join(env.dataDir, '..', `${env.dataDir.split('/').at(-1)}-inputs`);
   mkdirSync(join(inputs, 'images'), { recursive: true });
   writeFileSync(join(inputs, 'empty.csv'), '');

@@ -32,8 +32,8 @@ async function adminGraphQL<T>(query: string, variables?: Record<string, unknown
 beforeAll(async () => {
   env = await createCohortEnv();
   api = await createApi(env);
-  const gone = await createToken(env.db, 'revoked viewer', 'VIEWER');
-  await revokeToken(env.db, gone.id);
+  const gone = await createToken('revoked viewer', 'VIEWER');
+  await revokeToken(gone.id);
   revoked = gone.token;
   sha = (await env.db.image.findFirstOrThrow({ orderBy: { id: 'asc' }, select: { sha256: true } })).sha256;
   const started = await adminGraphQL<{ startExport: { id: string } }>(

@@ -20,8 +20,8 @@ let adminSplit: string;
 beforeAll(async () => {
   env = await createCohortEnv();
   api = await createApi(env);
-  const gone = await createToken(env.db, 'revoked admin', 'ADMIN');
-  await revokeToken(env.db, gone.id);
+  const gone = await createToken('revoked admin', 'ADMIN');
+  await revokeToken(gone.id);
   revoked = gone.token;
   const res = await postGraphQL(
     api.yoga,

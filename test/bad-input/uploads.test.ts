@@ -54,8 +54,8 @@ beforeAll(async () => {
   env = await createCohortEnv();
   api = await createApi(env);
   fresh = await lesion(901, SIDE);
-  const gone = await createToken(env.db, 'revoked annotator', 'ANNOTATOR');
-  await revokeToken(env.db, gone.id);
+  const gone = await createToken('revoked annotator', 'ANNOTATOR');
+  await revokeToken(gone.id);
   revoked = gone.token;
   state = new StateChain(env);
 });

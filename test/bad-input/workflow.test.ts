@@ -31,7 +31,7 @@ beforeAll(async () => {
   env = await createTestEnv({ DERMASET_MIN_SIDE: '32' });
   api = await createApi(env);
   pipeline = createPipeline(env.config, env.db);
-  author = (await createToken(env.db, 'reviewer with a review', 'REVIEWER')).token;
+  author = (await createToken('reviewer with a review', 'REVIEWER')).token;
   let n = 500;
   const acquire = async () => {
     n += 1;
@@ -46,7 +46,7 @@ beforeAll(async () => {
   };
   const reviews = async (imageId: number, cls: DiagnosisClass) => {
     for (const reviewerCode of ['E-1', 'E-2', 'E-3'])
-      await submitReview(env.db, { imageId, reviewerCode, diagnosisClass: cls, structures: [] });
+      await submitReview({ imageId, reviewerCode, diagnosisClass: cls, structures: [] });
   };
   at.initial = await acquire();
   at.oneReview = await acquire();
@@ -61,9 +61,9 @@ beforeAll(async () => {
   for (const stage of ['decided', 'histology'] as const) {
     at[stage] = await acquire();
     await reviews(at[stage], 'MELANOMA');
-    await recordConsensus(env.db, { imageId: at[stage], diagnosisClass: 'MELANOMA', structures: [], decidedBy: 'E-1' });
+    await recordConsensus({ imageId: at[stage], diagnosisClass: 'MELANOMA', structures: [], decidedBy: 'E-1' });
   }
-  await attachHistopathology(env.db, {
+  await attachHistopathology({
     imageId: at.histology,
     resultText: 'Melanoma in situ',
     mappedClass: 'MELANOMA',

@@ -24,7 +24,7 @@ export async function createApi(env: TestEnv, api: Partial<ApiOptions> = {}): Pr
   useDatabase(env.db);
   const yoga = createDermasetYoga({ ...env.config, api: { ...env.config.api, ...api } });
   const tokens = {} as Record<Role, string>;
-  for (const role of ROLES) tokens[role] = (await createToken(env.db, `test ${role.toLowerCase()}`, role)).token;
+  for (const role of ROLES) tokens[role] = (await createToken(`test ${role.toLowerCase()}`, role)).token;
   const headers = (role: Role | null): Record<string, string> =>
     role ? { authorization: `Bearer ${tokens[role]}` } : {};
   return { yoga, tokens, headers, as: (role, doc, vars) => execute(yoga, doc, vars, headers(role)) };
