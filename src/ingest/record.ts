@@ -31,10 +31,6 @@ import {
 } from '../domain/vocabularies.ts';
 import { type FieldIssue, IngestError } from './errors.ts';
 
-// the record's shape is the domain's; callers of the validation still find it here
-export type { Provenance, RawRecord } from '../domain/raw-record.ts';
-export { CSV_RECORD_LIMIT } from '../domain/raw-record.ts';
-
 export interface ValidRecord {
   patientId: string;
   lesionId: string | undefined;
