@@ -31,6 +31,27 @@ module.exports = {
       to: { path: '^src/db/', pathNot: ['^src/db/generated/'] },
     },
     {
+      name: 'services-below-schema',
+      severity: 'error',
+      comment: 'resolvers/ (the services) never import the schema, the server or the CLI that call them.',
+      from: { path: '^src/resolvers/' },
+      to: { path: '^src/(schema|server|cli)/|^src/builder\\.ts$' },
+    },
+    {
+      name: 'schema-sees-only-the-context',
+      severity: 'error',
+      comment: 'schema/ reaches into server/ only for the request context (server/context.ts).',
+      from: { path: '^src/schema/' },
+      to: { path: '^src/server/', pathNot: '^src/server/context\\.ts$' },
+    },
+    {
+      name: 'foundations-stay-below',
+      severity: 'error',
+      comment: 'ingest/, storage/ and db/ are foundations: they never import services, schema, server or CLI.',
+      from: { path: '^src/(ingest|storage|db)/' },
+      to: { path: '^src/(resolvers|schema|server|cli)/|^src/builder\\.ts$' },
+    },
+    {
       name: 'server-not-up-to-cli',
       severity: 'error',
       comment: 'cli/ is the top: nothing below it imports it.',

@@ -127,10 +127,7 @@ describe('recoverInterruptedExports', () => {
     expect(before.status).toBe(409);
 
     // two instances starting at once: each stale run is failed once
-    const [a, b] = await Promise.all([
-      recoverInterruptedExports(env.db, env.dataDir),
-      recoverInterruptedExports(env.db, env.dataDir),
-    ]);
+    const [a, b] = await Promise.all([recoverInterruptedExports(env.dataDir), recoverInterruptedExports(env.dataDir)]);
     expect([...a.failed, ...b.failed].sort()).toEqual([killed.id, legacy.id].sort());
 
     for (const id of [killed.id, legacy.id]) {

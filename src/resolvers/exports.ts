@@ -13,7 +13,6 @@ import type { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { createGraphQLError } from 'graphql-yoga';
 import { type DatasetConfig, datasetConfig } from '../config.ts';
-import type { Db } from '../db/client.ts';
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { CLASSES } from '../domain/classes.ts';
@@ -461,7 +460,6 @@ export const INTERRUPTED =
  * live run are kept.
  */
 export async function recoverInterruptedExports(
-  client: Db,
   dataDir: string,
   opts: { staleAfterMs?: number; now?: Date } = {},
 ): Promise<{ failed: string[]; removedFiles: string[] }> {
@@ -472,10 +470,10 @@ export async function recoverInterruptedExports(
     // rows written before heartbeats existed have none: stale once they are old enough
     OR: [{ heartbeatAt: { lt: cutoff } }, { heartbeatAt: null, createdAt: { lt: cutoff } }],
   };
-  const stale = await client.export.findMany({ where: staleWhere, select: { id: true } });
+  const stale = await db().export.findMany({ where: staleWhere, select: { id: true } });
   const failed: string[] = [];
   for (const { id } of stale) {
-    const won = await client.export.updateMany({
+    const won = await db().export.updateMany({
       where: { id, ...staleWhere },
       data: { status: 'FAILED', error: INTERRUPTED, finishedAt: now },
     });
@@ -490,7 +488,7 @@ export async function recoverInterruptedExports(
   if (partial.length > 0) {
     const live = new Set(
       (
-        await client.export.findMany({
+        await db().export.findMany({
           where: { id: { in: partial.map((p) => p.id) }, status: 'RUNNING' },
           select: { id: true },
         })

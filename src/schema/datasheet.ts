@@ -100,7 +100,8 @@ builder.queryFields((t) => ({
       split: t.arg({ type: SplitSelectionInput }),
       profile: t.arg.string({ description: 'safe-harbor (default), research or limited (admins only)' }),
     },
-    resolve: (_root, args, ctx) => croissant(args, { origin: ctx.origin, dataDir: ctx.dataDir, role: ctx.role }),
+    resolve: (_root, args, ctx) =>
+      croissant(args, { origin: ctx.origin, dataDir: ctx.dataDir, role: ctx.role, scope: ctx }),
   }),
   datasheetTextHistory: t.prismaField({
     type: [DatasheetTextChangeRef],

@@ -141,7 +141,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   // exports whose instance died while writing them: FAILED, their partial files removed (quick:
   // before listening, so that no client sees such an export RUNNING after the restart)
   try {
-    const recovered = await recoverInterruptedExports(database.db, config.dataDir);
+    const recovered = await recoverInterruptedExports(config.dataDir);
     if (recovered.failed.length + recovered.removedFiles.length > 0) {
       log(
         `interrupted exports marked FAILED: ${recovered.failed.length}, partial files removed: ${recovered.removedFiles.length}`,
