@@ -49,28 +49,6 @@ export async function identify(
   return { identity, role: identity.role };
 }
 
-/**
- * The access check of the HTTP routes beside GraphQL (image bytes, exports, the datasheet): the
- * same tokens and roles as the API. Returns the refusal to send, or null when the caller may read.
- */
-export async function refuseRoute(
-  request: Request,
-  tokens: TokenResolver,
-  access: AccessOptions,
-  what: string,
-): Promise<{ status: 401 | 403; code: 'UNAUTHENTICATED' | 'FORBIDDEN'; message: string } | null> {
-  let role: Role | null;
-  try {
-    role = (await identify(request, tokens, access)).role;
-  } catch (e) {
-    return { status: 401, code: 'UNAUTHENTICATED', message: (e as Error).message };
-  }
-  if (role === null) return { status: 401, code: 'UNAUTHENTICATED', message: `${what} needs a bearer token` };
-  if (!roleAtLeast(role, 'VIEWER'))
-    return { status: 403, code: 'FORBIDDEN', message: `${what} is not available to the ${role} role` };
-  return null;
-}
-
 export function contextFactory(access: AccessOptions, config: PipelineConfig) {
   const tokens = new TokenResolver(db);
   let shared: AcquisitionPipeline | undefined;

@@ -1,19 +1,23 @@
-import { randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { coerceInputValue, type GraphQLInputType } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { type CroissantRequest, METADATA_PATH, metadataRun, writeMetadata } from '../resolvers/croissant.ts';
 import { computeDatasheet } from '../resolvers/datasheet.ts';
+import { badInput } from '../resolvers/errors.ts';
 import { checkFilterBounds, type ImageFilter, type SplitSelection } from '../resolvers/image-filter.ts';
 import { requestScope, resolveSubset } from '../resolvers/subset.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
 import { schema } from '../schema/index.ts';
-import { type AccessOptions, identify, refuseRoute } from './context.ts';
-import { refuseWrite } from './read-only.ts';
+import type { AccessOptions } from './context.ts';
+import { useRoute } from './route.ts';
 import { tooDeepVariable } from './use-input-bounds.ts';
 
-/** A refusal of the caller's request, answered 400. */
-class BadRequest extends Error {}
+/** The paths of the dataset's documents, and the format each is. */
+const FORMATS = new Map<string, 'html' | 'markdown' | 'jsonl'>([
+  ['/datasheet.html', 'html'],
+  ['/datasheet.md', 'markdown'],
+  [METADATA_PATH, 'jsonl'],
+]);
 
 /** A query parameter read as the GraphQL input type of the same name, with the API's own checks. */
 function coerce<T>(typeName: string, value: unknown, what: string): T {
@@ -22,7 +26,7 @@ function coerce<T>(typeName: string, value: unknown, what: string): T {
   const coerced = coerceInputValue(value, type, (path, _invalid, error) => {
     problems.push(`${[what, ...path].join('.')}: ${error.message}`);
   });
-  if (problems.length > 0) throw new BadRequest(problems.join('; '));
+  if (problems.length > 0) throw badInput(problems.join('; '), what);
   return coerced as T;
 }
 
@@ -33,7 +37,7 @@ function coerce<T>(typeName: string, value: unknown, what: string): T {
  */
 function boundedFilter(json: unknown, maxVariableDepth: number): void {
   if (tooDeepVariable({ filter: json }, maxVariableDepth) !== null)
-    throw new BadRequest(`filter nests more than ${maxVariableDepth} levels deep`);
+    throw badInput(`filter nests more than ${maxVariableDepth} levels deep`, 'filter');
   // the raw JSON's shape is not checked yet: a value of the wrong type is left to the coercion
   if (json !== null && typeof json === 'object' && !Array.isArray(json)) {
     try {
@@ -56,7 +60,7 @@ function subsetOf(params: URLSearchParams, maxVariableDepth: number): CroissantR
     try {
       json = JSON.parse(filterText);
     } catch {
-      throw new BadRequest('filter must be an ImageFilter as JSON');
+      throw badInput('filter must be an ImageFilter as JSON', 'filter');
     }
     boundedFilter(json, maxVariableDepth);
     filter = coerce<ImageFilter>('ImageFilter', json, 'filter');
@@ -93,31 +97,13 @@ export function useDatasheetRoutes(
   access: AccessOptions,
   bounds: DatasheetRouteBounds = { maxVariableDepth: 64 },
 ): Plugin {
-  return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
-      const format =
-        url.pathname === '/datasheet.html'
-          ? 'html'
-          : url.pathname === '/datasheet.md'
-            ? 'markdown'
-            : url.pathname === METADATA_PATH
-              ? 'jsonl'
-              : null;
-      if (!format) return;
-      const json = (status: number, code: string, message: string) =>
-        endResponse(fetchAPI.Response.json({ code, message }, { status }));
-      const wrongMethod = refuseWrite(request, fetchAPI, `${url.pathname} is read`);
-      if (wrongMethod) return endResponse(wrongMethod);
-      const refusal = await refuseRoute(
-        request,
-        tokens,
-        access,
-        format === 'jsonl' ? 'the metadata file' : 'the datasheet',
-      );
-      if (refusal) return json(refusal.status, refusal.code, refusal.message);
-      try {
+  return useRoute(
+    {
+      match: (url) => FORMATS.get(url.pathname) ?? null,
+      reads: (url) => `${url.pathname} is read`,
+      what: (format) => (format === 'jsonl' ? 'the metadata file' : 'the datasheet'),
+      async handle({ url, match: format, role, fetchAPI }) {
         if (format === 'jsonl') {
-          const { role } = await identify(request, tokens, access);
           // one scope for the route: the subset (split, policy) is resolved once
           const run = await metadataRun(
             requestScope(),
@@ -130,43 +116,26 @@ export function useDatasheetRoutes(
             () => body.end(),
             (e: Error) => body.destroy(e),
           );
-          return endResponse(
-            new fetchAPI.Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, {
-              headers: {
-                'content-type': 'application/jsonlines; charset=utf-8',
-                'content-disposition': 'attachment; filename="metadata.jsonl"',
-                // labels follow corrections: revalidate rather than cache
-                'cache-control': 'private, no-cache',
-              },
-            }),
-          );
+          return new fetchAPI.Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, {
+            headers: {
+              'content-type': 'application/jsonlines; charset=utf-8',
+              'content-disposition': 'attachment; filename="metadata.jsonl"',
+              // labels follow corrections: revalidate rather than cache
+              'cache-control': 'private, no-cache',
+            },
+          });
         }
         const sheet = await computeDatasheet(
           await resolveSubset(requestScope(), { policy: url.searchParams.get('policy') }),
         );
-        endResponse(
-          new fetchAPI.Response(sheet[format], {
-            headers: {
-              'content-type': format === 'html' ? 'text/html; charset=utf-8' : 'text/markdown; charset=utf-8',
-            },
-          }),
-        );
-      } catch (e) {
-        if (e instanceof BadRequest) return json(400, 'BAD_USER_INPUT', e.message);
-        const code = (e as { extensions?: { code?: string } }).extensions?.code;
-        if (code === 'BAD_USER_INPUT') return json(400, code, (e as Error).message);
-        if (code === 'FORBIDDEN') return json(403, code, (e as Error).message);
-        // anything else is the server's fault: the cause (a stack, maybe a path) goes to the log
-        // under a request id, the caller gets the id and no detail
-        const requestId = request.headers.get('x-request-id')?.slice(0, 128) || randomUUID();
-        console.error(`dermaset: request ${requestId}: ${url.pathname} failed:`, e);
-        return endResponse(
-          fetchAPI.Response.json(
-            { code: 'INTERNAL_SERVER_ERROR', message: `${url.pathname} could not be made`, requestId },
-            { status: 500 },
-          ),
-        );
-      }
+        return new fetchAPI.Response(sheet[format], {
+          headers: {
+            'content-type': format === 'html' ? 'text/html; charset=utf-8' : 'text/markdown; charset=utf-8',
+          },
+        });
+      },
     },
-  };
+    tokens,
+    access,
+  );
 }

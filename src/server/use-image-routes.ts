@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
 import { imageBlob } from '../resolvers/images.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
-import { type AccessOptions, refuseRoute } from './context.ts';
-import { refuseWrite } from './read-only.ts';
+import type { AccessOptions } from './context.ts';
+import { pathUnder, useRoute } from './route.ts';
 
 const ROUTE = /^\/images\/([0-9a-f]{64})\/(original|thumbnail)$/;
 const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
@@ -42,68 +41,60 @@ export async function blobFault(store: BlobStore, error: unknown): Promise<BlobF
  * the same request id (the caller's `x-request-id`, else a new one).
  */
 export function useImageRoutes(store: BlobStore, tokens: TokenResolver, access: AccessOptions): Plugin {
-  return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
-      if (!url.pathname.startsWith('/images/')) return;
-      const json = (status: number, code: string, message: string, extra: Record<string, string> = {}) =>
-        endResponse(fetchAPI.Response.json({ code, message, ...extra }, { status }));
-      const wrongMethod = refuseWrite(request, fetchAPI, 'image bytes are read');
-      if (wrongMethod) return endResponse(wrongMethod);
-      const refusal = await refuseRoute(request, tokens, access, 'image bytes');
-      if (refusal) return json(refusal.status, refusal.code, refusal.message);
-      const m = ROUTE.exec(url.pathname);
-      const image = m?.[1] ? await imageBlob(m[1]) : null;
-      if (!m || !image) return json(404, 'NOT_FOUND', 'no such image');
-      const variant = m[2] === 'thumbnail' ? 'thumbnail' : 'original';
-      const key = variant === 'thumbnail' ? image.thumbnailKey : image.storageKey;
-      const etag = `"${key.split('/').pop()?.split('.')[0]}"`;
-      const headers = {
-        etag,
-        'cache-control': `${access.publicRead ? 'public' : 'private'}, max-age=31536000, immutable`,
-        'content-type': variant === 'thumbnail' ? 'image/webp' : (MIME[image.format] ?? 'application/octet-stream'),
-        'x-content-type-options': 'nosniff',
-      };
-      if (
-        request.headers
-          .get('if-none-match')
-          ?.split(/\s*,\s*/)
-          .includes(etag)
-      ) {
-        return endResponse(new fetchAPI.Response(null, { status: 304, headers }));
-      }
-      // open first, then stream from the open file: a file missing now is answered here, not
-      // half-way through a response whose status is already sent
-      let file: FileHandle | undefined;
-      let size: number;
-      try {
-        file = await open(store.path(key), 'r');
-        size = (await file.stat()).size;
-      } catch (e) {
-        await file?.close();
-        const fault = await blobFault(store, e);
-        const requestId = request.headers.get('x-request-id')?.slice(0, 128) || randomUUID();
-        console.error(
-          `dermaset: request ${requestId}: the ${variant} of image ${m[1]} (blob ${key}) cannot be read, ${fault.code}: ${errnoOf(e) ?? (e as Error).name}`,
-        );
-        return json(
-          fault.status,
-          fault.code,
-          fault.code === 'BLOB_MISSING'
-            ? `the ${variant} of this image is not stored on this server`
-            : 'the image store is unavailable; try again later',
-          { requestId },
-        );
-      }
-      if (request.method === 'HEAD') {
-        await file.close();
-        return endResponse(
-          new fetchAPI.Response(null, { status: 200, headers: { ...headers, 'content-length': String(size) } }),
-        );
-      }
-      const body = Readable.toWeb(file.createReadStream()) as ReadableStream<Uint8Array>;
-      endResponse(
-        new fetchAPI.Response(body, { status: 200, headers: { ...headers, 'content-length': String(size) } }),
-      );
+  return useRoute(
+    {
+      match: pathUnder('/images/', ROUTE),
+      reads: 'image bytes are read',
+      what: 'image bytes',
+      async handle({ request, match: { parts: m }, fetchAPI, json, fault }) {
+        const image = m?.[1] ? await imageBlob(m[1]) : null;
+        if (!m || !image) return json(404, 'NOT_FOUND', 'no such image');
+        const variant = m[2] === 'thumbnail' ? 'thumbnail' : 'original';
+        const key = variant === 'thumbnail' ? image.thumbnailKey : image.storageKey;
+        const etag = `"${key.split('/').pop()?.split('.')[0]}"`;
+        const headers = {
+          etag,
+          'cache-control': `${access.publicRead ? 'public' : 'private'}, max-age=31536000, immutable`,
+          'content-type': variant === 'thumbnail' ? 'image/webp' : (MIME[image.format] ?? 'application/octet-stream'),
+          'x-content-type-options': 'nosniff',
+        };
+        if (
+          request.headers
+            .get('if-none-match')
+            ?.split(/\s*,\s*/)
+            .includes(etag)
+        ) {
+          return new fetchAPI.Response(null, { status: 304, headers });
+        }
+        // open first, then stream from the open file: a file missing now is answered here, not
+        // half-way through a response whose status is already sent
+        let file: FileHandle | undefined;
+        let size: number;
+        try {
+          file = await open(store.path(key), 'r');
+          size = (await file.stat()).size;
+        } catch (e) {
+          await file?.close();
+          const { status, code } = await blobFault(store, e);
+          return fault(
+            status,
+            code,
+            code === 'BLOB_MISSING'
+              ? `the ${variant} of this image is not stored on this server`
+              : 'the image store is unavailable; try again later',
+            `the ${variant} of image ${m[1]} (blob ${key}) cannot be read, ${code}: ${errnoOf(e) ?? (e as Error).name}`,
+          );
+        }
+        const sized = { ...headers, 'content-length': String(size) };
+        if (request.method === 'HEAD') {
+          await file.close();
+          return new fetchAPI.Response(null, { status: 200, headers: sized });
+        }
+        const body = Readable.toWeb(file.createReadStream()) as ReadableStream<Uint8Array>;
+        return new fetchAPI.Response(body, { status: 200, headers: sized });
+      },
     },
-  };
+    tokens,
+    access,
+  );
 }

@@ -1,5 +1,4 @@
 import { PassThrough, Readable } from 'node:stream';
-import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { profileStamp } from '../domain/deidentify.ts';
 import { writeCsv } from '../plugins/exporters/csv-rows.ts';
@@ -7,8 +6,8 @@ import { resolveProfile } from '../resolvers/exports.ts';
 import { MANIFEST_COLUMNS, manifestRows } from '../resolvers/splits.ts';
 import { requestScope } from '../resolvers/subset.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
-import { type AccessOptions, identify, refuseRoute } from './context.ts';
-import { refuseWrite } from './read-only.ts';
+import type { AccessOptions } from './context.ts';
+import { pathUnder, useRoute } from './route.ts';
 
 const ROUTE = /^\/splits\/([0-9a-f-]{36})\/manifest\.csv$/;
 const PARTS = ['TRAIN', 'VALIDATION', 'TEST'] as const;
@@ -23,49 +22,35 @@ const PARTS = ['TRAIN', 'VALIDATION', 'TEST'] as const;
  * with `Allow`.
  */
 export function useSplitRoutes(tokens: TokenResolver, access: AccessOptions): Plugin {
-  return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
-      if (!url.pathname.startsWith('/splits/')) return;
-      const json = (status: number, code: string, message: string) =>
-        endResponse(fetchAPI.Response.json({ code, message }, { status }));
-      const wrongMethod = refuseWrite(request, fetchAPI, 'split manifests are read');
-      if (wrongMethod) return endResponse(wrongMethod);
-      const refusal = await refuseRoute(request, tokens, access, 'a split manifest');
-      if (refusal) return json(refusal.status, refusal.code, refusal.message);
-      const m = ROUTE.exec(url.pathname);
-      if (!m?.[1]) return json(404, 'NOT_FOUND', 'no such split');
-      const part = url.searchParams.get('part')?.toUpperCase() ?? null;
-      const foldText = url.searchParams.get('fold');
-      const fold = foldText === null ? null : Number(foldText);
-      if (part !== null && !PARTS.includes(part as (typeof PARTS)[number]))
-        return json(400, 'BAD_USER_INPUT', `part must be one of ${PARTS.join(', ')}`);
-      if (fold !== null && !Number.isInteger(fold)) return json(400, 'BAD_USER_INPUT', 'fold must be an integer');
-      let rows: Awaited<ReturnType<typeof manifestRows>>;
-      let profile: ReturnType<typeof resolveProfile>;
-      try {
-        const { role } = await identify(request, tokens, access);
-        profile = resolveProfile(url.searchParams.get('profile'), role);
-        rows = await manifestRows(
+  return useRoute(
+    {
+      match: pathUnder('/splits/', ROUTE),
+      reads: 'split manifests are read',
+      what: 'a split manifest',
+      async handle({ url, match: { parts: m }, role, fetchAPI, json }) {
+        if (!m?.[1]) return json(404, 'NOT_FOUND', 'no such split');
+        const part = url.searchParams.get('part')?.toUpperCase() ?? null;
+        const foldText = url.searchParams.get('fold');
+        const fold = foldText === null ? null : Number(foldText);
+        if (part !== null && !PARTS.includes(part as (typeof PARTS)[number]))
+          return json(400, 'BAD_USER_INPUT', `part must be one of ${PARTS.join(', ')}`);
+        if (fold !== null && !Number.isInteger(fold)) return json(400, 'BAD_USER_INPUT', 'fold must be an integer');
+        // a bad or forbidden profile is a typed error, which the route helper answers 400 / 403
+        const profile = resolveProfile(url.searchParams.get('profile'), role);
+        const rows = await manifestRows(
           requestScope(),
           m[1],
           { part: part as (typeof PARTS)[number] | null, fold },
           access.publicUrl ?? url.origin,
           profile,
         );
-      } catch (e) {
-        const code = (e as GraphQLError).extensions?.code;
-        if (code === 'BAD_USER_INPUT') return json(400, code, (e as Error).message);
-        if (code === 'FORBIDDEN') return json(403, code, (e as Error).message);
-        throw e;
-      }
-      if (!rows) return json(404, 'NOT_FOUND', 'no such split');
-      const body = new PassThrough();
-      writeCsv(body, MANIFEST_COLUMNS, rows).then(
-        () => body.end(),
-        (e: Error) => body.destroy(e),
-      );
-      endResponse(
-        new fetchAPI.Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, {
+        if (!rows) return json(404, 'NOT_FOUND', 'no such split');
+        const body = new PassThrough();
+        writeCsv(body, MANIFEST_COLUMNS, rows).then(
+          () => body.end(),
+          (e: Error) => body.destroy(e),
+        );
+        return new fetchAPI.Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, {
           headers: {
             'content-type': 'text/csv; charset=utf-8',
             'content-disposition': `attachment; filename="dermaset-split-${m[1].slice(0, 8)}-${profile}.csv"`,
@@ -73,8 +58,10 @@ export function useSplitRoutes(tokens: TokenResolver, access: AccessOptions): Pl
             // labels follow corrections: revalidate rather than cache
             'cache-control': 'private, no-cache',
           },
-        }),
-      );
+        });
+      },
     },
-  };
+    tokens,
+    access,
+  );
 }
