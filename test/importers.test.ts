@@ -608,7 +608,15 @@ describe('vocabularies', () => {
 
   it('lists our own CSV first, then the public collections, in THE plugin list', async () => {
     const { registry } = await import('../src/plugins/index.ts');
-    expect([...registry.importers.keys()]).toEqual(['dermaset', 'ham10000', 'isic2019', 'isic-legacy', 'pad-ufes-20']);
+    expect([...registry.importers.keys()]).toEqual([
+      'dermaset',
+      'ham10000',
+      'isic2019',
+      'isic-legacy',
+      'pad-ufes-20',
+      'derm7pt',
+      'ph2',
+    ]);
     expect(registry.importer('dermaset')).toMatchObject({
       kind: 'importer',
       version: '1.0.0',

@@ -3,9 +3,10 @@
 // one way every import reads it. It imports only domain/, so importers stay below the runner
 // (ingest/import.ts) that feeds their rows through the acquisition pipeline.
 import { parse } from 'csv-parse/sync';
-import type { DiagnosisClass } from '../../domain/enums.ts';
+import type { DermoscopicStructure, DiagnosisClass } from '../../domain/enums.ts';
 import { CSV_RECORD_LIMIT, type RawRecord } from '../../domain/raw-record.ts';
 import { parseSite, SITES } from '../../domain/sites.ts';
+import { STRUCTURES } from '../../domain/structures.ts';
 import { parseSex } from '../../domain/vocabularies.ts';
 import type { ImportRow } from '../types.ts';
 
@@ -130,4 +131,10 @@ export function publicSite(raw: string | undefined): string | undefined {
 /** Drops empty fields, so records stay canonical (the pipeline's attempt key ignores them anyway). */
 export function compact(record: RawRecord): RawRecord {
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined && v !== '')) as RawRecord;
+}
+
+/** A `;`-separated list of our structure labels (domain/structures.ts), or nothing when there is none. */
+export function structureList(codes: readonly (DermoscopicStructure | undefined)[]): string | undefined {
+  const labels = [...new Set(codes.filter((c) => c !== undefined))].map((c) => STRUCTURES[c].label);
+  return labels.length > 0 ? labels.join(';') : undefined;
 }
