@@ -397,6 +397,20 @@ describe('PH2 (PH2_dataset.xlsx as CSV)', () => {
         const firstHistology = h !== '' && !histologies.has(h) && !!histologies.add(h);
         return (byLabel.get(l) ?? 0) <= 3 || firstHistology;
       });
+      // and the first row with each structure value and each colour
+      const features: [string, string][] = [
+        ['dots_globules', 'T'],
+        ['dots_globules', 'AT'],
+        ['pigment_network', 'T'],
+        ['regression_areas', 'P'],
+        ['blue_whitish_veil', 'P'],
+        ['streaks', 'P'],
+        ...['white', 'red', 'light_brown', 'dark_brown', 'blue_gray', 'black'].map((c): [string, string] => [c, 'X']),
+      ];
+      for (const [column, value] of features) {
+        const r = rows.find((x) => x[column] === value);
+        if (r && !sample.includes(r)) sample.push(r);
+      }
       const header = Object.keys(rows[0] as Row);
       const csv = writeInput('ph2-sample.csv', header, sample);
       const paths = sample
@@ -420,7 +434,19 @@ describe('PH2 (PH2_dataset.xlsx as CSV)', () => {
     });
 
     it('each stored image has the structures, colours and verification of its row', async () => {
-      for (const r of sample.filter((x) => x.image_name !== bmpOnly)) {
+      const kept = sample.filter((x) => x.image_name !== bmpOnly);
+      for (const code of [
+        'DOTS_GLOBULES_REGULAR',
+        'DOTS_GLOBULES_IRREGULAR',
+        'REGRESSION_STRUCTURES',
+        'BLUE_WHITISH_VEIL',
+      ]) {
+        expect(
+          kept.some((r) => ph2Structures(r).includes(code)),
+          code,
+        ).toBe(true);
+      }
+      for (const r of kept) {
         const id = r.image_name ?? '';
         const img = await imageFrom(folder, `${ph2Path(id)}.png`);
         const label = ph2Label(r)[0] ?? '';
