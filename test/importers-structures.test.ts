@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseDiagnosis } from '../src/domain/classes.ts';
 import type { DiagnosisClass } from '../src/domain/enums.ts';
@@ -17,7 +16,7 @@ import { ph2 } from '../src/plugins/importers/ph2.ts';
 import type { ImportRow } from '../src/plugins/types.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';
 import { fixture } from './helpers/fixtures.ts';
-import { TEST_SEED } from './helpers/images.ts';
+import { blockPicture } from './helpers/images.ts';
 
 type Row = Record<string, string>;
 
@@ -29,29 +28,6 @@ const readRows = (path: string): Row[] =>
 
 let env: TestEnv;
 let pipeline: AcquisitionPipeline;
-
-/** A different 64×64 picture for every id: 8×8 blocks of colours drawn from a seeded generator. */
-async function picture(id: string, format: 'jpeg' | 'png'): Promise<Buffer> {
-  let s = (TEST_SEED ^ Number.parseInt(createHash('sha256').update(id).digest('hex').slice(0, 8), 16)) >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % 256;
-  };
-  const px = Buffer.alloc(64 * 64 * 3);
-  for (let by = 0; by < 8; by++) {
-    for (let bx = 0; bx < 8; bx++) {
-      const rgb = [next(), next(), next()];
-      for (let y = by * 8; y < by * 8 + 8; y++) {
-        for (let x = bx * 8; x < bx * 8 + 8; x++) px.set(rgb, (y * 64 + x) * 3);
-      }
-    }
-  }
-  const img = sharp(px, { raw: { width: 64, height: 64, channels: 3 } });
-  return format === 'png' ? img.png().toBuffer() : img.jpeg({ quality: 92 }).toBuffer();
-}
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -281,7 +257,7 @@ describe('Derm7pt meta.csv', () => {
       folder = await folderOf(
         'derm7pt',
         sample.map((r) => r.derm ?? ''),
-        (p) => picture(p, 'jpeg'),
+        (p) => blockPicture(p, 'jpeg'),
       );
       s = await runImport(pipeline, derm7pt, { folder, inputs: { metadata: csv } });
     });
@@ -416,7 +392,7 @@ describe('PH2 (PH2_dataset.xlsx as CSV)', () => {
       const paths = sample
         .map((r) => r.image_name ?? '')
         .map((id) => `${ph2Path(id)}${id === bmpOnly ? '.bmp' : '.png'}`);
-      folder = await folderOf('ph2', paths, (p) => picture(p, 'png'));
+      folder = await folderOf('ph2', paths, (p) => blockPicture(p, 'png'));
       s = await runImport(pipeline, ph2, { folder, inputs: { metadata: csv } });
     });
 

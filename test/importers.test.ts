@@ -5,7 +5,6 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseDiagnosis } from '../src/domain/classes.ts';
 import type { DiagnosisClass } from '../src/domain/enums.ts';
@@ -20,7 +19,7 @@ import type { ImportRow } from '../src/plugins/types.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';
 import { listFiles } from './helpers/files.ts';
 import { fixture } from './helpers/fixtures.ts';
-import { TEST_SEED } from './helpers/images.ts';
+import { blockPicture } from './helpers/images.ts';
 
 type Row = Record<string, string>;
 
@@ -42,30 +41,6 @@ function lines(path: string): { header: string; data: string[]; eol: string } {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const [header = '', ...data] = text.split(eol).filter((l) => l !== '');
   return { header, data, eol };
-}
-
-/** A different 64×64 JPEG for every image id: 8×8 blocks of colours drawn from a seeded generator. */
-async function picture(imageId: string): Promise<Buffer> {
-  let s = (TEST_SEED ^ Number.parseInt(createHash('sha256').update(imageId).digest('hex').slice(0, 8), 16)) >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % 256;
-  };
-  const px = Buffer.alloc(64 * 64 * 3);
-  for (let by = 0; by < 8; by++) {
-    for (let bx = 0; bx < 8; bx++) {
-      const rgb = [next(), next(), next()];
-      for (let y = by * 8; y < by * 8 + 8; y++) {
-        for (let x = bx * 8; x < bx * 8 + 8; x++) px.set(rgb, (y * 64 + x) * 3);
-      }
-    }
-  }
-  return sharp(px, { raw: { width: 64, height: 64, channels: 3 } })
-    .jpeg({ quality: 92 })
-    .toBuffer();
 }
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -96,7 +71,7 @@ const patientCode = (id: string) => pipeline.deps.pseudonyms.code('patient', id)
 async function pictures(name: string, ids: readonly string[], ext = '.jpg'): Promise<string> {
   const folder = join(env.dataDir, name);
   mkdirSync(folder, { recursive: true });
-  for (const id of ids) writeFileSync(join(folder, id.endsWith(ext) ? id : `${id}${ext}`), await picture(id));
+  for (const id of ids) writeFileSync(join(folder, id.endsWith(ext) ? id : `${id}${ext}`), await blockPicture(id));
   return folder;
 }
 

@@ -1,4 +1,5 @@
 // Real image bytes for tests, drawn with the demo's lesion synthesiser and encoded with sharp.
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { lesionJpeg } from '../../prisma/demo/synthesize.ts';
 import type { DiagnosisClass } from '../../src/domain/enums.ts';
@@ -46,4 +47,27 @@ export function record(over: Record<string, unknown> = {}) {
     image_quality_score: '4',
     ...over,
   };
+}
+
+/** A different 64×64 stand-in picture for every id (importer tests): 8×8 blocks of colours drawn from a seeded generator. */
+export async function blockPicture(id: string, format: 'jpeg' | 'png' = 'jpeg'): Promise<Buffer> {
+  let s = (TEST_SEED ^ Number.parseInt(createHash('sha256').update(id).digest('hex').slice(0, 8), 16)) >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) % 256;
+  };
+  const px = Buffer.alloc(64 * 64 * 3);
+  for (let by = 0; by < 8; by++) {
+    for (let bx = 0; bx < 8; bx++) {
+      const rgb = [next(), next(), next()];
+      for (let y = by * 8; y < by * 8 + 8; y++) {
+        for (let x = bx * 8; x < bx * 8 + 8; x++) px.set(rgb, (y * 64 + x) * 3);
+      }
+    }
+  }
+  const img = sharp(px, { raw: { width: 64, height: 64, channels: 3 } });
+  return format === 'png' ? img.png().toBuffer() : img.jpeg({ quality: 92 }).toBuffer();
 }
