@@ -74,16 +74,19 @@ export interface RequestScope {
   readonly subsets: Map<string, Promise<Selection>>;
 }
 
+/** The promise stored under `key`, made by `load` the first time it is asked for. */
+function cached<T>(seen: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let p = seen.get(key);
+  if (!p) {
+    p = load();
+    seen.set(key, p);
+  }
+  return p;
+}
+
 const once = <T>(load: (key: string) => Promise<T>) => {
   const seen = new Map<string, Promise<T>>();
-  return (key: string) => {
-    let p = seen.get(key);
-    if (!p) {
-      p = load(key);
-      seen.set(key, p);
-    }
-    return p;
-  };
+  return (key: string) => cached(seen, key, () => load(key));
 };
 
 async function readSplit(id: string): Promise<SplitRow | null> {
@@ -157,12 +160,7 @@ export function resolveSelection(scope: RequestScope, req: SubsetRequest): Promi
 
 function memo(scope: RequestScope, req: SubsetRequest, labelled: boolean): Promise<Selection> {
   const key = JSON.stringify([labelled, req.filter ?? null, req.policy ?? null, req.split ?? null]);
-  let p = scope.subsets.get(key);
-  if (!p) {
-    p = resolveOnce(scope, req, labelled);
-    scope.subsets.set(key, p);
-  }
-  return p;
+  return cached(scope.subsets, key, () => resolveOnce(scope, req, labelled));
 }
 
 async function resolveOnce(
