@@ -15,7 +15,10 @@ import { openDatabase } from '../src/db/client.ts';
 import { useDatabase } from '../src/db/current.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { toolActor } from '../src/domain/actor.ts';
+import { CLASSES } from '../src/domain/classes.ts';
+import type { DiagnosisClass } from '../src/domain/enums.ts';
 import { type NearLink, nearDuplicateClusters, stratifiedGroupSplit } from '../src/domain/split.ts';
+import { CLASS_TERM } from '../src/domain/terms.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
 import { registry } from '../src/plugins/index.ts';
 import { createSplit, SPLIT_MEMBER_SELECT } from '../src/resolvers/splits.ts';
@@ -48,7 +51,7 @@ async function cohort(name: string, fill: (db: ReturnType<typeof openDatabase>, 
     });
     const items = rows.map((r) => ({
       id: r.sha256,
-      stratum: r.diagnosisClass,
+      stratum: r.diagnosisClass ?? 'OUTSIDE_THE_9',
       groups: [`p${r.patientId}`, `l${r.lesionId}`],
     }));
     const parts = Object.entries(FRACTIONS).map(([n, fraction]) => ({ name: n, fraction }));
@@ -129,11 +132,20 @@ await cohort('HAM10000-shaped rows (public metadata, lesion_id as the patient)',
   await db.lesion.createMany({ data: lesions.map((code) => ({ code, patientId: patientId.get(code) ?? 0 })) });
   const lesionId = new Map((await db.lesion.findMany({ select: { id: true, code: true } })).map((l) => [l.code, l.id]));
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+  const collection = await db.collection.create({
+    data: { slug: 'ham10000', name: 'HAM10000', kind: 'public', license: 'CC BY-NC 4.0', attribution: 'ViDIR Group' },
+  });
+  // the bench needs labels, not the importer's terms: a class's own term, or benign outside the 9
+  const labelOf = (c: DiagnosisClass | null) =>
+    c
+      ? { diagnosisClass: c, diagnosisTerm: CLASS_TERM[c], clinicalStatus: CLASSES[c].status }
+      : { diagnosisClass: null, diagnosisTerm: 'Benign', clinicalStatus: 'BENIGN' as const };
   const data = table.map((r) => ({
     patientId: patientId.get(r.lesion_id ?? '') ?? 0,
     lesionId: lesionId.get(r.lesion_id ?? '') ?? 0,
     clinicalDiagnosisRaw: r.dx ?? '',
-    diagnosisClass: ham.vocabulary[r.dx ?? ''] ?? 'NEVUS',
+    ...labelOf(ham.vocabulary[r.dx ?? ''] ?? null),
+    collectionId: collection.id,
     verificationStage: r.dx_type === 'histo' ? ('HISTOLOGY' as const) : ('CONSENSUS' as const),
     sha256: sha(`file:${r.image_id}`),
     pixelHash: sha(`pixels:${r.image_id}`),

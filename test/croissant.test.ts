@@ -57,7 +57,10 @@ async function fetchLines(url: string, role: 'VIEWER' | null = 'VIEWER') {
 async function labelled(policyId: string, where: object = {}) {
   const policy = registry.policy(policyId);
   if (!policy) throw new Error(policyId);
-  const images = await env.db.image.findMany({ where, select: { diagnosisClass: true, verificationStage: true } });
+  const images = await env.db.image.findMany({
+    where,
+    select: { diagnosisClass: true, diagnosisTerm: true, clinicalStatus: true, verificationStage: true },
+  });
   return images.filter((i) => decide(policy, i).kind === 'mapped').length;
 }
 

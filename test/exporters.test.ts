@@ -8,6 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { readParquet } from 'parquet-wasm/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CLASSES } from '../src/domain/classes.ts';
+import type { ClinicalStatus } from '../src/domain/enums.ts';
 import { graphql } from '../src/gql/index.ts';
 import { decide } from '../src/plugins/evaluate.ts';
 import { registry } from '../src/plugins/index.ts';
@@ -21,7 +22,9 @@ let env: TestEnv;
 let api: Api;
 let images: {
   sha256: string;
-  diagnosisClass: keyof typeof CLASSES;
+  diagnosisClass: keyof typeof CLASSES | null;
+  diagnosisTerm: string;
+  clinicalStatus: ClinicalStatus;
   verificationStage: 'INITIAL' | 'CONSENSUS' | 'HISTOLOGY';
   ageAtExam: number | null;
   examinerCode: string | null;
@@ -31,7 +34,15 @@ beforeAll(async () => {
   env = await createCohortEnv();
   api = await createApi(env);
   images = await env.db.image.findMany({
-    select: { sha256: true, diagnosisClass: true, verificationStage: true, ageAtExam: true, examinerCode: true },
+    select: {
+      sha256: true,
+      diagnosisClass: true,
+      diagnosisTerm: true,
+      clinicalStatus: true,
+      verificationStage: true,
+      ageAtExam: true,
+      examinerCode: true,
+    },
   });
 }, 300_000);
 afterAll(() => env?.dispose());

@@ -9,6 +9,7 @@ import { DEFAULT_POLICY_ID, PLUGINS, registry } from '../src/plugins/index.ts';
 import { PluginRegistry, PluginRegistryError } from '../src/plugins/registry.ts';
 import { definePolicy } from '../src/plugins/types.ts';
 import { type Api, createApi } from './helpers/api.ts';
+import { classInfo, policyInput } from './helpers/classes.ts';
 import { createCohortEnv } from './helpers/cohort.ts';
 import type { TestEnv } from './helpers/database.ts';
 
@@ -19,7 +20,7 @@ describe('every policy maps every class at every stage, and never throws', () =>
   it.each(grid)('%s: %s at %s', (id, diagnosisClass, verificationStage) => {
     const policy = registry.policy(id);
     if (!policy) throw new Error(id);
-    const d = decide(policy, { diagnosisClass, verificationStage });
+    const d = decide(policy, policyInput(diagnosisClass, verificationStage));
     if (d.kind === 'mapped') expect(policy.labels).toContain(d.label);
     else expect(d.reason.length).toBeGreaterThan(10);
   });
@@ -29,7 +30,7 @@ describe('the built-in policies', () => {
   const label = (id: string, c: (typeof CLASS_CODES)[number]) => {
     const policy = registry.policy(id);
     if (!policy) throw new Error(id);
-    const d = decide(policy, { diagnosisClass: c, verificationStage: 'CONSENSUS' });
+    const d = decide(policy, policyInput(c, 'CONSENSUS'));
     return d.kind === 'mapped' ? d.label : d.kind;
   };
 
@@ -80,10 +81,10 @@ describe('the built-in policies', () => {
       minVerificationStage: 'HISTOLOGY',
       map: () => ({ kind: 'mapped', label: 'malignant' }),
     });
-    expect(decide(histologyOnly, { diagnosisClass: 'MELANOMA', verificationStage: 'CONSENSUS' })).toMatchObject({
+    expect(decide(histologyOnly, policyInput('MELANOMA', 'CONSENSUS'))).toMatchObject({
       kind: 'excluded',
     });
-    expect(decide(histologyOnly, { diagnosisClass: 'MELANOMA', verificationStage: 'HISTOLOGY' })).toEqual({
+    expect(decide(histologyOnly, policyInput('MELANOMA', 'HISTOLOGY'))).toEqual({
       kind: 'mapped',
       label: 'malignant',
     });
@@ -96,7 +97,7 @@ describe('the built-in policies', () => {
         throw new Error('boom');
       },
     });
-    expect(decide(broken, { diagnosisClass: 'NEVUS', verificationStage: 'INITIAL' })).toEqual({
+    expect(decide(broken, policyInput('NEVUS', 'INITIAL'))).toEqual({
       kind: 'unmapped',
       reason: 'policy broken failed: boom',
     });
@@ -201,7 +202,7 @@ describe('the active policy, labels, filters and facets through the API', () => 
 
   it('filters and facets by label under a named policy, agreeing with an independent count', async () => {
     const all = await env.db.image.findMany({ select: { diagnosisClass: true } });
-    const malignantStrict = all.filter((r) => CLASSES[r.diagnosisClass].status !== 'BENIGN').length;
+    const malignantStrict = all.filter((r) => classInfo(r.diagnosisClass).status !== 'BENIGN').length;
     const res = await api.as('VIEWER', Labels, { filter: { label: ['malignant'] }, policy: 'strict-binary' });
     expect(res.errors).toBeUndefined();
     expect(res.data?.images.totalCount).toBe(malignantStrict);

@@ -2,9 +2,10 @@
 // another policy (checked against an independent count from the records), and inter-rater agreement.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cohenKappa, fleissKappa } from '../src/domain/agreement.ts';
-import { CLASS_CODES, CLASSES } from '../src/domain/classes.ts';
+import { CLASS_CODES } from '../src/domain/classes.ts';
 import { graphql } from '../src/gql/index.ts';
 import { type Api, createApi } from './helpers/api.ts';
+import { classInfo } from './helpers/classes.ts';
 import { createCohortEnv } from './helpers/cohort.ts';
 import type { TestEnv } from './helpers/database.ts';
 
@@ -167,7 +168,7 @@ describe('stats on a subset and under another policy agree with an independent c
     expect(s?.age.n).toBe(ages.length);
     expect(s?.age.mean).toBeCloseTo(ages.reduce((x, y) => x + y, 0) / ages.length, 10);
     const tiers = { benign: 0, borderline: 0, malignant: 0 };
-    for (const r of rows) tiers[CLASSES[r.diagnosisClass].status.toLowerCase() as keyof typeof tiers]++;
+    for (const r of rows) tiers[classInfo(r.diagnosisClass).status.toLowerCase() as keyof typeof tiers]++;
     expect(Object.fromEntries(s?.labels.map((l) => [l.label, l.count]) ?? [])).toEqual(tiers);
     for (const c of CLASS_CODES) {
       expect(s?.classes.find((x) => x.diagnosisClass === c)?.count).toBe(

@@ -1,8 +1,3 @@
-// The demo's datasheet prose: what the paper the demo reproduces states about its own dataset
-// ("Methodology for Creating a Clinically Verified Dermoscopic Image Dataset"), section by section,
-// each answer marked as the demo's. Written once through the audited path; an answer an admin
-// has already written is kept.
-import type { Db } from '../../src/db/client.ts';
 import { PROSE, writeDatasheetText } from '../../src/resolvers/datasheet.ts';
 
 /** Who the audit log names for these answers. */

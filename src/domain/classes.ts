@@ -1,7 +1,9 @@
-import type { DiagnosisClass } from './enums.ts';
+import type { ClinicalStatus, DiagnosisClass } from './enums.ts';
 
+export type { ClinicalStatus } from './enums.ts';
 export type Origin = 'MELANOCYTIC' | 'NON_MELANOCYTIC';
-export type ClinicalStatus = 'BENIGN' | 'BORDERLINE' | 'MALIGNANT';
+/** The statuses a class of the 9 can have; terms outside the 9 add premalignant and unknown (terms.ts). */
+export type ClassStatus = Extract<ClinicalStatus, 'BENIGN' | 'BORDERLINE' | 'MALIGNANT'>;
 
 export interface ClassInfo {
   readonly code: DiagnosisClass;
@@ -9,7 +11,7 @@ export interface ClassInfo {
   readonly label: string;
   readonly name: string;
   readonly origin: Origin;
-  readonly status: ClinicalStatus;
+  readonly status: ClassStatus;
   /** The node of the ISIC diagnosis hierarchy this class corresponds to. */
   readonly isicPath: string;
 }

@@ -3,6 +3,7 @@
 export {
   AnatomicalSite,
   BorderRegularity,
+  ClinicalStatus,
   Color,
   ConsensusOutcome,
   DermoscopicStructure,

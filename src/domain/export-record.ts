@@ -40,15 +40,20 @@ export interface ExportRecord {
   readonly border_regularity: string | null;
   readonly dermoscopic_structures: readonly string[];
   readonly clinical_diagnosis: string;
-  /** The class's label (9 classes). */
-  readonly diagnosis_class: string;
-  readonly origin: string;
-  /** The class's clinical status code (BENIGN, BORDERLINE, MALIGNANT). */
+  /** The class's label (9 classes); null: the term is outside the 9. */
+  readonly diagnosis_class: string | null;
+  /** The diagnosis term: its path in ISIC's diagnosis hierarchy (or our extension), `:`-separated. */
+  readonly diagnosis_term: string;
+  /** The class's origin, or the term's; null where the term does not say. */
+  readonly origin: string | null;
+  /** The clinical status code (BENIGN, BORDERLINE, PREMALIGNANT, MALIGNANT, UNKNOWN). */
   readonly clinical_status: string;
   /** The same, lower case: what jsonl and parquet write as clinical_status. */
   readonly clinical_status_label: string;
-  /** The class's node in ISIC's diagnosis hierarchy, `:`-separated. */
+  /** The term's path (what the ISIC files call the diagnosis path): the same as diagnosis_term. */
   readonly isic_path: string;
+  /** The slug of the image's collection (own, ham10000, …). */
+  readonly collection: string;
   readonly histopathology_result: string | null;
   /** The stage, lower case. */
   readonly verification_stage: string;
@@ -143,9 +148,10 @@ export const EXPORT_COLUMNS: readonly ExportColumn[] = [
   model('border_regularity'),
   model('dermoscopic_structures'),
   model('clinical_diagnosis'),
-  extra('diagnosis_class', 'diagnostic', 'string', 'Normalised diagnostic class (9 classes)'),
-  extra('origin', 'diagnostic', 'string', 'Origin of the class: melanocytic / non_melanocytic'),
-  extra('clinical_status', 'diagnostic', 'string', 'benign / borderline / malignant', {
+  extra('diagnosis_class', 'diagnostic', 'string', 'Normalised diagnostic class (9 classes); empty: outside the 9'),
+  extra('diagnosis_term', 'diagnostic', 'string', 'Diagnosis term: its path in the ISIC diagnosis hierarchy'),
+  extra('origin', 'diagnostic', 'string', 'Origin: melanocytic / non_melanocytic; empty where the term does not say'),
+  extra('clinical_status', 'diagnostic', 'string', 'benign / borderline / premalignant / malignant / unknown', {
     from: 'clinical_status_label',
   }),
   model('histopathology_result'),
@@ -155,6 +161,7 @@ export const EXPORT_COLUMNS: readonly ExportColumn[] = [
   extra('acquisition_date', 'record', 'date', 'Date of acquisition, as the de-identification profile shows it', {
     deidentify: 'date',
   }),
+  extra('collection', 'record', 'string', 'The collection the image belongs to (its licence and attribution apply)'),
   extra('width', 'file', 'integer', 'Width of the image in pixels'),
   extra('height', 'file', 'integer', 'Height of the image in pixels'),
   extra('format', 'file', 'string', 'Image file format (jpeg, png)'),

@@ -23,6 +23,8 @@ export interface RawRecord {
   border_regularity?: string | null;
   dermoscopic_structures?: string | readonly string[] | null;
   clinical_diagnosis?: string | null;
+  /** A term of the diagnosis vocabulary (domain/terms.ts): a path of the ISIC hierarchy or a term's name. */
+  diagnosis_term?: string | null;
   histopathology_result?: string | null;
   verification_stage?: string | null;
   examiner_id?: string | null;

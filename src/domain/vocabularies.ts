@@ -1,5 +1,13 @@
 // Small closed vocabularies of the information model and how input spellings map onto them.
-import type { BorderRegularity, Color, Elevation, FitzpatrickType, Sex, VerificationStage } from './enums.ts';
+import type {
+  BorderRegularity,
+  ClinicalStatus,
+  Color,
+  Elevation,
+  FitzpatrickType,
+  Sex,
+  VerificationStage,
+} from './enums.ts';
 
 const key = (raw: string) =>
   raw
@@ -62,6 +70,15 @@ export const parseYesNo = parser<boolean>({
 
 /** Verification stages in order: a label only ever climbs this ladder. */
 export const STAGES: readonly VerificationStage[] = ['INITIAL', 'CONSENSUS', 'HISTOLOGY'];
+
+/** The clinical statuses, from benign to malignant, then unknown. */
+export const CLINICAL_STATUSES: readonly ClinicalStatus[] = [
+  'BENIGN',
+  'BORDERLINE',
+  'PREMALIGNANT',
+  'MALIGNANT',
+  'UNKNOWN',
+];
 export const stageRank = (s: VerificationStage): number => STAGES.indexOf(s);
 export const parseStage = parser<VerificationStage>({
   initial: 'INITIAL',

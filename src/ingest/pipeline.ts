@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Config, IngestLimits } from '../config.ts';
 import type { Db } from '../db/client.ts';
+import { OWN_COLLECTION } from '../domain/collection.ts';
 import type { IntakeOutcome } from '../domain/enums.ts';
 import { mergePatientFacts, type PatientFacts } from '../domain/patient-facts.ts';
 import { passesSopGate, type QualityMeasures } from '../domain/quality.ts';
@@ -41,6 +42,8 @@ export interface AcquisitionInput {
   actor?: string;
   /** `public` for rows of public collections (no SOP score, maybe no date); default `sop`. */
   provenance?: Provenance;
+  /** The collection the image joins (resolvers/collections.ts); default: our own acquisition ("own"). */
+  collectionId?: number;
 }
 
 /** `quality`: the technical advice on the frame (advice only: the SOP score decided the outcome). */
@@ -111,6 +114,15 @@ interface Prepared {
 export class AcquisitionPipeline {
   readonly #deps: PipelineDeps;
   readonly #index = new PhashIndex();
+  #ownId: number | undefined;
+
+  /** Our own acquisition's collection (the migration creates it): where uploads and our CSV go. */
+  async #ownCollection(tx: Pick<Db, 'collection'>): Promise<number> {
+    this.#ownId ??= (
+      await tx.collection.findUniqueOrThrow({ where: { slug: OWN_COLLECTION }, select: { id: true } })
+    ).id;
+    return this.#ownId;
+  }
   /** Decisions that read-then-write (duplicates, near duplicates) run one at a time per process. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -259,11 +271,28 @@ export class AcquisitionPipeline {
               personalCaHistory: v.personalCaHistory,
             };
             let patientId: number;
+            let conflicts: { patientId: number; field: string; storedValue: string; recordValue: string }[] = [];
             if (!patient) {
               patientId = (await tx.patient.create({ data: { code: patientCode, ...facts }, select: { id: true } })).id;
             } else {
               const merge = mergePatientFacts(patient, facts);
-              if (!merge.ok) {
+              if (!merge.ok && input.provenance === 'public') {
+                // a public collection's record is not lost for a contradiction: it is stored, the
+                // patient keeps the first value, and the conflict is flagged on the image
+                conflicts = merge.conflicts.map((field) => ({
+                  patientId: patient.id,
+                  field,
+                  storedValue: String(patient[field]),
+                  recordValue: String(facts[field]),
+                }));
+                const fill = mergePatientFacts(patient, {
+                  ...facts,
+                  ...Object.fromEntries(merge.conflicts.map((k) => [k, undefined])),
+                });
+                if (fill.ok && Object.keys(fill.fill).length > 0) {
+                  await tx.patient.update({ where: { id: patient.id }, data: fill.fill });
+                }
+              } else if (!merge.ok) {
                 throw new IngestError(
                   'CONFLICTING_PATIENT_FACTS',
                   `the patient's ${merge.conflicts.join(', ')} differ from what earlier records of the same patient say`,
@@ -274,7 +303,7 @@ export class AcquisitionPipeline {
                   })),
                 );
               }
-              if (Object.keys(merge.fill).length > 0) {
+              if (merge.ok && Object.keys(merge.fill).length > 0) {
                 await tx.patient.update({ where: { id: patient.id }, data: merge.fill });
               }
               patientId = patient.id;
@@ -299,6 +328,9 @@ export class AcquisitionPipeline {
                 structures: { create: v.structures.map((structure) => ({ structure })) },
                 clinicalDiagnosisRaw: v.clinicalDiagnosisRaw,
                 diagnosisClass: v.diagnosisClass,
+                diagnosisTerm: v.diagnosisTerm,
+                clinicalStatus: v.clinicalStatus,
+                collectionId: input.collectionId ?? (await this.#ownCollection(tx)),
                 histopathologyResult: v.histopathologyResult,
                 verificationStage: v.verificationStage,
                 examinerCode,
@@ -319,6 +351,7 @@ export class AcquisitionPipeline {
                     examinerCode,
                     diagnosisRaw: v.clinicalDiagnosisRaw,
                     diagnosisClass: v.diagnosisClass,
+                    diagnosisTerm: v.diagnosisTerm,
                     structures: { create: v.structures.map((structure) => ({ structure })) },
                     createdAt: now,
                   },
@@ -327,6 +360,7 @@ export class AcquisitionPipeline {
                   create: { actor, at: now, fromClass: null, toClass: v.diagnosisClass, reason: 'initial annotation' },
                 },
                 nearDuplicates: { create: near.map((m) => ({ twinId: m.imageId, distance: m.distance })) },
+                factConflicts: { create: conflicts },
                 ...importedVerification(v, now),
               },
               select: { id: true },

@@ -3,10 +3,11 @@
 // Strict by type: the API's record is JSON, and a value of the wrong type must be refused with its
 // field, never turned into text (an object as patient "[object Object]" merged every such upload
 // into one patient) or rolled over (2025-02-30 became 2025-03-02).
-import { normaliseDiagnosis } from '../domain/classes.ts';
+import { CLASSES, normaliseDiagnosis } from '../domain/classes.ts';
 import type {
   AnatomicalSite,
   BorderRegularity,
+  ClinicalStatus,
   Color,
   DermoscopicStructure,
   DiagnosisClass,
@@ -19,6 +20,7 @@ import { isQualityScore, type QualityScore } from '../domain/quality.ts';
 import type { Provenance, RawRecord } from '../domain/raw-record.ts';
 import { parseSite } from '../domain/sites.ts';
 import { parseStructure, showsMalignancySigns } from '../domain/structures.ts';
+import { CLASS_TERM, type DiagnosisTerm, findTerm, statusOf } from '../domain/terms.ts';
 import {
   parseAge,
   parseBorder,
@@ -49,7 +51,12 @@ export interface ValidRecord {
   borderRegularity: BorderRegularity | undefined;
   structures: DermoscopicStructure[];
   clinicalDiagnosisRaw: string;
-  diagnosisClass: DiagnosisClass;
+  /** One of the 9 classes, or null: the record's term is outside the 9. */
+  diagnosisClass: DiagnosisClass | null;
+  /** The diagnosis term (a path of domain/terms.ts). */
+  diagnosisTerm: string;
+  /** The class's status, or the term's outside the 9. */
+  clinicalStatus: ClinicalStatus;
   histopathologyResult: string | undefined;
   verificationStage: VerificationStage;
   examinerId: string | undefined;
@@ -68,6 +75,8 @@ export const TEXT_LIMITS = {
   lesion_id: 200,
   examiner_id: 200,
   clinical_diagnosis: 200,
+  /** a term's path: the longest ISIC path is under 200 characters */
+  diagnosis_term: 400,
   histopathology_result: 10_000,
   age_at_exam: 32,
   /** every vocabulary field: sex, phototype, site, colours, elevation, border, structures, stage */
@@ -295,16 +304,21 @@ export function validateRecord(record: RawRecord, now = new Date(), provenance: 
   const structures = several('dermoscopic_structures', parseStructure, 'the dermoscopic structure vocabulary');
 
   const clinicalDiagnosisRaw = text('clinical_diagnosis', TEXT_LIMITS.clinical_diagnosis);
-  const malignancySigns = showsMalignancySigns(borderRegularity, structures);
-  const diagnosis = refused('clinical_diagnosis')
-    ? undefined
-    : normaliseDiagnosis(clinicalDiagnosisRaw ?? '', malignancySigns);
-  if (diagnosis && !diagnosis.ok) {
-    // normaliseDiagnosis quotes the text it could not place: the refusal states the rule only (its
-    // other reasons name vocabulary terms, such as the nevus-like formation with signs of malignancy)
-    const quoted = diagnosis.reason.startsWith('clinical_diagnosis "');
-    bad('clinical_diagnosis', quoted ? 'is not one of the 9 classes or a known synonym' : diagnosis.reason);
+  const termText = text('diagnosis_term', TEXT_LIMITS.diagnosis_term);
+  const givenTerm = termText === undefined ? undefined : findTerm(termText);
+  if (termText !== undefined && !givenTerm) {
+    bad(
+      'diagnosis_term',
+      'is not a term of the diagnosis vocabulary (a path of the ISIC diagnosis hierarchy such as ' +
+        '"Benign:Benign epidermal proliferations:Solar lentigo", or a term\'s name)',
+    );
   }
+  const malignancySigns = showsMalignancySigns(borderRegularity, structures);
+  const diagnosis =
+    refused('clinical_diagnosis') || refused('diagnosis_term')
+      ? undefined
+      : diagnosisOf(clinicalDiagnosisRaw, givenTerm, malignancySigns);
+  if (diagnosis && !diagnosis.ok) bad(diagnosis.field, diagnosis.reason);
 
   const histopathologyResult = text('histopathology_result', TEXT_LIMITS.histopathology_result);
   const verificationStage = word('verification_stage', parseStage, 'initial, consensus, histology') ?? 'INITIAL';
@@ -344,11 +358,55 @@ export function validateRecord(record: RawRecord, now = new Date(), provenance: 
     elevation,
     borderRegularity,
     structures,
-    clinicalDiagnosisRaw: clinicalDiagnosisRaw ?? '',
+    clinicalDiagnosisRaw: clinicalDiagnosisRaw ?? givenTerm?.name ?? '',
     diagnosisClass: diagnosis.diagnosisClass,
+    diagnosisTerm: diagnosis.term,
+    clinicalStatus: statusOf(diagnosis.diagnosisClass, diagnosis.term),
     histopathologyResult,
     verificationStage,
     examinerId,
     imageQualityScore,
+  };
+}
+
+type Diagnosis =
+  | { ok: true; diagnosisClass: DiagnosisClass | null; term: string }
+  | { ok: false; field: 'clinical_diagnosis' | 'diagnosis_term'; reason: string };
+
+/**
+ * The class and term of a record. A clinical diagnosis of the 9 classes (or a synonym) gives the
+ * class; its term is the given one, or the one the text names, or the class's own. Text that names
+ * no class but a term of the vocabulary ("solar lentigo", "actinic keratosis"), or a given term with
+ * no class, is a record outside the 9: stored with its term, its class empty. A given term of
+ * another class than the text's is refused: one of the two is wrong.
+ */
+function diagnosisOf(raw: string | undefined, given: DiagnosisTerm | undefined, malignancySigns: boolean): Diagnosis {
+  const normalised = normaliseDiagnosis(raw ?? '', malignancySigns);
+  if (normalised.ok) {
+    const c = normalised.diagnosisClass;
+    if (given?.diagnosisClass && given.diagnosisClass !== c) {
+      return {
+        ok: false,
+        field: 'diagnosis_term',
+        reason: `is a term of ${CLASSES[given.diagnosisClass].label}, while clinical_diagnosis says ${CLASSES[c].label}`,
+      };
+    }
+    const named = raw === undefined ? undefined : findTerm(raw);
+    const term = given ?? (named?.diagnosisClass === c ? named : undefined);
+    return { ok: true, diagnosisClass: c, term: term?.path ?? CLASS_TERM[c] };
+  }
+  const quoted = normalised.reason.startsWith('clinical_diagnosis "');
+  // the nevus-like formation with signs of malignancy is refused whatever the term says
+  if (raw !== undefined && raw.trim() !== '' && !quoted) {
+    return { ok: false, field: 'clinical_diagnosis', reason: normalised.reason };
+  }
+  const term = given ?? (raw === undefined ? undefined : findTerm(raw));
+  if (term) return { ok: true, diagnosisClass: term.diagnosisClass, term: term.path };
+  return {
+    ok: false,
+    field: 'clinical_diagnosis',
+    reason: quoted
+      ? 'is not one of the 9 classes, a known synonym or a term of the diagnosis vocabulary'
+      : normalised.reason,
   };
 }

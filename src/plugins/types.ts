@@ -4,7 +4,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { z } from 'zod';
 import type { Profile } from '../domain/deidentify.ts';
-import type { DiagnosisClass, VerificationStage } from '../domain/enums.ts';
+import type { ClinicalStatus, DiagnosisClass, VerificationStage } from '../domain/enums.ts';
 import type { ExportRecord } from '../domain/export-record.ts';
 import type { Provenance, RawRecord } from '../domain/raw-record.ts';
 
@@ -26,8 +26,15 @@ export type PolicyDecision =
   /** The target vocabulary has no place for it. */
   | { kind: 'unmapped'; reason: string };
 
+/**
+ * What a policy sees of one image: its class (null = outside the 9), its diagnosis term (a path of
+ * domain/terms.ts), the term's clinical status and the verification stage. Records of the 9 classes
+ * keep the status of their class; binary policies can map records outside the 9 by status.
+ */
 export interface PolicyInput {
-  diagnosisClass: DiagnosisClass;
+  diagnosisClass: DiagnosisClass | null;
+  diagnosisTerm: string;
+  clinicalStatus: ClinicalStatus;
   verificationStage: VerificationStage;
 }
 
@@ -37,7 +44,7 @@ export interface ClassMappingPolicy extends PluginMeta {
   readonly labels: readonly string[];
   /** Images below this stage are excluded (with a reason) whatever their class. */
   readonly minVerificationStage?: VerificationStage;
-  /** Must be total and must never throw: every class maps to a decision. */
+  /** Must be total and must never throw: every class, and every term outside the 9, maps to a decision. */
   map(input: PolicyInput): PolicyDecision;
 }
 

@@ -10,7 +10,6 @@ import type { Role } from '../domain/roles.ts';
 import { croissantDocument } from '../plugins/exporters/croissant-document.ts';
 import { BlobStore } from '../storage/blob-store.ts';
 import { describeSubset, metadataExporter, type RunInput, resolveProfile, writeExport } from './exports.ts';
-import type { SplitSelection } from './image-filter.ts';
 import { type RequestScope, requestScope, resolveSubset, type SubsetRequest } from './subset.ts';
 
 export {

@@ -2,7 +2,7 @@
 // the whole dataset, so the two never compute the same figure twice. Ages and the collection period
 // go through a de-identification profile (the caller's read profile): safe-harbor top-codes ages at
 // 90 and gives the period in years; counts and shares never change.
-import { CLASSES, type ClinicalStatus, type Origin } from '../domain/classes.ts';
+import type { ClinicalStatus, Origin } from '../domain/classes.ts';
 import { dateTimeValue, type ProfileId } from '../domain/deidentify.ts';
 import type { DiagnosisClass, Sex, VerificationStage } from '../domain/enums.ts';
 import type { Summary } from '../domain/histogram.ts';

@@ -32,6 +32,7 @@ import type { ExportRecord } from '../domain/export-record.ts';
 import { type Role, roleAtLeast } from '../domain/roles.ts';
 import { SITES } from '../domain/sites.ts';
 import { STRUCTURES } from '../domain/structures.ts';
+import { originOf } from '../domain/terms.ts';
 import { decide } from '../plugins/evaluate.ts';
 import { hashingTap } from '../plugins/exporters/hashing.ts';
 import { registry } from '../plugins/index.ts';
@@ -133,6 +134,7 @@ export const EXPORT_INCLUDE = {
   lesion: { select: { code: true } },
   colors: { select: { color: true } },
   structures: { select: { structure: true } },
+  collection: { select: { slug: true } },
 } as const;
 
 /** The rows an export sees: images matching the filter, in id order, labelled by the policy. */
@@ -160,7 +162,7 @@ async function* exportRows(
       const decision = decide(policy, i);
       if (decision.kind !== 'mapped') continue;
       const ext = i.storageKey.split('.').pop() ?? 'jpg';
-      const info = CLASSES[i.diagnosisClass];
+      const info = i.diagnosisClass ? CLASSES[i.diagnosisClass] : null;
       n++;
       yield {
         image_name: i.sha256,
@@ -184,11 +186,13 @@ async function* exportRows(
         border_regularity: i.borderRegularity?.toLowerCase() ?? null,
         dermoscopic_structures: i.structures.map((s) => STRUCTURES[s.structure].label).sort(),
         clinical_diagnosis: i.clinicalDiagnosisRaw,
-        diagnosis_class: info.label,
-        origin: info.origin.toLowerCase(),
-        clinical_status: info.status,
-        clinical_status_label: info.status.toLowerCase(),
-        isic_path: info.isicPath,
+        diagnosis_class: info?.label ?? null,
+        diagnosis_term: i.diagnosisTerm,
+        origin: originOf(i.diagnosisClass, i.diagnosisTerm)?.toLowerCase() ?? null,
+        clinical_status: i.clinicalStatus,
+        clinical_status_label: i.clinicalStatus.toLowerCase(),
+        isic_path: i.diagnosisTerm,
+        collection: i.collection.slug,
         histopathology_result: i.histopathologyResult,
         verification_stage: i.verificationStage.toLowerCase(),
         verification_stage_code: i.verificationStage,
@@ -311,7 +315,15 @@ export async function describeSubset(input: RunInput): Promise<SubsetDescription
   const [candidates, period, terms, version] = await Promise.all([
     db().image.findMany({
       where,
-      select: { sha256: true, format: true, storageKey: true, diagnosisClass: true, verificationStage: true },
+      select: {
+        sha256: true,
+        format: true,
+        storageKey: true,
+        diagnosisClass: true,
+        diagnosisTerm: true,
+        clinicalStatus: true,
+        verificationStage: true,
+      },
       orderBy: { id: 'asc' },
     }),
     db().image.aggregate({ where, _min: { acquiredAt: true }, _max: { acquiredAt: true } }),

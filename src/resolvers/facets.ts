@@ -105,7 +105,11 @@ export async function computeFacets({ where, policy }: Subset): Promise<Facets> 
     client.image.count({
       where: { AND: [where, { OR: [{ nearDuplicates: { some: {} } }, { nearDuplicateOf: { some: {} } }] }] },
     }),
-    client.image.groupBy({ by: ['diagnosisClass', 'verificationStage'], where, _count: { _all: true } }),
+    client.image.groupBy({
+      by: ['diagnosisClass', 'diagnosisTerm', 'clinicalStatus', 'verificationStage'],
+      where,
+      _count: { _all: true },
+    }),
     // an image with two defects counts under both
     Promise.all(
       QUALITY_VERDICTS.map(async (value) => ({
@@ -116,7 +120,7 @@ export async function computeFacets({ where, policy }: Subset): Promise<Facets> 
   ]);
   // the label under the policy: excluded and unmapped images count as missing
   const labels = classStage.map((r) => {
-    const d = decide(policy, { diagnosisClass: r.diagnosisClass, verificationStage: r.verificationStage });
+    const d = decide(policy, r);
     return { value: d.kind === 'mapped' ? d.label : null, count: r._count._all };
   });
 

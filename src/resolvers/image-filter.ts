@@ -19,6 +19,7 @@ import type {
   VerificationStage,
 } from '../domain/enums.ts';
 import { QUALITY_RULES, QUALITY_SCORES, type QualityRule, type QualityVerdict } from '../domain/quality.ts';
+import { TERM_PATHS, TERMS, termByPath } from '../domain/terms.ts';
 import { AGE_RANGE, STAGES, stageRank } from '../domain/vocabularies.ts';
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
@@ -302,20 +303,57 @@ export type OptionalField = keyof typeof MISSING;
 export const OPTIONAL_FIELDS = Object.keys(MISSING) as OptionalField[];
 
 /**
- * Images whose label under the policy is one of `labels`. A decision depends only on class and
- * verification stage, so the condition is a short list of (class, stages) pairs.
+ * Images whose label under the policy is one of `labels`. A decision depends only on class, term
+ * (its status follows from class and term) and verification stage, all from closed vocabularies, so
+ * the condition lists, per class and for the records outside the 9, the terms and stages that get
+ * one of the labels; a class whose every term decides alike is one condition on the class.
  */
 export function labelWhere(policy: ClassMappingPolicy, labels: readonly string[]): Where {
+  const key = `${policy.id}@${policy.version}\t${[...labels].sort().join('\t')}`;
+  const cached = LABEL_WHERE.get(policy);
+  const hit = cached?.get(key);
+  if (hit) return hit;
   const pairs: Where[] = [];
-  for (const diagnosisClass of CLASS_CODES) {
-    const stages = STAGES.filter((verificationStage) => {
-      const d = decide(policy, { diagnosisClass, verificationStage });
-      return d.kind === 'mapped' && labels.includes(d.label);
-    });
-    if (stages.length === STAGES.length) pairs.push({ diagnosisClass });
-    else if (stages.length > 0) pairs.push({ diagnosisClass, verificationStage: { in: stages } });
+  for (const diagnosisClass of [...CLASS_CODES, null]) {
+    const byStages = new Map<string, string[]>();
+    for (const diagnosisTerm of TERM_PATHS) {
+      const clinicalStatus = diagnosisClass ? CLASSES[diagnosisClass].status : termByPath(diagnosisTerm).status;
+      const stages = STAGES.filter((verificationStage) => {
+        const d = decide(policy, { diagnosisClass, diagnosisTerm, clinicalStatus, verificationStage });
+        return d.kind === 'mapped' && labels.includes(d.label);
+      });
+      const k = stages.join(',');
+      byStages.set(k, [...(byStages.get(k) ?? []), diagnosisTerm]);
+    }
+    for (const [k, terms] of byStages) {
+      if (k === '') continue;
+      const stages = k.split(',') as VerificationStage[];
+      const cond: Where = { diagnosisClass };
+      if (byStages.size > 1) cond.diagnosisTerm = { in: terms };
+      if (stages.length < STAGES.length) cond.verificationStage = { in: stages };
+      pairs.push(cond);
+    }
   }
-  return pairs.length > 0 ? { OR: pairs } : { id: { in: [] } };
+  const where: Where = pairs.length > 0 ? { OR: pairs } : { id: { in: [] } };
+  if (cached) cached.set(key, where);
+  else LABEL_WHERE.set(policy, new Map([[key, where]]));
+  return where;
+}
+
+/** labelWhere's conditions, per policy object and label set (a few dozen per policy at most). */
+const LABEL_WHERE = new WeakMap<ClassMappingPolicy, Map<string, Where>>();
+
+/** Images of an origin: the classes of that origin, and the terms of that origin outside the 9. */
+function originWhere(origins: readonly Origin[]): Where {
+  return {
+    OR: [
+      { diagnosisClass: { in: CLASS_CODES.filter((c) => origins.includes(CLASSES[c].origin)) } },
+      {
+        diagnosisClass: null,
+        diagnosisTerm: { in: TERMS.filter((t) => t.origin && origins.includes(t.origin)).map((t) => t.path) },
+      },
+    ],
+  };
 }
 
 /**
@@ -329,14 +367,9 @@ export function imageWhere(
 ): Where {
   if (!f) return {};
   const and: Where[] = [];
-  const classes = new Set<DiagnosisClass>(CLASS_CODES);
-  const restrict = (allowed: DiagnosisClass[]) => {
-    for (const c of [...classes]) if (!allowed.includes(c)) classes.delete(c);
-  };
-  if (f.diagnosisClass) restrict(f.diagnosisClass);
-  if (f.origin) restrict(CLASS_CODES.filter((c) => f.origin?.includes(CLASSES[c].origin)));
-  if (f.clinicalStatus) restrict(CLASS_CODES.filter((c) => f.clinicalStatus?.includes(CLASSES[c].status)));
-  if (f.diagnosisClass || f.origin || f.clinicalStatus) and.push({ diagnosisClass: { in: [...classes] } });
+  if (f.diagnosisClass) and.push({ diagnosisClass: { in: f.diagnosisClass } });
+  if (f.clinicalStatus) and.push({ clinicalStatus: { in: f.clinicalStatus } });
+  if (f.origin) and.push(originWhere(f.origin));
 
   if (f.verificationStage) and.push({ verificationStage: { in: f.verificationStage } });
   if (f.verificationStageAtLeast) {

@@ -1,16 +1,8 @@
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import type { QualityMeasures } from '../domain/quality.ts';
-import type { ImageFilter, SplitSelection } from './image-filter.ts';
 import { checkPageSize, type PageArgs } from './paging.ts';
-import {
-  type RequestScope,
-  type ResolvedSplit,
-  requestScope,
-  resolveSplit,
-  resolveSubset,
-  type Selection,
-} from './subset.ts';
+import type { Selection } from './subset.ts';
 
 type Query = { include?: Prisma.ImageInclude; select?: Prisma.ImageSelect };
 

@@ -8,7 +8,7 @@ import type { DiagnosisClass, IntakeOutcome, VerificationStage } from '../domain
 import { type Bin, type Summary, summarise } from '../domain/histogram.ts';
 import { FIELDS } from '../domain/information-model.ts';
 import { QUALITY_VERDICTS, type QualityVerdict } from '../domain/quality.ts';
-import { STAGES } from '../domain/vocabularies.ts';
+import { CLINICAL_STATUSES, STAGES } from '../domain/vocabularies.ts';
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { computeFacets, type FieldFacet } from './facets.ts';
@@ -26,7 +26,20 @@ export interface Stats {
   policy: ClassMappingPolicy;
   images: number;
   patients: number;
+  /** The 9 classes (the paper's Table 4); images outside the 9 are counted in `outsideNine`, not here. */
   classes: { diagnosisClass: DiagnosisClass; count: number; share: number; origin: Origin; status: ClinicalStatus }[];
+  /** Images whose term has no place among the 9 classes. */
+  outsideNine: number;
+  /** Images per diagnosis term (domain/terms.ts), most frequent first, with the term's class (null: outside the 9). */
+  terms: {
+    term: string;
+    diagnosisClass: DiagnosisClass | null;
+    status: ClinicalStatus;
+    count: number;
+    share: number;
+  }[];
+  /** Images per clinical status (the class's, or the term's outside the 9), in CLINICAL_STATUSES order. */
+  statuses: { status: ClinicalStatus; count: number; share: number }[];
   labels: CountShare[];
   excluded: number;
   unmapped: number;
@@ -71,7 +84,11 @@ export async function computeStats(subset: Subset, opts: { profile?: ProfileId }
   const client = db();
   const { where, policy } = subset;
   const [classStage, perPatient, ages, facets, dupCount, outcomes, nearPairs, reviews, present] = await Promise.all([
-    client.image.groupBy({ by: ['diagnosisClass', 'verificationStage'], where, _count: { _all: true } }),
+    client.image.groupBy({
+      by: ['diagnosisClass', 'diagnosisTerm', 'clinicalStatus', 'verificationStage'],
+      where,
+      _count: { _all: true },
+    }),
     client.image.groupBy({ by: ['patientId'], where, _count: { _all: true } }),
     client.image.groupBy({
       by: ['patientId'],
@@ -103,15 +120,23 @@ export async function computeStats(subset: Subset, opts: { profile?: ProfileId }
   let unmapped = 0;
   let malignant = 0;
   let malignantHisto = 0;
+  let outsideNine = 0;
+  const byTerm = new Map<string, { diagnosisClass: DiagnosisClass | null; status: ClinicalStatus; count: number }>();
+  const byStatus = new Map<ClinicalStatus, number>();
   for (const r of classStage) {
     const n = r._count._all;
-    byClass.set(r.diagnosisClass, (byClass.get(r.diagnosisClass) ?? 0) + n);
+    if (r.diagnosisClass) byClass.set(r.diagnosisClass, (byClass.get(r.diagnosisClass) ?? 0) + n);
+    else outsideNine += n;
+    const t = byTerm.get(r.diagnosisTerm) ?? { diagnosisClass: r.diagnosisClass, status: r.clinicalStatus, count: 0 };
+    t.count += n;
+    byTerm.set(r.diagnosisTerm, t);
+    byStatus.set(r.clinicalStatus, (byStatus.get(r.clinicalStatus) ?? 0) + n);
     byStage.set(r.verificationStage, (byStage.get(r.verificationStage) ?? 0) + n);
     const d = decide(policy, r);
     if (d.kind === 'mapped') labels.set(d.label, (labels.get(d.label) ?? 0) + n);
     else if (d.kind === 'excluded') excluded += n;
     else unmapped += n;
-    if (CLASSES[r.diagnosisClass].status === 'MALIGNANT') {
+    if (r.clinicalStatus === 'MALIGNANT') {
       malignant += n;
       if (r.verificationStage === 'HISTOLOGY') malignantHisto += n;
     }
@@ -142,6 +167,15 @@ export async function computeStats(subset: Subset, opts: { profile?: ProfileId }
     })).sort(
       (a, b) => b.count - a.count || CLASS_CODES.indexOf(a.diagnosisClass) - CLASS_CODES.indexOf(b.diagnosisClass),
     ),
+    outsideNine,
+    terms: [...byTerm]
+      .map(([term, t]) => ({ term, ...t, share: share(t.count, images) }))
+      .sort((a, b) => b.count - a.count || a.term.localeCompare(b.term)),
+    statuses: CLINICAL_STATUSES.map((status) => ({
+      status,
+      count: byStatus.get(status) ?? 0,
+      share: share(byStatus.get(status) ?? 0, images),
+    })),
     labels: policy.labels.map((key) => ({
       key,
       count: labels.get(key) ?? 0,

@@ -6,6 +6,7 @@
 import type { Db } from '../db/client.ts';
 import { db } from '../db/current.ts';
 import type { DermoscopicStructure, DiagnosisClass } from '../domain/enums.ts';
+import { relabelled } from '../domain/terms.ts';
 import {
   contradictsHistology,
   deriveStage,
@@ -167,7 +168,7 @@ export async function recordConsensus(input: ConsensusInput): Promise<void> {
     await tx.image.update({
       where: { id: input.imageId },
       data: {
-        diagnosisClass: input.diagnosisClass,
+        ...relabelled(image.diagnosisTerm, input.diagnosisClass),
         structures: { create: [...new Set(input.structures)].map((structure) => ({ structure })) },
         verificationStage: deriveStage({
           hasConsensus: true,
@@ -243,7 +244,7 @@ export async function attachHistopathology(input: HistopathologyInput): Promise<
     await tx.image.update({
       where: { id: input.imageId },
       data: {
-        diagnosisClass: input.mappedClass,
+        ...relabelled(image.diagnosisTerm, input.mappedClass),
         histopathologyResult: resultText,
         verificationStage: deriveStage({
           hasConsensus: true,
@@ -261,6 +262,7 @@ async function requireImage(tx: Tx, imageId: number) {
     select: {
       id: true,
       diagnosisClass: true,
+      diagnosisTerm: true,
       consensus: { select: { id: true } },
       histopathology: { select: { mappedClass: true } },
     },
@@ -303,7 +305,7 @@ export async function correctLabel(input: CorrectionInput): Promise<void> {
     await tx.image.update({
       where: { id: input.imageId },
       data: {
-        diagnosisClass: input.diagnosisClass,
+        ...relabelled(image.diagnosisTerm, input.diagnosisClass),
         verificationStage: deriveStage({
           hasConsensus: image.consensus !== null,
           histologyClass: image.histopathology?.mappedClass ?? null,

@@ -19,8 +19,10 @@ builder.prismaObject('InitialAnnotation', {
     clinicalDiagnosis: t.exposeString('diagnosisRaw', { description: 'The raw clinical diagnosis text' }),
     diagnosisClass: t.field({
       type: DiagnosisClassInfoRef,
+      nullable: true,
+      description: 'Null: outside the 9 classes (the image’s term stands)',
       select: { diagnosisClass: true },
-      resolve: (a) => CLASSES[a.diagnosisClass],
+      resolve: (a) => (a.diagnosisClass ? CLASSES[a.diagnosisClass] : null),
     }),
     structures: t.field({
       type: [DermoscopicStructureEnum],

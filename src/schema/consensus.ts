@@ -17,8 +17,10 @@ builder.prismaObject('ConsensusDecision', {
   fields: (t) => ({
     diagnosisClass: t.field({
       type: DiagnosisClassInfoRef,
+      nullable: true,
+      description: 'Null: a record outside the 9 classes confirmed at its source (the image’s term stands)',
       select: { diagnosisClass: true },
-      resolve: (c) => CLASSES[c.diagnosisClass],
+      resolve: (c) => (c.diagnosisClass ? CLASSES[c.diagnosisClass] : null),
     }),
     outcome: t.expose('outcome', { type: ConsensusOutcomeEnum }),
     reviewCount: t.exposeInt('reviewCount'),

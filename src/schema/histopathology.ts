@@ -17,8 +17,10 @@ builder.prismaObject('HistopathologyReport', {
     result: t.exposeString('resultText'),
     diagnosisClass: t.field({
       type: DiagnosisClassInfoRef,
+      nullable: true,
+      description: 'Null: a record outside the 9 classes verified at its source (the image’s term stands)',
       select: { mappedClass: true },
-      resolve: (h) => CLASSES[h.mappedClass],
+      resolve: (h) => (h.mappedClass ? CLASSES[h.mappedClass] : null),
     }),
     reportedBy: t.exposeString('reportedBy', staffOnly),
     reportedAt: t.field({

@@ -4,6 +4,7 @@ import { ageNumber, ageValue, generaliseFilter, readProfile } from '../domain/de
 import type {
   AnatomicalSite,
   BorderRegularity,
+  ClinicalStatus,
   Color,
   DermoscopicStructure,
   Elevation,
@@ -19,6 +20,7 @@ import {
   qualityChecks,
   qualityVerdicts,
 } from '../domain/quality.ts';
+import { type DiagnosisTerm, termByPath } from '../domain/terms.ts';
 import { COLORS } from '../domain/vocabularies.ts';
 import { type ImageFilter as ImageFilterShape, OPTIONAL_FIELDS } from '../resolvers/image-filter.ts';
 import { countImages, imageBySha256, listImages } from '../resolvers/images.ts';
@@ -34,6 +36,7 @@ import {
   DermoscopicStructureEnum,
   DiagnosisClassEnum,
   DiagnosisClassInfoRef,
+  DiagnosisTermRef,
   ElevationEnum,
   FitzpatrickTypeEnum,
   OriginEnum,
@@ -105,14 +108,25 @@ const DermoscopicBlock = builder.objectRef<{ structures: DermoscopicStructure[] 
 
 interface Diagnostic {
   clinicalDiagnosis: string;
-  diagnosisClass: ClassInfo;
+  diagnosisClass: ClassInfo | null;
+  term: DiagnosisTerm;
+  clinicalStatus: ClinicalStatus;
   histopathologyResult: string | null;
   verificationStage: VerificationStage;
 }
 const DiagnosticBlock = builder.objectRef<Diagnostic>('DiagnosticBlock').implement({
   fields: (t) => ({
     clinicalDiagnosis: t.exposeString('clinicalDiagnosis', { description: 'The raw clinical diagnosis, verbatim' }),
-    diagnosisClass: t.expose('diagnosisClass', { type: DiagnosisClassInfoRef, description: 'The normalised class' }),
+    diagnosisClass: t.expose('diagnosisClass', {
+      type: DiagnosisClassInfoRef,
+      nullable: true,
+      description: 'The normalised class; null when the term has no place among the 9 ("outside the 9")',
+    }),
+    term: t.expose('term', { type: DiagnosisTermRef, description: 'The diagnosis term, always present' }),
+    clinicalStatus: t.expose('clinicalStatus', {
+      type: ClinicalStatusEnum,
+      description: 'The class’s status, or the term’s outside the 9',
+    }),
     histopathologyResult: t.exposeString('histopathologyResult', { nullable: true }),
     verificationStage: t.expose('verificationStage', { type: VerificationStageEnum }),
   }),
@@ -294,10 +308,19 @@ builder.prismaNode('Image', {
     }),
     diagnostic: t.field({
       type: DiagnosticBlock,
-      select: { clinicalDiagnosisRaw: true, diagnosisClass: true, histopathologyResult: true, verificationStage: true },
+      select: {
+        clinicalDiagnosisRaw: true,
+        diagnosisClass: true,
+        diagnosisTerm: true,
+        clinicalStatus: true,
+        histopathologyResult: true,
+        verificationStage: true,
+      },
       resolve: (i) => ({
         clinicalDiagnosis: i.clinicalDiagnosisRaw,
-        diagnosisClass: CLASSES[i.diagnosisClass],
+        diagnosisClass: i.diagnosisClass ? CLASSES[i.diagnosisClass] : null,
+        term: termByPath(i.diagnosisTerm),
+        clinicalStatus: i.clinicalStatus,
         histopathologyResult: i.histopathologyResult,
         verificationStage: i.verificationStage,
       }),

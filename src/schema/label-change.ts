@@ -23,7 +23,13 @@ builder.prismaObject('LabelChange', {
       select: { fromClass: true },
       resolve: (c) => (c.fromClass ? CLASSES[c.fromClass] : null),
     }),
-    to: t.field({ type: DiagnosisClassInfoRef, select: { toClass: true }, resolve: (c) => CLASSES[c.toClass] }),
+    to: t.field({
+      type: DiagnosisClassInfoRef,
+      nullable: true,
+      description: 'Null: the record entered outside the 9 classes',
+      select: { toClass: true },
+      resolve: (c) => (c.toClass ? CLASSES[c.toClass] : null),
+    }),
     reason: t.exposeString('reason'),
   }),
 });

@@ -45,7 +45,7 @@ builder.prismaObjectField('Image', 'label', (t) =>
     type: ImageLabelRef,
     description: 'The image’s label under a policy (default: the active one); stored labels never change',
     args: { policy: t.arg.string() },
-    select: { diagnosisClass: true, verificationStage: true },
+    select: { diagnosisClass: true, diagnosisTerm: true, clinicalStatus: true, verificationStage: true },
     resolve: async (image, args, ctx) => {
       const policy = await ctx.policy(args.policy);
       return { policy, decision: decide(policy, image) };

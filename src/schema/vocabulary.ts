@@ -13,6 +13,7 @@ import {
   VerificationStage,
 } from '../domain/enums.ts';
 import { BLOCKS, FIELDS, type FieldInfo } from '../domain/information-model.ts';
+import type { DiagnosisTerm } from '../domain/terms.ts';
 
 export const DiagnosisClassEnum = builder.enumType('DiagnosisClass', { values: Object.values(DiagnosisClass) });
 export const SexEnum = builder.enumType('Sex', { values: Object.values(Sex) });
@@ -37,7 +38,14 @@ export const SplitPartEnum = builder.enumType('SplitPart', {
 export const IntakeOutcomeEnum = builder.enumType('IntakeOutcome', { values: Object.values(IntakeOutcome) });
 export const OriginEnum = builder.enumType('Origin', { values: ['MELANOCYTIC', 'NON_MELANOCYTIC'] as const });
 export const ClinicalStatusEnum = builder.enumType('ClinicalStatus', {
-  values: ['BENIGN', 'BORDERLINE', 'MALIGNANT'] as const,
+  description: 'The clinical status of a class, or of a diagnosis term outside the 9 classes.',
+  values: {
+    BENIGN: { description: 'benign' },
+    BORDERLINE: { description: 'borderline / indeterminate (dysplastic nevus, ISIC "Indeterminate" terms)' },
+    PREMALIGNANT: { description: 'premalignant (actinic keratosis and cheilitis); no class of the 9 has it' },
+    MALIGNANT: { description: 'malignant' },
+    UNKNOWN: { description: 'the source states no diagnosis and no benign/malignant verdict' },
+  },
 });
 export const BlockEnum = builder.enumType('InformationBlock', {
   values: BLOCKS.map((b) => b.toUpperCase()) as Uppercase<(typeof BLOCKS)[number]>[],
@@ -52,6 +60,35 @@ export const DiagnosisClassInfoRef = builder.objectRef<ClassInfo>('DiagnosisClas
     origin: t.expose('origin', { type: OriginEnum }),
     status: t.expose('status', { type: ClinicalStatusEnum }),
     isicPath: t.exposeString('isicPath', { description: 'The matching node of the ISIC diagnosis hierarchy' }),
+  }),
+});
+
+export const TermSourceEnum = builder.enumType('TermSource', {
+  values: {
+    ISIC: { description: 'a path of the ISIC diagnosis hierarchy, verbatim' },
+    DERMASET: { description: 'our extension: the paper’s papilloma and "Unknown"' },
+  },
+});
+
+export const DiagnosisTermRef = builder.objectRef<DiagnosisTerm>('DiagnosisTerm').implement({
+  description:
+    'A term of the diagnosis vocabulary (the ISIC diagnosis hierarchy with its levels, and our extensions), with its ' +
+    'origin, clinical status and class among the 9 (null: outside the 9).',
+  fields: (t) => ({
+    path: t.exposeString('path', { description: 'The full colon-separated path: the term’s identity' }),
+    name: t.exposeString('name', { description: 'The last level' }),
+    levels: t.exposeStringList('levels', {
+      description: 'The levels from the root (Benign / Indeterminate / Malignant)',
+    }),
+    status: t.expose('status', { type: ClinicalStatusEnum }),
+    origin: t.expose('origin', { type: OriginEnum, nullable: true }),
+    diagnosisClass: t.field({
+      type: DiagnosisClassInfoRef,
+      nullable: true,
+      description: 'The class of the 9 the term falls under; null: outside the 9',
+      resolve: (term) => (term.diagnosisClass ? CLASSES[term.diagnosisClass] : null),
+    }),
+    source: t.field({ type: TermSourceEnum, resolve: (term) => (term.source === 'isic' ? 'ISIC' : 'DERMASET') }),
   }),
 });
 
