@@ -113,8 +113,23 @@ describe(`upgrading a database that holds data, on ${testProvider}`, () => {
         `INSERT INTO expert_review (id, image_id, reviewer_code, diagnosis_class) VALUES (${i + 1}, 1, '${r}', 'NEVUS')`,
       );
     }
+    const all = readMigrations(testProvider);
+    const openWorld = all.findIndex((m) => m.name.endsWith('_open_world'));
+    const before = all[openWorld - 1];
+    if (!before) throw new Error('no migration before open_world');
+    await migrate(old.url, { upTo: before.name });
+    // a public record (no SOP score) of a malignant class, stored before collections existed
+    await sql(
+      `INSERT INTO image (id, patient_id, lesion_id, clinical_diagnosis_raw, diagnosis_class, image_quality_score, sha256, pixel_hash, phash,
+         width, height, format, byte_size, storage_key, thumbnail_key, acquired_at, sharpness, clipped_share, glare_share, updated_at)
+       VALUES (2, 1, 1, 'mel', 'MELANOMA', NULL, '${'c'.repeat(64)}', '${'d'.repeat(64)}', '0123456789abcdef', 600, 450, 'jpeg', 1000,
+         'originals/cc/x.jpg', 'thumbnails/cc/y.webp', NULL, 10, 0, 0, '2025-07-01T00:00:00.000Z')`,
+    );
+    await sql(
+      `INSERT INTO initial_annotation (id, image_id, diagnosis_raw, diagnosis_class) VALUES (1, 2, 'mel', 'MELANOMA')`,
+    );
     const applied = await migrate(old.url);
-    expect(applied.length).toBe(readMigrations(testProvider).length - 1);
+    expect(applied.length).toBe(all.length - openWorld);
     expect(await old.db.imageColor.count()).toBe(2);
     expect(await old.db.imageStructure.count()).toBe(1);
     expect(await old.db.expertReview.count()).toBe(2);
@@ -123,5 +138,26 @@ describe(`upgrading a database that holds data, on ${testProvider}`, () => {
       select: { reviewCount: true, imageQualityScore: true },
     });
     expect(image).toEqual({ reviewCount: 2, imageQualityScore: 4 });
+    // open_world: each stored class got its term and status; own records the own collection, public
+    // records (no SOP score) a collection of their own, as nobody recorded where they came from
+    const labelled = await old.db.image.findMany({
+      orderBy: { id: 'asc' },
+      select: { diagnosisTerm: true, clinicalStatus: true, collection: { select: { slug: true, kind: true } } },
+    });
+    expect(labelled).toEqual([
+      {
+        diagnosisTerm: 'Benign:Benign melanocytic proliferations:Nevus',
+        clinicalStatus: 'BENIGN',
+        collection: { slug: 'own', kind: 'own' },
+      },
+      {
+        diagnosisTerm: 'Malignant:Malignant melanocytic proliferations (Melanoma):Melanoma, NOS',
+        clinicalStatus: 'MALIGNANT',
+        collection: { slug: 'imported-before-collections', kind: 'public' },
+      },
+    ]);
+    expect(
+      await old.db.initialAnnotation.findUniqueOrThrow({ where: { id: 1 }, select: { diagnosisTerm: true } }),
+    ).toEqual({ diagnosisTerm: 'Malignant:Malignant melanocytic proliferations (Melanoma):Melanoma, NOS' });
   });
 });
