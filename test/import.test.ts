@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportError, importFolder } from '../src/ingest/import.ts';
@@ -115,6 +116,29 @@ describe('dermaset import', { timeout: CLI_TIMEOUT }, () => {
     expect(melanoma.histopathology?.resultText).toMatch(/Breslow/);
     expect(melanoma.consensus?.decidedBy).toBe('import');
     expect(await counts()).toEqual({ images: 2, intake: 6, patients: 2, blobs: 4 });
+    // our own acquisitions join the own collection, and the run is recorded there with its counts
+    const own = await env.db.collection.findUniqueOrThrow({ where: { slug: 'own' } });
+    expect(await env.db.image.count({ where: { collectionId: own.id } })).toBe(2);
+    expect(summary.collection).toEqual({ slug: 'own', created: false });
+    const run = await env.db.importRecord.findUniqueOrThrow({ where: { id: summary.importRecordId ?? -1 } });
+    expect(run).toMatchObject({
+      collectionId: own.id,
+      importer: 'dermaset',
+      actor: 'dermaset-cli',
+      rowsIn: 8,
+      stored: 2,
+      // the re-saved copy of a.jpg is an exact duplicate of a stored image
+      alreadyStored: 1,
+      refused: 5,
+    });
+    expect(JSON.parse(run.inputs)).toEqual([
+      {
+        name: 'metadata',
+        fileName: 'metadata.csv',
+        sha256: createHash('sha256').update(readFileSync(csv)).digest('hex'),
+        bytes: readFileSync(csv).byteLength,
+      },
+    ]);
   });
 
   it('changes nothing when the same import runs again', async () => {
@@ -122,6 +146,9 @@ describe('dermaset import', { timeout: CLI_TIMEOUT }, () => {
     const summary = await importFolder(createPipeline(env.config, env.db), { folder, metadata: csv });
     expect(summary).toMatchObject({ rows: 8, accepted: 0, duplicates: 0, sopRejected: 0, alreadyImported: 6 });
     expect(await counts()).toEqual(before);
+    // recorded again: what was stored before (2 images and the duplicate) is already stored, the rest refused
+    const run = await env.db.importRecord.findUniqueOrThrow({ where: { id: summary.importRecordId ?? -1 } });
+    expect(run).toMatchObject({ rowsIn: 8, stored: 0, alreadyStored: 3, refused: 5 });
   });
 
   it('refuses a metadata file without the required columns, before touching anything', async () => {
@@ -162,10 +189,32 @@ describe('dermaset import --format <importer>', { timeout: CLI_TIMEOUT }, () => 
       '--dry-run',
     ]);
     expect(code).toBe(0);
-    expect(stdout).toContain('importer: ham10000 1.0.0 (dry run: nothing was stored)');
+    expect(stdout).toContain('importer: ham10000 1.1.0 (dry run: nothing was stored)');
+    expect(stdout).toContain('collection: ham10000');
     expect(stdout).toContain('rows: 10015');
+    expect(stdout).toContain('records outside the 9 (stored with their term): 1426');
+    expect(stdout).toContain('unknown labels (not imported): 0');
+    // a dry run creates no collection and writes no import record
+    expect(await env.db.collection.count({ where: { slug: 'ham10000' } })).toBe(0);
     expect(stdout).toMatch(/source labels: .*nv 6705.*mel 1113.*bkl 1099.*bcc 514.*akiec 327.*vasc 142.*df 115/);
     expect(stdout).toContain('missing image files: ');
+  });
+
+  it('--collection: refuses our own records into a public collection and a slug that is none, storing nothing', async () => {
+    const before = await counts();
+    const records = await env.db.importRecord.count();
+    await env.db.collection.create({
+      data: { slug: 'some-public', name: 'Some public source', kind: 'public', license: 'CC0', attribution: 'x' },
+    });
+    const pub = await cli(['import', folder, '--metadata', csv, '--collection', 'some-public']);
+    const slug = await cli(['import', folder, '--metadata', csv, '--collection', 'Not A Slug']);
+    const unknown = await cli(['import', folder, '--metadata', csv, '--collection', 'elsewhere']);
+    for (const r of [pub, slug, unknown]) expect(r.code).toBe(2);
+    expect(pub.stderr).toMatch(/the collection some-public is a public collection/);
+    expect(slug.stderr).toMatch(/--collection "Not A Slug" is not a collection slug/);
+    expect(unknown.stderr).toMatch(/there is no collection elsewhere, and the dermaset importer states no facts/);
+    expect(await counts()).toEqual(before);
+    expect(await env.db.importRecord.count()).toBe(records);
   });
 
   it('refuses an unknown format', async () => {

@@ -76,7 +76,7 @@ afterAll(() => env?.dispose());
 
 // ---------------------------------------------------------------- Derm7pt, restated
 
-/** Derm7pt's diagnosis → our class, or null (unmapped). */
+/** Derm7pt's diagnosis → our class, or null (stored outside the 9 with its term, DERM_OUTSIDE). */
 const DERM_CLASS: Record<string, DiagnosisClass | null> = {
   'basal cell carcinoma': 'BASAL_CELL_CARCINOMA',
   melanoma: 'MELANOMA',
@@ -98,6 +98,13 @@ const DERM_CLASS: Record<string, DiagnosisClass | null> = {
   lentigo: null,
   melanosis: null,
   miscellaneous: null,
+};
+
+/** The terms and statuses of Derm7pt's three diagnoses outside the 9. */
+const DERM_OUTSIDE: Record<string, { term: string; status: string }> = {
+  lentigo: { term: 'Benign:Flat melanotic pigmentations - not melanocytic nevus:Lentigo NOS', status: 'BENIGN' },
+  melanosis: { term: 'Benign:Flat melanotic pigmentations - not melanocytic nevus', status: 'BENIGN' },
+  miscellaneous: { term: 'Unknown', status: 'UNKNOWN' },
 };
 
 /** The structures a Derm7pt row states, in our codes. */
@@ -180,7 +187,7 @@ const codes = (labels: unknown): string[] =>
 describe('Derm7pt meta.csv', () => {
   const rows = readRows(DERM7PT);
 
-  it('the dry run over all 1,011 cases counts what the CSV says, per class and per unmapped label', async () => {
+  it('the dry run over all 1,011 cases counts what the CSV says, per class and per label outside the 9', async () => {
     expect(rows).toHaveLength(1011);
     const folder = await folderOf(
       'derm7pt-dry',
@@ -192,13 +199,14 @@ describe('Derm7pt meta.csv', () => {
     const labels = rows.map((r) => r.diagnosis ?? '');
     for (const l of labels) expect(Object.keys(DERM_CLASS), l).toContain(l);
     const mapped = tally(labels.map((l) => DERM_CLASS[l]).filter((c): c is DiagnosisClass => !!c));
-    const unmapped = tally(labels.filter((l) => DERM_CLASS[l] === null));
+    const outside = tally(labels.filter((l) => DERM_CLASS[l] === null));
     expect(s.rows).toBe(1011);
     expect(s.sourceLabels).toEqual(tally(labels));
     expect(s.mapped).toEqual(mapped);
-    expect(Object.fromEntries(Object.entries(s.unmapped).map(([k, v]) => [k, v.count]))).toEqual(unmapped);
-    expect(unmapped).toEqual({ lentigo: 24, melanosis: 16, miscellaneous: 8 });
-    for (const u of Object.values(s.unmapped)) expect(u.reason).toMatch(/no (single )?class among our 9/);
+    expect(s.unmapped).toEqual({});
+    expect(outside).toEqual({ lentigo: 24, melanosis: 16, miscellaneous: 8 });
+    expect(s.outsideNine).toBe(48);
+    for (const [label, n] of Object.entries(outside)) expect(s.terms[DERM_OUTSIDE[label]?.term ?? '']).toBe(n);
     expect(mapped).toEqual({
       DYSPLASTIC_NEVUS: 399,
       MELANOMA: 252,
@@ -209,7 +217,7 @@ describe('Derm7pt meta.csv', () => {
       DERMATOFIBROMA: 20,
     });
     // every record passes validation; nothing stored
-    expect(s).toMatchObject({ invalid: [], missingFiles: [], rejected: [], ready: 963, accepted: 0 });
+    expect(s).toMatchObject({ invalid: [], missingFiles: [], rejected: [], ready: 1011, accepted: 0 });
     expect(await env.db.image.count()).toBe(images);
   });
 
@@ -220,12 +228,11 @@ describe('Derm7pt meta.csv', () => {
     out.forEach((o: ImportRow, i) => {
       const r = rows[i] as Row;
       expect(o.fileName).toBe(r.derm);
-      if (o.kind !== 'record') {
-        expect(o).toMatchObject({ kind: 'unmapped', sourceLabel: r.diagnosis });
-        return;
-      }
+      if (o.kind !== 'record') throw new Error(`case ${r.case_num}: ${o.kind}`);
       const cls = DERM_CLASS[r.diagnosis ?? ''];
-      expect(normaliseDiagnosis(String(o.record.clinical_diagnosis))).toEqual({ ok: true, diagnosisClass: cls });
+      const d = normaliseDiagnosis(String(o.record.clinical_diagnosis));
+      expect(d.ok ? d.diagnosisClass : null).toBe(cls);
+      if (!cls) expect(o.record.diagnosis_term).toBe(DERM_OUTSIDE[r.diagnosis ?? '']?.term);
       expect(codes(o.record.dermoscopic_structures), `case ${r.case_num}`).toEqual(dermStructures(r));
       if (codes(o.record.dermoscopic_structures).length > 0) withStructures++;
       expect(o.record).toMatchObject({
@@ -262,18 +269,28 @@ describe('Derm7pt meta.csv', () => {
       s = await runImport(pipeline, derm7pt, { folder, inputs: { metadata: csv } });
     });
 
-    it('stores every mapped case with its class and reports the unmapped ones', async () => {
+    it('stores every case: with its class, or outside the 9 with its term and status', async () => {
       const mappedRows = sample.filter((r) => DERM_CLASS[r.diagnosis ?? '']);
       expect(s.rows).toBe(sample.length);
-      expect(Object.keys(s.unmapped).sort()).toEqual(['lentigo', 'melanosis', 'miscellaneous']);
-      expect(s).toMatchObject({ accepted: mappedRows.length, rejected: [], invalid: [], missingFiles: [] });
+      expect(s.unmapped).toEqual({});
+      expect(s).toMatchObject({ accepted: sample.length, rejected: [], invalid: [], missingFiles: [] });
       const stored = await env.db.intakeRecord.findMany({
         where: { source: 'import:derm7pt' },
         include: { image: true },
       });
       expect(tally(stored.map((i) => i.image?.diagnosisClass ?? 'none'))).toEqual(
-        tally(mappedRows.map((r) => DERM_CLASS[r.diagnosis ?? ''] as string)),
+        tally(sample.map((r) => DERM_CLASS[r.diagnosis ?? ''] ?? 'none')),
       );
+      expect(mappedRows.length).toBe(sample.length - 3);
+      for (const r of sample.filter((x) => !DERM_CLASS[x.diagnosis ?? ''])) {
+        const img = await imageFrom(folder, r.derm ?? '');
+        const want = DERM_OUTSIDE[r.diagnosis ?? ''];
+        expect(img, r.diagnosis).toMatchObject({
+          diagnosisClass: null,
+          diagnosisTerm: want?.term,
+          clinicalStatus: want?.status,
+        });
+      }
     });
 
     it('each stored image has the structures, site, elevation and patient sex of its row', async () => {

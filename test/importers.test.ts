@@ -8,8 +8,10 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseDiagnosis } from '../src/domain/classes.ts';
 import type { DiagnosisClass } from '../src/domain/enums.ts';
-import { formatPublicSummary, ImportError, type ImportSummary, runImport } from '../src/ingest/import.ts';
+import { isTerm } from '../src/domain/terms.ts';
+import { formatPublicSummary, ImportError, type ImportResult, runImport } from '../src/ingest/import.ts';
 import { type AcquisitionPipeline, createPipeline } from '../src/ingest/pipeline.ts';
+import { validateRecord } from '../src/ingest/record.ts';
 import { ham10000 } from '../src/plugins/importers/ham10000.ts';
 import { isicLegacy } from '../src/plugins/importers/isic-legacy.ts';
 import { isic2019 } from '../src/plugins/importers/isic2019.ts';
@@ -92,7 +94,7 @@ beforeAll(async () => {
 afterAll(() => env?.dispose());
 
 describe('dry runs over the full published tables', () => {
-  it('HAM10000: reports the published dx counts, maps five labels and stores nothing', async () => {
+  it('HAM10000: reports the published dx counts, stores every label (two outside the 9), stores nothing in a dry run', async () => {
     const before = await counts();
     const s = await runImport(pipeline, ham10000, { folder: standIns, inputs: { metadata: HAM }, dryRun: true });
     expect(s.rows).toBe(10_015);
@@ -104,17 +106,21 @@ describe('dry runs over the full published tables', () => {
       HEMANGIOMA: 142,
       DERMATOFIBROMA: 115,
     });
-    expect(Object.keys(s.unmapped).sort()).toEqual(['akiec', 'bkl']);
-    expect(s.unmapped.bkl).toEqual({ count: 1099, reason: expect.stringMatching(/broader than our seborrheic/) });
-    expect(s.unmapped.akiec?.count).toBe(327);
-    expect(s).toMatchObject({ invalid: [], missingFiles: [], rejected: [], ready: 8589, accepted: 0, dryRun: true });
+    expect(s.unmapped).toEqual({});
+    expect(s.outsideNine).toBe(1099 + 327);
+    expect(s.terms['Benign:Benign epidermal proliferations']).toBe(1099);
+    expect(s.terms['Indeterminate:Indeterminate epidermal proliferations:Solar or actinic keratosis']).toBe(327);
+    expect(s.statuses).toEqual({ BENIGN: 6705 + 142 + 115 + 1099, MALIGNANT: 1113 + 514, PREMALIGNANT: 327 });
+    expect(s).toMatchObject({ invalid: [], missingFiles: [], rejected: [], ready: 10_015, accepted: 0, dryRun: true });
+    expect(s.importRecordId).toBeNull();
     expect(await counts()).toEqual(before);
 
     const text = formatPublicSummary(s);
-    expect(text).toContain('importer: ham10000 1.0.0 (dry run: nothing was stored)');
+    expect(text).toContain('importer: ham10000 1.1.0 (dry run: nothing was stored)');
     expect(text).toContain('source labels: nv 6705, mel 1113, bkl 1099, bcc 514, akiec 327, vasc 142, df 115');
-    expect(text).toMatch(/unmapped \(not imported\): 1426\n {2}bkl 1099: benign keratosis-like/);
-    expect(text).toContain('ready to import: 8589');
+    expect(text).toContain('records outside the 9 (stored with their term): 1426');
+    expect(text).toContain('unknown labels (not imported): 0');
+    expect(text).toContain('ready to import: 10015');
   });
 
   it('ISIC 2019: reports the published ground-truth counts from the one-hot columns', async () => {
@@ -145,11 +151,14 @@ describe('dry runs over the full published tables', () => {
       HEMANGIOMA: 253,
       DERMATOFIBROMA: 239,
     });
-    expect(Object.fromEntries(Object.entries(s.unmapped).map(([k, v]) => [k, v.count]))).toEqual({
-      BKL: 2624,
-      AK: 867,
+    expect(s.unmapped).toEqual({});
+    expect(s.outsideNine).toBe(2624 + 867);
+    expect(s.statuses).toEqual({
+      BENIGN: 12875 + 253 + 239 + 2624,
+      MALIGNANT: 4522 + 3323 + 628,
+      PREMALIGNANT: 867,
     });
-    expect(s).toMatchObject({ invalid: [], missingFiles: [], rejected: [], ready: 21_840 });
+    expect(s).toMatchObject({ invalid: [], missingFiles: [], rejected: [], ready: 25_331 });
     expect(await counts()).toEqual(before);
   });
 
@@ -191,9 +200,10 @@ describe('a real import of a sample of HAM10000 and ISIC 2019', () => {
     });
   }
 
-  const HAM_MAPPED = ['nv', 'mel', 'bcc', 'df', 'vasc'];
+  // every label is stored now: akiec and bkl outside the 9 (ISIC 2019: AK, BKL, UNK)
+  const HAM_MAPPED = ['nv', 'mel', 'bcc', 'df', 'vasc', 'akiec', 'bkl'];
   const ISIC_COLUMNS = ['MEL', 'NV', 'BCC', 'AK', 'BKL', 'DF', 'VASC', 'SCC', 'UNK'];
-  const ISIC_MAPPED = ['MEL', 'NV', 'BCC', 'DF', 'VASC', 'SCC'];
+  const ISIC_MAPPED = ISIC_COLUMNS;
 
   let hamFolder: string;
   let hamCsv: string;
@@ -203,7 +213,7 @@ describe('a real import of a sample of HAM10000 and ISIC 2019', () => {
   let isicInputs: { groundTruth: string; metadata: string };
   let isicRows: { image: string; label: string; meta: Row }[];
   let isicMissing: string;
-  let first: { ham: ImportSummary; isic: ImportSummary };
+  let first: { ham: ImportResult; isic: ImportResult };
 
   beforeAll(async () => {
     const ham = lines(HAM);
@@ -248,29 +258,38 @@ describe('a real import of a sample of HAM10000 and ISIC 2019', () => {
     };
   });
 
-  it('HAM10000: stores the mapped rows with their class, reports unmapped and missing ones', async () => {
+  it('HAM10000: stores every row with its class or outside the 9 with its term, reports missing ones', async () => {
     const s = first.ham;
     expect(s.rows).toBe(63);
     expect(s.sourceLabels).toEqual({ bkl: 9, df: 9, mel: 9, vasc: 9, bcc: 9, nv: 9, akiec: 9 });
-    expect(Object.keys(s.unmapped).sort()).toEqual(['akiec', 'bkl']);
-    expect(s.unmapped.akiec).toEqual({ count: 9, reason: expect.stringMatching(/actinic keratosis/) });
+    expect(s.unmapped).toEqual({});
     expect(s.missingFiles.map((p) => p.fileName)).toEqual([hamMissing]);
-    expect(s).toMatchObject({ ready: 44, accepted: 44, duplicates: 0, rejected: [], alreadyImported: 0 });
+    expect(s).toMatchObject({ ready: 62, accepted: 62, duplicates: 0, rejected: [], alreadyImported: 0 });
 
     const stored = await env.db.intakeRecord.findMany({
       where: { source: 'import:ham10000' },
       include: { image: true },
     });
-    expect(stored).toHaveLength(44);
+    expect(stored).toHaveLength(62);
     const byClass: Record<string, number> = {};
     for (const i of stored)
       byClass[i.image?.diagnosisClass ?? 'none'] = (byClass[i.image?.diagnosisClass ?? 'none'] ?? 0) + 1;
-    expect(byClass).toEqual({ NEVUS: 9, MELANOMA: 8, BASAL_CELL_CARCINOMA: 9, DERMATOFIBROMA: 9, HEMANGIOMA: 9 });
-    // the unmapped rows had their pictures in the folder: none of them went in
-    const unmappedHashes = hamRows
-      .filter((r) => !HAM_MAPPED.includes(r.dx ?? ''))
-      .map((r) => sha256(readFileSync(join(hamFolder, `${r.image_id}.jpg`))));
-    expect(await env.db.intakeRecord.count({ where: { sourceSha256: { in: unmappedHashes } } })).toBe(0);
+    expect(byClass).toEqual({
+      NEVUS: 9,
+      MELANOMA: 8,
+      BASAL_CELL_CARCINOMA: 9,
+      DERMATOFIBROMA: 9,
+      HEMANGIOMA: 9,
+      none: 18,
+    });
+    // akiec and bkl are stored outside the 9 with their terms and statuses; bkl is no seborrheic keratosis
+    const outside = stored.filter((i) => i.image?.diagnosisClass === null).map((i) => i.image);
+    const byTerm: Record<string, string> = {};
+    for (const i of outside) byTerm[i?.diagnosisTerm ?? ''] = i?.clinicalStatus ?? '';
+    expect(byTerm).toEqual({
+      'Indeterminate:Indeterminate epidermal proliferations:Solar or actinic keratosis': 'PREMALIGNANT',
+      'Benign:Benign epidermal proliferations': 'BENIGN',
+    });
     expect(await env.db.image.count({ where: { diagnosisClass: 'SEBORRHEIC_KERATOSIS' } })).toBe(0);
   });
 
@@ -304,6 +323,8 @@ describe('a real import of a sample of HAM10000 and ISIC 2019', () => {
       bcc: 'basal cell carcinoma',
       df: 'dermatofibroma',
       vasc: 'hemangioma',
+      akiec: "actinic keratosis / intraepithelial carcinoma (Bowen's disease)",
+      bkl: 'benign keratosis-like lesion',
     };
     const stored = hamRows.filter((r) => HAM_MAPPED.includes(r.dx ?? '') && r.image_id !== hamMissing);
     for (const row of stored) {
@@ -351,10 +372,8 @@ describe('a real import of a sample of HAM10000 and ISIC 2019', () => {
     });
     expect(hamStored.length).toBeGreaterThan(0);
     expect(s.rows).toBe(isicRows.length);
-    expect(s.unmapped).toEqual({
-      AK: { count: 7, reason: expect.stringMatching(/actinic/) },
-      BKL: { count: 7, reason: expect.stringMatching(/broader/) },
-    });
+    expect(s.unmapped).toEqual({});
+    expect(s.outsideNine).toBe(14);
     expect(s.missingFiles.map((p) => p.fileName)).toEqual([isicMissing]);
     // same picture, other record: recognised from its pixels and linked, not stored twice
     expect(s).toMatchObject({
@@ -378,6 +397,12 @@ describe('a real import of a sample of HAM10000 and ISIC 2019', () => {
     );
     expect(image.verificationStage).toBe('INITIAL');
     expect(normaliseDiagnosis(image.clinicalDiagnosisRaw)).toEqual({ ok: true, diagnosisClass: image.diagnosisClass });
+    const ak = isicRows.find((r) => r.label === 'AK' && r.image !== isicMissing) as { image: string };
+    expect(await imageFrom(isicFolder, `${ak.image}.jpg`)).toMatchObject({
+      diagnosisClass: null,
+      diagnosisTerm: 'Indeterminate:Indeterminate epidermal proliferations:Solar or actinic keratosis',
+      clinicalStatus: 'PREMALIGNANT',
+    });
   });
 
   it('changes nothing when the same imports run again', async () => {
@@ -434,11 +459,23 @@ describe('ISIC legacy and PAD-UFES-20 files', () => {
       'atypical melanocytic proliferation': 1,
     });
     expect(a.mapped).toEqual({ MELANOMA: 1, NEVUS: 1, SEBORRHEIC_KERATOSIS: 1 });
-    expect(Object.keys(a.unmapped).sort()).toEqual(['atypical melanocytic proliferation', 'lentigo NOS', 'unknown']);
+    // outside the 9, stored with their terms: "unknown, benign" as Benign, lentigo NOS, the indeterminate proliferation
+    expect(a.unmapped).toEqual({});
+    expect(a.outsideNine).toBe(3);
+    expect(a.terms).toMatchObject({
+      Benign: 1,
+      'Benign:Flat melanotic pigmentations - not melanocytic nevus:Lentigo NOS': 1,
+      'Indeterminate:Indeterminate melanocytic proliferations:Atypical melanocytic neoplasm': 1,
+    });
     expect(a.invalid).toEqual([
       expect.objectContaining({ row: 8, fileName: 'ISIC_L000007', message: expect.stringMatching(/contradicts/) }),
     ]);
-    expect(a).toMatchObject({ accepted: 3, rejected: [], missingFiles: [] });
+    expect(a).toMatchObject({ accepted: 6, rejected: [], missingFiles: [] });
+    expect(await imageFrom(folder, 'ISIC_L000004.jpg')).toMatchObject({
+      diagnosisClass: null,
+      diagnosisTerm: 'Benign',
+      clinicalStatus: 'BENIGN',
+    });
     const mel = await imageFrom(folder, 'ISIC_L000001.jpg');
     expect(mel).toMatchObject({
       diagnosisClass: 'MELANOMA',
@@ -452,11 +489,10 @@ describe('ISIC legacy and PAD-UFES-20 files', () => {
 
     const b = await runImport(pipeline, isicLegacy, { folder, inputs: { metadata: archive } });
     expect(b.mapped).toEqual({ BASAL_CELL_CARCINOMA: 1, HEMANGIOMA: 1, NEVUS: 1 });
-    expect(b.unmapped).toEqual({
-      'vascular lesion': { count: 1, reason: expect.stringMatching(/broader than hemangioma/) },
-      '(no diagnosis)': { count: 1, reason: expect.any(String) },
-    });
-    expect(b).toMatchObject({ accepted: 3, rejected: [] });
+    // a vascular lesion not further specified: the benign vascular node, outside the 9; no diagnosis: its verdict
+    expect(b.unmapped).toEqual({});
+    expect(b.terms).toMatchObject({ 'Benign:Benign soft tissue proliferations - Vascular': 1, Benign: 1 });
+    expect(b).toMatchObject({ accepted: 5, rejected: [], outsideNine: 2 });
     const bcc = await imageFrom(folder, 'ISIC_A000001.jpg');
     expect(bcc).toMatchObject({
       verificationStage: 'HISTOLOGY',
@@ -499,9 +535,14 @@ describe('ISIC legacy and PAD-UFES-20 files', () => {
     rmSync(join(folder, 'PAT_995_1902_166.png'));
     const s = await runImport(pipeline, padUfes20, { folder, inputs: { metadata: csv } });
     expect(s.sourceLabels).toEqual({ NEV: 1, BCC: 2, ACK: 1, SEK: 1, MEL: 1, SCC: 1 });
-    expect(s.unmapped).toEqual({ ACK: { count: 1, reason: expect.stringMatching(/actinic keratosis/) } });
+    expect(s.unmapped).toEqual({});
     expect(s.missingFiles.map((p) => [p.row, p.fileName])).toEqual([[8, 'PAT_995_1902_166.png']]);
-    expect(s).toMatchObject({ accepted: 5, rejected: [], invalid: [] });
+    expect(s).toMatchObject({ accepted: 6, rejected: [], invalid: [], outsideNine: 1 });
+    expect(await imageFrom(folder, 'PAT_46_882_940.png')).toMatchObject({
+      diagnosisClass: null,
+      diagnosisTerm: 'Indeterminate:Indeterminate epidermal proliferations:Solar or actinic keratosis',
+      clinicalStatus: 'PREMALIGNANT',
+    });
 
     const bcc = await imageFrom(folder, 'PAT_46_881_939.png');
     expect(bcc).toMatchObject({
@@ -558,12 +599,13 @@ describe('ISIC legacy and PAD-UFES-20 files', () => {
       );
     for (const column of ['sex', 'gender']) {
       const rows = [...isic2019.rows({ groundTruth: truth, metadata: meta(column) })];
-      expect(rows.map((r) => r.kind)).toEqual(['record', 'unmapped', 'invalid']);
+      expect(rows.map((r) => r.kind)).toEqual(['record', 'record', 'invalid']);
       expect(rows[0]).toMatchObject({
         sourceLabel: 'MEL',
         record: { sex: 'female', patient_id: 'isic2019:BCN_0000001', anatomical_site: 'posterior_torso' },
       });
-      expect(rows[1]).toMatchObject({ sourceLabel: 'UNK', reason: expect.stringMatching(/no diagnosis/) });
+      // UNK, "none of the others": stored as Unknown, outside the 9
+      expect(rows[1]).toMatchObject({ sourceLabel: 'UNK', record: { diagnosis_term: 'Unknown' } });
     }
     expect(() => [...isic2019.rows({ groundTruth: truth, metadata: meta('patient_sex') })]).toThrow(/sex or gender/);
     const alone = [...isic2019.rows({ groundTruth: truth })];
@@ -578,7 +620,8 @@ describe('vocabularies', () => {
   it('registers as four importer plugins with stable ids', () => {
     const registry = new PluginRegistry(IMPORTERS);
     expect([...registry.importers.keys()]).toEqual(['ham10000', 'isic2019', 'isic-legacy', 'pad-ufes-20']);
-    for (const p of IMPORTERS) expect(p).toMatchObject({ kind: 'importer', version: '1.0.0' });
+    // 1.1.0: every label is stored with its diagnosis term (1.0.0 reported some as unmapped)
+    for (const p of IMPORTERS) expect(p).toMatchObject({ kind: 'importer', version: '1.1.0' });
   });
 
   it('lists our own CSV first, then the public collections, in THE plugin list', async () => {
@@ -623,49 +666,83 @@ describe('vocabularies', () => {
     }
   });
 
-  const EXPECTED: Record<string, Record<string, DiagnosisClass | null>> = {
+  const AK = 'Indeterminate:Indeterminate epidermal proliferations:Solar or actinic keratosis';
+  const NEVUS = 'Benign:Benign melanocytic proliferations:Nevus';
+  const MEL = 'Malignant:Malignant melanocytic proliferations (Melanoma):Melanoma, NOS';
+  const BCC = 'Malignant:Malignant adnexal epithelial proliferations - Follicular:Basal cell carcinoma';
+  const SCC = 'Malignant:Malignant epidermal proliferations:Squamous cell carcinoma, NOS';
+  const DF = 'Benign:Benign soft tissue proliferations - Fibro-histiocytic:Dermatofibroma';
+  const HEM = 'Benign:Benign soft tissue proliferations - Vascular:Hemangioma';
+  const SK = 'Benign:Benign epidermal proliferations:Seborrheic keratosis';
+  const BKL = 'Benign:Benign epidermal proliferations';
+  type Entry = { term: string; diagnosisClass: DiagnosisClass | null };
+  const e = (term: string, diagnosisClass: DiagnosisClass | null): Entry => ({ term, diagnosisClass });
+  const EXPECTED: Record<string, Record<string, Entry>> = {
     ham10000: {
-      nv: 'NEVUS',
-      mel: 'MELANOMA',
-      bcc: 'BASAL_CELL_CARCINOMA',
-      df: 'DERMATOFIBROMA',
-      vasc: 'HEMANGIOMA',
-      akiec: null,
-      bkl: null,
+      nv: e(NEVUS, 'NEVUS'),
+      mel: e(MEL, 'MELANOMA'),
+      bcc: e(BCC, 'BASAL_CELL_CARCINOMA'),
+      df: e(DF, 'DERMATOFIBROMA'),
+      vasc: e(HEM, 'HEMANGIOMA'),
+      akiec: e(AK, null),
+      bkl: e(BKL, null),
     },
     isic2019: {
-      MEL: 'MELANOMA',
-      NV: 'NEVUS',
-      BCC: 'BASAL_CELL_CARCINOMA',
-      AK: null,
-      BKL: null,
-      DF: 'DERMATOFIBROMA',
-      VASC: 'HEMANGIOMA',
-      SCC: 'SQUAMOUS_CELL_CARCINOMA',
-      UNK: null,
+      MEL: e(MEL, 'MELANOMA'),
+      NV: e(NEVUS, 'NEVUS'),
+      BCC: e(BCC, 'BASAL_CELL_CARCINOMA'),
+      AK: e(AK, null),
+      BKL: e(BKL, null),
+      DF: e(DF, 'DERMATOFIBROMA'),
+      VASC: e(HEM, 'HEMANGIOMA'),
+      SCC: e(SCC, 'SQUAMOUS_CELL_CARCINOMA'),
+      UNK: e('Unknown', null),
     },
     'pad-ufes-20': {
-      NEV: 'NEVUS',
-      MEL: 'MELANOMA',
-      BCC: 'BASAL_CELL_CARCINOMA',
-      SCC: 'SQUAMOUS_CELL_CARCINOMA',
-      SEK: 'SEBORRHEIC_KERATOSIS',
-      ACK: null,
+      NEV: e(NEVUS, 'NEVUS'),
+      MEL: e(MEL, 'MELANOMA'),
+      BCC: e(BCC, 'BASAL_CELL_CARCINOMA'),
+      SCC: e(SCC, 'SQUAMOUS_CELL_CARCINOMA'),
+      SEK: e(SK, 'SEBORRHEIC_KERATOSIS'),
+      ACK: e(AK, null),
     },
   };
 
-  it('maps only the clinically same classes', () => {
+  it('maps only the clinically same classes, and gives every other label its term outside the 9', async () => {
+    const { registry } = await import('../src/plugins/index.ts');
     for (const p of [ham10000, isic2019, padUfes20]) expect(p.vocabulary).toEqual(EXPECTED[p.id]);
-    const legacyMapped = Object.entries(isicLegacy.vocabulary).filter(([, c]) => c !== null);
-    expect(Object.fromEntries(legacyMapped)).toEqual({
+    const legacyMapped = Object.entries(isicLegacy.vocabulary).filter(([, c]) => c.diagnosisClass !== null);
+    expect(Object.fromEntries(legacyMapped.map(([k, v]) => [k, v.diagnosisClass]))).toEqual({
       angioma: 'HEMANGIOMA',
       'basal cell carcinoma': 'BASAL_CELL_CARCINOMA',
       dermatofibroma: 'DERMATOFIBROMA',
       melanoma: 'MELANOMA',
+      // ISIC files these under its Melanoma and Nevus nodes
+      'melanoma metastasis': 'MELANOMA',
+      'nevus spilus': 'NEVUS',
       nevus: 'NEVUS',
       'seborrheic keratosis': 'SEBORRHEIC_KERATOSIS',
       'squamous cell carcinoma': 'SQUAMOUS_CELL_CARCINOMA',
     });
+    expect(isicLegacy.vocabulary).toMatchObject({
+      'actinic keratosis': e(AK, null),
+      'solar lentigo': e('Benign:Benign epidermal proliferations:Solar lentigo', null),
+      'lentigo NOS': e('Benign:Flat melanotic pigmentations - not melanocytic nevus:Lentigo NOS', null),
+      'lichenoid keratosis': e('Benign:Benign epidermal proliferations:Lichen planus like keratosis', null),
+      'cafe-au-lait macule': e(
+        'Benign:Flat melanotic pigmentations - not melanocytic nevus:Cafe au lait macule or patch',
+        null,
+      ),
+      AIMP: e(
+        'Indeterminate:Indeterminate melanocytic proliferations:Atypical intraepithelial melanocytic proliferation',
+        null,
+      ),
+      unknown: e('Unknown', null),
+    });
+    for (const p of registry.importers.values()) {
+      for (const [label, entry] of Object.entries(p.vocabulary))
+        expect(isTerm(entry.term), `${p.id} ${label}`).toBe(true);
+    }
   });
 
   /** A minimal row of each format carrying one label. */
@@ -688,21 +765,26 @@ describe('vocabularies', () => {
     }),
   };
 
-  it('turns every label into a record whose diagnosis normalises to the mapped class, or into unmapped', () => {
+  it('turns every label into a record that validates to its class and term (inside the 9 or outside)', () => {
     for (const p of IMPORTERS) {
       const build = rowsFor[p.id];
       if (!build) throw new Error(`no row builder for ${p.id}`);
-      for (const [label, cls] of Object.entries(p.vocabulary)) {
+      for (const [label, entry] of Object.entries(p.vocabulary)) {
         const [row, ...rest] = [...p.rows(build(label))] as ImportRow[];
         expect(rest, `${p.id} ${label}`).toEqual([]);
-        if (cls === null) {
-          expect(row, `${p.id} ${label}`).toMatchObject({ kind: 'unmapped', sourceLabel: label });
-          expect(row?.kind === 'unmapped' && row.reason.length > 10, `${p.id} ${label} gives a reason`).toBe(true);
-        } else {
-          expect(row, `${p.id} ${label}`).toMatchObject({ kind: 'record', sourceLabel: label });
-          const text = row?.kind === 'record' ? String(row.record.clinical_diagnosis) : '';
-          expect(normaliseDiagnosis(text), `${p.id} ${label} → "${text}"`).toEqual({ ok: true, diagnosisClass: cls });
+        expect(row, `${p.id} ${label}`).toMatchObject({ kind: 'record', sourceLabel: label });
+        if (row?.kind !== 'record') continue;
+        const text = String(row.record.clinical_diagnosis);
+        const d = normaliseDiagnosis(text);
+        // a text that names a class names the entry's (outside the 9: none), the term decides the rest
+        if (d.ok || entry.diagnosisClass === null) {
+          expect(d.ok ? d.diagnosisClass : null, `${p.id} ${label} → "${text}"`).toBe(entry.diagnosisClass);
         }
+        const valid = validateRecord(row.record, new Date(), 'public');
+        expect({ c: valid.diagnosisClass, t: valid.diagnosisTerm }, `${p.id} ${label}`).toEqual({
+          c: entry.diagnosisClass,
+          t: entry.term,
+        });
       }
     }
   });

@@ -256,11 +256,12 @@ describe('acquisition pipeline', () => {
       ['a quality score of 7', () => lesion(14), { image_quality_score: '7' }, 'INVALID_RECORD', /image_quality_score/],
       ['a missing diagnosis', () => lesion(15), { clinical_diagnosis: '' }, 'INVALID_RECORD', /clinical_diagnosis/],
       [
+        // "actinic keratosis" is a term of the vocabulary now (stored outside the 9): a text naming nothing
         'an unknown diagnosis',
         () => lesion(16),
-        { clinical_diagnosis: 'actinic keratosis' },
+        { clinical_diagnosis: 'flat grey macule of uncertain kind' },
         'INVALID_RECORD',
-        /not one of the 9 classes/,
+        /not one of the 9 classes, a known synonym or a term of the diagnosis vocabulary/,
       ],
       ['a missing patient', () => lesion(17), { patient_id: ' ' }, 'INVALID_RECORD', /patient_id: is required/],
       [

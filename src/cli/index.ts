@@ -9,7 +9,7 @@ import { seedDemo } from '../../prisma/demo/seed.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { DatabaseUnreachableError, migrate } from '../db/migrate.ts';
 import { parseRole, ROLES } from '../domain/roles.ts';
-import { CONCURRENCY, formatSummary, ImportError, parseConcurrency, runImport } from '../ingest/import.ts';
+import { CLI_ACTOR, CONCURRENCY, formatSummary, ImportError, parseConcurrency, runImport } from '../ingest/import.ts';
 import { createPipeline } from '../ingest/pipeline.ts';
 import { phaseProgress, progressBar } from '../ingest/progress.ts';
 import { DERMASET_CSV } from '../plugins/importers/dermaset-csv.ts';
@@ -103,6 +103,10 @@ program
   )
   .option('--dry-run', 'check rows, records, files (and for our format image headers), report, store nothing', false)
   .option(
+    '--collection <slug>',
+    "the collection to import into (default: the importer's own, e.g. ham10000, created on the first import; own for our format)",
+  )
+  .option(
     '--concurrency <n>',
     `images processed at once, ${CONCURRENCY.min}–${CONCURRENCY.max}`,
     (v: string) => {
@@ -115,7 +119,14 @@ program
   .action(
     async (
       folder: string,
-      opts: { metadata?: string; format: string; input: string[]; dryRun: boolean; concurrency: number },
+      opts: {
+        metadata?: string;
+        format: string;
+        input: string[];
+        dryRun: boolean;
+        concurrency: number;
+        collection?: string;
+      },
     ) => {
       const config = loadConfig();
       await withDatabase(config, async (db) => {
@@ -147,6 +158,8 @@ program
             inputs,
             concurrency: opts.concurrency,
             dryRun: opts.dryRun,
+            actor: CLI_ACTOR,
+            ...(opts.collection === undefined ? {} : { collection: opts.collection }),
             onProgress: (done, total) => bar.update(done, total),
           });
           bar.stop();

@@ -3,6 +3,7 @@
 // output) and a description, plus the hooks of its kind. Register it in ./index.ts.
 import type { Readable, Writable } from 'node:stream';
 import type { z } from 'zod';
+import type { CollectionFacts } from '../domain/collection.ts';
 import type { Profile } from '../domain/deidentify.ts';
 import type { ClinicalStatus, DiagnosisClass, VerificationStage } from '../domain/enums.ts';
 import type { ExportRecord } from '../domain/export-record.ts';
@@ -50,10 +51,16 @@ export interface ClassMappingPolicy extends PluginMeta {
 
 // ---------------------------------------------------------------- importers
 
+/** What an importer's source label means: a diagnosis term (a path of domain/terms.ts) and its class or null. */
+export interface LabelEntry {
+  readonly term: string;
+  readonly diagnosisClass: DiagnosisClass | null;
+}
+
 /** One row of a metadata table, turned into our record, or refused with a reason. */
 export type ImportRow =
   | { kind: 'record'; fileName: string; record: RawRecord; sourceLabel: string }
-  /** The row's label has no place among our 9 classes: kept raw in the report, never forced. */
+  /** The importer does not know the row's label at all: kept raw in the report, never guessed at. */
   | { kind: 'unmapped'; fileName: string; sourceLabel: string; reason: string }
   | { kind: 'invalid'; fileName: string; reason: string };
 
@@ -61,8 +68,11 @@ export interface MetadataImporter extends PluginMeta {
   readonly kind: 'importer';
   /** The CSV files it reads, by role (e.g. { metadata: …, groundTruth: … }); the CLI passes paths. */
   readonly inputs: readonly { name: string; description: string; required: boolean }[];
-  /** Source label → our class, for documentation and tests; labels not in it are unmapped. */
-  readonly vocabulary: Readonly<Record<string, DiagnosisClass | null>>;
+  /**
+   * Source label → its diagnosis term and class (null: outside the 9), for documentation and tests.
+   * Every label in it is stored; labels not in it are reported as unmapped.
+   */
+  readonly vocabulary: Readonly<Record<string, LabelEntry>>;
   /** Reads the inputs (already parsed as CSV rows with lower-cased headers) into rows. */
   rows(inputs: Readonly<Record<string, readonly Record<string, string>[]>>): Iterable<ImportRow>;
   /**
@@ -84,6 +94,12 @@ export interface MetadataImporter extends PluginMeta {
    * the file name (default "the image id").
    */
   readonly files?: { readonly extensions: readonly string[]; readonly namedBy: string };
+  /**
+   * The collection a public importer's records join, as the source publishes it (slug = the
+   * importer's id, name, source, citation, licence, attribution, version): the runner creates it on
+   * the first import. Our own format has none: its records join the own collection.
+   */
+  readonly collection?: CollectionFacts;
 }
 
 // ---------------------------------------------------------------- exporters

@@ -59,7 +59,8 @@ const ImporterRef = builder.objectRef<MetadataImporter>('Importer').implement({
     inputs: t.stringList({ resolve: (i) => i.inputs.map((x) => x.name) }),
     vocabulary: t.field({
       type: [VocabularyEntryRef],
-      resolve: (i) => Object.entries(i.vocabulary).map(([sourceLabel, c]) => ({ sourceLabel, diagnosisClass: c })),
+      resolve: (i) =>
+        Object.entries(i.vocabulary).map(([sourceLabel, e]) => ({ sourceLabel, diagnosisClass: e.diagnosisClass })),
     }),
   }),
 });

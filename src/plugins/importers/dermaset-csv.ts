@@ -4,6 +4,7 @@
 // score, acquisition date and examiner, and pass the SOP gate or are rejected by it.
 import { CLASS_CODES, CLASSES } from '../../domain/classes.ts';
 import type { RawRecord } from '../../domain/raw-record.ts';
+import { CLASS_TERM } from '../../domain/terms.ts';
 import { defineImporter, type ImportRow } from '../types.ts';
 import { ImportError, parseCsv } from './kit.ts';
 
@@ -50,10 +51,13 @@ export const dermasetCsv = defineImporter({
     "dermaset's own metadata CSV: file_name, patient_id, lesion_id, acquisition_date and the 16 fields of the " +
     'information model in their snake_case names. Acquisitions under the SOP: image_quality_score and ' +
     'acquisition_date are required and the SOP gate applies. clinical_diagnosis takes the 9 classes (code or ' +
-    'label) or a known synonym; anything else is refused, never unmapped.',
+    'label), a known synonym or a term of the diagnosis vocabulary (stored outside the 9); anything else is ' +
+    'refused, never unmapped. Its records join the own collection.',
   inputs: [{ name: 'metadata', description: 'the metadata CSV, one row per image', required: true }],
   // the labels of the 9 classes; their codes and the synonyms of domain/classes.ts map as well
-  vocabulary: Object.fromEntries(CLASS_CODES.map((c) => [CLASSES[c].label, c])),
+  vocabulary: Object.fromEntries(
+    CLASS_CODES.map((c) => [CLASSES[c].label, { term: CLASS_TERM[c], diagnosisClass: c }]),
+  ),
   provenance: 'sop',
   files: { extensions: [''], namedBy: 'file_name' },
   parse: (text) => readMetadata(text),

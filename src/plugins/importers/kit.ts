@@ -3,12 +3,14 @@
 // one way every import reads it. It imports only domain/, so importers stay below the runner
 // (ingest/import.ts) that feeds their rows through the acquisition pipeline.
 import { parse } from 'csv-parse/sync';
+import { normaliseDiagnosis } from '../../domain/classes.ts';
 import type { DermoscopicStructure, DiagnosisClass } from '../../domain/enums.ts';
 import { CSV_RECORD_LIMIT, type RawRecord } from '../../domain/raw-record.ts';
 import { parseSite, SITES } from '../../domain/sites.ts';
 import { STRUCTURES } from '../../domain/structures.ts';
+import { isTerm, termByPath } from '../../domain/terms.ts';
 import { parseSex } from '../../domain/vocabularies.ts';
-import type { ImportRow } from '../types.ts';
+import type { ImportRow, LabelEntry } from '../types.ts';
 
 /** An import refused as a whole (a file that is not what the importer reads), before anything is stored. */
 export class ImportError extends Error {
@@ -65,28 +67,59 @@ export function parseCsv(
 
 // ---------------------------------------------------------------- labels and cells
 
-/** What one source label means here: our class and the diagnosis text to record, or why it has none. */
-export type LabelMeaning = { class: DiagnosisClass; diagnosis: string } | { class: null; reason: string };
+/**
+ * What one source label means here: a diagnosis term (a path of domain/terms.ts), the class of the
+ * 9 that term lies under or null (outside the 9), and the clinical_diagnosis text the record carries.
+ * Build it with `meaning(term, diagnosis)`: the class is the term's, never chosen apart from it.
+ */
+export interface LabelMeaning {
+  readonly term: string;
+  readonly class: DiagnosisClass | null;
+  readonly diagnosis: string;
+}
+
+/**
+ * A label's meaning, checked when the importer loads: the term is in the vocabulary, and a diagnosis
+ * text that normalises to a class names the term's class (the record validator takes the text's
+ * class where there is one, so a text such as "Bowen's disease" must never pull a record into a
+ * class its term does not name); a text naming no class leaves the class to the term.
+ */
+export function meaning(term: string, diagnosis: string): LabelMeaning {
+  if (!isTerm(term)) throw new Error(`importer label table: "${term}" is not a term of the diagnosis vocabulary`);
+  const c = termByPath(term).diagnosisClass;
+  const d = normaliseDiagnosis(diagnosis);
+  if (d.ok && d.diagnosisClass !== c) {
+    throw new Error(
+      `importer label table: the diagnosis "${diagnosis}" normalises to ${d.diagnosisClass}, ` +
+        `its term "${term}" lies under ${c ?? 'no class'}`,
+    );
+  }
+  return { term, class: c, diagnosis };
+}
 
 /** A table entry by source label; labels such as "constructor" must not find Object's prototype. */
 export const own = <T>(table: Readonly<Record<string, T>>, key: string): T | undefined =>
   Object.hasOwn(table, key) ? table[key] : undefined;
 
-/** The `vocabulary` of an importer, derived from its label table. */
-export const vocabularyOf = (labels: Readonly<Record<string, LabelMeaning>>): Record<string, DiagnosisClass | null> =>
-  Object.fromEntries(Object.entries(labels).map(([label, m]) => [label, m.class]));
+/** The `vocabulary` of an importer, derived from its label table: each label's term and class (null: outside the 9). */
+export const vocabularyOf = (labels: Readonly<Record<string, LabelMeaning>>): Record<string, LabelEntry> =>
+  Object.fromEntries(Object.entries(labels).map(([label, m]) => [label, { term: m.term, diagnosisClass: m.class }]));
 
-/** The row for a labelled source row: a record built by `build`, or unmapped with the label's reason. */
+/**
+ * The row for a labelled source row: a record built by `build` from the label's diagnosis text and
+ * term (every known label is stored, inside the 9 or outside), or unmapped when the importer does
+ * not know the label at all.
+ */
 export function labelledRow(
   meaning: LabelMeaning | undefined,
   sourceLabel: string,
   fileName: string,
-  build: (diagnosis: string) => RawRecord,
+  build: (diagnosis: { clinical_diagnosis: string; diagnosis_term: string }) => RawRecord,
   unknownReason: string,
 ): ImportRow {
   if (!meaning) return { kind: 'unmapped', fileName, sourceLabel, reason: unknownReason };
-  if (meaning.class === null) return { kind: 'unmapped', fileName, sourceLabel, reason: meaning.reason };
-  return { kind: 'record', fileName, sourceLabel, record: build(meaning.diagnosis) };
+  const record = build({ clinical_diagnosis: meaning.diagnosis, diagnosis_term: meaning.term });
+  return { kind: 'record', fileName, sourceLabel, record };
 }
 
 /** The first non-empty value among the given columns (headers are already lower-cased). */

@@ -4,6 +4,7 @@
 // elevation, img_id, biopsed. Yes/no answers are "True" / "False" / "UNK".
 
 import type { RawRecord } from '../../domain/raw-record.ts';
+import { CLASS_TERM } from '../../domain/terms.ts';
 import { FITZPATRICK_TYPES } from '../../domain/vocabularies.ts';
 import { defineImporter, type ImportRow } from '../types.ts';
 import {
@@ -11,27 +12,27 @@ import {
   compact,
   type LabelMeaning,
   labelledRow,
+  meaning,
   own,
   publicSex,
   publicSite,
   requireColumns,
   vocabularyOf,
 } from './kit.ts';
+import { AK_TERM } from './public-terms.ts';
 
 const ID = 'pad-ufes-20';
 
 /** The six `diagnostic` labels. */
 export const PAD_UFES_20_LABELS: Readonly<Record<string, LabelMeaning>> = {
-  NEV: { class: 'NEVUS', diagnosis: 'nevus' },
-  MEL: { class: 'MELANOMA', diagnosis: 'melanoma' },
-  BCC: { class: 'BASAL_CELL_CARCINOMA', diagnosis: 'basal cell carcinoma' },
+  NEV: meaning(CLASS_TERM.NEVUS, 'nevus'),
+  MEL: meaning(CLASS_TERM.MELANOMA, 'melanoma'),
+  BCC: meaning(CLASS_TERM.BASAL_CELL_CARCINOMA, 'basal cell carcinoma'),
   // PAD-UFES-20 counts Bowen's disease (SCC in situ) as SCC, as our melanoma counts melanoma in situ
-  SCC: { class: 'SQUAMOUS_CELL_CARCINOMA', diagnosis: 'squamous cell carcinoma' },
-  SEK: { class: 'SEBORRHEIC_KERATOSIS', diagnosis: 'seborrheic keratosis' },
-  ACK: {
-    class: null,
-    reason: 'actinic keratosis: a precancerous keratinocytic lesion with no class among our 9',
-  },
+  SCC: meaning(CLASS_TERM.SQUAMOUS_CELL_CARCINOMA, 'squamous cell carcinoma'),
+  SEK: meaning(CLASS_TERM.SEBORRHEIC_KERATOSIS, 'seborrheic keratosis'),
+  // "Actinic keratosis": ISIC's AK term, premalignant, outside the 9 (as HAM10000 akiec, ISIC 2019 AK)
+  ACK: meaning(AK_TERM, 'actinic keratosis'),
 };
 
 /** `region` values our site vocabulary does not spell; the rest (FACE, BACK, HAND…) parse as they are. */
@@ -67,13 +68,27 @@ function verification(biopsied: boolean | undefined): Pick<RawRecord, 'verificat
 
 export const padUfes20 = defineImporter({
   id: ID,
-  version: '1.0.0',
+  version: '1.1.0',
   description:
     'PAD-UFES-20 (Pacheco et al. 2020) metadata.csv: smartphone clinical images, not dermoscopy. ' +
     'patient_id = "pad-ufes-20:<patient_id>"; lesion_diameter_mm is the larger of diameter_1/diameter_2; ' +
-    'elevation True → palpable, False → flat; biopsed True → histology, else initial. ACK is unmapped.',
+    'elevation True → palpable, False → flat; biopsed True → histology, else initial. ACK is stored as ' +
+    'actinic keratosis (premalignant, outside the 9). Lesion ids are scoped per patient.',
   inputs: [{ name: 'metadata', description: 'metadata.csv', required: true }],
   vocabulary: vocabularyOf(PAD_UFES_20_LABELS),
+  collection: {
+    slug: ID,
+    name: 'PAD-UFES-20',
+    source: 'https://doi.org/10.17632/zr7vgbcyr2.1',
+    citation:
+      'Pacheco AGC et al. PAD-UFES-20: A skin lesion dataset composed of patient data and clinical images ' +
+      'collected from smartphones. Data in Brief 32, 106221 (2020). doi:10.1016/j.dib.2020.106221',
+    license: 'CC BY 4.0',
+    attribution:
+      'PAD-UFES-20 by Andre G. C. Pacheco et al., Dermatological and Surgical Assistance Program (PAD), Federal ' +
+      'University of Espírito Santo (UFES), Mendeley Data doi:10.17632/zr7vgbcyr2.1, licensed CC BY 4.0.',
+    version: '1',
+  },
   *rows(inputs): Iterable<ImportRow> {
     const rows = inputs.metadata ?? [];
     requireColumns(ID, 'metadata', rows, 'patient_id', 'img_id', 'diagnostic');
@@ -94,6 +109,7 @@ export const padUfes20 = defineImporter({
         image,
         (diagnosis) =>
           compact({
+            ...diagnosis,
             patient_id: `${ID}:${patientId}`,
             lesion_id: cell(row, 'lesion_id'),
             age_at_exam: cell(row, 'age'),
@@ -102,7 +118,6 @@ export const padUfes20 = defineImporter({
             anatomical_site: publicSite(region && (own(REGIONS, region.toUpperCase()) ?? region)),
             lesion_diameter_mm: diameter(cell(row, 'diameter_1'), cell(row, 'diameter_2')),
             elevation: elevation === undefined ? undefined : elevation ? 'palpable' : 'flat',
-            clinical_diagnosis: diagnosis,
             ...verification(flag(cell(row, 'biopsed'))),
           }),
         `"${label}" is not one of PAD-UFES-20's diagnostic labels (${Object.keys(PAD_UFES_20_LABELS).join(', ')})`,

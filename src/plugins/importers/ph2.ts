@@ -10,12 +10,14 @@
 // whose image is only there as .bmp is reported as a missing file naming the extensions tried.
 
 import type { DermoscopicStructure } from '../../domain/enums.ts';
+import { CLASS_TERM } from '../../domain/terms.ts';
 import { defineImporter, type ImportRow } from '../types.ts';
 import {
   cell,
   compact,
   type LabelMeaning,
   labelledRow,
+  meaning,
   own,
   requireColumns,
   structureList,
@@ -26,10 +28,10 @@ const ID = 'ph2';
 
 /** The three clinical diagnosis columns, by column name. */
 export const PH2_LABELS: Readonly<Record<string, LabelMeaning>> = {
-  common_nevus: { class: 'NEVUS', diagnosis: 'common nevus' },
+  common_nevus: meaning(CLASS_TERM.NEVUS, 'common nevus'),
   // our dysplastic nevus (ISIC: "Nevus, Atypical, Dysplastic, or Clark"); "atypical nevus" is its synonym
-  atypical_nevus: { class: 'DYSPLASTIC_NEVUS', diagnosis: 'atypical nevus' },
-  melanoma: { class: 'MELANOMA', diagnosis: 'melanoma' },
+  atypical_nevus: meaning(CLASS_TERM.DYSPLASTIC_NEVUS, 'atypical nevus'),
+  melanoma: meaning(CLASS_TERM.MELANOMA, 'melanoma'),
 };
 const LABEL_COLUMNS = Object.keys(PH2_LABELS);
 
@@ -75,7 +77,7 @@ const marked = (row: Readonly<Record<string, string>>, column: string): boolean 
 
 export const ph2 = defineImporter({
   id: ID,
-  version: '1.0.0',
+  version: '1.1.0',
   description:
     'PH2 (Mendonça et al. 2013) PH2_dataset.xlsx flattened to CSV: common nevus → nevus, atypical nevus → ' +
     'dysplastic nevus, melanoma → melanoma; pigment network, dots/globules, regression and veil become ' +
@@ -84,6 +86,21 @@ export const ph2 = defineImporter({
     'converted from BMP to PNG or JPEG.',
   inputs: [{ name: 'metadata', description: 'PH2_dataset.xlsx as CSV', required: true }],
   vocabulary: vocabularyOf(PH2_LABELS),
+  collection: {
+    slug: ID,
+    name: 'PH2 dermoscopic image database',
+    source: 'https://www.fc.up.pt/addi/ph2%20database.html',
+    citation:
+      'Mendonça T, Ferreira PM, Marques JS, Marçal ARS, Rozeira J. PH2 - A dermoscopic image database for ' +
+      'research and benchmarking. 35th Annual International Conference of the IEEE EMBS, 5437–5440 (2013). ' +
+      'doi:10.1109/EMBC.2013.6610779',
+    license:
+      'no formal licence published: research and benchmarking use, see https://www.fc.up.pt/addi/ph2%20database.html',
+    attribution:
+      'PH2 database by Teresa Mendonça et al., Universidade do Porto and Instituto Superior Técnico Lisboa, with the ' +
+      'Dermatology Service of Hospital Pedro Hispano, Matosinhos; cite Mendonça et al. 2013.',
+    version: null,
+  },
   files: {
     extensions: ['.png', '.jpg', '.jpeg', '.tiff'],
     namedBy: 'image_name (IMDxxx/IMDxxx_Dermoscopic_Image/IMDxxx)',
@@ -121,6 +138,7 @@ export const ph2 = defineImporter({
         fileName,
         (diagnosis) =>
           compact({
+            ...diagnosis,
             patient_id: `${ID}:${image}`,
             dominant_colors: PH2_COLORS.filter((c) => marked(row, c)).join(';'),
             dermoscopic_structures: structureList(
@@ -129,7 +147,6 @@ export const ph2 = defineImporter({
                 return v === undefined ? undefined : own(table, v.toLowerCase());
               }),
             ),
-            clinical_diagnosis: diagnosis,
             histopathology_result: histology,
             verification_stage: confirms ? 'histology' : 'initial',
           }),
