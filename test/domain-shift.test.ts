@@ -1,0 +1,363 @@
+// domainShift(a, b, policy): two subsets of the demo cohort compared dimension by dimension. A subset
+// against itself differs in nothing; men against women gives every figure scipy gives on the same
+// counts (test/fixtures/shift/domain-shift-reference.py), and the counts themselves are recounted
+// here from the image rows. Bad input on either side is BAD_USER_INPUT naming the side; the
+// datasheet carries the comparison as a section with a table and a figure.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImageFilter, ShiftQuery, ShiftQueryVariables } from '../src/gql/graphql.ts';
+import { graphql } from '../src/gql/index.ts';
+import { decide } from '../src/plugins/evaluate.ts';
+import { registry } from '../src/plugins/index.ts';
+import { activePolicyId } from '../src/resolvers/policies.ts';
+import { type Api, createApi } from './helpers/api.ts';
+import { createCohortEnv } from './helpers/cohort.ts';
+import type { TestEnv } from './helpers/database.ts';
+
+let env: TestEnv;
+let api: Api;
+beforeAll(async () => {
+  env = await createCohortEnv();
+  api = await createApi(env);
+}, 300_000);
+afterAll(() => env?.dispose());
+
+const Shift = graphql(`
+  query Shift($a: SubsetInput!, $b: SubsetInput!, $policy: String) {
+    domainShift(a: $a, b: $b, policy: $policy) {
+      policyId
+      policyVersion
+      profile
+      a { filter split images }
+      b { filter split images }
+      dimensions {
+        dimension
+        kind
+        values { value a { count share } b { count share } }
+        summary { a { n mean median min max } b { n mean median min max } }
+        jensenShannon
+        totalVariation
+        test { name statistic pValue df effectiveN }
+        missing { a { count share } b { count share } }
+      }
+    }
+  }
+`);
+
+const DIMENSIONS = [
+  'label',
+  'diagnosis_term',
+  'age_at_exam',
+  'sex',
+  'anatomical_site',
+  'fitzpatrick_type',
+  'verification_stage',
+  'image_pixels',
+  'format',
+];
+const NUMERIC = new Set(['age_at_exam', 'image_pixels']);
+
+type Counts = Record<string, { values: Map<string, number>; missing: number }>;
+
+/** Per dimension, counted in JavaScript from the image rows (the API counts with GROUP BY). */
+async function rowCounts(sex: 'MALE' | 'FEMALE' | null, policyId: string, topCode: boolean): Promise<Counts> {
+  const policy = registry.policy(policyId);
+  if (!policy) throw new Error(`no policy ${policyId}`);
+  const rows = await env.db.image.findMany({
+    where: sex ? { patient: { sex } } : {},
+    select: {
+      diagnosisClass: true,
+      diagnosisTerm: true,
+      clinicalStatus: true,
+      verificationStage: true,
+      ageAtExam: true,
+      anatomicalSite: true,
+      width: true,
+      height: true,
+      format: true,
+      patient: { select: { sex: true, fitzpatrickType: true } },
+    },
+  });
+  const out: Counts = Object.fromEntries(DIMENSIONS.map((d) => [d, { values: new Map(), missing: 0 }]));
+  const put = (dim: string, v: string | number | null) => {
+    const c = out[dim] as Counts[string];
+    if (v === null) c.missing++;
+    else c.values.set(String(v), (c.values.get(String(v)) ?? 0) + 1);
+  };
+  for (const r of rows) {
+    const d = decide(policy, r);
+    put('label', d.kind === 'mapped' ? d.label : null);
+    put('diagnosis_term', r.diagnosisTerm);
+    put('age_at_exam', r.ageAtExam === null ? null : topCode ? Math.min(r.ageAtExam, 90) : r.ageAtExam);
+    put('sex', r.patient.sex);
+    put('anatomical_site', r.anatomicalSite);
+    put('fitzpatrick_type', r.patient.fitzpatrickType);
+    put('verification_stage', r.verificationStage);
+    put('image_pixels', r.width * r.height);
+    put('format', r.format);
+  }
+  return out;
+}
+
+/**
+ * scipy 1.17.1 on the demo cohort's counts of men (a) against women (b) under three-tier, as a
+ * viewer reads them: written by test/fixtures/shift/domain-shift-reference.py (its output:
+ * domain-shift-reference.json). missing: the share of each side's images without a value.
+ */
+const EXPECTED: Record<
+  string,
+  {
+    jensenShannon: number;
+    totalVariation: number;
+    statistic: number;
+    pValue: number;
+    df?: number;
+    effectiveN?: number;
+    missing: [number, number];
+  }
+> = {
+  label: {
+    jensenShannon: 0.006164324137345027,
+    totalVariation: 0.03679507800192681,
+    statistic: 6.8431007326586055,
+    pValue: 0.03266175797542062,
+    df: 2,
+    missing: [0, 0],
+  },
+  diagnosis_term: {
+    jensenShannon: 0.013150985479116717,
+    totalVariation: 0.0486907336274514,
+    statistic: 14.694170043697243,
+    pValue: 0.06537213218867517,
+    df: 8,
+    missing: [0, 0],
+  },
+  age_at_exam: {
+    jensenShannon: 0.16436259069864292,
+    totalVariation: 0.3808342106582444,
+    statistic: 0.07983656690229106,
+    pValue: 0.09466648789458543,
+    effectiveN: 235,
+    missing: [0.0027247956403269754, 0.007587253414264037],
+  },
+  sex: {
+    jensenShannon: 1,
+    totalVariation: 1,
+    statistic: 1026,
+    pValue: 4.007512653054702e-225,
+    df: 1,
+    missing: [0, 0],
+  },
+  anatomical_site: {
+    jensenShannon: 0.0045814669758716,
+    totalVariation: 0.061756558579110304,
+    statistic: 5.679030082555334,
+    pValue: 0.8414704558561591,
+    df: 10,
+    missing: [0.01634877384196185, 0.019726858877086494],
+  },
+  fitzpatrick_type: {
+    jensenShannon: 0.008760830047783157,
+    totalVariation: 0.0803959329706838,
+    statistic: 11.512021147126749,
+    pValue: 0.009256176815213499,
+    df: 3,
+    missing: [0.06267029972752043, 0.03338391502276176],
+  },
+  verification_stage: {
+    jensenShannon: 0.002388531013407411,
+    totalVariation: 0.021000359722641398,
+    statistic: 2.8429586816852304,
+    pValue: 0.09177508540509279,
+    df: 1,
+    missing: [0, 0],
+  },
+  image_pixels: {
+    jensenShannon: 0,
+    totalVariation: 0,
+    statistic: 0,
+    pValue: 1,
+    effectiveN: 236,
+    missing: [0, 0],
+  },
+  format: { jensenShannon: 0, totalVariation: 0, statistic: 0, pValue: 1, df: 0, missing: [0, 0] },
+};
+/** scipy's medians and means of the ages (men, women). */
+const AGE_SUMMARY = { median: [36, 39], mean: [40.76229508196721, 41.17584097859327] };
+
+/** Relative 1e-9, or absolute 1e-12 below 1e-3 (divergences and shares that cancel). */
+function close(actual: number | null | undefined, expected: number, what: string): void {
+  expect(actual, what).not.toBeNull();
+  expect(actual, what).toBeDefined();
+  const a = actual as number;
+  if (Math.abs(expected) < 1e-3)
+    expect(Math.abs(a - expected), `${what}: ${a} vs scipy ${expected}`).toBeLessThan(1e-12);
+  else expect(Math.abs(a - expected) / Math.abs(expected), `${what}: ${a} vs scipy ${expected}`).toBeLessThan(1e-9);
+}
+
+type Dimension = ShiftQuery['domainShift']['dimensions'][number];
+const shift = (role: 'VIEWER' | 'ADMIN', vars: ShiftQueryVariables) => api.as(role, Shift, vars);
+
+/** The API's counts of one side of a dimension, as value → count, and its missing count. */
+function sideOf(d: Dimension, side: 'a' | 'b') {
+  return {
+    values: new Map(d.values.filter((v) => v[side].count > 0).map((v) => [v.value, v[side].count])),
+    missing: d.missing[side].count,
+  };
+}
+
+describe('a subset against itself', () => {
+  it('differs in nothing: divergence 0, total variation 0, statistic 0 and p = 1 in every dimension', async () => {
+    for (const filter of [
+      null,
+      { sex: ['MALE'] },
+      { anatomicalSite: ['FACE', 'SCALP'], verificationStageAtLeast: 'CONSENSUS' },
+    ] satisfies (ImageFilter | null)[]) {
+      const res = await shift('VIEWER', { a: { filter }, b: { filter } });
+      expect(res.errors, JSON.stringify(filter)).toBeUndefined();
+      const s = res.data?.domainShift;
+      expect(s?.a.images).toBe(s?.b.images);
+      expect(s?.a.images).toBeGreaterThan(0);
+      expect(s?.dimensions.map((d) => d.dimension)).toEqual(DIMENSIONS);
+      for (const d of s?.dimensions ?? []) {
+        const what = `${JSON.stringify(filter)} ${d.dimension}`;
+        expect(d.kind, what).toBe(NUMERIC.has(d.dimension) ? 'NUMERIC' : 'CATEGORICAL');
+        expect(d.jensenShannon, what).toBe(0);
+        expect(d.totalVariation, what).toBe(0);
+        expect(d.test?.statistic, what).toBe(0);
+        expect(d.test?.pValue, what).toBe(1);
+        expect(d.test?.name, what).toBe(NUMERIC.has(d.dimension) ? 'kolmogorov-smirnov' : 'chi-squared');
+        for (const v of d.values) expect(v.a, `${what} ${v.value}`).toEqual(v.b);
+        expect(d.missing.a).toEqual(d.missing.b);
+      }
+    }
+  });
+
+  it('names the whole cohort as 1,026 images under the active policy when nothing is asked', async () => {
+    const s = (await shift('VIEWER', { a: {}, b: {} })).data?.domainShift;
+    expect(s?.a).toEqual({ filter: null, split: null, images: 1026 });
+    expect(s?.policyId).toBe(await activePolicyId());
+    expect(s?.profile).toBe('safe-harbor');
+  });
+});
+
+describe('men against women under three-tier', () => {
+  const vars = {
+    a: { filter: { sex: ['MALE'] } },
+    b: { filter: { sex: ['FEMALE'] } },
+    policy: 'three-tier',
+  } satisfies ShiftQueryVariables;
+
+  it('counts every dimension as the image rows do, per image', async () => {
+    const res = await shift('VIEWER', vars);
+    expect(res.errors).toBeUndefined();
+    const s = res.data?.domainShift;
+    expect(s?.policyId).toBe('three-tier');
+    expect(s?.a.filter).toEqual({ sex: ['MALE'] });
+    expect(s?.b.filter).toEqual({ sex: ['FEMALE'] });
+    const [men, women] = await Promise.all([
+      rowCounts('MALE', 'three-tier', true),
+      rowCounts('FEMALE', 'three-tier', true),
+    ]);
+    expect(s?.a.images).toBe(await env.db.image.count({ where: { patient: { sex: 'MALE' } } }));
+    expect((s?.a.images ?? 0) + (s?.b.images ?? 0)).toBe(1026);
+    for (const d of s?.dimensions ?? []) {
+      expect(sideOf(d, 'a'), `men ${d.dimension}`).toEqual(men[d.dimension]);
+      expect(sideOf(d, 'b'), `women ${d.dimension}`).toEqual(women[d.dimension]);
+      // shares of each side's present values, side by side
+      for (const side of ['a', 'b'] as const) {
+        const counted = (side === 'a' ? men : women)[d.dimension];
+        const present = [...(counted?.values.values() ?? [])].reduce((x, y) => x + y, 0);
+        for (const v of d.values) close(v[side].share, v[side].count / present, `${d.dimension} ${side} ${v.value}`);
+      }
+    }
+    // sex differs entirely; the cohort's images all have one size and one format
+    const sex = s?.dimensions.find((d) => d.dimension === 'sex');
+    expect(sex?.values.map((v) => [v.value, v.a.count > 0, v.b.count > 0])).toEqual([
+      ['FEMALE', false, true],
+      ['MALE', true, false],
+    ]);
+  });
+
+  it('gives the divergences, tests and missing shares scipy gives on those counts', async () => {
+    const s = (await shift('VIEWER', vars)).data?.domainShift;
+    for (const d of s?.dimensions ?? []) {
+      const e = EXPECTED[d.dimension];
+      if (!e) throw new Error(`no expected values for ${d.dimension}`);
+      close(d.jensenShannon, e.jensenShannon, `${d.dimension} jensenShannon`);
+      close(d.totalVariation, e.totalVariation, `${d.dimension} totalVariation`);
+      close(d.test?.statistic, e.statistic, `${d.dimension} statistic`);
+      if (e.pValue < 1e-100) {
+        expect(Math.abs((d.test?.pValue ?? 0) - e.pValue) / e.pValue, `${d.dimension} p`).toBeLessThan(1e-9);
+      } else close(d.test?.pValue, e.pValue, `${d.dimension} pValue`);
+      expect(d.test?.df ?? undefined, d.dimension).toBe(e.df);
+      expect(d.test?.effectiveN ?? undefined, d.dimension).toBe(e.effectiveN);
+      close(d.missing.a.share, e.missing[0], `${d.dimension} missing a`);
+      close(d.missing.b.share, e.missing[1], `${d.dimension} missing b`);
+    }
+    const age = s?.dimensions.find((d) => d.dimension === 'age_at_exam');
+    close(age?.summary?.a.median, AGE_SUMMARY.median[0] as number, 'median age of men');
+    close(age?.summary?.b.median, AGE_SUMMARY.median[1] as number, 'median age of women');
+    close(age?.summary?.a.mean, AGE_SUMMARY.mean[0] as number, 'mean age of men');
+    close(age?.summary?.b.mean, AGE_SUMMARY.mean[1] as number, 'mean age of women');
+    expect(s?.dimensions.find((d) => d.dimension === 'label')?.summary).toBeNull();
+  });
+});
+
+describe('ages through the reader’s profile', () => {
+  it('are top-coded at 90 for viewers and exact for admins', async () => {
+    const image = await env.db.image.findFirstOrThrow({ where: { ageAtExam: { not: null } }, orderBy: { id: 'asc' } });
+    await env.db.image.update({ where: { id: image.id }, data: { ageAtExam: 97 } });
+    try {
+      const ages = async (role: 'VIEWER' | 'ADMIN') => {
+        const s = (await shift(role, { a: {}, b: { filter: { ageAtExam: { min: 80 } } } })).data?.domainShift;
+        return { profile: s?.profile, age: s?.dimensions.find((d) => d.dimension === 'age_at_exam') };
+      };
+      const viewer = await ages('VIEWER');
+      const admin = await ages('ADMIN');
+      expect(viewer.profile).toBe('safe-harbor');
+      expect(admin.profile).toBe('limited');
+      expect(viewer.age?.summary?.a.max).toBe(90);
+      expect(viewer.age?.values.some((v) => v.value === '97')).toBe(false);
+      expect(admin.age?.summary?.a.max).toBe(97);
+      expect(admin.age?.values.find((v) => v.value === '97')?.a.count).toBe(1);
+      const exact = await rowCounts(null, 'nine-class', false);
+      expect(sideOf(admin.age as Dimension, 'a')).toEqual(exact.age_at_exam);
+    } finally {
+      await env.db.image.update({ where: { id: image.id }, data: { ageAtExam: image.ageAtExam } });
+    }
+  });
+});
+
+describe('bad input', () => {
+  it('an unknown policy is BAD_USER_INPUT', async () => {
+    const res = await shift('VIEWER', { a: {}, b: {}, policy: 'no-such-policy' });
+    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.data?.domainShift ?? null).toBeNull();
+  });
+
+  it('a bad filter on either side is BAD_USER_INPUT naming that side', async () => {
+    for (const side of ['a', 'b'] as const) {
+      const bad = { filter: { label: ['malignnt'] } };
+      const res = await shift('VIEWER', {
+        a: side === 'a' ? bad : {},
+        b: side === 'b' ? bad : {},
+        policy: 'three-tier',
+      });
+      expect(res.errors?.[0], side).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+      expect(res.errors?.[0]?.message, side).toMatch(new RegExp(`^${side}: .*malignnt`));
+      const range = { filter: { ageAtExam: { min: 90, max: 10 } } };
+      const r2 = await shift('VIEWER', { a: side === 'a' ? range : {}, b: side === 'b' ? range : {} });
+      expect(r2.errors?.[0]?.extensions?.code, side).toBe('BAD_USER_INPUT');
+      const split = { split: { id: 'no-such-split' } };
+      const r3 = await shift('VIEWER', { a: side === 'a' ? split : {}, b: side === 'b' ? split : {} });
+      expect(r3.errors?.[0], side).toMatchObject({
+        extensions: { code: 'BAD_USER_INPUT', argument: `${side}.split` },
+      });
+    }
+  });
+
+  it('is refused to an anonymous caller', async () => {
+    const res = await api.as(null, Shift, { a: {}, b: {} });
+    expect(res.errors?.[0]?.extensions?.code).toMatch(/FORBIDDEN|UNAUTHENTICATED/);
+  });
+});
