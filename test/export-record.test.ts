@@ -10,6 +10,7 @@ import {
   jsonPathOf,
 } from '../src/domain/export-record.ts';
 import { FIELDS } from '../src/domain/information-model.ts';
+import { ISIC_COLUMNS } from '../src/plugins/exporters/isic.ts';
 import { nestedRecord } from '../src/plugins/exporters/jsonl.ts';
 import { optionList } from '../src/plugins/exporters/options.ts';
 import { parquetColumns } from '../src/plugins/exporters/parquet.ts';
@@ -51,12 +52,18 @@ describe('exporter options', () => {
   it('are listed from each exporter’s zod schema, as before', () => {
     const listed = Object.fromEntries([...registry.exporters.values()].map((e) => [e.id, optionList(e.options)]));
     const isic = [
-      { name: 'attribution', type: 'string', default: 'not stated', description: 'The attribution column' },
+      {
+        name: 'attribution',
+        type: 'string',
+        default: 'not stated',
+        description: 'The attribution column for images of collections that state none (the own collection until set)',
+      },
       {
         name: 'license',
         type: 'string',
         default: 'not stated',
-        description: 'The copyright_license column (an ISIC licence code such as CC-BY-NC)',
+        description:
+          'The copyright_license column (an ISIC licence code such as CC-BY-NC) for images of collections that state none',
       },
     ];
     expect(listed).toEqual({
@@ -77,8 +84,10 @@ describe('exporter options', () => {
   });
 });
 
-// The layouts the formats had when each restated the fields (exporters 2.0.0), written out here
-// once more: the columns derived from the export record must keep them.
+// The layouts of the formats, written out here once more: the columns derived from the export
+// record must keep them. 3.0.0 (the open world): the 2.0.0 layouts (when each format restated the
+// fields) with diagnosis_term after diagnosis_class and collection after acquisition_date;
+// clinical_status has five values; ISIC rows end with diagnosis_term, clinical_status, collection.
 const RECORD: ExportRecord = {
   image_name: 'ab',
   file_name: 'ab.jpg',
@@ -120,7 +129,42 @@ const RECORD: ExportRecord = {
   split: 'test',
 };
 
-describe('formats keep their 2.0.0 layouts', () => {
+describe('formats keep their 3.0.0 layouts', () => {
+  it('every exporter but croissant (4.0.0) is at 3.0.0', () => {
+    for (const id of ['jsonl', 'parquet', 'imagefolder', 'isic-csv', 'isic-zip']) {
+      expect(registry.exporter(id)?.version, id).toBe('3.0.0');
+    }
+    expect(registry.exporter('croissant')?.version).toBe('4.0.0');
+  });
+
+  it('isic: ISIC’s metadata columns, the policy, then ours', () => {
+    expect([...ISIC_COLUMNS]).toEqual([
+      'isic_id',
+      'attribution',
+      'copyright_license',
+      'patient_id',
+      'lesion_id',
+      'age_approx',
+      'sex',
+      'anatom_site_general',
+      'clin_size_long_diam_mm',
+      'fitzpatrick_skin_type',
+      'benign_malignant',
+      'diagnosis',
+      'policy',
+      'diagnosis_1',
+      'diagnosis_2',
+      'diagnosis_3',
+      'diagnosis_4',
+      'diagnosis_5',
+      'diagnosis_confirm_type',
+      'image_type',
+      'diagnosis_term',
+      'clinical_status',
+      'collection',
+    ]);
+  });
+
   it('jsonl: the same keys, nesting and order', () => {
     const r = RECORD;
     const policy = { id: 'nine-class', version: '1.0.0' };
@@ -143,6 +187,7 @@ describe('formats keep their 2.0.0 layouts', () => {
       diagnostic: {
         clinical_diagnosis: r.clinical_diagnosis,
         diagnosis_class: r.diagnosis_class,
+        diagnosis_term: r.diagnosis_term,
         origin: r.origin,
         clinical_status: r.clinical_status_label,
         histopathology_result: r.histopathology_result,
@@ -150,6 +195,7 @@ describe('formats keep their 2.0.0 layouts', () => {
       },
       service: { examiner_id: r.examiner_id, image_quality_score: r.image_quality_score },
       acquisition_date: r.acquisition_date,
+      collection: r.collection,
       file: { width: r.width, height: r.height, format: r.format },
       ...(inSplit ? { split: r.split } : {}),
     });
@@ -173,12 +219,14 @@ describe('formats keep their 2.0.0 layouts', () => {
       'dermoscopic_structures',
       'clinical_diagnosis',
       'diagnosis_class',
+      'diagnosis_term',
       'origin',
       'clinical_status',
       'histopathology_result',
       'verification_stage',
       'examiner_id',
       'acquisition_date',
+      'collection',
       'format',
     ];
     const was = (age: 'INT32' | 'STRING', inSplit: boolean) => [

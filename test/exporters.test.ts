@@ -95,8 +95,8 @@ describe.each(POLICIES)('under %s', (policy) => {
     expect(records[0]).toHaveProperty('dermoscopic.dermoscopic_structures');
     expect(records[0].label.policy).toBe(policy);
     expect(manifest).toMatchObject({
-      policy: { id: policy, version: '1.0.0' },
-      exporter: { id: 'jsonl' },
+      policy: { id: policy, version: registry.policy(policy)?.version },
+      exporter: { id: 'jsonl', version: '3.0.0' },
       row_count: records.length,
     });
   });
@@ -149,8 +149,8 @@ describe('the ISIC hierarchy', () => {
     expect(Object.keys(rows[0] ?? {})).toEqual(
       expect.arrayContaining(['diagnosis', 'policy', 'diagnosis_3', 'diagnosis_4', 'diagnosis_5']),
     );
-    expect(manifest).toMatchObject({ exporter: { id: 'isic-csv', version: '2.0.0' } });
-    expect(rows.every((r) => r.policy === 'nine-class@1.0.0')).toBe(true);
+    expect(manifest).toMatchObject({ exporter: { id: 'isic-csv', version: '3.0.0' } });
+    expect(rows.every((r) => r.policy === `nine-class@${registry.policy('nine-class')?.version}`)).toBe(true);
     const dysplastic = rows.filter((r) => r.diagnosis === 'dysplastic_nevus');
     expect(dysplastic).toHaveLength(images.filter((i) => i.diagnosisClass === 'DYSPLASTIC_NEVUS').length);
     expect(dysplastic.length).toBeGreaterThan(0);
@@ -200,7 +200,26 @@ describe('image archives', () => {
         expect(createHash('sha256').update(e.data).digest('hex')).toBe(file?.split('.')[0]);
       }
       const manifest = JSON.parse(entries.find((e) => e.name === 'manifest.json')?.data.toString() ?? '{}');
-      expect(manifest.policy).toEqual({ id: policy, version: '1.0.0' });
+      expect(manifest.policy).toEqual({ id: policy, version: registry.policy(policy)?.version });
+      expect(Object.keys(meta[0] ?? {})).toEqual([
+        'file_name',
+        'label',
+        'patient_id',
+        'lesion_id',
+        'age_at_exam',
+        'sex',
+        'fitzpatrick_type',
+        'anatomical_site',
+        'diagnosis_class',
+        'diagnosis_term',
+        'clinical_status',
+        'verification_stage',
+        'collection',
+      ]);
+      // the demo cohort is the own collection alone: LICENSES names it with its terms
+      const licenses = entries.find((e) => e.name === 'LICENSES')?.data.toString() ?? '';
+      expect(licenses).toMatch(/^own: Own acquisition\n {2}licence: not stated\n {2}attribution: not stated\n/m);
+      expect(meta.every((r) => r.collection === 'own')).toBe(true);
       expect(manifest.files).toHaveLength(entries.length - 1);
       for (const f of manifest.files) {
         const e = entries.find((x) => x.name === f.path);

@@ -8,7 +8,7 @@ import { auditSplit, crossingLinks, foldParts, type NearLink, type SplitItem, ty
 
 export const FRACTION_PARTS = ['train', 'validation', 'test'] as const;
 export const MAX_FOLDS = 20;
-export const STRATIFIERS = ['VERIFICATION_STAGE', 'FITZPATRICK_TYPE', 'SEX'] as const;
+export const STRATIFIERS = ['VERIFICATION_STAGE', 'FITZPATRICK_TYPE', 'SEX', 'COLLECTION'] as const;
 export type Stratifier = (typeof STRATIFIERS)[number];
 
 export type SplitUnitKind = 'PATIENT' | 'LINKED_PATIENTS';
@@ -65,6 +65,8 @@ export interface SplitMember {
   stage: VerificationStage;
   fitzpatrick: FitzpatrickType | null;
   sex: Sex | null;
+  /** The slug of the image's collection (COLLECTION stratifies by it). */
+  collection?: string | null;
 }
 
 export interface NearDuplicates {
@@ -142,6 +144,8 @@ export const stratumOf = (m: SplitMember, by: ReadonlySet<Stratifier>) =>
     by.has('VERIFICATION_STAGE') ? m.stage : '',
     by.has('FITZPATRICK_TYPE') ? (m.fitzpatrick ?? '-') : '',
     by.has('SEX') ? (m.sex ?? '-') : '',
+    // appended only when asked: the strata (and manifests) of splits without it stay as they were
+    ...(by.has('COLLECTION') ? [m.collection ?? '-'] : []),
   ].join('|');
 
 /**

@@ -148,6 +148,8 @@ export interface SubsetDescription {
   license: string;
   creator: string;
   version: string;
+  /** The collections of the records, by slug (their licences and attributions). */
+  collections: readonly ExportCollection[];
   /** The subset's figures (resolvers/stats.ts computes them). */
   stats: {
     images: number;
@@ -192,6 +194,20 @@ export interface ExportContext {
    * resolved; exporters that describe nothing never call it.
    */
   describe(): Promise<SubsetDescription>;
+  /** The collections the exported rows belong to, by slug: what archives' LICENSES and ISIC rows state. */
+  collections(): Promise<readonly ExportCollection[]>;
+}
+
+/** A collection as exports state it: its licence, attribution and source apply to its images. */
+export interface ExportCollection {
+  slug: string;
+  name: string;
+  kind: string;
+  license: string;
+  attribution: string;
+  source: string | null;
+  citation: string | null;
+  version: string | null;
 }
 
 export interface Exporter extends PluginMeta {

@@ -33,10 +33,15 @@ export interface DatasetSummary {
   imagesPerPatient: Summary & { singleImagePatients: number };
   age: Summary & { patientsWithValidAge: number };
   sex: { sex: Sex | null; count: number; share: number }[];
+  /** The 9 classes (Table 4). */
   classes: ClassRow[];
+  /** Images outside the 9 classes (their terms have no place among them): beside the classes, not in them. */
+  outsideNine: number;
   diagnosticCategories: number;
   informationModelFields: number;
+  /** Images per origin, the class's or (outside the 9) the term's; images whose term states none are in no row. */
   origins: { origin: Origin; count: number; share: number }[];
+  /** Images per clinical status, every one of the five. */
   statuses: { status: ClinicalStatus; count: number; share: number }[];
   stages: { stage: VerificationStage; count: number }[];
   malignant: { count: number; histologyVerified: number; histologyShare: number };
@@ -47,7 +52,6 @@ export interface DatasetSummary {
 const SEX_ORDER: (Sex | null)[] = ['FEMALE', 'MALE', null];
 const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 const ORIGINS: Origin[] = ['MELANOCYTIC', 'NON_MELANOCYTIC'];
-const STATUSES: ClinicalStatus[] = ['BENIGN', 'BORDERLINE', 'MALIGNANT'];
 
 /**
  * The headline numbers, read off the stats of the whole dataset computed under the same `profile`
@@ -57,11 +61,7 @@ const STATUSES: ClinicalStatus[] = ['BENIGN', 'BORDERLINE', 'MALIGNANT'];
  */
 export function summaryOf(stats: Stats, profile: ProfileId): DatasetSummary {
   const { images, patients, classes } = stats;
-  const groupBy = <K extends string>(key: (r: ClassRow) => K, keys: K[]) =>
-    keys.map((k) => {
-      const count = classes.filter((r) => key(r) === k).reduce((s, r) => s + r.count, 0);
-      return { key: k, count, share: share(count, images) };
-    });
+  const originFacet = stats.distributions.find((f) => f.field === 'origin');
   const sexFacet = stats.patientDistributions.find((f) => f.field === 'sex');
   const sex = [
     ...(sexFacet?.values ?? []).map((v) => ({ sex: v.value as Sex, count: v.count })),
@@ -88,10 +88,14 @@ export function summaryOf(stats: Stats, profile: ProfileId): DatasetSummary {
     age: stats.age,
     sex,
     classes,
+    outsideNine: stats.outsideNine,
     diagnosticCategories: classes.filter((r) => r.count > 0).length,
     informationModelFields: FIELDS.length,
-    origins: groupBy((r) => r.origin, ORIGINS).map(({ key, ...r }) => ({ origin: key, ...r })),
-    statuses: groupBy((r) => r.status, STATUSES).map(({ key, ...r }) => ({ status: key, ...r })),
+    origins: ORIGINS.map((origin) => {
+      const count = originFacet?.values.find((v) => v.value === origin)?.count ?? 0;
+      return { origin, count, share: share(count, images) };
+    }),
+    statuses: stats.statuses,
     stages: stats.stages,
     malignant: stats.malignant,
     collection: {

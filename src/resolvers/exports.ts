@@ -36,7 +36,7 @@ import { originOf } from '../domain/terms.ts';
 import { decide } from '../plugins/evaluate.ts';
 import { hashingTap } from '../plugins/exporters/hashing.ts';
 import { registry } from '../plugins/index.ts';
-import type { ExportContext, Exporter, ExportFile, SubsetDescription } from '../plugins/types.ts';
+import type { ExportCollection, ExportContext, Exporter, ExportFile, SubsetDescription } from '../plugins/types.ts';
 import { BlobStore } from '../storage/blob-store.ts';
 import { datasetTerms, datasetVersion } from './dataset.ts';
 import { badInput } from './errors.ts';
@@ -275,9 +275,37 @@ export async function writeExport(input: RunInput, out: Writable) {
     split: input.split ? { ...input.split.selection, parts: input.split.parts } : null,
     profile: PROFILES[input.profile],
     describe: () => describeSubset(input),
+    collections: () => exportCollections(input.subset),
   };
   const files = await input.exporter.write(ctx, out);
   return { rowCount: count.n, files };
+}
+
+/**
+ * The collections of a subset's labelled images (those an export writes), by slug: one GROUP BY of
+ * the images by collection and the fields a policy decides on, then the collections that keep a row.
+ */
+export async function exportCollections({ where, policy }: Subset): Promise<ExportCollection[]> {
+  const groups = await db().image.groupBy({
+    by: ['collectionId', 'diagnosisClass', 'diagnosisTerm', 'clinicalStatus', 'verificationStage'],
+    where,
+    _count: { _all: true },
+  });
+  const ids = [...new Set(groups.filter((g) => decide(policy, g).kind === 'mapped').map((g) => g.collectionId))];
+  return db().collection.findMany({
+    where: { id: { in: ids } },
+    orderBy: { slug: 'asc' },
+    select: {
+      slug: true,
+      name: true,
+      kind: true,
+      license: true,
+      attribution: true,
+      source: true,
+      citation: true,
+      version: true,
+    },
+  });
 }
 
 /**
@@ -312,7 +340,7 @@ export async function describeSubset(input: RunInput): Promise<SubsetDescription
   await finished(tap.stream);
   const { sha256, bytes } = tap.result();
   const { where, policy } = subset;
-  const [candidates, period, terms, version] = await Promise.all([
+  const [candidates, period, terms, version, collections] = await Promise.all([
     db().image.findMany({
       where,
       select: {
@@ -329,6 +357,7 @@ export async function describeSubset(input: RunInput): Promise<SubsetDescription
     db().image.aggregate({ where, _min: { acquiredAt: true }, _max: { acquiredAt: true } }),
     datasetTerms(config),
     datasetVersion(config),
+    exportCollections(subset),
   ]);
   return {
     policy: { id: policy.id, version: policy.version },
@@ -342,6 +371,7 @@ export async function describeSubset(input: RunInput): Promise<SubsetDescription
     period: { first: period._min.acquiredAt, last: period._max.acquiredAt },
     license: terms.license.value,
     creator: terms.creator.value,
+    collections,
     version: version.value,
     stats,
   };

@@ -1,9 +1,9 @@
 // Counts per value of every categorical field of the images matching a filter, with how many
 // images have the field and how many miss it: one GraphQL round trip, GROUP BY / COUNT in SQL.
 import { db } from '../db/current.ts';
-import { type CLASS_CODES, CLASSES } from '../domain/classes.ts';
 import { FitzpatrickType, Sex } from '../domain/enums.ts';
 import { QUALITY_VERDICTS } from '../domain/quality.ts';
+import { originOf } from '../domain/terms.ts';
 import { decide } from '../plugins/evaluate.ts';
 import { qualityWhere } from './image-filter.ts';
 import type { Subset } from './subset.ts';
@@ -14,8 +14,8 @@ export interface FacetValue {
 }
 export interface FieldFacet {
   /**
-   * The information model's snake_case name (or origin / clinical_status / has_histology / near_duplicate /
-   * quality_verdict).
+   * The information model's snake_case name (or diagnosis_term / origin / clinical_status / collection /
+   * has_histology / near_duplicate / fact_conflict / quality_verdict).
    */
   field: string;
   present: number;
@@ -87,6 +87,8 @@ export async function computeFacets({ where, policy }: Subset): Promise<Facets> 
     nearDup,
     classStage,
     verdicts,
+    byCollection,
+    conflicts,
   ] = await Promise.all([
     client.image.count({ where }),
     group('diagnosisClass'),
@@ -117,7 +119,17 @@ export async function computeFacets({ where, policy }: Subset): Promise<Facets> 
         count: await client.image.count({ where: { AND: [where, qualityWhere(value)] } }),
       })),
     ),
+    client.image.groupBy({ by: ['collectionId'], where, _count: { _all: true } }),
+    client.image.count({ where: { AND: [where, { factConflicts: { some: {} } }] } }),
   ]);
+  const slugs = new Map(
+    (
+      await client.collection.findMany({
+        where: { id: { in: byCollection.map((r) => r.collectionId) } },
+        select: { id: true, slug: true },
+      })
+    ).map((c) => [c.id, c.slug]),
+  );
   // the label under the policy: excluded and unmapped images count as missing
   const labels = classStage.map((r) => {
     const d = decide(policy, r);
@@ -134,19 +146,9 @@ export async function computeFacets({ where, policy }: Subset): Promise<Facets> 
     const values = rows.filter((r): r is FacetValue => r.value !== null && r.count > 0).sort(byCount);
     return { field, present: total - missing, missing, values };
   };
-  const derived = (field: string, key: (c: (typeof CLASS_CODES)[number]) => string): FieldFacet => {
-    const counts = new Map<string, number>();
-    for (const r of classes) {
-      const k = key(r.value as (typeof CLASS_CODES)[number]);
-      counts.set(k, (counts.get(k) ?? 0) + r.count);
-    }
-    return {
-      field,
-      present: total,
-      missing: 0,
-      values: [...counts].map(([value, count]) => ({ value, count })).sort(byCount),
-    };
-  };
+  // read off the (class, term, status, stage) groups: null = the image lacks the value
+  const derived = (key: (r: (typeof classStage)[number]) => string | null) =>
+    merge(classStage.map((r) => ({ value: key(r), count: r._count._all })));
   const boolean = (field: string, yes: number): FieldFacet => ({
     field,
     present: total,
@@ -177,12 +179,27 @@ export async function computeFacets({ where, policy }: Subset): Promise<Facets> 
       single('border_regularity', borders),
       multiFacet('dermoscopic_structures', structures),
       single('diagnosis_class', classes),
-      derived('origin', (c) => CLASSES[c].origin),
-      derived('clinical_status', (c) => CLASSES[c].status),
+      single(
+        'diagnosis_term',
+        derived((r) => r.diagnosisTerm),
+      ),
+      single(
+        'origin',
+        derived((r) => originOf(r.diagnosisClass, r.diagnosisTerm)),
+      ),
+      single(
+        'clinical_status',
+        derived((r) => r.clinicalStatus),
+      ),
+      single(
+        'collection',
+        byCollection.map((r) => ({ value: slugs.get(r.collectionId) ?? null, count: r._count._all })),
+      ),
       single('verification_stage', stages),
       single('image_quality_score', scores),
       boolean('has_histology', histology),
       boolean('near_duplicate', nearDup),
+      boolean('fact_conflict', conflicts),
       multiFacet('quality_verdict', { rows: verdicts, missing: 0 }),
       single('label', merge(labels)),
     ],

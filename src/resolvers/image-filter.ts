@@ -5,6 +5,8 @@
 // NOT(unknown) is unknown too, so `NOT (fitzpatrick_type IN ('II'))` would drop every image without
 // a phototype. Every condition on a nullable column therefore says `IS NOT NULL` beside it (known),
 // which makes each condition true or false and NOT keep the images that lack the field.
+
+import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { CLASS_CODES, CLASSES, type ClinicalStatus, type Origin } from '../domain/classes.ts';
 import type {
@@ -19,7 +21,7 @@ import type {
   VerificationStage,
 } from '../domain/enums.ts';
 import { QUALITY_RULES, QUALITY_SCORES, type QualityRule, type QualityVerdict } from '../domain/quality.ts';
-import { TERM_PATHS, TERMS, termByPath } from '../domain/terms.ts';
+import { findTerm, TERM_PATHS, TERMS, termByPath, termsUnder } from '../domain/terms.ts';
 import { AGE_RANGE, STAGES, stageRank } from '../domain/vocabularies.ts';
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
@@ -44,6 +46,12 @@ export interface FilterOf<S> {
   OR?: FilterOf<S>[] | null;
   NOT?: FilterOf<S> | null;
   diagnosisClass?: DiagnosisClass[] | null;
+  /** Terms of the diagnosis vocabulary, or nodes of its hierarchy: each matches itself and every term under it. */
+  diagnosisTerm?: string[] | null;
+  /** Collections by slug. */
+  collection?: string[] | null;
+  /** Images flagged with (true) or without (false) a conflict of patient facts. */
+  factConflict?: boolean | null;
   origin?: Origin[] | null;
   clinicalStatus?: ClinicalStatus[] | null;
   verificationStage?: VerificationStage[] | null;
@@ -153,10 +161,11 @@ export const FILTER_BOUNDS = { depth: 8, filters: 100, values: 500, joins: 30 } 
 /** Conditions on the patient's fields: each filter holding one joins the patient table once. */
 const PATIENT_CONDITIONS = ['sex', 'fitzpatrickType', 'sunburnHistory', 'personalCaHistory', 'patientCode'] as const;
 
-/** The joins a filter's own conditions need: the patient (once), histology (once). */
+/** The joins a filter's own conditions need: the patient (once), histology (once), the collection (once). */
 const joinsOf = (f: FilterOf<unknown>) =>
   (PATIENT_CONDITIONS.some((k) => f[k] != null) || f.missing?.some((m) => PATIENT_FIELDS.has(m)) ? 1 : 0) +
-  (f.hasHistology != null ? 1 : 0);
+  (f.hasHistology != null ? 1 : 0) +
+  (f.collection != null ? 1 : 0);
 
 const LOGICAL = new Set(['AND', 'OR', 'NOT']);
 
@@ -201,7 +210,7 @@ export function checkFilterBounds<S>(filter: FilterOf<S> | null | undefined, pat
     joins += joinsOf(f);
     if (joins > FILTER_BOUNDS.joins) {
       throw badInput(
-        `${path}: at most ${FILTER_BOUNDS.joins} of a filter's conditions may test the patient (sex, fitzpatrickType, sunburnHistory, personalCaHistory, patientCode, missing patient fields) or histology (hasHistology), counted once per filter`,
+        `${path}: at most ${FILTER_BOUNDS.joins} of a filter's conditions may test the patient (sex, fitzpatrickType, sunburnHistory, personalCaHistory, patientCode, missing patient fields), histology (hasHistology) or the collection (collection), counted once per filter`,
         path,
       );
     }
@@ -209,6 +218,7 @@ export function checkFilterBounds<S>(filter: FilterOf<S> | null | undefined, pat
     range(f.ageAtExam, `${at}.ageAtExam`, DOMAINS.ageAtExam);
     range(f.lesionDiameterMm, `${at}.lesionDiameterMm`, DOMAINS.lesionDiameterMm);
     range(f.acquiredAt, `${at}.acquiredAt`);
+    if (f.diagnosisTerm) termNodes(f.diagnosisTerm, `${at}.diagnosisTerm`);
     if (f.NOT) stack.push({ f: f.NOT, at: `${at}.NOT`, depth: depth + 1 });
     for (const key of ['OR', 'AND'] as const) {
       const list = f[key] ?? [];
@@ -284,6 +294,8 @@ const MISSING = {
   EXAMINER_ID: () => ({ examinerCode: null }),
   IMAGE_QUALITY_SCORE: () => ({ imageQualityScore: null }),
   ACQUIRED_AT: () => ({ acquiredAt: null }),
+  /** Outside the 9 classes: the record's term has no place among them. */
+  DIAGNOSIS_CLASS: () => ({ diagnosisClass: null }),
   LABEL: (policy) => {
     const p = needPolicy(policy);
     return { NOT: labelWhere(p, p.labels) };
@@ -340,6 +352,70 @@ export function labelWhere(policy: ClassMappingPolicy, labels: readonly string[]
   return where;
 }
 
+/**
+ * The nodes a diagnosisTerm filter names, checked: each value is a term's path, a node of the
+ * hierarchy (a path prefix ending at a level, such as "Benign" or "Benign:Benign epidermal
+ * proliferations"), or a name findTerm knows ("solar lentigo"); anything else is BAD_USER_INPUT
+ * naming it. Returns the canonical node paths.
+ */
+export function termNodes(values: readonly string[], argument: string): string[] {
+  const nodes = new Set<string>();
+  const unknown: string[] = [];
+  for (const v of values) {
+    if (termsUnder(v).length > 0) nodes.add(v);
+    else {
+      const t = findTerm(v);
+      if (t) nodes.add(t.path);
+      else unknown.push(v);
+    }
+  }
+  if (unknown.length > 0) {
+    throw badInput(
+      `${argument}: ${unknown.map((v) => JSON.stringify(v)).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} no term and no node of the diagnosis vocabulary (see the diagnosisTerms query)`,
+      argument,
+    );
+  }
+  return [...nodes];
+}
+
+/**
+ * Images whose term is at or under one of these nodes: the node itself, or a path that continues
+ * it past a level separator. Two SQL parameters per node, however many terms lie under it. Paths
+ * hold no LIKE wildcard (% or _), and no two differ only in letter case, so a prefix match selects
+ * exactly the terms under the node on both databases.
+ */
+export function termWhere(nodes: readonly string[]): Where {
+  return { OR: nodes.flatMap((n) => [{ diagnosisTerm: n }, { diagnosisTerm: { startsWith: `${n}:` } }]) };
+}
+
+/**
+ * Refuses (BAD_USER_INPUT, naming them) collection slugs that name no collection, wherever in the
+ * filter they are: one read of the collections table for the whole filter.
+ */
+export async function checkCollections(filter: FilterOf<unknown> | null | undefined, path = 'filter'): Promise<void> {
+  const asked = new Map<string, string>();
+  const stack: { f: FilterOf<unknown>; at: string }[] = filter ? [{ f: filter, at: path }] : [];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const { f, at } = next;
+    for (const slug of f.collection ?? []) if (!asked.has(slug)) asked.set(slug, `${at}.collection`);
+    if (f.NOT) stack.push({ f: f.NOT, at: `${at}.NOT` });
+    for (const key of ['AND', 'OR'] as const) {
+      for (const [i, x] of (f[key] ?? []).entries()) stack.push({ f: x, at: `${at}.${key}.${i}` });
+    }
+  }
+  if (asked.size === 0) return;
+  const found = await db().collection.findMany({ where: { slug: { in: [...asked.keys()] } }, select: { slug: true } });
+  const known = new Set(found.map((c) => c.slug));
+  const unknown = [...asked].filter(([slug]) => !known.has(slug));
+  const first = unknown[0];
+  if (first) {
+    throw badInput(
+      `${first[1]}: no collection ${unknown.map(([s]) => JSON.stringify(s)).join(', ')} (see the collections query)`,
+      first[1],
+    );
+  }
+}
+
 /** labelWhere's conditions, per policy object and label set (a few dozen per policy at most). */
 const LABEL_WHERE = new WeakMap<ClassMappingPolicy, Map<string, Where>>();
 
@@ -367,7 +443,12 @@ export function imageWhere(
 ): Where {
   if (!f) return {};
   const and: Where[] = [];
-  if (f.diagnosisClass) and.push({ diagnosisClass: { in: f.diagnosisClass } });
+  if (f.diagnosisClass) and.push({ diagnosisClass: known({ in: f.diagnosisClass }) });
+  if (f.diagnosisTerm) and.push(termWhere(termNodes(f.diagnosisTerm, `${path}.diagnosisTerm`)));
+  if (f.collection) and.push({ collection: { slug: { in: [...new Set(f.collection)] } } });
+  if (f.factConflict != null) {
+    and.push(f.factConflict ? { factConflicts: { some: {} } } : { factConflicts: { none: {} } });
+  }
   if (f.clinicalStatus) and.push({ clinicalStatus: { in: f.clinicalStatus } });
   if (f.origin) and.push(originWhere(f.origin));
 
@@ -424,4 +505,28 @@ export function imageWhere(
   if (f.OR?.length) and.push({ OR: f.OR.map((x, i) => imageWhere(x, policy, `${path}.OR.${i}`)) });
   if (f.NOT) and.push({ NOT: imageWhere(f.NOT, policy, `${path}.NOT`) });
   return and.length === 0 ? {} : and.length === 1 ? (and[0] as Where) : { AND: and };
+}
+
+/** Terms a `diagnosisTerms` page holds at most (the whole vocabulary is about 420), and a search's length. */
+export const TERM_PAGE = { max: 500, search: 200 } as const;
+
+/**
+ * The vocabulary's terms in its order (ISIC's, then our extensions): those under `under` (a node, as
+ * the diagnosisTerm filter takes it) whose path contains `search` (ignoring case), the first `first`.
+ */
+export function listTerms(args: { under?: string | null; search?: string | null; first?: number | null }) {
+  const first = args.first ?? 50;
+  if (!Number.isInteger(first) || first < 0 || first > TERM_PAGE.max) {
+    throw badInput(`first must be 0–${TERM_PAGE.max}`, 'first');
+  }
+  if (args.search != null && args.search.length > TERM_PAGE.search) {
+    throw badInput(`search holds at most ${TERM_PAGE.search} characters`, 'search');
+  }
+  const nodes = args.under != null ? termNodes([args.under], 'under') : null;
+  const needle = args.search?.toLowerCase() ?? '';
+  return TERMS.filter(
+    (t) =>
+      (!nodes || nodes.some((n) => t.path === n || t.path.startsWith(`${n}:`))) &&
+      (needle === '' || t.path.toLowerCase().includes(needle)),
+  ).slice(0, first);
 }

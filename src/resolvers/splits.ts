@@ -83,6 +83,7 @@ export const SPLIT_MEMBER_SELECT = {
   verificationStage: true,
   patient: { select: { code: true, sex: true, fitzpatrickType: true } },
   lesion: { select: { code: true } },
+  collection: { select: { slug: true } },
 } as const;
 
 /** The images a split covers: matching the filter and labelled (mapped) by the policy, with their groups. */
@@ -111,6 +112,7 @@ async function membersOf({ where, policy }: Subset, near: NearDuplicates) {
       stage: r.verificationStage,
       fitzpatrick: r.patient.fitzpatrickType,
       sex: r.patient.sex,
+      collection: r.collection.slug,
     });
   }
   return { members, excluded };

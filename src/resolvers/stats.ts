@@ -40,6 +40,8 @@ export interface Stats {
   }[];
   /** Images per clinical status (the class's, or the term's outside the 9), in CLINICAL_STATUSES order. */
   statuses: { status: ClinicalStatus; count: number; share: number }[];
+  /** Images per collection (by slug), most frequent first: the facet's one GROUP BY. */
+  collections: { slug: string; count: number; share: number }[];
   labels: CountShare[];
   excluded: number;
   unmapped: number;
@@ -175,6 +177,11 @@ export async function computeStats(subset: Subset, opts: { profile?: ProfileId }
       status,
       count: byStatus.get(status) ?? 0,
       share: share(byStatus.get(status) ?? 0, images),
+    })),
+    collections: (facets.fields.find((f) => f.field === 'collection')?.values ?? []).map((v) => ({
+      slug: v.value,
+      count: v.count,
+      share: share(v.count, images),
     })),
     labels: policy.labels.map((key) => ({
       key,

@@ -10,6 +10,7 @@ import { selectParts } from '../domain/stored-split.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { accepted, badInput } from './errors.ts';
 import {
+  checkCollections,
   checkFilterBounds,
   type ImageFilter,
   imageWhere,
@@ -170,6 +171,7 @@ async function resolveOnce(
 ): Promise<Selection & { policy?: ClassMappingPolicy }> {
   // before anything walks the filter recursively (the GraphQL API checks it earlier too: use-input-bounds)
   checkFilterBounds(req.filter);
+  await checkCollections(req.filter);
   const top: { split?: ResolvedSplit } = {};
   const filter = req.filter ? await resolveFilter(scope, req.filter, top, true) : null;
   let split: ResolvedSplit | null = null;

@@ -101,7 +101,14 @@ const DatasetSummaryRef = builder.objectRef<DatasetSummary>('DatasetSummary').im
       resolve: (s) => s.age,
     }),
     sex: t.field({ type: [SexCountRef], resolve: (s) => s.sex }),
-    classes: t.field({ type: [ClassCountRef], resolve: (s) => s.classes }),
+    classes: t.field({
+      type: [ClassCountRef],
+      resolve: (s) => s.classes,
+      description: 'The 9 classes (Table 4); images outside the 9 are counted in outsideNine',
+    }),
+    outsideNine: t.exposeInt('outsideNine', {
+      description: 'Images whose diagnosis term has no place among the 9 classes (not in classes)',
+    }),
     diagnosticCategories: t.exposeInt('diagnosticCategories'),
     informationModelFields: t.exposeInt('informationModelFields'),
     origins: t.field({ type: [OriginCountRef], resolve: (s) => s.origins }),

@@ -234,6 +234,18 @@ const NearDuplicateLink = builder.prismaObject('NearDuplicate', {
   }),
 });
 
+builder.prismaObject('FactConflict', {
+  authScopes: { viewer: true },
+  description:
+    'A patient fact of an image’s record that contradicts what earlier records of the same patient say. The record ' +
+    'was stored all the same (public collections only) and the patient keeps the first value.',
+  fields: (t) => ({
+    field: t.exposeString('field', { description: 'The patient fact, snake_case (sex, fitzpatrick_type, …)' }),
+    storedValue: t.exposeString('storedValue', { description: 'The value stored for the patient' }),
+    recordValue: t.exposeString('recordValue', { description: 'The value this image’s record gave' }),
+  }),
+});
+
 builder.prismaNode('Image', {
   id: { field: 'id' },
   authScopes: { viewer: true },
@@ -338,6 +350,15 @@ builder.prismaNode('Image', {
       },
       resolve: (i) => i,
     }),
+    collection: t.relation('collection', {
+      description: 'The collection the image belongs to: our own acquisition or an imported public source',
+    }),
+    factConflicts: t.relation('factConflicts', {
+      description:
+        'Patient facts of this image’s record that contradict the facts stored for its patient (public records only: ' +
+        'stored and flagged; the patient keeps the first value)',
+      query: { orderBy: { field: 'asc' } },
+    }),
     initialAnnotation: t.relation('initialAnnotation', { nullable: true }),
     reviews: t.relation('reviews', {
       description:
@@ -415,7 +436,25 @@ export const ImageFilter = builder.inputRef<ImageFilterShape>('ImageFilter').imp
     AND: t.field({ type: [ImageFilter] }),
     OR: t.field({ type: [ImageFilter] }),
     NOT: t.field({ type: ImageFilter, description: 'Every image the filter does not match' }),
-    diagnosisClass: t.field({ type: [DiagnosisClassEnum] }),
+    diagnosisClass: t.field({
+      type: [DiagnosisClassEnum],
+      description:
+        'One of these classes (images outside the 9 never match: select them with missing: [DIAGNOSIS_CLASS])',
+    }),
+    diagnosisTerm: t.stringList({
+      description:
+        'Diagnosis terms or nodes of their hierarchy ("Benign", "Benign:Benign epidermal proliferations", a full ' +
+        'path, or a term name such as "solar lentigo"): each matches itself and every term under it. A value that is ' +
+        'no term and no node is BAD_USER_INPUT; see diagnosisTerms',
+    }),
+    collection: t.stringList({
+      description: 'Images of these collections, by slug; an unknown slug is BAD_USER_INPUT (see collections)',
+    }),
+    factConflict: t.boolean({
+      description:
+        'Images stored with (true) or without (false) a conflict between their record’s patient facts and the facts ' +
+        'stored for the patient (see Image.factConflicts)',
+    }),
     origin: t.field({ type: [OriginEnum] }),
     clinicalStatus: t.field({ type: [ClinicalStatusEnum] }),
     verificationStage: t.field({ type: [VerificationStageEnum], description: 'Exactly one of these stages' }),

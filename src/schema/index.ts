@@ -14,6 +14,7 @@ import './facets.ts';
 import './policy.ts';
 import './export.ts';
 import './stats.ts';
+import './collection.ts';
 import './domain-shift.ts';
 import './datasheet.ts';
 import './split.ts';

@@ -2,11 +2,12 @@ import { builder } from '../builder.ts';
 import type { Agreement, KappaResult } from '../domain/agreement.ts';
 import { readProfile } from '../domain/deidentify.ts';
 import type { DiagnosisClass } from '../domain/enums.ts';
+import { termByPath } from '../domain/terms.ts';
 import { type CountShare, computeStats, type Stats } from '../resolvers/stats.ts';
 import { ClassCountRef, DistributionRef, IntakeFunnelRef, MalignantRef } from './dataset.ts';
 import { FieldFacetRef } from './facets.ts';
 import { ImageFilter, QualityVerdictEnum, readSubset } from './image.ts';
-import { DiagnosisClassEnum } from './vocabulary.ts';
+import { ClinicalStatusEnum, DiagnosisClassEnum, DiagnosisTermRef } from './vocabulary.ts';
 
 const KappaRef = builder.objectRef<KappaResult>('Kappa').implement({
   fields: (t) => ({
@@ -57,6 +58,35 @@ const QualityVerdictCountRef = builder.objectRef<Stats['qualityVerdicts'][number
   }),
 });
 
+const TermCountRef = builder.objectRef<Stats['terms'][number]>('TermCount').implement({
+  description: 'Images with one diagnosis term.',
+  fields: (t) => ({
+    term: t.field({ type: DiagnosisTermRef, resolve: (r) => termByPath(r.term) }),
+    diagnosisClass: t.expose('diagnosisClass', {
+      type: DiagnosisClassEnum,
+      nullable: true,
+      description: 'The class of the 9 the images have; null: outside the 9',
+    }),
+    status: t.expose('status', { type: ClinicalStatusEnum }),
+    count: t.exposeInt('count'),
+    share: t.exposeFloat('share', { description: 'Of the images' }),
+  }),
+});
+const StatusShareRef = builder.objectRef<Stats['statuses'][number]>('StatusShare').implement({
+  fields: (t) => ({
+    status: t.expose('status', { type: ClinicalStatusEnum }),
+    count: t.exposeInt('count'),
+    share: t.exposeFloat('share', { description: 'Of the images' }),
+  }),
+});
+const CollectionShareRef = builder.objectRef<Stats['collections'][number]>('CollectionShare').implement({
+  fields: (t) => ({
+    slug: t.exposeString('slug', { description: 'The collection (see collections)' }),
+    count: t.exposeInt('count'),
+    share: t.exposeFloat('share', { description: 'Of the images' }),
+  }),
+});
+
 export const StatsRef = builder.objectRef<Stats>('Stats').implement({
   description: 'The description of a subset under a policy, computed from the records.',
   fields: (t) => ({
@@ -64,7 +94,29 @@ export const StatsRef = builder.objectRef<Stats>('Stats').implement({
     policyVersion: t.string({ resolve: (s) => s.policy.version }),
     images: t.exposeInt('images'),
     patients: t.exposeInt('patients'),
-    classes: t.field({ type: [ClassCountRef], resolve: (s) => s.classes }),
+    classes: t.field({
+      type: [ClassCountRef],
+      resolve: (s) => s.classes,
+      description: 'The 9 classes (Table 4); images outside the 9 are counted in outsideNine',
+    }),
+    outsideNine: t.exposeInt('outsideNine', {
+      description: 'Images whose diagnosis term has no place among the 9 classes',
+    }),
+    terms: t.field({
+      type: [TermCountRef],
+      resolve: (s) => s.terms,
+      description: 'Images per diagnosis term, most frequent first (only terms with images)',
+    }),
+    statuses: t.field({
+      type: [StatusShareRef],
+      resolve: (s) => s.statuses,
+      description: 'Images per clinical status (the class’s, or the term’s outside the 9), every status listed',
+    }),
+    collections: t.field({
+      type: [CollectionShareRef],
+      resolve: (s) => s.collections,
+      description: 'Images per collection, most frequent first (only collections with images)',
+    }),
     labels: t.field({ type: [CountShareRef], resolve: (s) => s.labels }),
     excluded: t.exposeInt('excluded', { description: 'Images the policy leaves out' }),
     unmapped: t.exposeInt('unmapped', { description: 'Images the policy cannot name' }),

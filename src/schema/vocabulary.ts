@@ -14,6 +14,7 @@ import {
 } from '../domain/enums.ts';
 import { BLOCKS, FIELDS, type FieldInfo } from '../domain/information-model.ts';
 import type { DiagnosisTerm } from '../domain/terms.ts';
+import { listTerms, TERM_PAGE } from '../resolvers/image-filter.ts';
 
 export const DiagnosisClassEnum = builder.enumType('DiagnosisClass', { values: Object.values(DiagnosisClass) });
 export const SexEnum = builder.enumType('Sex', { values: Object.values(Sex) });
@@ -108,6 +109,17 @@ builder.queryFields((t) => ({
     authScopes: { viewer: true },
     description: 'The 9 classes in the order of the paper’s Table 4.',
     resolve: () => CLASS_CODES.map((c) => CLASSES[c]),
+  }),
+  diagnosisTerms: t.field({
+    type: [DiagnosisTermRef],
+    authScopes: { viewer: true },
+    description:
+      'The diagnosis vocabulary (the ISIC diagnosis hierarchy verbatim, then our extensions), in its order: the terms ' +
+      'under `under` (a node or term, as the diagnosisTerm filter takes it; an unknown one is BAD_USER_INPUT) whose ' +
+      `path contains \`search\` (ignoring case, at most ${TERM_PAGE.search} characters), the first \`first\` ` +
+      `(0–${TERM_PAGE.max}, default 50).`,
+    args: { under: t.arg.string(), search: t.arg.string(), first: t.arg.int({ defaultValue: 50 }) },
+    resolve: (_root, args) => listTerms(args),
   }),
   informationModel: t.field({
     type: [FieldInfoRef],

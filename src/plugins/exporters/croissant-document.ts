@@ -13,7 +13,40 @@ import {
   type ProfileId,
 } from '../../domain/deidentify.ts';
 import { columnType, exportColumn, jsonPathOf } from '../../domain/export-record.ts';
-import type { SubsetDescription } from '../types.ts';
+import type { ExportCollection, SubsetDescription } from '../types.ts';
+
+/**
+ * A collection's licence as the document states it: its own, or for our own collection when it
+ * states none, the dataset's licence (configured or stated in the datasheet).
+ */
+const licenseOf = (c: ExportCollection, datasetLicense: string) =>
+  c.kind === 'own' && c.license === NOT_STATED ? datasetLicense : c.license;
+
+/**
+ * The document's licence: the licence of every collection of the records, each once (one is given
+ * as a string, several as a list); the dataset's own when no record is left.
+ */
+export function licensesOf(d: Pick<SubsetDescription, 'collections' | 'license'>): string | string[] {
+  const all = [...new Set(d.collections.map((c) => licenseOf(c, d.license)))];
+  return all.length === 0 ? d.license : all.length === 1 ? (all[0] as string) : all;
+}
+
+/**
+ * The collections of the records as schema.org CreativeWorks the dataset is based on: each with
+ * its licence, attribution (creditText), source (url), citation and version as the collection states them.
+ */
+function basedOn(d: Pick<SubsetDescription, 'collections' | 'license'>) {
+  return d.collections.map((c) => ({
+    '@type': 'sc:CreativeWork',
+    identifier: c.slug,
+    name: c.name,
+    license: licenseOf(c, d.license),
+    creditText: c.attribution,
+    ...(c.source ? { url: c.source } : {}),
+    ...(c.citation ? { citation: c.citation } : {}),
+    ...(c.version ? { version: c.version } : {}),
+  }));
+}
 
 /** The @context of Croissant 1.1 (as published with the specification), with RAI and Dublin Core. */
 export const CROISSANT_CONTEXT = {
@@ -81,6 +114,9 @@ const RECORD_FIELDS = [
   'lesion_id',
   'label',
   'diagnosis_class',
+  'diagnosis_term',
+  'clinical_status',
+  'collection',
   'verification_stage',
   'age_at_exam',
   'sex',
@@ -144,6 +180,11 @@ export function croissantDocument(d: SubsetDescription, opts: { profile: Profile
   const left = stats.images - records;
   const k = stats.agreement.fleiss;
   const fitz = stats.patientDistributions.find((x) => x.field === 'fitzpatrick_type');
+  const citations = [...new Set(d.collections.flatMap((c) => (c.citation ? [c.citation] : [])))];
+  const sources =
+    d.collections.length > 1
+      ? `${d.collections.length} collections (${d.collections.map((c) => c.slug).join(', ')}), each under its own licence and attribution (isBasedOn)`
+      : 'A single collection';
   return {
     '@context': CROISSANT_CONTEXT,
     '@type': 'sc:Dataset',
@@ -151,7 +192,10 @@ export function croissantDocument(d: SubsetDescription, opts: { profile: Profile
     name: opts.name ?? 'dermaset',
     description: `${records} clinically verified dermoscopic images of skin lesions from ${stats.patients} de-identified patients, labelled under the policy ${policy.id} ${policy.version}${left > 0 ? ` (${left} further images of the subset have no label under it and are left out)` : ''}.`,
     // stated by the configuration or the datasheet, else said to be not stated: never assumed
-    license: d.license,
+    license: licensesOf(d),
+    // the collections the records come from, each with its licence and attribution (creditText)
+    isBasedOn: basedOn(d),
+    ...(citations.length > 0 ? { citeAs: citations.join('\n\n') } : {}),
     url: `${origin}/graphql`,
     creator: d.creator === NOT_STATED ? NOT_STATED : { '@type': 'sc:Organization', name: d.creator },
     // the latest acquisition, no more precise than the profile shows a date
@@ -247,7 +291,7 @@ export function croissantDocument(d: SubsetDescription, opts: { profile: Profile
     'rai:dataAnnotationAnalysis': `Fleiss' kappa of the independent reviews: ${k.kappa === null ? 'undefined' : k.kappa.toFixed(3)} over ${k.n} images; pairwise Cohen's kappa: ${stats.agreement.pairs.map((p) => (p.kappa === null ? '—' : p.kappa.toFixed(3))).join(', ')}.`,
     'rai:dataPreprocessingProtocol':
       'Identifiers replaced by keyed-hash codes; EXIF/GPS and embedded metadata stripped without recompression; exact duplicates removed by a hash of the decoded pixels; near duplicates flagged by perceptual hash; diagnoses normalised to 9 classes with the raw text kept.',
-    'rai:dataLimitations': `A single collection (mobile dermoscopy, ${stats.patients} patients). Benign and borderline lesions are verified by consensus, not histology (${stats.malignant.histologyVerified} of ${stats.malignant.count} malignant images histologically verified). Fitzpatrick types: ${fitz?.values.map((v) => `${v.value} ${v.count}`).join(', ') ?? '—'}; others are not represented. One patient contributes up to ${stats.imagesPerPatient.max ?? 0} images: split by patient.`,
+    'rai:dataLimitations': `${sources} (mobile dermoscopy, ${stats.patients} patients). Benign and borderline lesions are verified by consensus, not histology (${stats.malignant.histologyVerified} of ${stats.malignant.count} malignant images histologically verified). Fitzpatrick types: ${fitz?.values.map((v) => `${v.value} ${v.count}`).join(', ') ?? '—'}; others are not represented. One patient contributes up to ${stats.imagesPerPatient.max ?? 0} images: split by patient.`,
     'rai:dataBiases': `Class imbalance: ${stats.classes.map((c) => `${c.diagnosisClass.toLowerCase()} ${c.count}`).join(', ')}.`,
     'rai:personalSensitiveInformation': `Health data (diagnoses, histopathology), age, sex and skin phototype of de-identified patients. No names, record numbers, dates of birth or image metadata are stored or exported. De-identification profile of these records: ${deid.id} ${deid.version} (${deid.description}): ages ${deid.age}, dates ${deid.date}; ISIC-format exports give ages only rounded to 5 years and capped at 85.`,
     'rai:dataManipulationProtocol': `De-identification profile ${deid.id} ${deid.version}: age_at_exam ${deid.age}; dates ${deid.date}.${profile === 'limited' ? '' : ` Filters select no finer than the values show (age bounds of ${AGE_TOP_CODE} and over mean ${AGE_TOP_CODE}+).`}`,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { columnValue, type ExportColumn, exportColumn } from '../../domain/export-record.ts';
 import { defineExporter, type ExportRow } from '../types.ts';
 import { writeCsv } from './csv-rows.ts';
+import { licensesText } from './licenses.ts';
 import { ZipWriter } from './zip.ts';
 
 /**
@@ -19,8 +20,10 @@ const COLUMNS = [
   'fitzpatrick_type',
   'anatomical_site',
   'diagnosis_class',
+  'diagnosis_term',
   'clinical_status',
   'verification_stage',
+  'collection',
 ].map(exportColumn);
 const HEADER = ['file_name', ...COLUMNS.map((c) => c.name)];
 const written = (c: ExportColumn, r: ExportRow) =>
@@ -31,9 +34,9 @@ const cell = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 /** Hugging Face ImageFolder: split/label/<image>, with metadata.csv keyed by file_name. */
 export const imagefolder = defineExporter({
   id: 'imagefolder',
-  version: '2.0.0',
+  version: '3.0.0',
   description:
-    'Hugging Face ImageFolder layout in a zip: <split>/<label>/<sha256>.<ext> and metadata.csv (age_at_exam as the de-identification profile shows it); an export of a stored split puts each image in its part’s folder',
+    'Hugging Face ImageFolder layout in a zip: <split>/<label>/<sha256>.<ext>, metadata.csv (age_at_exam as the de-identification profile shows it, the diagnosis term, clinical status and collection) and LICENSES (each collection with its licence, attribution and source); an export of a stored split puts each image in its part’s folder',
   mediaType: 'application/zip',
   extension: 'zip',
   needsImages: true,
@@ -62,6 +65,7 @@ export const imagefolder = defineExporter({
     csv.end();
     await added;
     for await (const r of ctx.rows()) await zip.add(path(r), ctx.openImage(String(r.storage_key)), { compress: false });
+    await zip.add('LICENSES', Buffer.from(licensesText(await ctx.collections())));
     const files = [...zip.files];
     await zip.add('manifest.json', Buffer.from(ctx.manifest(files)));
     await zip.finish();

@@ -34,7 +34,7 @@ export function nestedRecord(
 /** One JSON record per line with the 16 fields nested in their six blocks. */
 export const jsonl = defineExporter({
   id: 'jsonl',
-  version: '2.0.0',
+  version: '3.0.0',
   description:
     'JSON Lines: one record per image, the six blocks nested, the policy label beside them (and its split part); age_at_exam and acquisition_date as the de-identification profile shows them',
   mediaType: 'application/x-ndjson',

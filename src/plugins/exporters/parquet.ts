@@ -69,7 +69,7 @@ function streamWriter(out: Writable) {
 /** One row per image, readable by pandas/pyarrow: multi-valued fields as ;-joined strings. */
 export const parquet = defineExporter({
   id: 'parquet',
-  version: '2.0.0',
+  version: '3.0.0',
   description:
     'Apache Parquet, one row per image (hyparquet-writer), row groups of 2,000; age_at_exam is INT32 under the limited profile and text ("45", "90+", "40-44") under the others',
   mediaType: 'application/vnd.apache.parquet',
