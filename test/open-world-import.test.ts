@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useDatabase } from '../src/db/current.ts';
+import { type Actor, toolActor } from '../src/domain/actor.ts';
+import { COLLECTION_TEXT_LIMITS, type CollectionFacts } from '../src/domain/collection.ts';
 import { type ImportResult, runImport } from '../src/ingest/import.ts';
 import { type AcquisitionPipeline, createPipeline } from '../src/ingest/pipeline.ts';
 import { derm7pt } from '../src/plugins/importers/derm7pt.ts';
@@ -17,6 +19,13 @@ import { isic2019 } from '../src/plugins/importers/isic2019.ts';
 import { padUfes20 } from '../src/plugins/importers/pad-ufes-20.ts';
 import { ph2 } from '../src/plugins/importers/ph2.ts';
 import type { MetadataImporter } from '../src/plugins/types.ts';
+import {
+  collectionBySlug,
+  ensureCollection,
+  importRecordsOf,
+  listCollections,
+  updateCollection,
+} from '../src/resolvers/collections.ts';
 import { computeStats } from '../src/resolvers/stats.ts';
 import { requestScope, resolveSubset } from '../src/resolvers/subset.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';
@@ -595,4 +604,94 @@ describe('an ISIC 2020-style table built from ISIC 2019 rows, diagnosis mostly u
     return metaIndex.get(image);
   }
   const metaIndex = new Map(metaRows.map((r) => [r.image ?? '', r]));
+});
+
+// ---------------------------------------------------------------- the collections service
+
+describe('resolvers/collections.ts', () => {
+  const admin = toolActor('test-admin');
+  const viewer: Actor = { ...toolActor('test-viewer'), role: 'VIEWER', admin: false };
+
+  it('lists collections by id with their image counts, and a collection’s import records newest first', async () => {
+    useDatabase(env.db);
+    const listed = await listCollections();
+    expect(listed.map((c) => c.id)).toEqual([...listed.map((c) => c.id)].sort((a, b) => a - b));
+    for (const c of listed) {
+      expect(c.imageCount, c.slug).toBe(await env.db.image.count({ where: { collectionId: c.id } }));
+    }
+    expect(listed.find((c) => c.slug === 'ham10000')?.imageCount).toBeGreaterThan(0);
+    const isic = await collectionBySlug('isic2019');
+    expect(isic?.kind).toBe('public');
+    expect(await collectionBySlug('no-such-collection')).toBeNull();
+    const records = await importRecordsOf(isic?.id ?? -1);
+    expect(records).toHaveLength(2);
+    expect(records[0]?.startedAt.getTime()).toBeGreaterThanOrEqual(records[1]?.startedAt.getTime() ?? 0);
+    // the second run (the re-import) stored nothing
+    expect(records.map((r) => r.stored)).toEqual([0, expect.any(Number)]);
+  });
+
+  it('updateCollection corrects a fact; refuses an unknown slug, an over-long or empty fact, a non-admin, changing nothing', async () => {
+    useDatabase(env.db);
+    const before = await env.db.collection.findUniqueOrThrow({ where: { slug: 'ph2' } });
+    const refusals: [() => Promise<unknown>, string, RegExp][] = [
+      [() => updateCollection(admin, 'no-such-collection', { name: 'x' }), 'NOT_FOUND', /no collection/],
+      [
+        () =>
+          updateCollection(admin, 'ph2', {
+            name: 'PH2',
+            attribution: 'a'.repeat(COLLECTION_TEXT_LIMITS.attribution + 1),
+          }),
+        'BAD_USER_INPUT',
+        /attribution is at most 4,000 characters/,
+      ],
+      [() => updateCollection(admin, 'ph2', { license: '  ' }), 'BAD_USER_INPUT', /license must not be empty/],
+      [() => updateCollection(admin, 'ph2', { name: '' }), 'BAD_USER_INPUT', /name must not be empty/],
+      [() => updateCollection(viewer, 'ph2', { name: 'PH2 (renamed)' }), 'FORBIDDEN', /only an admin/],
+    ];
+    for (const [call, code, message] of refusals) {
+      const e = (await call().catch((x: unknown) => x)) as { message: string; extensions?: { code?: string } };
+      expect(e.extensions?.code, message.source).toBe(code);
+      expect(e.message).toMatch(message);
+    }
+    expect(await env.db.collection.findUniqueOrThrow({ where: { slug: 'ph2' } })).toEqual(before);
+
+    const updated = await updateCollection(admin, 'ph2', { version: '1.0 (2013)', citation: '' });
+    expect(updated).toMatchObject({
+      version: '1.0 (2013)',
+      citation: null,
+      license: before.license,
+      name: before.name,
+    });
+    // an import keeps what an admin corrected
+    expect(await ensureCollection({ ...(ph2.collection as CollectionFacts), version: 'other' })).toMatchObject({
+      version: '1.0 (2013)',
+    });
+  });
+
+  it('ensureCollection finds by slug or creates; a bad slug or fact is BAD_USER_INPUT and creates nothing', async () => {
+    useDatabase(env.db);
+    const facts: CollectionFacts = {
+      slug: 'pad-ufes-20-copy',
+      name: ' PAD-UFES-20 (copy) ',
+      source: null,
+      citation: null,
+      license: 'CC BY 4.0',
+      attribution: 'PAD-UFES-20 by Pacheco et al.',
+      version: '',
+    };
+    const count = await env.db.collection.count();
+    for (const bad of [
+      { ...facts, slug: 'Not A Slug' },
+      { ...facts, name: 'n'.repeat(201) },
+      { ...facts, attribution: '' },
+    ]) {
+      const e = (await ensureCollection(bad).catch((x: unknown) => x)) as { extensions?: { code?: string } };
+      expect(e.extensions?.code).toBe('BAD_USER_INPUT');
+    }
+    expect(await env.db.collection.count()).toBe(count);
+    const made = await ensureCollection(facts);
+    expect(made).toMatchObject({ slug: 'pad-ufes-20-copy', kind: 'public', name: 'PAD-UFES-20 (copy)', version: null });
+    expect(await ensureCollection({ ...facts, name: 'other' })).toEqual(made);
+    expect(await env.db.collection.count()).toBe(count + 1);
+  });
 });
