@@ -4,7 +4,13 @@
 // here from the image rows. Bad input on either side is BAD_USER_INPUT naming the side; the
 // datasheet carries the comparison as a section with a table and a figure.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImageFilter, ShiftQuery, ShiftQueryVariables } from '../src/gql/graphql.ts';
+import type {
+  DatasheetComparison,
+  ImageFilter,
+  ShiftQuery,
+  ShiftQueryVariables,
+  ShiftSheetQueryVariables,
+} from '../src/gql/graphql.ts';
 import { graphql } from '../src/gql/index.ts';
 import { decide } from '../src/plugins/evaluate.ts';
 import { registry } from '../src/plugins/index.ts';
@@ -359,5 +365,92 @@ describe('bad input', () => {
   it('is refused to an anonymous caller', async () => {
     const res = await api.as(null, Shift, { a: {}, b: {} });
     expect(res.errors?.[0]?.extensions?.code).toMatch(/FORBIDDEN|UNAUTHENTICATED/);
+  });
+});
+
+describe('the datasheet’s comparison', () => {
+  const Sheet = graphql(`
+    query ShiftSheet($filter: ImageFilter, $policy: String, $compare: DatasheetComparison) {
+      datasheet(filter: $filter, policy: $policy, compare: $compare) {
+        markdown
+        html
+        sections { id title entries { key answer fromData } }
+        comparison { policyId a { images } b { filter images } dimensions { dimension jensenShannon test { pValue } } }
+      }
+    }
+  `);
+  const men = { filter: { sex: ['MALE'] }, policy: 'three-tier' } satisfies ShiftSheetQueryVariables;
+
+  it('adds a section with the divergences and p-values per dimension, in Markdown', async () => {
+    const res = await api.as('VIEWER', Sheet, {
+      ...men,
+      compare: { with: { filter: { sex: ['FEMALE'] } }, title: 'women' },
+    });
+    expect(res.errors).toBeUndefined();
+    const d = res.data?.datasheet;
+    const section = d?.sections.at(-1);
+    expect(section?.id).toBe('comparison');
+    expect(section?.title).toBe('Comparison with women');
+    expect(section?.entries.map((e) => e.fromData)).toEqual([true]);
+    const md = d?.markdown ?? '';
+    expect(md).toContain('## Comparison with women');
+    expect(md).toContain('This subset (367 images) against women (`{"sex":["FEMALE"]}`; 659 images)');
+    // the figures scipy gives (EXPECTED), as the table rounds them
+    expect(md).toContain('| sex | 1.0000 | 1.0000 | χ² (df 1) | 1026.000 | 4.01e-225 | 0 | 0 |');
+    expect(md).toContain('| label | 0.0062 | 0.0368 | χ² (df 2) | 6.843 | 0.0327 | 0 | 0 |');
+    expect(md).toContain(
+      '| age at exam | 0.1644 | 0.3808 | Kolmogorov–Smirnov | 0.080 | 0.0947 | 1 (0.3 %) | 5 (0.8 %) |',
+    );
+    expect(md).toContain('| format | 0.0000 | 0.0000 | χ² (df 0) | 0.000 | 1.0000 | 0 | 0 |');
+    const shown = await shift('VIEWER', {
+      a: { filter: men.filter },
+      b: { filter: { sex: ['FEMALE'] } },
+      policy: 'three-tier',
+    });
+    expect(d?.comparison?.dimensions).toEqual(
+      shown.data?.domainShift.dimensions.map((x) => ({
+        dimension: x.dimension,
+        jensenShannon: x.jensenShannon,
+        test: { pValue: x.test?.pValue },
+      })),
+    );
+    expect(d?.comparison?.b).toEqual({ filter: { sex: ['FEMALE'] }, images: 659 });
+    // without compare: seven sections, no comparison
+    const plain = (await api.as('VIEWER', Sheet, men)).data?.datasheet;
+    expect(plain?.sections).toHaveLength(7);
+    expect(plain?.comparison).toBeNull();
+    expect(plain?.markdown).not.toContain('Comparison with');
+  });
+
+  it('renders the section and its figure in HTML, the title escaped', async () => {
+    const title = 'women <script>alert(1)</script> & co';
+    const res = await api.as('VIEWER', Sheet, { ...men, compare: { with: { filter: { sex: ['FEMALE'] } }, title } });
+    expect(res.errors).toBeUndefined();
+    const html = res.data?.datasheet.html ?? '';
+    expect(html).toMatch(
+      /<figure id="figure-comparison"><svg[^>]*>[\s\S]*?<\/svg><figcaption>Comparison with women &lt;script&gt;/,
+    );
+    expect(html).not.toContain('<script>');
+    expect(html).toMatch(/<h2>Comparison with women &amp;lt;script&amp;gt;|<h2>Comparison with women &lt;script&gt;/);
+    // one bar per label and side, as the figure's data
+    for (const label of ['benign', 'borderline', 'malignant']) expect(html).toContain(label);
+    expect((html.match(/<table>/g) ?? []).length).toBeGreaterThanOrEqual(2);
+    for (const id of ['classes', 'age', 'sex', 'images-per-patient']) expect(html).toContain(`id="figure-${id}"`);
+  });
+
+  it('refuses a bad title, filter or split in compare as BAD_USER_INPUT naming it', async () => {
+    for (const [compare, argument] of [
+      [{ with: {}, title: '' }, 'compare.title'],
+      [{ with: {}, title: 'x'.repeat(121) }, 'compare.title'],
+      [{ with: {}, title: 'two\nlines' }, 'compare.title'],
+      [{ with: { filter: { label: ['malignnt'] } }, title: 'x' }, 'compare.with.filter.label'],
+      [{ with: { split: { id: 'no-such-split' } }, title: 'x' }, 'compare.with.split'],
+    ] satisfies [DatasheetComparison, string][]) {
+      const res = await api.as('VIEWER', Sheet, { ...men, compare });
+      expect(res.errors?.[0]?.extensions, JSON.stringify(compare)).toMatchObject({ code: 'BAD_USER_INPUT' });
+      expect((res.errors?.[0]?.extensions as { argument?: string })?.argument, JSON.stringify(compare)).toMatch(
+        new RegExp(`^${argument.replaceAll('.', '\\.')}`),
+      );
+    }
   });
 });

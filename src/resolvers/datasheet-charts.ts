@@ -1,10 +1,12 @@
 // The datasheet's four figures (the paper's): class distribution, age histogram, sex, images per
-// patient — Vega-Lite specifications rendered to SVG on the server.
+// patient — and, with a comparison, a fifth (comparisonChart): Vega-Lite specifications rendered to
+// SVG on the server.
 import { createHash } from 'node:crypto';
 import * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import { compile } from 'vega-lite';
 import { CLASSES } from '../domain/classes.ts';
+import type { DomainShift } from './domain-shift.ts';
 import type { Stats } from './stats.ts';
 
 /** Rendered figures by their specification: rendering is a pure function of the spec (and the data in it). */
@@ -101,4 +103,38 @@ export async function charts(s: Stats): Promise<{ id: string; title: string; svg
       },
     }).then((x) => ({ id: 'images-per-patient', title: 'Images per patient', svg: x })),
   ]);
+}
+
+/**
+ * The comparison's figure: the shares of each label under the policy side by side (or, when no image
+ * of either side has a label, of each diagnosis term's last level).
+ */
+export async function comparisonChart(
+  shift: DomainShift,
+  title: string,
+): Promise<{ id: string; title: string; svg: string }> {
+  const label = shift.dimensions.find((d) => d.dimension === 'label');
+  const useLabel = label !== undefined && label.values.length > 0;
+  const dim = useLabel ? label : shift.dimensions.find((d) => d.dimension === 'diagnosis_term');
+  const name = (v: string) => (useLabel ? v : (v.split(':').at(-1) ?? v));
+  const here = 'this subset';
+  const values = (dim?.values ?? []).flatMap((v) => [
+    { value: name(v.value), subset: here, share: v.a.share ?? 0 },
+    { value: name(v.value), subset: title, share: v.b.share ?? 0 },
+  ]);
+  const what = useLabel ? `label under ${shift.policy.id}` : 'diagnosis term';
+  const made = await svg({
+    ...base,
+    title: `Share of each ${what}: this subset and ${title}`,
+    height: { step: 12 },
+    data: { values },
+    mark: 'bar',
+    encoding: {
+      y: { field: 'value', type: 'nominal', sort: null, title: null },
+      yOffset: { field: 'subset', sort: [here, title] },
+      x: { field: 'share', type: 'quantitative', title: 'share of the images with a value', axis: { format: '%' } },
+      color: { field: 'subset', type: 'nominal', title: null, sort: [here, title] },
+    },
+  });
+  return { id: 'comparison', title: `Comparison with ${title}`, svg: made };
 }

@@ -1,19 +1,22 @@
 // The datasheet (Gebru et al., "Datasheets for Datasets"): seven sections of questions. Every
 // question the data can answer is answered from stats(filter, policy); the rest is prose that admins
 // edit with updateDatasheetText (audited). Rendered as Markdown and as HTML with the four figures.
+// With `compare`, an eighth section compares the subset with another one (domainShift) in a table
+// and a fifth figure.
 import { Marked, type Token, type Tokens } from 'marked';
 import { type DatasetConfig, datasetConfig } from '../config.ts';
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { CLASSES } from '../domain/classes.ts';
-import { DEFAULT_PROFILE, dateValue } from '../domain/deidentify.ts';
+import { DEFAULT_PROFILE, dateValue, type ProfileId } from '../domain/deidentify.ts';
 import { FIELDS } from '../domain/information-model.ts';
 import { registry } from '../plugins/index.ts';
 import { datasetTerms, datasetVersion, type Stated, TERM_KEYS, writtenAnswers } from './dataset.ts';
-import { charts } from './datasheet-charts.ts';
+import { charts, comparisonChart } from './datasheet-charts.ts';
+import { computeDomainShift, type DomainShift, resolveShiftSide, type ShiftRequest } from './domain-shift.ts';
 import { badInput } from './errors.ts';
 import { computeStats, type Stats } from './stats.ts';
-import type { Subset } from './subset.ts';
+import type { RequestScope, Subset } from './subset.ts';
 
 export interface DatasheetEntry {
   key: string;
@@ -29,6 +32,8 @@ export interface DatasheetSection {
 }
 export interface Datasheet {
   stats: Stats;
+  /** The datasheet's subset (a) compared with the one `compare` names (b), or null without compare. */
+  comparison: DomainShift | null;
   sections: DatasheetSection[];
   markdown: string;
   html: string;
@@ -242,13 +247,108 @@ export function neutralUrls(markdown: string): string {
   return out;
 }
 
+/** The longest title of a comparison (characters). */
+export const MAX_COMPARISON_TITLE = 120;
+
+/** What a datasheet compares its subset with: another subset, and the name the section gives it. */
+export interface ComparisonRequest {
+  with: ShiftRequest;
+  title: string;
+}
+
+/** A comparison resolved: the other subset, read under the datasheet's policy. */
+export interface Comparison {
+  subset: Subset;
+  title: string;
+}
+
+/**
+ * The subset a datasheet is compared with, resolved as domainShift resolves a side, under the
+ * datasheet's own policy (a split made under another one is BAD_USER_INPUT). The title is one line
+ * of 1 to MAX_COMPARISON_TITLE characters without control characters, else BAD_USER_INPUT.
+ */
+export async function resolveComparison(
+  scope: RequestScope,
+  req: ComparisonRequest,
+  subset: Subset,
+  filterProfile: ProfileId,
+): Promise<Comparison> {
+  const title = req.title.trim();
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are the point
+  if (title === '' || title.length > MAX_COMPARISON_TITLE || /[\u0000-\u001f\u007f-\u009f]/.test(title))
+    throw badInput(
+      `the title is one line of 1 to ${MAX_COMPARISON_TITLE} characters without control characters`,
+      'compare.title',
+    );
+  return { subset: await resolveShiftSide(scope, 'compare.with', req.with, subset.policy.id, filterProfile), title };
+}
+
+const DIMENSION_NAMES: Readonly<Record<string, string>> = {
+  label: 'label',
+  diagnosis_term: 'diagnosis term',
+  age_at_exam: 'age at exam',
+  sex: 'sex',
+  anatomical_site: 'anatomical site',
+  fitzpatrick_type: 'Fitzpatrick type',
+  verification_stage: 'verification stage',
+  image_pixels: 'image size (pixels)',
+  format: 'format',
+};
+
+const figure = (x: number | null, digits = 4) => (x === null ? '—' : x.toFixed(digits));
+const pValue = (p: number) => (p === 0 ? '0' : p < 1e-4 ? p.toExponential(2) : p.toFixed(4));
+
+/** The comparison section: one entry, a table of the divergences and tests per dimension. */
+function comparisonSection(shift: DomainShift, title: string): DatasheetSection {
+  const shown = safe(title);
+  const missing = (m: DomainShift['dimensions'][number]['missing']['a']) =>
+    m.count === 0 ? '0' : `${n(m.count)} (${pct(m.share ?? 0)})`;
+  const table = [
+    '| dimension | Jensen–Shannon | total variation | test | statistic | p | missing here | missing there |',
+    '|---|---:|---:|---|---:|---:|---:|---:|',
+    ...shift.dimensions.map((d) => {
+      const t = d.test;
+      const test = t === null ? '—' : t.name === 'chi-squared' ? `χ² (df ${t.df})` : 'Kolmogorov–Smirnov';
+      return `| ${DIMENSION_NAMES[d.dimension] ?? d.dimension} | ${figure(d.jensenShannon)} | ${figure(d.totalVariation)} | ${test} | ${t === null ? '—' : figure(t.statistic, 3)} | ${t === null ? '—' : pValue(t.pValue)} | ${missing(d.missing.a)} | ${missing(d.missing.b)} |`;
+    }),
+  ].join('\n');
+  return {
+    id: 'comparison',
+    title: `Comparison with ${shown}`,
+    entries: [
+      {
+        key: 'comparison.shift',
+        question: `How does this subset differ from ${shown}?`,
+        answer: neutralUrls(
+          `This subset (${n(shift.a.images)} images) against ${shown} (\`${JSON.stringify(shift.b.subset.asked ?? {})}\`${shift.b.subset.split ? `, split \`${shift.b.subset.split.selection.id}\`` : ''}; ${n(shift.b.images)} images), both under the policy \`${shift.policy.id}\` ${shift.policy.version}, counted per image. Jensen–Shannon divergence (base 2) and total variation are 0 for the same distribution and 1 for disjoint ones; categorical dimensions are tested with Pearson's χ² of homogeneity, age and image size with the two-sample Kolmogorov–Smirnov test; ages are top-coded at 90. Missing: images without a value (a label: excluded or unmapped by the policy), with their share of the side's images.\n\n${table}`,
+        ),
+        fromData: true,
+      },
+    ],
+  };
+}
+
+/** Text for HTML: the figure caption repeats the caller's title. */
+const escapeHtml = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+
 /** Questions the configuration answers when set (the licence, the creator): see datasetTerms. */
 const CONFIGURED: ReadonlyMap<string, keyof typeof TERM_KEYS> = new Map(
   Object.entries(TERM_KEYS).map(([term, key]) => [key, term as keyof typeof TERM_KEYS]),
 );
 
-export async function computeDatasheet(subset: Subset, config: DatasetConfig = datasetConfig()): Promise<Datasheet> {
-  const [stats, texts, version] = await Promise.all([computeStats(subset), writtenAnswers(), datasetVersion(config)]);
+export async function computeDatasheet(
+  subset: Subset,
+  config: DatasetConfig = datasetConfig(),
+  compare: Comparison | null = null,
+): Promise<Datasheet> {
+  const [stats, texts, version, comparison] = await Promise.all([
+    computeStats(subset),
+    writtenAnswers(),
+    datasetVersion(config),
+    // a published document: ages top-coded whoever asks, as in the rest of the datasheet
+    compare ? computeDomainShift(subset, compare.subset, DEFAULT_PROFILE) : null,
+  ]);
   const terms = await datasetTerms(config, texts);
   const fromData = dataEntries(stats, version);
   const answer = (key: string): string => {
@@ -274,11 +374,15 @@ export async function computeDatasheet(subset: Subset, config: DatasetConfig = d
       ...(fromData[id] ?? []),
     ],
   }));
+  if (comparison && compare) sections.push(comparisonSection(comparison, compare.title));
   const header = `# Datasheet\n\nSubset: \`${JSON.stringify(subset.asked ?? {})}\` · policy \`${stats.policy.id}\` ${stats.policy.version}\n`;
   const markdown = `${header}\n${sections
     .map((s) => `## ${s.title}\n\n${s.entries.map((x) => `**${x.question}**\n\n${x.answer}\n`).join('\n')}`)
     .join('\n')}`;
-  const figures = await charts(stats);
+  const figures = [
+    ...(await charts(stats)),
+    ...(comparison && compare ? [await comparisonChart(comparison, compare.title)] : []),
+  ];
   const body = await markdownRenderer.parse(markdown);
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Datasheet</title>
@@ -286,10 +390,10 @@ export async function computeDatasheet(subset: Subset, config: DatasetConfig = d
 </head><body>
 ${body}
 <h2>Figures</h2>
-${figures.map((f) => `<figure id="figure-${f.id}">${f.svg}<figcaption>${f.title}</figcaption></figure>`).join('\n')}
+${figures.map((f) => `<figure id="figure-${f.id}">${f.svg}<figcaption>${escapeHtml(f.title)}</figcaption></figure>`).join('\n')}
 </body></html>
 `;
-  return { stats, sections, markdown, html };
+  return { stats, comparison, sections, markdown, html };
 }
 
 export async function updateDatasheetText(

@@ -255,12 +255,12 @@ export interface ShiftRequest {
 
 /**
  * One side resolved as every read resolves a subset (resolveSubset), its filter first held to what
- * `filterProfile` may select (generaliseFilter, as readSubset). A refusal names its side: the
- * argument `b.filter`, the message "b: …".
+ * `filterProfile` may select (generaliseFilter, as readSubset). A refusal names its side (`a`, `b`,
+ * the datasheet's `compare.with`): the argument `b.filter`, the message "b: …".
  */
 export async function resolveShiftSide(
   scope: RequestScope,
-  side: 'a' | 'b',
+  side: string,
   req: ShiftRequest,
   policy: string | null | undefined,
   filterProfile: ProfileId,

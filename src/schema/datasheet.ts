@@ -1,15 +1,20 @@
 import { builder } from '../builder.ts';
+import { readProfile } from '../domain/deidentify.ts';
 import { croissant } from '../resolvers/croissant.ts';
 import {
+  type ComparisonRequest,
   computeDatasheet,
   type Datasheet,
   type DatasheetEntry,
   type DatasheetSection,
   datasheetTextHistory,
+  MAX_COMPARISON_TITLE,
   MAX_PROSE_LENGTH,
+  resolveComparison,
   updateDatasheetText,
 } from '../resolvers/datasheet.ts';
 import { actorOf } from '../server/context.ts';
+import { DomainShiftRef, SubsetInput } from './domain-shift.ts';
 import { ImageFilter, readSubset, SplitSelectionInput } from './image.ts';
 import { ADMIN_CODE_DESCRIPTION } from './staff.ts';
 import { StatsRef } from './stats.ts';
@@ -38,8 +43,16 @@ const DatasheetRef = builder.objectRef<Datasheet>('Datasheet').implement({
   fields: (t) => ({
     sections: t.field({ type: [SectionRef], resolve: (d) => d.sections }),
     markdown: t.exposeString('markdown'),
-    html: t.exposeString('html', { description: 'Self-contained HTML with the four figures as SVG' }),
+    html: t.exposeString('html', {
+      description: 'Self-contained HTML with the four figures as SVG (five with compare: the comparison’s)',
+    }),
     stats: t.field({ type: StatsRef, resolve: (d) => d.stats }),
+    comparison: t.field({
+      type: DomainShiftRef,
+      nullable: true,
+      resolve: (d) => d.comparison,
+      description: 'With compare: this subset (a) against the other (b), ages top-coded at 90; else null',
+    }),
   }),
 });
 const DatasheetTextRef = builder.prismaObject('DatasheetText', {
@@ -70,6 +83,19 @@ const DatasheetTextChangeRef = builder.prismaObject('DatasheetTextChange', {
   }),
 });
 
+const DatasheetComparisonInput = builder.inputRef<ComparisonRequest>('DatasheetComparison').implement({
+  description:
+    'Another subset to compare the datasheet’s with, in a section "Comparison with <title>" (a table of the ' +
+    'divergences and tests per dimension, as domainShift) and a figure of the label shares side by side.',
+  fields: (t) => ({
+    with: t.field({ type: SubsetInput, required: true, description: 'Read under the datasheet’s policy' }),
+    title: t.string({
+      required: true,
+      description: `What the other subset is called: one line of 1 to ${MAX_COMPARISON_TITLE} characters`,
+    }),
+  }),
+});
+
 builder.queryFields((t) => ({
   datasheet: t.field({
     type: DatasheetRef,
@@ -77,9 +103,18 @@ builder.queryFields((t) => ({
     description:
       'The datasheet of the filtered subset under the policy. Its ages are top-coded at 90 and its timeframe ' +
       'given in years (safe-harbor: a published document) for every role; for viewers the filter’s age and date ' +
-      'bounds select no finer than safe-harbor shows.',
-    args: { filter: t.arg({ type: ImageFilter }), policy: t.arg.string() },
-    resolve: async (_root, args, ctx) => computeDatasheet(await readSubset(ctx, args)),
+      'bounds select no finer than safe-harbor shows. With compare, a section compares the subset with another ' +
+      '(a bad filter, split or title there is BAD_USER_INPUT naming compare).',
+    args: {
+      filter: t.arg({ type: ImageFilter }),
+      policy: t.arg.string(),
+      compare: t.arg({ type: DatasheetComparisonInput }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const subset = await readSubset(ctx, args);
+      const compare = args.compare && (await resolveComparison(ctx, args.compare, subset, readProfile(ctx.role)));
+      return computeDatasheet(subset, undefined, compare);
+    },
   }),
   croissant: t.field({
     type: 'JSONObject',

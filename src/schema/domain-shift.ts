@@ -131,7 +131,7 @@ const ShiftSubsetRef = builder.objectRef<ShiftSide>('ShiftSubset').implement({
   }),
 });
 
-const DomainShiftRef = builder.objectRef<DomainShift>('DomainShift').implement({
+export const DomainShiftRef = builder.objectRef<DomainShift>('DomainShift').implement({
   description: 'Two subsets compared dimension by dimension, from SQL counts.',
   fields: (t) => ({
     policyId: t.string({ resolve: (s) => s.policy.id, description: 'The policy both sides’ labels are read under' }),
