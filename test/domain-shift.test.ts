@@ -453,4 +453,31 @@ describe('the datasheet’s comparison', () => {
       );
     }
   });
+
+  it('is on /datasheet.md and /datasheet.html with ?compare=, bounded and refused as the API refuses it', async () => {
+    const compare = encodeURIComponent(JSON.stringify({ with: { filter: { sex: ['FEMALE'] } }, title: 'women' }));
+    const get = (path: string) => api.yoga.fetch(`http://test${path}`, { headers: api.headers('VIEWER') });
+    const md = await get(`/datasheet.md?policy=three-tier&compare=${compare}`);
+    expect(md.status).toBe(200);
+    const text = await md.text();
+    expect(text).toContain('## Comparison with women');
+    expect(text).toContain('This subset (1,026 images) against women (`{"sex":["FEMALE"]}`; 659 images)');
+    const html = await (await get(`/datasheet.html?policy=three-tier&compare=${compare}`)).text();
+    expect(html).toMatch(/<figure id="figure-comparison"><svg/);
+    const deep = JSON.stringify({
+      with: { filter: JSON.parse(`${'{"NOT":'.repeat(80)}{}${'}'.repeat(80)}`) },
+      title: 'x',
+    });
+    for (const bad of [
+      '%7Bnot-json',
+      encodeURIComponent(JSON.stringify({ with: { filter: { sex: ['PURPLE'] } }, title: 'x' })),
+      encodeURIComponent(JSON.stringify({ with: {}, title: '' })),
+      encodeURIComponent(JSON.stringify({ with: { filter: { label: ['malignnt'] } }, title: 'x' })),
+      encodeURIComponent(deep),
+    ]) {
+      const res = await get(`/datasheet.md?policy=three-tier&compare=${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(((await res.json()) as { code: string }).code, bad).toBe('BAD_USER_INPUT');
+    }
+  });
 });

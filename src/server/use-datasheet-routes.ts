@@ -1,8 +1,9 @@
 import { PassThrough, Readable } from 'node:stream';
 import { coerceInputValue, type GraphQLInputType } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { readProfile } from '../domain/deidentify.ts';
 import { type CroissantRequest, METADATA_PATH, metadataRun, writeMetadata } from '../resolvers/croissant.ts';
-import { computeDatasheet } from '../resolvers/datasheet.ts';
+import { type ComparisonRequest, computeDatasheet, resolveComparison } from '../resolvers/datasheet.ts';
 import { badInput } from '../resolvers/errors.ts';
 import { checkFilterBounds, type ImageFilter, type SplitSelection } from '../resolvers/image-filter.ts';
 import { requestScope, resolveSubset } from '../resolvers/subset.ts';
@@ -78,15 +79,36 @@ function subsetOf(params: URLSearchParams, maxVariableDepth: number): CroissantR
   return { filter, policy: params.get('policy'), split, profile: params.get('profile') };
 }
 
+/**
+ * The comparison a datasheet URL asks for: `compare` as the JSON of a DatasheetComparison
+ * ({"with":{"filter":…,"split":…},"title":"…"}), held to the same bounds as a filter; null without it.
+ */
+function comparisonOf(params: URLSearchParams, maxVariableDepth: number): ComparisonRequest | null {
+  const text = params.get('compare');
+  if (text === null) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw badInput('compare must be a DatasheetComparison as JSON', 'compare');
+  }
+  if (tooDeepVariable({ compare: json }, maxVariableDepth) !== null)
+    throw badInput(`compare nests more than ${maxVariableDepth} levels deep`, 'compare');
+  const filter = (json as { with?: { filter?: unknown } } | null)?.with?.filter;
+  if (filter !== undefined) boundedFilter(filter, maxVariableDepth);
+  return coerce<ComparisonRequest>('DatasheetComparison', json, 'compare');
+}
+
 /** What the datasheet routes hold a request to: the API's bound on a variable's nesting (LIMITS). */
 export interface DatasheetRouteBounds {
   maxVariableDepth: number;
 }
 
 /**
- * The dataset's documents: GET /datasheet.html and /datasheet.md (?policy=<id>), the datasheet of
- * the whole dataset; GET /croissant/metadata.jsonl?policy=…[&profile=…][&filter=…][&split=…&part=…
- * &fold=…], the metadata file a Croissant document lists (its contentUrl), streamed, byte for byte
+ * The dataset's documents: GET /datasheet.html and /datasheet.md (?policy=<id>[&compare=<JSON of a
+ * DatasheetComparison>]), the datasheet of the whole dataset, with compare its comparison section;
+ * GET /croissant/metadata.jsonl?policy=…[&profile=…][&filter=…][&split=…&part=…&fold=…], the
+ * metadata file a Croissant document lists (its contentUrl), streamed, byte for byte
  * the file whose sha256 the document gives, its records under the de-identification profile the
  * URL names (default safe-harbor; limited for admins only, 403 FORBIDDEN otherwise; an unknown one
  * 400 BAD_USER_INPUT). The API's access rules apply. `bounds.maxVariableDepth` is yoga's
@@ -125,8 +147,13 @@ export function useDatasheetRoutes(
             },
           });
         }
+        const scope = requestScope();
+        const subset = await resolveSubset(scope, { policy: url.searchParams.get('policy') });
+        const compare = comparisonOf(url.searchParams, bounds.maxVariableDepth);
         const sheet = await computeDatasheet(
-          await resolveSubset(requestScope(), { policy: url.searchParams.get('policy') }),
+          subset,
+          undefined,
+          compare && (await resolveComparison(scope, compare, subset, readProfile(role))),
         );
         return new fetchAPI.Response(sheet[format], {
           headers: {
