@@ -119,7 +119,7 @@ describe('dermaset import', { timeout: CLI_TIMEOUT }, () => {
     // our own acquisitions join the own collection, and the run is recorded there with its counts
     const own = await env.db.collection.findUniqueOrThrow({ where: { slug: 'own' } });
     expect(await env.db.image.count({ where: { collectionId: own.id } })).toBe(2);
-    expect(summary.collection).toEqual({ slug: 'own', created: false });
+    expect(summary.collection).toEqual({ slug: 'own', created: false, existed: true });
     const run = await env.db.importRecord.findUniqueOrThrow({ where: { id: summary.importRecordId ?? -1 } });
     expect(run).toMatchObject({
       collectionId: own.id,
@@ -131,6 +131,14 @@ describe('dermaset import', { timeout: CLI_TIMEOUT }, () => {
       alreadyStored: 1,
       refused: 5,
     });
+    // the report of our own acquisitions names no file (names can identify people): rows, codes and reasons
+    const report = JSON.parse(run.report) as typeof summary;
+    expect(report.invalid.map((p) => [p.row, p.code, p.fileName])).toEqual([
+      [6, 'INVALID_RECORD', ''],
+      [7, 'NOT_AN_IMAGE', ''],
+      [9, 'INVALID_FILE_NAME', ''],
+    ]);
+    expect(run.report).not.toMatch(/missing\.jpg|notes\.jpg|a-resaved/);
     expect(JSON.parse(run.inputs)).toEqual([
       {
         name: 'metadata',
@@ -190,7 +198,7 @@ describe('dermaset import --format <importer>', { timeout: CLI_TIMEOUT }, () => 
     ]);
     expect(code).toBe(0);
     expect(stdout).toContain('importer: ham10000 1.1.0 (dry run: nothing was stored)');
-    expect(stdout).toContain('collection: ham10000');
+    expect(stdout).toContain('collection: ham10000 (new: the import creates it)');
     expect(stdout).toContain('rows: 10015');
     expect(stdout).toContain('records outside the 9 (stored with their term): 1426');
     expect(stdout).toContain('unknown labels (not imported): 0');

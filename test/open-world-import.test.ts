@@ -229,7 +229,7 @@ describe('dry runs over the full published tables: every row becomes a record', 
       HAM_EXPECTED,
     );
     expect(s.outsideNine).toBe(327 + 1099);
-    expect(s.collection).toEqual({ slug: 'ham10000', created: false });
+    expect(s.collection).toEqual({ slug: 'ham10000', created: false, existed: false });
   });
 
   it('ISIC 2019: 25,331 of 25,331 rows', async () => {

@@ -44,8 +44,11 @@ export interface ReusedLesionId {
 
 export interface ImportSummary {
   importer: { id: string; version: string; provenance: Provenance };
-  /** The collection the records join; `created`: this run created it (a dry run creates none). */
-  collection: { slug: string; created: boolean };
+  /**
+   * The collection the records join; `created`: this run created it; `existed`: it was there before
+   * the run (a dry run into a new collection creates none: it says the import would).
+   */
+  collection: { slug: string; created: boolean; existed: boolean };
   /** A dry run checks rows, records and files (our SOP records: image headers too) but stores nothing. */
   dryRun: boolean;
   rows: number;
@@ -216,7 +219,7 @@ async function importCollection(
   importer: MetadataImporter,
   slug: string | undefined,
   dryRun: boolean,
-): Promise<{ id: number | null; slug: string; created: boolean }> {
+): Promise<{ id: number | null; slug: string; created: boolean; existed: boolean }> {
   const sop = (importer.provenance ?? 'public') === 'sop';
   const target = slug ?? (sop ? OWN_COLLECTION : (importer.collection?.slug ?? importer.id));
   if (!SLUG.test(target)) {
@@ -233,20 +236,20 @@ async function importCollection(
         : `the collection ${target} is our own acquisition: a public importer's records go into a public collection`,
     );
   }
-  if (found) return { id: found.id, slug: target, created: false };
+  if (found) return { id: found.id, slug: target, created: false, existed: true };
   if (!importer.collection) {
     throw new ImportError(
       `there is no collection ${target}, and the ${importer.id} importer states no facts to create it`,
     );
   }
-  if (dryRun) return { id: null, slug: target, created: false };
+  if (dryRun) return { id: null, slug: target, created: false, existed: false };
   const facts = { ...importer.collection, slug: target };
   const bad = (Object.keys(COLLECTION_TEXT_LIMITS) as (keyof typeof COLLECTION_TEXT_LIMITS)[]).find(
     (k) => (facts[k]?.length ?? 0) > COLLECTION_TEXT_LIMITS[k],
   );
   if (bad) throw new ImportError(`the ${importer.id} importer's collection ${bad} is longer than its bound`);
   const created = await findOrCreateCollection(db, facts, kind);
-  return { id: created.id, slug: target, created: true };
+  return { id: created.id, slug: target, created: true, existed: false };
 }
 
 async function findFile(folder: string, name: string, extensions: readonly string[]): Promise<string | null> {
@@ -284,7 +287,7 @@ export async function runImport(
   const collection = await importCollection(db, importer, opts.collection, dryRun);
   const summary: ImportSummary = {
     importer: { id: importer.id, version: importer.version, provenance },
-    collection: { slug: collection.slug, created: collection.created },
+    collection: { slug: collection.slug, created: collection.created, existed: collection.existed },
     dryRun,
     rows: rows.length,
     sourceLabels: {},
@@ -487,11 +490,34 @@ export async function runImport(
       stored: summary.accepted,
       alreadyStored,
       refused: summary.rows - summary.accepted - alreadyStored,
-      report: JSON.stringify(summary),
+      report: JSON.stringify(storedReport(summary)),
     },
     select: { id: true },
   });
   return { ...summary, importRecordId: record.id };
+}
+
+/**
+ * The report an import record keeps, which readers of the API see. A public collection's is the
+ * summary (its image ids and lesion ids are published). Our own acquisitions' leaves out what could
+ * identify a patient: file names (the pipeline keeps only their hash) and our lesion ids (their
+ * number stays); rows, codes and reasons are kept.
+ */
+export function storedReport(s: ImportSummary): ImportSummary {
+  if (s.importer.provenance !== 'sop') return s;
+  const anonymous = (list: readonly RowProblem[]) =>
+    list.map((p) => ({
+      ...p,
+      fileName: '',
+      message: p.fileName ? p.message.split(p.fileName).join('the file') : p.message,
+    }));
+  return {
+    ...s,
+    invalid: anonymous(s.invalid),
+    missingFiles: anonymous(s.missingFiles),
+    rejected: anonymous(s.rejected),
+    reusedLesionIds: s.reusedLesionIds.map((r) => ({ ...r, lesionId: '' })),
+  };
 }
 
 /** A record's id field as text (ids may be numbers in hand-made records); empty → undefined. */
@@ -575,7 +601,9 @@ export function formatPublicSummary(s: ImportSummary | ImportResult): string {
   const unmapped = Object.entries(s.unmapped).sort(([a, x], [b, y]) => y.count - x.count || a.localeCompare(b));
   const lines = [
     `importer: ${s.importer.id} ${s.importer.version}${s.dryRun ? ' (dry run: nothing was stored)' : ''}`,
-    `collection: ${s.collection.slug}${s.collection.created ? ' (created by this import)' : ''}`,
+    `collection: ${s.collection.slug}${
+      s.collection.created ? ' (created by this import)' : s.collection.existed ? '' : ' (new: the import creates it)'
+    }`,
     `rows: ${s.rows}`,
     `source labels: ${byCount(s.sourceLabels) || 'none'}`,
     `records in the 9 classes: ${byCount(s.mapped as Record<string, number>) || 'none'}`,
