@@ -41,6 +41,7 @@ import { BlobStore } from '../storage/blob-store.ts';
 import { datasetTerms, datasetVersion } from './dataset.ts';
 import { badInput } from './errors.ts';
 import type { ImageFilter, SplitSelection } from './image-filter.ts';
+import { asOf, frozenInclude, frozenOf, frozenStructures } from './releases.ts';
 import { computeStats } from './stats.ts';
 import { type RequestScope, type ResolvedSplit, resolveSubset, type Subset } from './subset.ts';
 
@@ -53,6 +54,8 @@ export interface ExportRequest {
   split?: SplitSelection | null;
   /** The de-identification profile (default safe-harbor; limited: admins only). */
   profile?: string | null;
+  /** Export as of a stored release: its images, with the labels it froze. */
+  release?: string | null;
 }
 
 /**
@@ -118,6 +121,7 @@ export async function validateExport(scope: RequestScope, req: ExportRequest, ro
     filter: generaliseFilter(req.filter, profile),
     policy: req.policy,
     split: req.split,
+    release: req.release,
   });
   const options = exportOptions(exporter, req.options);
   // the export's own split (not one its filter names): its rows carry their part, its stamps the split
@@ -146,9 +150,12 @@ async function* exportRows(
   profile: ProfileId,
 ): AsyncGenerator<ExportRecord> {
   const { where, policy } = subset;
-  const include = splitId
-    ? { ...EXPORT_INCLUDE, splitAssignments: { where: { splitId }, select: { part: true } } }
-    : EXPORT_INCLUDE;
+  const include = {
+    ...EXPORT_INCLUDE,
+    ...(splitId ? { splitAssignments: { where: { splitId }, select: { part: true } } } : {}),
+    // as of a release: the labels, stage, histopathology and structures it froze
+    ...frozenInclude(subset.release),
+  };
   let after = 0;
   let n = 0;
   for (;;) {
@@ -158,7 +165,11 @@ async function* exportRows(
       take: EXPORT_BATCH,
       include,
     });
-    for (const i of batch) {
+    for (const live of batch) {
+      const frozen = frozenOf(live);
+      const i = frozen
+        ? { ...asOf(live), structures: frozenStructures(frozen.structures).map((s) => ({ structure: s })) }
+        : live;
       const decision = decide(policy, i);
       if (decision.kind !== 'mapped') continue;
       const ext = i.storageKey.split('.').pop() ?? 'jpg';
@@ -247,6 +258,7 @@ function manifestOf(input: RunInput, rowCount: number, files: readonly ExportFil
     deidentification: profileManifest(input.profile),
     filter: input.subset.asked ?? {},
     options: input.options,
+    ...(input.subset.release ? { release: releaseStamp(input.subset.release) } : {}),
     ...(input.split
       ? {
           split: {
@@ -260,6 +272,14 @@ function manifestOf(input: RunInput, rowCount: number, files: readonly ExportFil
     files,
   };
 }
+
+/** A release as outputs stamp it: id, name, version and content hash. */
+const releaseStamp = (r: NonNullable<Subset['release']>) => ({
+  id: r.id,
+  name: r.name,
+  version: r.version,
+  content_hash: r.contentHash,
+});
 
 /** Writes an export to `out`; returns its row count and the files inside it. */
 export async function writeExport(input: RunInput, out: Writable) {
@@ -351,6 +371,7 @@ export async function describeSubset(input: RunInput): Promise<SubsetDescription
         diagnosisTerm: true,
         clinicalStatus: true,
         verificationStage: true,
+        ...frozenInclude(subset.release),
       },
       orderBy: { id: 'asc' },
     }),
@@ -366,13 +387,14 @@ export async function describeSubset(input: RunInput): Promise<SubsetDescription
     metadata: { records, sha256, bytes },
     // the image files are those of the records: images the policy leaves without a label are not listed
     images: candidates
-      .filter((i) => decide(policy, i).kind === 'mapped')
+      .filter((i) => decide(policy, asOf(i)).kind === 'mapped')
       .map((i) => ({ sha256: i.sha256, fileName: `${i.sha256}.${i.storageKey.split('.').pop()}`, format: i.format })),
     period: { first: period._min.acquiredAt, last: period._max.acquiredAt },
     license: terms.license.value,
     creator: terms.creator.value,
     collections,
-    version: version.value,
+    // a release is its own version
+    version: subset.release ? subset.release.version : version.value,
     stats,
   };
 }

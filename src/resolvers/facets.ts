@@ -6,7 +6,8 @@ import { QUALITY_VERDICTS } from '../domain/quality.ts';
 import { originOf } from '../domain/terms.ts';
 import { decide } from '../plugins/evaluate.ts';
 import { qualityWhere } from './image-filter.ts';
-import type { Subset } from './subset.ts';
+import { labelGroups, structureCounts } from './releases.ts';
+import { asOfRelease, type Subset } from './subset.ts';
 
 export interface FacetValue {
   value: string;
@@ -31,7 +32,10 @@ export interface Facets {
 
 const byCount = (a: FacetValue, b: FacetValue) => b.count - a.count || a.value.localeCompare(b.value);
 
-export async function computeFacets({ where, policy }: Subset): Promise<Facets> {
+export async function computeFacets(subset: Subset): Promise<Facets> {
+  const { where, policy, release } = subset;
+  // a condition on a label, histology or structures, as of the subset's release when it has one
+  const asOf = (w: Subset['where']) => (release ? asOfRelease(w, release.id) : w);
   const client = db();
   const group = async (
     by:
@@ -42,6 +46,15 @@ export async function computeFacets({ where, policy }: Subset): Promise<Facets> 
       | 'borderRegularity'
       | 'imageQualityScore',
   ) => {
+    // as of a release: the class and stage it froze
+    if (release && (by === 'diagnosisClass' || by === 'verificationStage')) {
+      const frozen = await client.releaseImage.groupBy({
+        by: [by],
+        where: { releaseId: release.id, image: where },
+        _count: { _all: true },
+      });
+      return frozen.map((r) => ({ value: r[by] === null ? null : String(r[by]), count: r._count._all }));
+    }
     const rows = await client.image.groupBy({ by: [by], where, _count: { _all: true } });
     return rows.map((r) => ({ value: r[by] === null ? null : String(r[by]), count: r._count._all }));
   };
@@ -102,16 +115,12 @@ export async function computeFacets({ where, policy }: Subset): Promise<Facets> 
     patientField('sunburnHistory', [true, false]),
     patientField('personalCaHistory', [true, false]),
     multi('colors'),
-    multi('structures'),
-    client.image.count({ where: { AND: [where, { histopathology: { isNot: null } }] } }),
+    structureCounts(subset),
+    client.image.count({ where: { AND: [where, asOf({ histopathology: { isNot: null } })] } }),
     client.image.count({
       where: { AND: [where, { OR: [{ nearDuplicates: { some: {} } }, { nearDuplicateOf: { some: {} } }] }] },
     }),
-    client.image.groupBy({
-      by: ['diagnosisClass', 'diagnosisTerm', 'clinicalStatus', 'verificationStage'],
-      where,
-      _count: { _all: true },
-    }),
+    labelGroups(subset),
     // an image with two defects counts under both
     Promise.all(
       QUALITY_VERDICTS.map(async (value) => ({

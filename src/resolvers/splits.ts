@@ -42,7 +42,8 @@ import { decide } from '../plugins/evaluate.ts';
 import { accepted, badInput } from './errors.ts';
 import { type ImageFilter, inSplitParts } from './image-filter.ts';
 import { checkLimit, checkPageSize, type PageArgs } from './paging.ts';
-import { type RequestScope, resolveSplit, resolveSubset, type Subset } from './subset.ts';
+import { asOf, frozenInclude } from './releases.ts';
+import { inRelease, type RequestScope, resolveSplit, resolveSubset, type Subset } from './subset.ts';
 
 export interface CreateSplitRequest {
   name?: string | null;
@@ -56,6 +57,8 @@ export interface CreateSplitRequest {
   extend?: string | null;
   /** Store the split even when a unit is too large for the parts to meet their fractions. */
   allowOversizedUnits?: boolean | null;
+  /** Split a stored release: its images (and the filter), labelled and stratified as it froze them. */
+  release?: string | null;
 }
 
 export interface SplitSummary {
@@ -87,15 +90,16 @@ export const SPLIT_MEMBER_SELECT = {
 } as const;
 
 /** The images a split covers: matching the filter and labelled (mapped) by the policy, with their groups. */
-async function membersOf({ where, policy }: Subset, near: NearDuplicates) {
+async function membersOf({ where, policy, release }: Subset, near: NearDuplicates) {
   const rows = await db().image.findMany({
     where,
-    select: SPLIT_MEMBER_SELECT,
+    select: { ...SPLIT_MEMBER_SELECT, ...frozenInclude(release) },
     orderBy: { id: 'asc' },
   });
   const members: SplitMember[] = [];
   let excluded = 0;
-  for (const r of rows) {
+  // as of a release: the labels and stage it froze
+  for (const r of rows.map(asOf)) {
     const d = decide(policy, r);
     if (d.kind !== 'mapped') {
       excluded++;
@@ -123,8 +127,10 @@ async function membersOf({ where, policy }: Subset, near: NearDuplicates) {
  * of a cluster are a stored link; see nearDuplicateClusters): a chain of similar images does not
  * become one giant cluster. Links between clusters are checked pair by pair in the certificate.
  */
-async function nearDuplicates(): Promise<NearDuplicates> {
+async function nearDuplicates(releaseId: string | null = null): Promise<NearDuplicates> {
+  // of a release: the links between its images only, so images stored later change none of its clusters
   const rows = await db().nearDuplicate.findMany({
+    where: releaseId ? { image: inRelease(releaseId), twin: inRelease(releaseId) } : {},
     select: { distance: true, image: { select: { sha256: true } }, twin: { select: { sha256: true } } },
   });
   const links = rows.map((r) => ({ a: r.image.sha256, b: r.twin.sha256, distance: r.distance }));
@@ -173,7 +179,7 @@ export async function createSplit(scope: RequestScope, req: CreateSplitRequest, 
   const seed = req.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw badInput('seed must be an integer', 'input.seed');
   // the images and the policy, resolved once (an unknown policy or a bad filter is refused here)
-  const subset = await resolveSubset(scope, { filter: req.filter, policy: req.policy });
+  const subset = await resolveSubset(scope, { filter: req.filter, policy: req.policy, release: req.release });
   const { policy } = subset;
   const stratifyBy = [...new Set(req.stratifyBy ?? [])].sort() as Stratifier[];
   const keep = new Map<string, string>();
@@ -190,7 +196,7 @@ export async function createSplit(scope: RequestScope, req: CreateSplitRequest, 
       keep.set(a.image.sha256, a.part);
   }
 
-  const near = await nearDuplicates();
+  const near = await nearDuplicates(subset.release?.id ?? null);
   const { members, excluded } = await membersOf(subset, near);
   if (members.length === 0) throw badInput(`no image matches the filter with a label under ${policy.id}`, 'input');
   const by = new Set(stratifyBy);
@@ -244,6 +250,7 @@ export async function createSplit(scope: RequestScope, req: CreateSplitRequest, 
     seed,
     ...(req.extend ? { extend: req.extend } : {}),
     ...(req.allowOversizedUnits ? { allowOversizedUnits: true } : {}),
+    ...(subset.release ? { release: subset.release.id } : {}),
   };
   await db().$transaction(async (tx) => {
     await tx.split.create({
@@ -438,6 +445,7 @@ export async function manifestRows(
   if (!split) return null;
   const names = split.parts;
   const policy = await scope.policy(split.policyId);
+  const frozen = frozenInclude(split.releaseId ? { id: split.releaseId } : null);
   return (async function* () {
     let after = 0;
     for (;;) {
@@ -459,11 +467,14 @@ export async function manifestRows(
               acquiredAt: true,
               patient: { select: { code: true } },
               lesion: { select: { code: true } },
+              ...frozen,
             },
           },
         },
       });
-      for (const a of batch) {
+      for (const row of batch) {
+        // a split made on a release: its labels and stages as the release froze them
+        const a = { ...row, image: asOf(row.image) };
         const d = decide(policy, a.image);
         yield {
           sha256: a.image.sha256,

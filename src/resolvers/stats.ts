@@ -12,7 +12,8 @@ import { CLINICAL_STATUSES, STAGES } from '../domain/vocabularies.ts';
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { computeFacets, type FieldFacet } from './facets.ts';
-import type { Subset } from './subset.ts';
+import { labelGroups } from './releases.ts';
+import { asOfRelease, type Subset } from './subset.ts';
 
 type Where = Subset['where'];
 
@@ -86,11 +87,8 @@ export async function computeStats(subset: Subset, opts: { profile?: ProfileId }
   const client = db();
   const { where, policy } = subset;
   const [classStage, perPatient, ages, facets, dupCount, outcomes, nearPairs, reviews, present] = await Promise.all([
-    client.image.groupBy({
-      by: ['diagnosisClass', 'diagnosisTerm', 'clinicalStatus', 'verificationStage'],
-      where,
-      _count: { _all: true },
-    }),
+    // as of a release: the classes, terms, statuses and stages it froze
+    labelGroups(subset),
     client.image.groupBy({ by: ['patientId'], where, _count: { _all: true } }),
     client.image.groupBy({
       by: ['patientId'],
@@ -108,7 +106,7 @@ export async function computeStats(subset: Subset, opts: { profile?: ProfileId }
       where: { image: where },
       _count: { _all: true },
     }),
-    presentCounts(where),
+    presentCounts(where, subset.release),
   ]);
   const period = await client.image.aggregate({ where, _min: { acquiredAt: true }, _max: { acquiredAt: true } });
   const patientDistributions = await patientFacets(where);
@@ -255,9 +253,9 @@ async function patientFacets(where: Where): Promise<FieldFacet[]> {
 }
 
 /** Images with each of the 16 fields present (multi-valued fields: at least one value). */
-async function presentCounts(where: Where): Promise<Record<string, number>> {
+async function presentCounts(where: Where, release: Subset['release']): Promise<Record<string, number>> {
   const c = db().image;
-  const has = (w: object) => c.count({ where: { AND: [where, w] } });
+  const has = (w: Where) => c.count({ where: { AND: [where, release ? asOfRelease(w, release.id) : w] } });
   const [
     age,
     sex,
@@ -285,7 +283,11 @@ async function presentCounts(where: Where): Promise<Record<string, number>> {
     has({ colors: { some: {} } }),
     has({ elevation: { not: null } }),
     has({ borderRegularity: { not: null } }),
-    has({ structures: { some: {} } }),
+    has(
+      release
+        ? { releaseImages: { some: { releaseId: release.id, structures: { not: '' } } } }
+        : { structures: { some: {} } },
+    ),
     has({ histopathologyResult: { not: null } }),
     has({ examinerCode: { not: null } }),
     has({ imageQualityScore: { not: null } }),

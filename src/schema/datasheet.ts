@@ -15,7 +15,7 @@ import {
 } from '../resolvers/datasheet.ts';
 import { actorOf } from '../server/context.ts';
 import { DomainShiftRef, SubsetInput } from './domain-shift.ts';
-import { ImageFilter, readSubset, SplitSelectionInput } from './image.ts';
+import { ImageFilter, RELEASE_ARG_DESCRIPTION, readSubset, SplitSelectionInput } from './image.ts';
 import { ADMIN_CODE_DESCRIPTION } from './staff.ts';
 import { StatsRef } from './stats.ts';
 
@@ -108,6 +108,7 @@ builder.queryFields((t) => ({
     args: {
       filter: t.arg({ type: ImageFilter }),
       policy: t.arg.string(),
+      release: t.arg.string({ description: RELEASE_ARG_DESCRIPTION }),
       compare: t.arg({ type: DatasheetComparisonInput }),
     },
     resolve: async (_root, args, ctx) => {
@@ -134,6 +135,9 @@ builder.queryFields((t) => ({
       policy: t.arg.string(),
       split: t.arg({ type: SplitSelectionInput }),
       profile: t.arg.string({ description: 'safe-harbor (default), research or limited (admins only)' }),
+      release: t.arg.string({
+        description: `${RELEASE_ARG_DESCRIPTION}; the document's version is the release's version`,
+      }),
     },
     resolve: (_root, args, ctx) =>
       croissant(args, { origin: ctx.origin, dataDir: ctx.dataDir, role: ctx.role, scope: ctx }),

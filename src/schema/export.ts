@@ -6,7 +6,7 @@ import { registry } from '../plugins/index.ts';
 import type { Exporter, MetadataImporter } from '../plugins/types.ts';
 import { exportForReader, listExports, startExport } from '../resolvers/exports.ts';
 import { actorOf, type Context } from '../server/context.ts';
-import { ImageFilter, SplitSelectionInput } from './image.ts';
+import { ImageFilter, RELEASE_ARG_DESCRIPTION, SplitSelectionInput } from './image.ts';
 import { requireToken } from './staff.ts';
 
 builder.addScalarType('JSONObject', JSONObjectResolver);
@@ -190,6 +190,9 @@ builder.mutationFields((t) => ({
       options: t.arg({ type: 'JSONObject' }),
       split: t.arg({ type: SplitSelectionInput }),
       profile: t.arg.string({ description: `safe-harbor (default), research or limited (admins only)` }),
+      release: t.arg.string({
+        description: `${RELEASE_ARG_DESCRIPTION}; rows carry the frozen class, term, status, stage, histopathology and structures, and the manifest names the release`,
+      }),
     },
     resolve: (_root, args, ctx) => {
       requireToken(ctx, 'startExport');
@@ -203,6 +206,7 @@ builder.mutationFields((t) => ({
           options: args.options as Record<string, unknown> | null,
           split: args.split,
           profile: args.profile,
+          release: args.release,
         },
         {
           actor: actor.code,

@@ -1,6 +1,6 @@
 import { builder } from '../builder.ts';
 import { computeFacets, type Facets, type FacetValue, type FieldFacet } from '../resolvers/facets.ts';
-import { ImageFilter, readSubset } from './image.ts';
+import { ImageFilter, RELEASE_ARG_DESCRIPTION, readSubset } from './image.ts';
 
 const FacetValueRef = builder.objectRef<FacetValue>('FacetValue').implement({
   fields: (t) => ({
@@ -43,6 +43,7 @@ builder.queryFields((t) => ({
     args: {
       filter: t.arg({ type: ImageFilter }),
       policy: t.arg.string({ description: 'Policy of the label facet and label filters (default: the active one)' }),
+      release: t.arg.string({ description: RELEASE_ARG_DESCRIPTION }),
     },
     resolve: async (_root, args, ctx) => computeFacets(await readSubset(ctx, args)),
   }),

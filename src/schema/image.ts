@@ -501,11 +501,24 @@ export const ImageFilter = builder.inputRef<ImageFilterShape>('ImageFilter').imp
 });
 
 /** The subset of a read: the filter as the caller's profile may select (generaliseFilter), resolved once per request. */
-export const readSubset = (ctx: Context, args: { filter?: ImageFilterShape | null; policy?: string | null }) =>
-  resolveSubset(ctx, { filter: generaliseFilter(args.filter, readProfile(ctx.role)), policy: args.policy });
+export const readSubset = (ctx: Context, args: ReadArgs) =>
+  resolveSubset(ctx, {
+    filter: generaliseFilter(args.filter, readProfile(ctx.role)),
+    policy: args.policy,
+    release: args.release,
+  });
 /** The images of a read without their labels (a page and its count): see resolveSelection. */
-const imagesSubset = (ctx: Context, args: { filter?: ImageFilterShape | null; policy?: string | null }) =>
-  resolveSelection(ctx, { filter: generaliseFilter(args.filter, readProfile(ctx.role)), policy: args.policy });
+const imagesSubset = (ctx: Context, args: ReadArgs) =>
+  resolveSelection(ctx, {
+    filter: generaliseFilter(args.filter, readProfile(ctx.role)),
+    policy: args.policy,
+    release: args.release,
+  });
+type ReadArgs = { filter?: ImageFilterShape | null; policy?: string | null; release?: string | null };
+/** The `release` argument of a read: the subset as of a stored release (its images, its frozen labels). */
+export const RELEASE_ARG_DESCRIPTION =
+  'Read as of a stored release (its id): only its images, and every class, term, status, stage and label as the ' +
+  'release froze them; an unknown id is BAD_USER_INPUT';
 
 builder.queryFields((t) => ({
   images: t.prismaConnection(
@@ -520,6 +533,7 @@ builder.queryFields((t) => ({
       args: {
         filter: t.arg({ type: ImageFilter }),
         policy: t.arg.string({ description: 'Policy for label filters (default: the active policy)' }),
+        release: t.arg.string({ description: RELEASE_ARG_DESCRIPTION }),
       },
       totalCount: async (_conn, args, ctx) => countImages(await imagesSubset(ctx, args)),
       resolve: async (query, _root, args, ctx) => listImages(query, await imagesSubset(ctx, args), args),

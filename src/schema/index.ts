@@ -18,5 +18,6 @@ import './collection.ts';
 import './domain-shift.ts';
 import './datasheet.ts';
 import './split.ts';
+import './release.ts';
 
 export const schema = builder.toSchema();

@@ -142,6 +142,7 @@ const inputOf = (s: { input: string }) =>
     fractions?: { train: number; validation: number; test: number };
     folds?: number;
     stratifyBy: (typeof STRATIFIERS)[number][];
+    release?: string;
   };
 
 const SplitRef = builder.prismaObject('Split', {
@@ -161,6 +162,11 @@ const SplitRef = builder.prismaObject('Split', {
     fractions: t.field({ type: FractionsRef, nullable: true, resolve: (s) => inputOf(s).fractions ?? null }),
     folds: t.int({ nullable: true, resolve: (s) => inputOf(s).folds ?? null }),
     stratifyBy: t.field({ type: [StratifierEnum], resolve: (s) => inputOf(s).stratifyBy }),
+    release: t.string({
+      nullable: true,
+      description: 'The id of the release the split was made on (its labels are read as of it), or null',
+      resolve: (s) => inputOf(s).release ?? null,
+    }),
     extends: t.prismaField({
       type: 'Split',
       nullable: true,
@@ -273,6 +279,12 @@ const CreateSplitInput = builder.inputType('CreateSplitInput', {
     fractions: t.field({ type: FractionsInput, description: 'Train/validation/test shares; or folds' }),
     folds: t.int({ description: 'k folds (2–20) of equal size; or fractions' }),
     stratifyBy: t.field({ type: [StratifierEnum], description: 'Balance these too, beside the label' }),
+    release: t.string({
+      description:
+        'Split a stored release (its id): its images (AND the filter), labelled and stratified as it froze them, ' +
+        'near-duplicate links among its images only; the same release, inputs and seed give the same manifest ' +
+        'whatever changed since. The split records it, and reads of the split are as of it. An unknown id is BAD_USER_INPUT',
+    }),
     extend: t.string({
       description: 'An earlier split with the same parts: its images keep their part, new ones are placed around them',
     }),

@@ -6,7 +6,7 @@ import { termByPath } from '../domain/terms.ts';
 import { type CountShare, computeStats, type Stats } from '../resolvers/stats.ts';
 import { ClassCountRef, DistributionRef, IntakeFunnelRef, MalignantRef } from './dataset.ts';
 import { FieldFacetRef } from './facets.ts';
-import { ImageFilter, QualityVerdictEnum, readSubset } from './image.ts';
+import { ImageFilter, QualityVerdictEnum, RELEASE_ARG_DESCRIPTION, readSubset } from './image.ts';
 import { ClinicalStatusEnum, DiagnosisClassEnum, DiagnosisTermRef } from './vocabulary.ts';
 
 const KappaRef = builder.objectRef<KappaResult>('Kappa').implement({
@@ -167,7 +167,11 @@ builder.queryFields((t) => ({
       'Counts, Table 4, the funnel, distributions, completeness and agreement of the filtered images. For viewers ' +
       'the age figures are top-coded at 90 and the filter’s age and date bounds select no finer than safe-harbor ' +
       'shows (an age bound of 90 or more means 90+, date bounds widen to whole years).',
-    args: { filter: t.arg({ type: ImageFilter }), policy: t.arg.string() },
+    args: {
+      filter: t.arg({ type: ImageFilter }),
+      policy: t.arg.string(),
+      release: t.arg.string({ description: RELEASE_ARG_DESCRIPTION }),
+    },
     resolve: async (_root, args, ctx) => computeStats(await readSubset(ctx, args), { profile: readProfile(ctx.role) }),
   }),
 }));

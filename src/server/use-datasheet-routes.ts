@@ -76,7 +76,13 @@ function subsetOf(params: URLSearchParams, maxVariableDepth: number): CroissantR
           { id: splitId, part: params.get('part'), fold: fold === null ? null : Number(fold) },
           'split',
         );
-  return { filter, policy: params.get('policy'), split, profile: params.get('profile') };
+  return {
+    filter,
+    policy: params.get('policy'),
+    split,
+    profile: params.get('profile'),
+    release: params.get('release'),
+  };
 }
 
 /**
