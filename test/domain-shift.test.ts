@@ -33,8 +33,8 @@ const Shift = graphql(`
       policyId
       policyVersion
       profile
-      a { filter split images }
-      b { filter split images }
+      a { filter split release images }
+      b { filter split release images }
       dimensions {
         dimension
         kind
@@ -240,7 +240,7 @@ describe('a subset against itself', () => {
 
   it('names the whole cohort as 1,026 images under the active policy when nothing is asked', async () => {
     const s = (await shift('VIEWER', { a: {}, b: {} })).data?.domainShift;
-    expect(s?.a).toEqual({ filter: null, split: null, images: 1026 });
+    expect(s?.a).toEqual({ filter: null, split: null, release: null, images: 1026 });
     expect(s?.policyId).toBe(await activePolicyId());
     expect(s?.profile).toBe('safe-harbor');
   });
@@ -519,5 +519,71 @@ describe('the README’s example', () => {
     expect(sex?.test).toMatchObject({ name: 'chi-squared', df: 1 });
     close(sex?.test?.statistic, 1026, 'statistic');
     expect(Math.abs((sex?.test?.pValue ?? 0) / 4.007512653054702e-225 - 1)).toBeLessThan(1e-9);
+  });
+});
+
+describe('a side read as of a release', () => {
+  const MakeRelease = graphql(`
+    mutation ShiftRelease($input: CreateReleaseInput!) { createRelease(input: $input) { id imageCount } }
+  `);
+
+  it('counts the label, term and stage the release froze, and the live images on the other side', async () => {
+    const made = await api.as('ADMIN', MakeRelease, { input: { name: 'shift-test', version: '1.0.0' } });
+    expect(made.errors).toBeUndefined();
+    const release = made.data?.createRelease.id ?? '';
+    // after the release: one nevus becomes a melanoma at histology, live
+    const nevus = await env.db.image.findFirstOrThrow({ where: { diagnosisClass: 'NEVUS' }, orderBy: { id: 'asc' } });
+    await env.db.image.update({
+      where: { id: nevus.id },
+      data: {
+        diagnosisClass: 'MELANOMA',
+        diagnosisTerm: 'Malignant:Malignant melanocytic proliferations (Melanoma):Melanoma, NOS',
+        clinicalStatus: 'MALIGNANT',
+        verificationStage: 'HISTOLOGY',
+      },
+    });
+    try {
+      const res = await shift('VIEWER', { a: { release }, b: {}, policy: 'three-tier' });
+      expect(res.errors).toBeUndefined();
+      const s = res.data?.domainShift;
+      expect(s?.a.release).toMatchObject({ id: release, name: 'shift-test', version: '1.0.0' });
+      expect(s?.b.release).toBeNull();
+      expect(s?.a.images).toBe(made.data?.createRelease.imageCount);
+      // side a: the frozen rows, counted here
+      const frozen = await env.db.releaseImage.findMany({ where: { releaseId: release } });
+      const count = (key: 'diagnosisTerm' | 'verificationStage') => {
+        const m = new Map<string, number>();
+        for (const r of frozen) m.set(r[key], (m.get(r[key]) ?? 0) + 1);
+        return m;
+      };
+      const dim = (id: string) => s?.dimensions.find((d) => d.dimension === id) as Dimension;
+      expect(sideOf(dim('diagnosis_term'), 'a').values).toEqual(count('diagnosisTerm'));
+      expect(sideOf(dim('verification_stage'), 'a').values).toEqual(count('verificationStage'));
+      // side b: live, one image moved from nevus to melanoma and to histology
+      const live = await rowCounts(null, 'three-tier', true);
+      expect(sideOf(dim('diagnosis_term'), 'b')).toEqual(live.diagnosis_term);
+      expect(sideOf(dim('label'), 'b')).toEqual(live.label);
+      const term = dim('diagnosis_term').values.find((v) => v.value.endsWith('Melanoma, NOS'));
+      expect((term?.b.count ?? 0) - (term?.a.count ?? 0)).toBe(1);
+      expect(dim('diagnosis_term').jensenShannon).toBeGreaterThan(0);
+      // fields a release does not freeze are the same on both sides
+      for (const id of ['age_at_exam', 'sex', 'anatomical_site', 'fitzpatrick_type', 'image_pixels', 'format'])
+        expect(dim(id).jensenShannon, id).toBe(0);
+      // the release against itself differs in nothing
+      const self = (await shift('VIEWER', { a: { release }, b: { release }, policy: 'three-tier' })).data?.domainShift;
+      for (const d of self?.dimensions ?? []) expect(d.totalVariation, d.dimension).toBe(0);
+      const unknown = await shift('VIEWER', { a: {}, b: { release: 'no-such-release' } });
+      expect(unknown.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'b.release' });
+    } finally {
+      await env.db.image.update({
+        where: { id: nevus.id },
+        data: {
+          diagnosisClass: nevus.diagnosisClass,
+          diagnosisTerm: nevus.diagnosisTerm,
+          clinicalStatus: nevus.clinicalStatus,
+          verificationStage: nevus.verificationStage,
+        },
+      });
+    }
   });
 });

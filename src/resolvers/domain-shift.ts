@@ -6,7 +6,8 @@
 // stats.distributions counts them: the comparison is of the images a model would see. (stats'
 // patientDistributions counts the same fields per patient.) Age is the image's age at that exam,
 // through the caller's de-identification profile as stats reads it: top-coded at 90 under
-// safe-harbor. Image size is one number, pixels = width × height.
+// safe-harbor. Image size is one number, pixels = width × height. A side read as of a release counts
+// the label, the diagnosis term and the stage as the release froze them.
 import { GraphQLError } from 'graphql';
 import { db } from '../db/current.ts';
 import { ageNumber, generaliseFilter, type ProfileId } from '../domain/deidentify.ts';
@@ -23,6 +24,7 @@ import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { badInput } from './errors.ts';
 import type { ImageFilter, SplitSelection } from './image-filter.ts';
+import { labelGroups } from './releases.ts';
 import { type RequestScope, resolveSubset, type Subset } from './subset.ts';
 
 /** The dimensions compared, in the order they are answered. */
@@ -110,11 +112,8 @@ export async function shiftCounts(subset: Subset, profile: ProfileId): Promise<S
       })),
     );
   const [classStage, ages, sites, sizes, formats, sex, fitz] = await Promise.all([
-    client.image.groupBy({
-      by: ['diagnosisClass', 'diagnosisTerm', 'clinicalStatus', 'verificationStage'],
-      where,
-      _count: { _all: true },
-    }),
+    // as of a release: the class, term, status and stage it froze
+    labelGroups(subset),
     client.image.groupBy({ by: ['ageAtExam'], where, _count: { _all: true } }),
     client.image.groupBy({ by: ['anatomicalSite'], where, _count: { _all: true } }),
     client.image.groupBy({ by: ['width', 'height'], where, _count: { _all: true } }),
@@ -247,10 +246,11 @@ export async function computeDomainShift(a: Subset, b: Subset, profile: ProfileI
   };
 }
 
-/** One side as a caller asks for it: the images of a filter, limited to a stored split or part. */
+/** One side as a caller asks for it: the images of a filter, limited to a stored split or part, as of a release. */
 export interface ShiftRequest {
   filter?: ImageFilter | null;
   split?: SplitSelection | null;
+  release?: string | null;
 }
 
 /**
@@ -269,6 +269,7 @@ export async function resolveShiftSide(
     return await resolveSubset(scope, {
       filter: generaliseFilter(req.filter, filterProfile),
       split: req.split,
+      release: req.release,
       policy,
     });
   } catch (e) {

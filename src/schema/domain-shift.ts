@@ -10,15 +10,16 @@ import {
   type ShiftSide,
   type ShiftTest,
 } from '../resolvers/domain-shift.ts';
-import { ImageFilter, SplitSelectionInput } from './image.ts';
+import { ImageFilter, RELEASE_ARG_DESCRIPTION, SplitSelectionInput } from './image.ts';
 
 export const SubsetInput = builder.inputRef<ShiftRequest>('SubsetInput').implement({
   description:
     'One subset of a comparison: the images of a filter (as every read filters them), limited to a stored split ' +
-    'or one of its parts. Both are optional: {} is every image.',
+    'or one of its parts, as of a release. All are optional: {} is every image, live.',
   fields: (t) => ({
     filter: t.field({ type: ImageFilter }),
     split: t.field({ type: SplitSelectionInput, description: 'Images of a stored split, or of one of its parts' }),
+    release: t.string({ description: RELEASE_ARG_DESCRIPTION }),
   }),
 });
 
@@ -126,6 +127,13 @@ const ShiftSubsetRef = builder.objectRef<ShiftSide>('ShiftSubset').implement({
       nullable: true,
       resolve: (s) => s.subset.split && { ...s.subset.split.selection, parts: s.subset.split.parts },
       description: 'The split selection the side is limited to (the request’s, else the filter’s), and its parts',
+    }),
+    release: t.field({
+      type: 'JSONObject',
+      nullable: true,
+      resolve: (s) =>
+        s.subset.release && { id: s.subset.release.id, name: s.subset.release.name, version: s.subset.release.version },
+      description: 'The release the side is read as of (asked, or its split’s): id, name and version',
     }),
     images: t.exposeInt('images'),
   }),
