@@ -65,7 +65,7 @@ builder.prismaObject('ImportRecord', {
   }),
 });
 
-builder.prismaObject('Collection', {
+const CollectionRef = builder.prismaObject('Collection', {
   authScopes: { viewer: true },
   description:
     'Where images come from: our own acquisition under the SOP (kind own) or an imported public source (kind ' +
@@ -95,7 +95,8 @@ builder.prismaObject('Collection', {
 
 const CollectionInput = builder.inputType('CollectionInput', {
   description:
-    'What a collection states about itself; fields left out keep their value. Bounds in characters: ' +
+    'What a collection states about itself; fields left out keep their value, null clears source, citation or ' +
+    'version. Bounds in characters: ' +
     Object.entries(COLLECTION_TEXT_LIMITS)
       .map(([k, n]) => `${k} ${n}`)
       .join(', ') +
@@ -111,32 +112,35 @@ const CollectionInput = builder.inputType('CollectionInput', {
 });
 
 builder.queryFields((t) => ({
-  collections: t.prismaField({
-    type: ['Collection'],
+  // t.field, not prismaField: the services return rows, and Pothos loads a selected relation
+  // (imports, imageCount) per collection by its id (collections are few)
+  collections: t.field({
+    type: [CollectionRef],
     authScopes: { viewer: true },
     description: 'Every collection, own first, then by slug.',
     resolve: () => listCollections(),
   }),
-  collection: t.prismaField({
-    type: 'Collection',
+  collection: t.field({
+    type: CollectionRef,
     nullable: true,
     authScopes: { viewer: true },
     args: { slug: t.arg.string({ required: true }) },
-    resolve: (_query, _root, args) => collectionBySlug(args.slug),
+    resolve: (_root, args) => collectionBySlug(args.slug),
   }),
 }));
 
 builder.mutationFields((t) => ({
-  updateCollection: t.prismaField({
-    type: 'Collection',
+  updateCollection: t.field({
+    type: CollectionRef,
     authScopes: { admin: true },
     description:
       'Admins only. Corrects what a collection states (name, source, citation, licence, attribution, version). An ' +
       'unknown slug is NOT_FOUND; a value past its bound, or an empty name, licence or attribution, is BAD_USER_INPUT; ' +
       'nothing changes on a refusal.',
     args: { slug: t.arg.string({ required: true }), input: t.arg({ type: CollectionInput, required: true }) },
-    resolve: (_query, _root, args, ctx) => {
-      const patch = Object.fromEntries(Object.entries(args.input).filter(([, v]) => v !== undefined && v !== null));
+    resolve: (_root, args, ctx) => {
+      // null clears source, citation or version (a required fact refuses it)
+      const patch = Object.fromEntries(Object.entries(args.input).filter(([, v]) => v !== undefined));
       return updateCollection(actorOf(ctx), args.slug, patch);
     },
   }),
