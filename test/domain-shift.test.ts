@@ -587,3 +587,31 @@ describe('a side read as of a release', () => {
     }
   });
 });
+
+describe('sides limited to a split', () => {
+  const MakeSplit = graphql(`
+    mutation ShiftSplit($input: CreateSplitInput!) { createSplit(input: $input) { id policyId } }
+  `);
+
+  it('are read under the split’s policy; a side under another one is BAD_USER_INPUT asking for policy', async () => {
+    const made = await api.as('VIEWER', MakeSplit, {
+      input: { policy: 'three-tier', seed: 5, fractions: { train: 0.7, validation: 0.15, test: 0.15 } },
+    } as never);
+    expect(made.errors).toBeUndefined();
+    const id = made.data?.createSplit.id ?? '';
+    const res = await shift('VIEWER', { a: { split: { id, part: 'TRAIN' } }, b: { split: { id, part: 'TEST' } } });
+    expect(res.errors).toBeUndefined();
+    const s = res.data?.domainShift;
+    expect(s?.policyId).toBe('three-tier');
+    expect(s?.a.split).toMatchObject({ id, part: 'TRAIN', parts: ['train'] });
+    const inPart = (part: string) => env.db.splitAssignment.count({ where: { splitId: id, part } });
+    expect(s?.a.images).toBe(await inPart('train'));
+    expect(s?.b.images).toBe(await inPart('test'));
+    expect(await activePolicyId()).not.toBe('three-tier');
+    const mixed = await shift('VIEWER', { a: { split: { id, part: 'TRAIN' } }, b: {} });
+    expect(mixed.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'policy' });
+    expect(mixed.errors?.[0]?.message).toContain('different policies');
+    const named = await shift('VIEWER', { a: { split: { id, part: 'TRAIN' } }, b: {}, policy: 'three-tier' });
+    expect(named.errors).toBeUndefined();
+  });
+});
