@@ -22,9 +22,11 @@ import { lesion, record } from './helpers/images.ts';
 
 let env: TestEnv;
 let api: Api;
+/** Every SQL statement the database receives (the one-subset test counts reads of the release row). */
+const sql: string[] = [];
 
 beforeAll(async () => {
-  env = await createCohortEnv();
+  env = await createCohortEnv({ onQuery: (s) => sql.push(s) });
   api = await createApi(env);
 }, 300_000);
 afterAll(() => env?.dispose());
@@ -474,6 +476,27 @@ describe('releases', () => {
     // live, the relabelled image has left its frozen class
     expect(await count(null, { diagnosisClass: [from] })).toBe(liveBy.get(from) ?? 0);
     expect(liveBy.get(from) ?? 0).not.toBe(frozenCount);
+  });
+
+  it('one request reads the release row once, however many of its fields read as of it', async () => {
+    const OneRequest = graphql(`
+      query OneRequest($release: String, $filter: ImageFilter) {
+        images(release: $release, filter: $filter, first: 5) { totalCount edges { node { sha256 } } }
+        stats(release: $release, filter: $filter) { images }
+        facets(release: $release, filter: $filter) { total }
+      }
+    `);
+    sql.length = 0;
+    const res = await api.as('VIEWER', OneRequest, { release: r1, filter: { verificationStageAtLeast: 'CONSENSUS' } });
+    expect(res.errors).toBeUndefined();
+    const reads = sql.filter((s) => /FROM\s+[`"]\w+[`"]\.[`"]release[`"]/.test(s)).length;
+    expect(reads).toBe(1);
+    const expected = r1Rows.filter((r) => r.verificationStage !== 'INITIAL').length;
+    expect([res.data?.images.totalCount, res.data?.stats.images, res.data?.facets.total]).toEqual([
+      expected,
+      expected,
+      expected,
+    ]);
   });
 
   it('the next release of the name lists exactly the changes made since: added, removed, relabelled, stages advanced', async () => {
