@@ -40,10 +40,10 @@ import type { ExportCollection, ExportContext, Exporter, ExportFile, SubsetDescr
 import { BlobStore } from '../storage/blob-store.ts';
 import { datasetTerms, datasetVersion } from './dataset.ts';
 import { badInput } from './errors.ts';
-import type { ImageFilter, SplitSelection } from './image-filter.ts';
+import { type ImageFilter, labelWhere, type SplitSelection } from './image-filter.ts';
 import { asOf, frozenInclude, frozenOf, frozenStructures } from './releases.ts';
 import { computeStats } from './stats.ts';
-import { type RequestScope, type ResolvedSplit, resolveSubset, type Subset } from './subset.ts';
+import { asOfRelease, type RequestScope, type ResolvedSplit, resolveSubset, type Subset } from './subset.ts';
 
 export interface ExportRequest {
   format: string;
@@ -301,17 +301,29 @@ export async function writeExport(input: RunInput, out: Writable) {
   return { rowCount: count.n, files };
 }
 
-/**
- * The collections of a subset's labelled images (those an export writes), by slug: one GROUP BY of
- * the images by collection and the fields a policy decides on, then the collections that keep a row.
- */
-export async function exportCollections({ where, policy }: Subset): Promise<ExportCollection[]> {
+async function liveCollectionIds(where: Subset['where'], policy: Subset['policy']) {
   const groups = await db().image.groupBy({
     by: ['collectionId', 'diagnosisClass', 'diagnosisTerm', 'clinicalStatus', 'verificationStage'],
     where,
     _count: { _all: true },
   });
-  const ids = [...new Set(groups.filter((g) => decide(policy, g).kind === 'mapped').map((g) => g.collectionId))];
+  return [...new Set(groups.filter((g) => decide(policy, g).kind === 'mapped').map((g) => g.collectionId))];
+}
+
+/**
+ * The collections of a subset's labelled images (those an export writes), by slug: one GROUP BY of
+ * the images by collection and the fields a policy decides on, then the collections that keep a row.
+ */
+export async function exportCollections({ where, policy, release }: Subset): Promise<ExportCollection[]> {
+  // as of a release: the collections of images labelled by the labels it froze
+  const ids = release
+    ? (
+        await db().image.groupBy({
+          by: ['collectionId'],
+          where: { AND: [where, asOfRelease(labelWhere(policy, policy.labels), release.id)] },
+        })
+      ).map((g) => g.collectionId)
+    : await liveCollectionIds(where, policy);
   return db().collection.findMany({
     where: { id: { in: ids } },
     orderBy: { slug: 'asc' },
