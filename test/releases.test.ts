@@ -92,6 +92,9 @@ const ExportOn = graphql(`
 const CroissantOn = graphql(`
   query CroissantOn($release: String) { croissant(release: $release) }
 `);
+const DatasheetOn = graphql(`
+  query DatasheetOn($release: String) { datasheet(release: $release) { markdown } }
+`);
 const Mutations = graphql(`
   query ReleaseMutations { __schema { mutationType { fields { name } } } }
 `);
@@ -334,6 +337,9 @@ describe('releases', () => {
     expect(String(doc.description)).toContain(`Release cohort 1.0.0`);
     const metadata = (doc.distribution as { contentUrl?: string }[])[0];
     expect(metadata?.contentUrl).toContain(`release=${r1}`);
+    const sheet = (await api.as('VIEWER', DatasheetOn, { release: r1 })).data?.datasheet.markdown ?? '';
+    expect(sheet).toContain(`release \`cohort\` 1.0.0 (${r1Rows.length.toLocaleString('en-US')} images`);
+    expect(sheet).toContain('1.0.0 (set by `release cohort');
   });
 
   it('label changes through the workflow leave the release, its rows, hash and changelog, and every read as of it untouched', async () => {

@@ -350,7 +350,14 @@ export async function computeDatasheet(
     compare ? computeDomainShift(subset, compare.subset, DEFAULT_PROFILE) : null,
   ]);
   const terms = await datasetTerms(config, texts);
-  const fromData = dataEntries(stats, version);
+  // as of a release: its version, stated by the release
+  const { release } = subset;
+  const fromData = dataEntries(
+    stats,
+    release
+      ? { value: release.version, source: `release ${release.name} (content hash ${release.contentHash})` }
+      : version,
+  );
   const answer = (key: string): string => {
     const term = CONFIGURED.get(key);
     const stated = term ? terms[term] : undefined;
@@ -375,7 +382,7 @@ export async function computeDatasheet(
     ],
   }));
   if (comparison && compare) sections.push(comparisonSection(comparison, compare.title));
-  const header = `# Datasheet\n\nSubset: \`${JSON.stringify(subset.asked ?? {})}\` · policy \`${stats.policy.id}\` ${stats.policy.version}\n`;
+  const header = `# Datasheet\n\nSubset: \`${JSON.stringify(subset.asked ?? {})}\` · policy \`${stats.policy.id}\` ${stats.policy.version}${release ? ` · release \`${release.name}\` ${release.version} (${n(release.imageCount)} images frozen with their labels; content hash ${release.contentHash})` : ''}\n`;
   const markdown = `${header}\n${sections
     .map((s) => `## ${s.title}\n\n${s.entries.map((x) => `**${x.question}**\n\n${x.answer}\n`).join('\n')}`)
     .join('\n')}`;
