@@ -183,8 +183,8 @@ export function croissantDocument(d: SubsetDescription, opts: { profile: Profile
   const citations = [...new Set(d.collections.flatMap((c) => (c.citation ? [c.citation] : [])))];
   const sources =
     d.collections.length > 1
-      ? `${d.collections.length} collections (${d.collections.map((c) => c.slug).join(', ')}), each under its own licence and attribution (isBasedOn)`
-      : 'A single collection';
+      ? `${d.collections.length} collections (${d.collections.map((c) => c.slug).join(', ')}), each under its own licence and attribution (isBasedOn); ${stats.patients} patients`
+      : `A single collection (mobile dermoscopy, ${stats.patients} patients)`;
   return {
     '@context': CROISSANT_CONTEXT,
     '@type': 'sc:Dataset',
@@ -291,7 +291,7 @@ export function croissantDocument(d: SubsetDescription, opts: { profile: Profile
     'rai:dataAnnotationAnalysis': `Fleiss' kappa of the independent reviews: ${k.kappa === null ? 'undefined' : k.kappa.toFixed(3)} over ${k.n} images; pairwise Cohen's kappa: ${stats.agreement.pairs.map((p) => (p.kappa === null ? '—' : p.kappa.toFixed(3))).join(', ')}.`,
     'rai:dataPreprocessingProtocol':
       'Identifiers replaced by keyed-hash codes; EXIF/GPS and embedded metadata stripped without recompression; exact duplicates removed by a hash of the decoded pixels; near duplicates flagged by perceptual hash; diagnoses normalised to 9 classes with the raw text kept.',
-    'rai:dataLimitations': `${sources} (mobile dermoscopy, ${stats.patients} patients). Benign and borderline lesions are verified by consensus, not histology (${stats.malignant.histologyVerified} of ${stats.malignant.count} malignant images histologically verified). Fitzpatrick types: ${fitz?.values.map((v) => `${v.value} ${v.count}`).join(', ') ?? '—'}; others are not represented. One patient contributes up to ${stats.imagesPerPatient.max ?? 0} images: split by patient.`,
+    'rai:dataLimitations': `${sources}. Benign and borderline lesions are verified by consensus, not histology (${stats.malignant.histologyVerified} of ${stats.malignant.count} malignant images histologically verified). Fitzpatrick types: ${fitz?.values.map((v) => `${v.value} ${v.count}`).join(', ') ?? '—'}; others are not represented. One patient contributes up to ${stats.imagesPerPatient.max ?? 0} images: split by patient.`,
     'rai:dataBiases': `Class imbalance: ${stats.classes.map((c) => `${c.diagnosisClass.toLowerCase()} ${c.count}`).join(', ')}.`,
     'rai:personalSensitiveInformation': `Health data (diagnoses, histopathology), age, sex and skin phototype of de-identified patients. No names, record numbers, dates of birth or image metadata are stored or exported. De-identification profile of these records: ${deid.id} ${deid.version} (${deid.description}): ages ${deid.age}, dates ${deid.date}; ISIC-format exports give ages only rounded to 5 years and capped at 85.`,
     'rai:dataManipulationProtocol': `De-identification profile ${deid.id} ${deid.version}: age_at_exam ${deid.age}; dates ${deid.date}.${profile === 'limited' ? '' : ` Filters select no finer than the values show (age bounds of ${AGE_TOP_CODE} and over mean ${AGE_TOP_CODE}+).`}`,
