@@ -119,7 +119,7 @@ describe('images: pages and cursors', () => {
       });
       expect(n.diagnostic.verificationStage).toBe(ref.verificationStage);
       expect(n.reviews).toHaveLength(3);
-      expect(n.consensus?.diagnosisClass.code).toBe(ref.diagnosisClass);
+      expect(n.consensus?.diagnosisClass?.code).toBe(ref.diagnosisClass);
     }
   });
 

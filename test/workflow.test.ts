@@ -157,7 +157,7 @@ describe('an image through every stage', () => {
     const s = await state(id);
     expect(s.diagnostic).toEqual({ verificationStage: 'CONSENSUS', diagnosisClass: { code: 'MELANOMA' } });
     expect(s.consensus).toEqual({ outcome: 'CORRECTED', reviewCount: 3 });
-    expect(s.labelChanges.map((c) => [c.from?.code ?? null, c.to.code])).toEqual([
+    expect(s.labelChanges.map((c) => [c.from?.code ?? null, c.to?.code ?? null])).toEqual([
       [null, 'DYSPLASTIC_NEVUS'],
       ['DYSPLASTIC_NEVUS', 'MELANOMA'],
     ]);
