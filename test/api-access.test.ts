@@ -107,6 +107,14 @@ const Q = {
   createSplit: graphql(`mutation M29 { createSplit(input: { folds: 2 }) { id } }`),
   splits: graphql(`query M30 { splits { id } split(id: "none") { id } }`),
   deleteSplit: graphql(`mutation M32 { deleteSplit(id: "none") }`),
+  createRelease: graphql(`mutation M33 { createRelease(input: { name: "matrix", version: "1" }) { id imageCount } }`),
+  releases: graphql(`query M34 { releases { id } release(id: "none") { id } }`),
+  updateCollection: graphql(`mutation M35 { updateCollection(slug: "none", input: { license: "CC0-1.0" }) { slug } }`),
+  collections: graphql(`query M36 { collections { slug imageCount } collection(slug: "own") { slug } }`),
+  diagnosisTerms: graphql(`query M37 { diagnosisTerms(under: "Indeterminate", first: 5) { path status } }`),
+  domainShift: graphql(
+    `query M38 { domainShift(a: {}, b: { filter: { sex: [MALE] } }) { dimensions { dimension jensenShannon } } }`,
+  ),
   auditSplit: graphql(
     `query M31($sha: String!) { auditSplit(assignments: [{ sha256: $sha, part: "train" }]) { clean patients } }`,
   ),
@@ -123,6 +131,8 @@ const MUTATIONS = [
   'correctLabel',
   'createSplit',
   'deleteSplit',
+  'createRelease',
+  'updateCollection',
 ];
 /** createInitialAnnotation needs a multipart upload: its role rules are tested in test/workflow.test.ts. */
 const MISSING_IMAGE = Buffer.from('Image:999999').toString('base64');
@@ -173,6 +183,14 @@ describe('the role matrix: every role against every query gives the data or a ty
     ['splits', (w) => api.as(w, Q.splits), atLeast('VIEWER')],
     ['deleteSplit', (w) => api.as(w, Q.deleteSplit), atLeast('VIEWER')],
     ['auditSplit', (w) => api.as(w, Q.auditSplit, { sha }), atLeast('VIEWER')],
+    // the first admin makes the release; it cannot be made twice, so later runs would be refused: one admin row
+    ['createRelease', (w) => api.as(w, Q.createRelease), atLeast('ADMIN')],
+    ['releases', (w) => api.as(w, Q.releases), atLeast('VIEWER')],
+    // an unknown collection: the admin reaches NOT_FOUND, everyone else a refusal
+    ['updateCollection', (w) => api.as(w, Q.updateCollection), atLeast('ADMIN')],
+    ['collections', (w) => api.as(w, Q.collections), atLeast('VIEWER')],
+    ['diagnosisTerms', (w) => api.as(w, Q.diagnosisTerms), atLeast('VIEWER')],
+    ['domainShift', (w) => api.as(w, Q.domainShift), atLeast('VIEWER')],
   ];
   const grid = cases.flatMap(([name, run, allowed, domain]) =>
     everyone.map((who) => [name, who ?? 'anonymous', run, allowed, who, domain ?? 'NOT_FOUND'] as const),

@@ -59,7 +59,7 @@ describe('examples', () => {
     }, 120_000);
 
     it('creates a split, certified clean, and reads back every image once with no patient in two parts', async () => {
-      const id = /^split ([0-9a-f-]{36}): 1026 images from 443 patients under three-tier 1\.0\.0$/m.exec(out)?.[1];
+      const id = /^split ([0-9a-f-]{36}): 1026 images from 443 patients under three-tier 1\.1\.0$/m.exec(out)?.[1];
       expect(id, out).toBeTruthy();
       const stored = await env.db.split.findUniqueOrThrow({ where: { id } });
       expect(out).toContain(`manifest sha256 ${stored.manifestHash}`);

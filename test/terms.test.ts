@@ -263,19 +263,31 @@ describe('every policy decides every record, of the 9 or outside them', () => {
     if (Array.isArray(w.OR)) return w.OR.some((x) => holds(x, row));
     return Object.entries(w).every(([k, v]) => {
       if (v !== null && typeof v === 'object' && 'in' in v) return (v as { in: unknown[] }).in.includes(row[k]);
+      if (v !== null && typeof v === 'object' && 'notIn' in v)
+        return !(v as { notIn: unknown[] }).notIn.includes(row[k]);
       return row[k] === v;
     });
   }
 
   it('labelWhere selects exactly the class × term × stage rows each label is decided for', () => {
+    // and stays small: a binary policy's condition outside the 9 is one on the status, not a term list
+    const screening = registry.policy('screening-binary');
+    if (!screening) throw new Error('screening-binary');
+    expect(JSON.stringify(labelWhere(screening, ['benign'])).length).toBeLessThan(2_000);
     for (const policy of policies) {
       for (const l of policy.labels) {
         const where = labelWhere(policy, [l]);
         for (const diagnosisClass of [...CLASS_CODES, null]) {
           for (const diagnosisTerm of TERM_PATHS) {
             for (const verificationStage of STAGES as VerificationStage[]) {
-              const row = { diagnosisClass, diagnosisTerm, verificationStage, id: 1 };
-              const d = decide(policy, { ...row, clinicalStatus: status(diagnosisClass, diagnosisTerm) });
+              const row = {
+                diagnosisClass,
+                diagnosisTerm,
+                clinicalStatus: status(diagnosisClass, diagnosisTerm),
+                verificationStage,
+                id: 1,
+              };
+              const d = decide(policy, row);
               const expected = d.kind === 'mapped' && d.label === l;
               if (holds(where, row) !== expected) {
                 throw new Error(`${policy.id} ${l}: ${diagnosisClass} ${diagnosisTerm} ${verificationStage}`);

@@ -128,6 +128,8 @@ export type ExportRow = ExportRecord;
  */
 export interface SubsetDescription {
   policy: { id: string; version: string };
+  /** The release the subset is read as of (its frozen labels; its version is the subset's), or null. */
+  release: { id: string; name: string; version: string; imageCount: number; contentHash: string } | null;
   /** The stored split the export is limited to, with the split's manifest hash. */
   split: {
     id: string;

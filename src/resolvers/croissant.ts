@@ -78,20 +78,5 @@ export async function croissant(
 ) {
   const run = await metadataRun(opts.scope ?? requestScope(), request, opts.dataDir, opts.role ?? null);
   const described = await describeSubset({ ...run, origin: opts.origin, dataset: opts.dataset });
-  const release = run.subset.release;
-  const name = opts.name ?? 'dermaset';
-  const doc = croissantDocument(described, {
-    profile: run.profile,
-    origin: opts.origin,
-    name: release ? `${name} ${release.name} ${release.version}` : name,
-  });
-  // as of a release: its version (describeSubset), and the description says which release and its hash
-  if (release) {
-    doc.description = `Release ${release.name} ${release.version} (${release.imageCount} images frozen with their labels; content hash sha256 ${release.contentHash}). ${doc.description}`;
-    // the metadata file's URL names the release too, so it serves the file whose sha256 the document gives
-    const metadata = doc.distribution[0];
-    if (metadata && 'contentUrl' in metadata && typeof metadata.contentUrl === 'string')
-      metadata.contentUrl = `${metadata.contentUrl}&release=${encodeURIComponent(release.id)}`;
-  }
-  return doc;
+  return croissantDocument(described, { profile: run.profile, origin: opts.origin, name: opts.name ?? 'dermaset' });
 }

@@ -33,7 +33,7 @@ import { type Role, roleAtLeast } from '../domain/roles.ts';
 import { SITES } from '../domain/sites.ts';
 import { STRUCTURES } from '../domain/structures.ts';
 import { originOf } from '../domain/terms.ts';
-import { decide } from '../plugins/evaluate.ts';
+import { decide, POLICY_INPUT_SELECT } from '../plugins/evaluate.ts';
 import { hashingTap } from '../plugins/exporters/hashing.ts';
 import { registry } from '../plugins/index.ts';
 import type { ExportCollection, ExportContext, Exporter, ExportFile, SubsetDescription } from '../plugins/types.ts';
@@ -379,10 +379,7 @@ export async function describeSubset(input: RunInput): Promise<SubsetDescription
         sha256: true,
         format: true,
         storageKey: true,
-        diagnosisClass: true,
-        diagnosisTerm: true,
-        clinicalStatus: true,
-        verificationStage: true,
+        ...POLICY_INPUT_SELECT,
         ...frozenInclude(subset.release),
       },
       orderBy: { id: 'asc' },
@@ -407,6 +404,15 @@ export async function describeSubset(input: RunInput): Promise<SubsetDescription
     collections,
     // a release is its own version
     version: subset.release ? subset.release.version : version.value,
+    release: subset.release
+      ? {
+          id: subset.release.id,
+          name: subset.release.name,
+          version: subset.release.version,
+          imageCount: subset.release.imageCount,
+          contentHash: subset.release.contentHash,
+        }
+      : null,
     stats,
   };
 }

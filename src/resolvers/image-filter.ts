@@ -337,11 +337,30 @@ export function labelWhere(policy: ClassMappingPolicy, labels: readonly string[]
       const k = stages.join(',');
       byStages.set(k, [...(byStages.get(k) ?? []), diagnosisTerm]);
     }
+    // outside the 9, a policy that decides by status (the binary ones) is a condition on the status
+    const statusOfKey = new Map<string, Set<ClinicalStatus>>();
+    const keysOfStatus = new Map<ClinicalStatus, Set<string>>();
+    if (diagnosisClass === null) {
+      for (const [k, terms] of byStages) {
+        for (const t of terms) {
+          const st = termByPath(t).status;
+          statusOfKey.set(k, (statusOfKey.get(k) ?? new Set()).add(st));
+          keysOfStatus.set(st, (keysOfStatus.get(st) ?? new Set()).add(k));
+        }
+      }
+    }
+    const byStatus = diagnosisClass === null && [...keysOfStatus.values()].every((ks) => ks.size === 1);
     for (const [k, terms] of byStages) {
       if (k === '') continue;
       const stages = k.split(',') as VerificationStage[];
       const cond: Where = { diagnosisClass };
-      if (byStages.size > 1) cond.diagnosisTerm = { in: terms };
+      if (byStages.size > 1) {
+        if (byStatus) cond.clinicalStatus = { in: [...(statusOfKey.get(k) ?? [])] };
+        // every stored term is in the vocabulary: the shorter of the list and its complement
+        else if (terms.length * 2 > TERM_PATHS.length)
+          cond.diagnosisTerm = { notIn: TERM_PATHS.filter((t) => !terms.includes(t)) };
+        else cond.diagnosisTerm = { in: terms };
+      }
       if (stages.length < STAGES.length) cond.verificationStage = { in: stages };
       pairs.push(cond);
     }

@@ -6,6 +6,7 @@
 // its rows restrict the deletion of their images (prisma/schema.prisma).
 // The reads as of a release (resolvers/subset.ts asOfRelease for conditions; frozenInclude and
 // asOf here for the values) let every service read the frozen labels instead of the live ones.
+
 import { randomUUID } from 'node:crypto';
 import { createGraphQLError } from 'graphql-yoga';
 import { db } from '../db/current.ts';
@@ -21,6 +22,7 @@ import {
   releaseLabel,
   structuresKey,
 } from '../domain/release.ts';
+import { POLICY_INPUT_SELECT } from '../plugins/evaluate.ts';
 import { accepted, badInput } from './errors.ts';
 import type { ImageFilter } from './image-filter.ts';
 import { checkPageSize, MAX_PAGE_SIZE, type PageArgs } from './paging.ts';
@@ -35,10 +37,7 @@ export interface CreateReleaseRequest {
 
 /** ReleaseImage's frozen columns, as a select. */
 export const FROZEN_SELECT = {
-  diagnosisClass: true,
-  diagnosisTerm: true,
-  clinicalStatus: true,
-  verificationStage: true,
+  ...POLICY_INPUT_SELECT,
   histopathologyResult: true,
   structures: true,
 } as const;
@@ -80,10 +79,7 @@ export const frozenStructures = (s: string): DermoscopicStructure[] =>
 const MEMBER_SELECT = {
   id: true,
   sha256: true,
-  diagnosisClass: true,
-  diagnosisTerm: true,
-  clinicalStatus: true,
-  verificationStage: true,
+  ...POLICY_INPUT_SELECT,
   histopathologyResult: true,
   structures: { select: { structure: true } },
 } as const;

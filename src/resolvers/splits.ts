@@ -38,7 +38,7 @@ import {
   selectParts,
   stratumOf,
 } from '../domain/stored-split.ts';
-import { decide } from '../plugins/evaluate.ts';
+import { decide, POLICY_INPUT_SELECT } from '../plugins/evaluate.ts';
 import { accepted, badInput } from './errors.ts';
 import { type ImageFilter, inSplitParts } from './image-filter.ts';
 import { checkLimit, checkPageSize, type PageArgs } from './paging.ts';
@@ -80,10 +80,7 @@ export interface SplitSummary {
 export const SPLIT_MEMBER_SELECT = {
   id: true,
   sha256: true,
-  diagnosisClass: true,
-  diagnosisTerm: true,
-  clinicalStatus: true,
-  verificationStage: true,
+  ...POLICY_INPUT_SELECT,
   patient: { select: { code: true, sex: true, fitzpatrickType: true } },
   lesion: { select: { code: true } },
   collection: { select: { slug: true } },
@@ -459,10 +456,7 @@ export async function manifestRows(
           image: {
             select: {
               sha256: true,
-              diagnosisClass: true,
-              diagnosisTerm: true,
-              clinicalStatus: true,
-              verificationStage: true,
+              ...POLICY_INPUT_SELECT,
               ageAtExam: true,
               acquiredAt: true,
               patient: { select: { code: true } },

@@ -1,5 +1,5 @@
 import { builder } from '../builder.ts';
-import { decide } from '../plugins/evaluate.ts';
+import { decide, POLICY_INPUT_SELECT } from '../plugins/evaluate.ts';
 import { registry } from '../plugins/index.ts';
 import type { ClassMappingPolicy, PolicyDecision } from '../plugins/types.ts';
 import { policyHistory, setActivePolicy } from '../resolvers/policies.ts';
@@ -45,7 +45,7 @@ builder.prismaObjectField('Image', 'label', (t) =>
     type: ImageLabelRef,
     description: 'The image’s label under a policy (default: the active one); stored labels never change',
     args: { policy: t.arg.string() },
-    select: { diagnosisClass: true, diagnosisTerm: true, clinicalStatus: true, verificationStage: true },
+    select: POLICY_INPUT_SELECT,
     resolve: async (image, args, ctx) => {
       const policy = await ctx.policy(args.policy);
       return { policy, decision: decide(policy, image) };

@@ -222,10 +222,18 @@ describe('an identifier typed into the wrong field of a CSV import', () => {
       expect(out.stdout).toMatch(/row 2 img-14\.jpg: INVALID_RECORD sex: is not one of: female, male/);
       expect(out.stdout).toMatch(/row 3 img-15\.jpg: INVALID_RECORD anatomical_site: /);
       expect(`${out.stdout}${out.stderr}`).not.toMatch(/John|998877/);
-      expect(withoutIntake(await snapshot(env))).toEqual(withoutIntake(before));
+      // the run leaves its intake rows and its import record (two rows refused), nothing else
+      const withoutRun = (x: Snapshot) => ({
+        ...withoutIntake(x),
+        tables: { ...withoutIntake(x).tables, import_record: 'run' },
+      });
+      expect(withoutRun(await snapshot(env))).toEqual(withoutRun(before));
       const logged = await env.db.intakeRecord.findMany({ orderBy: { id: 'desc' }, take: 2 });
       expect(logged.map((l) => l.outcome)).toEqual(['REJECTED_INVALID', 'REJECTED_INVALID']);
       expect(JSON.stringify(logged)).not.toMatch(/John|998877/);
+      const run = await env.db.importRecord.findFirstOrThrow({ orderBy: { id: 'desc' } });
+      expect(run).toMatchObject({ rowsIn: 2, stored: 0, refused: 2 });
+      expect(JSON.stringify(run)).not.toMatch(/John|998877/);
     },
     CLI_TIMEOUT,
   );

@@ -157,6 +157,7 @@ export function metadataUrl(
     policy: string;
     split?: { id: string; part?: string | null; fold?: number | null } | null;
     profile?: ProfileId;
+    release?: string | null;
   },
 ): string {
   const q = new URLSearchParams({ policy: subset.policy });
@@ -168,6 +169,7 @@ export function metadataUrl(
     if (subset.split.part) q.set('part', subset.split.part);
     if (subset.split.fold !== null && subset.split.fold !== undefined) q.set('fold', String(subset.split.fold));
   }
+  if (subset.release) q.set('release', subset.release);
   return `${origin}${METADATA_PATH}?${q}`;
 }
 
@@ -189,8 +191,9 @@ export function croissantDocument(d: SubsetDescription, opts: { profile: Profile
     '@context': CROISSANT_CONTEXT,
     '@type': 'sc:Dataset',
     conformsTo: ['http://mlcommons.org/croissant/1.1', 'http://mlcommons.org/croissant/RAI/1.0'],
-    name: opts.name ?? 'dermaset',
-    description: `${records} clinically verified dermoscopic images of skin lesions from ${stats.patients} de-identified patients, labelled under the policy ${policy.id} ${policy.version}${left > 0 ? ` (${left} further images of the subset have no label under it and are left out)` : ''}.`,
+    // as of a release: the release names the document, and its description gives the content hash
+    name: d.release ? `${opts.name ?? 'dermaset'} ${d.release.name} ${d.release.version}` : (opts.name ?? 'dermaset'),
+    description: `${d.release ? `Release ${d.release.name} ${d.release.version} (${d.release.imageCount} images frozen with their labels; content hash sha256 ${d.release.contentHash}). ` : ''}${records} clinically verified dermoscopic images of skin lesions from ${stats.patients} de-identified patients, labelled under the policy ${policy.id} ${policy.version}${left > 0 ? ` (${left} further images of the subset have no label under it and are left out)` : ''}.`,
     // stated by the configuration or the datasheet, else said to be not stated: never assumed
     license: licensesOf(d),
     // the collections the records come from, each with its licence and attribution (creditText)
@@ -212,6 +215,7 @@ export function croissantDocument(d: SubsetDescription, opts: { profile: Profile
           policy: policy.id,
           split,
           profile,
+          release: d.release?.id ?? null,
         }),
         encodingFormat: 'application/jsonlines',
         contentSize: `${d.metadata.bytes} B`,
