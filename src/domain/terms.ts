@@ -56,13 +56,14 @@ export const CLASS_TERM: Readonly<Record<DiagnosisClass, string>> = Object.fromE
   CLASS_CODES.map((c) => [c, c === 'PAPILLOMA' ? PAPILLOMA_TERM : CLASSES[c].isicPath]),
 ) as Record<DiagnosisClass, string>;
 
-const under = (path: string, node: string) => path === node || path.startsWith(`${node}:`);
+/** Whether a term lies at or under a node of the hierarchy (a node ends at a level separator). */
+export const isUnder = (path: string, node: string): boolean => path === node || path.startsWith(`${node}:`);
 
 function classOfPath(path: string): DiagnosisClass | null {
   let best: { c: DiagnosisClass; depth: number } | null = null;
   for (const c of CLASS_CODES) {
     for (const node of CLASS_NODES[c]) {
-      if (under(path, node) && (!best || node.length > best.depth)) best = { c, depth: node.length };
+      if (isUnder(path, node) && (!best || node.length > best.depth)) best = { c, depth: node.length };
     }
   }
   return best?.c ?? null;
@@ -71,7 +72,7 @@ function classOfPath(path: string): DiagnosisClass | null {
 function statusOfPath(path: string, diagnosisClass: DiagnosisClass | null): ClinicalStatus {
   // a class decides (dysplastic nevi are borderline, although ISIC files them under Benign)
   if (diagnosisClass) return CLASSES[diagnosisClass].status;
-  if (under(path, AK) || under(path, ACTINIC_CHEILITIS)) return 'PREMALIGNANT';
+  if (isUnder(path, AK) || isUnder(path, ACTINIC_CHEILITIS)) return 'PREMALIGNANT';
   const root = path.split(':')[0];
   return root === 'Benign'
     ? 'BENIGN'
@@ -123,7 +124,7 @@ export function termByPath(path: string): DiagnosisTerm {
 }
 
 /** The terms at or below a node (a path, or a level-1 name such as "Malignant"). */
-export const termsUnder = (node: string): string[] => TERM_PATHS.filter((p) => under(p, node));
+export const termsUnder = (node: string): string[] => TERM_PATHS.filter((p) => isUnder(p, node));
 
 const key = (s: string) =>
   s

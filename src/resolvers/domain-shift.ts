@@ -23,6 +23,7 @@ import {
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { badInput } from './errors.ts';
+import { patientFieldCounts } from './facets.ts';
 import type { ImageFilter, SplitSelection } from './image-filter.ts';
 import { labelGroups } from './releases.ts';
 import { type RequestScope, resolveSubset, type Subset } from './subset.ts';
@@ -104,13 +105,6 @@ const add = <K>(m: Map<K, number>, key: K, n: number) => m.set(key, (m.get(key) 
 export async function shiftCounts(subset: Subset, profile: ProfileId): Promise<SideCounts> {
   const client = db();
   const { where, policy } = subset;
-  const perValue = <T extends string>(key: 'sex' | 'fitzpatrickType', values: readonly T[]) =>
-    Promise.all(
-      [...values, null].map(async (v) => ({
-        value: v,
-        count: await client.image.count({ where: { AND: [where, { patient: { [key]: v } }] } }),
-      })),
-    );
   const [classStage, ages, sites, sizes, formats, sex, fitz] = await Promise.all([
     // as of a release: the class, term, status and stage it froze
     labelGroups(subset),
@@ -118,8 +112,8 @@ export async function shiftCounts(subset: Subset, profile: ProfileId): Promise<S
     client.image.groupBy({ by: ['anatomicalSite'], where, _count: { _all: true } }),
     client.image.groupBy({ by: ['width', 'height'], where, _count: { _all: true } }),
     client.image.groupBy({ by: ['format'], where, _count: { _all: true } }),
-    perValue('sex', Object.values(Sex)),
-    perValue('fitzpatrickType', Object.values(FitzpatrickType)),
+    patientFieldCounts(where, 'sex', Object.values(Sex)),
+    patientFieldCounts(where, 'fitzpatrickType', Object.values(FitzpatrickType)),
   ]);
   const cat = (): CategoricalCounts => ({ values: new Map(), missing: 0 });
   const label = cat();

@@ -1,6 +1,7 @@
 // Counts per value of every categorical field of the images matching a filter, with how many
 // images have the field and how many miss it: one GraphQL round trip, GROUP BY / COUNT in SQL.
 import { db } from '../db/current.ts';
+import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { FitzpatrickType, Sex } from '../domain/enums.ts';
 import { QUALITY_VERDICTS } from '../domain/quality.ts';
 import { originOf } from '../domain/terms.ts';
@@ -28,6 +29,25 @@ export interface Facets {
   /** The policy the `label` facet is read under. */
   policyId: string;
   fields: FieldFacet[];
+}
+
+type PatientField = 'sex' | 'fitzpatrickType' | 'sunburnHistory' | 'personalCaHistory';
+
+/**
+ * A patient-level field counted over the images of `where`: one COUNT per value and one for the
+ * images whose patient lacks it (value null). Facets and domainShift count patient fields this way.
+ */
+export function patientFieldCounts<T extends string | boolean>(
+  where: Prisma.ImageWhereInput,
+  key: PatientField,
+  values: readonly T[],
+): Promise<{ value: string | null; count: number }[]> {
+  return Promise.all(
+    [...values, null].map(async (v) => ({
+      value: v === null ? null : String(v),
+      count: await db().image.count({ where: { AND: [where, { patient: { [key]: v } }] } }),
+    })),
+  );
 }
 
 const byCount = (a: FacetValue, b: FacetValue) => b.count - a.count || a.value.localeCompare(b.value);
@@ -58,17 +78,8 @@ export async function computeFacets(subset: Subset): Promise<Facets> {
     const rows = await client.image.groupBy({ by: [by], where, _count: { _all: true } });
     return rows.map((r) => ({ value: r[by] === null ? null : String(r[by]), count: r._count._all }));
   };
-  // patient-level fields: one count per value (and one for missing), over the images
-  const patientField = async <T extends string | boolean>(
-    key: 'sex' | 'fitzpatrickType' | 'sunburnHistory' | 'personalCaHistory',
-    values: readonly T[],
-  ) =>
-    Promise.all(
-      [...values, null].map(async (v) => ({
-        value: v === null ? null : String(v),
-        count: await client.image.count({ where: { AND: [where, { patient: { [key]: v } }] } }),
-      })),
-    );
+  const patientField = <T extends string | boolean>(key: PatientField, values: readonly T[]) =>
+    patientFieldCounts(where, key, values);
   const multi = async (relation: 'colors' | 'structures') => {
     const rows =
       relation === 'colors'

@@ -21,7 +21,7 @@ import type {
   VerificationStage,
 } from '../domain/enums.ts';
 import { QUALITY_RULES, QUALITY_SCORES, type QualityRule, type QualityVerdict } from '../domain/quality.ts';
-import { findTerm, TERM_PATHS, TERMS, termByPath, termsUnder } from '../domain/terms.ts';
+import { findTerm, isUnder, TERM_PATHS, TERMS, termByPath, termsUnder } from '../domain/terms.ts';
 import { AGE_RANGE, STAGES, stageRank } from '../domain/vocabularies.ts';
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
@@ -545,7 +545,6 @@ export function listTerms(args: { under?: string | null; search?: string | null;
   const needle = args.search?.toLowerCase() ?? '';
   return TERMS.filter(
     (t) =>
-      (!nodes || nodes.some((n) => t.path === n || t.path.startsWith(`${n}:`))) &&
-      (needle === '' || t.path.toLowerCase().includes(needle)),
+      (!nodes || nodes.some((n) => isUnder(t.path, n))) && (needle === '' || t.path.toLowerCase().includes(needle)),
   ).slice(0, first);
 }

@@ -1,10 +1,9 @@
 import type { DiagnosisClass } from '../../domain/enums.ts';
+import { isUnder } from '../../domain/terms.ts';
 import { definePolicy, type PolicyDecision, type PolicyInput } from '../types.ts';
 
 /** A term outside the 9 at or below one of these nodes of the ISIC hierarchy gets the label. */
 type TermRule = readonly [node: string, decision: PolicyDecision];
-
-const under = (path: string, node: string) => path === node || path.startsWith(`${node}:`);
 
 /** The class table for records of the 9, the term rules (first match) for the others, then `otherwise`. */
 const table =
@@ -15,7 +14,7 @@ const table =
   ) =>
   ({ diagnosisClass, diagnosisTerm }: PolicyInput): PolicyDecision => {
     if (diagnosisClass) return t[diagnosisClass];
-    return terms.find(([node]) => under(diagnosisTerm, node))?.[1] ?? otherwise(diagnosisTerm);
+    return terms.find(([node]) => isUnder(diagnosisTerm, node))?.[1] ?? otherwise(diagnosisTerm);
   };
 
 const AK = 'Indeterminate:Indeterminate epidermal proliferations:Solar or actinic keratosis';
@@ -69,7 +68,7 @@ export const ham10000 = definePolicy({
   description: 'HAM10000 labels: nv, mel, bkl, bcc, akiec, vasc, df',
   labels: ['nv', 'mel', 'bkl', 'bcc', 'akiec', 'vasc', 'df'],
   // Bowen's disease (squamous cell carcinoma in situ) is akiec even though its class is ours
-  map: (input) => (under(input.diagnosisTerm, BOWEN) ? { kind: 'mapped', label: 'akiec' } : hamTable(input)),
+  map: (input) => (isUnder(input.diagnosisTerm, BOWEN) ? { kind: 'mapped', label: 'akiec' } : hamTable(input)),
 });
 
 const hamTable = table(
