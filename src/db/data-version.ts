@@ -1,0 +1,20 @@
+// The data versions: one counter per scope, raised by triggers in every writing transaction
+// (migration data_version). Equal versions mean equal data on every instance sharing the database,
+// so a cache keyed by them needs no other invalidation.
+import { db } from './current.ts';
+
+export type DataScope = 'records' | 'reviews' | 'settings';
+export type DataVersions = Record<DataScope, number>;
+
+/** The current versions, read in one statement. */
+export async function dataVersions(): Promise<DataVersions> {
+  const rows = await db().dataVersion.findMany();
+  const out: DataVersions = { records: 0, reviews: 0, settings: 0 };
+  for (const r of rows) if (r.scope in out) out[r.scope as DataScope] = r.version;
+  return out;
+}
+
+/** One key for all scopes, e.g. "r12.v40.s3". */
+export function versionKey(v: DataVersions): string {
+  return `r${v.records}.v${v.reviews}.s${v.settings}`;
+}
