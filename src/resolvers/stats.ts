@@ -1,7 +1,11 @@
-// stats(filter, policy): the description of any subset under any policy, from SQL aggregates
-// (counts and GROUP BYs; per-patient and per-review groups are the finest grain read).
+// stats(filter, policy): the description of any subset under any policy, from SQL aggregates: a
+// dozen statements, none twice, each a GROUP BY or a count. Agreement is grouped by the votes each
+// image keeps (image.review_votes), not read review by review; images per patient and first ages are
+// a nested GROUP BY for the whole dataset (a GROUP BY per patient for a filtered subset).
+
 import { db } from '../db/current.ts';
-import { type Agreement, agreementOf } from '../domain/agreement.ts';
+import { dataVersions, versionKey } from '../db/data-version.ts';
+import { type Agreement, agreementOfVotes } from '../domain/agreement.ts';
 import { CLASS_CODES, CLASSES, type ClinicalStatus, type Origin } from '../domain/classes.ts';
 import { ageNumber, DEFAULT_PROFILE, type ProfileId } from '../domain/deidentify.ts';
 import type { DiagnosisClass, IntakeOutcome, VerificationStage } from '../domain/enums.ts';
@@ -81,35 +85,112 @@ const share = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
  * `profile`: the age figures (min, median, mean, max, histogram) are computed over ages top-coded at
  * 90 under any profile but limited, so no figure singles out a patient of 90 or over (the default,
  * safe-harbor, is what viewers and the datasheet get; annotators and above read limited).
+ *
+ * Computed once per request and subset (a request asking stats and the datasheet of one subset
+ * shares it), and kept across requests by the data versions: an answer is reused while the records,
+ * reviews and settings are what they were when it was computed (src/db/data-version.ts).
  */
-export async function computeStats(subset: Subset, opts: { profile?: ProfileId } = {}): Promise<Stats> {
+export function computeStats(subset: Subset, opts: { profile?: ProfileId } = {}): Promise<Stats> {
   const ageProfile: ProfileId = (opts.profile ?? DEFAULT_PROFILE) === 'limited' ? 'limited' : 'safe-harbor';
-  const client = db();
-  const { where, policy } = subset;
-  const [classStage, perPatient, ages, facets, dupCount, outcomes, nearPairs, reviews, present] = await Promise.all([
-    // as of a release: the classes, terms, statuses and stages it froze
-    labelGroups(subset),
-    client.image.groupBy({ by: ['patientId'], where, _count: { _all: true } }),
-    client.image.groupBy({
-      by: ['patientId'],
-      where: { AND: [where, { ageAtExam: { not: null } }] },
-      _min: { ageAtExam: true },
-    }),
-    computeFacets(subset),
-    // exact duplicates of the images in the subset
-    client.intakeRecord.count({ where: { outcome: 'DUPLICATE', duplicateOf: where } }),
-    // SOP rejections left no image: they belong to the collection as a whole
-    client.intakeRecord.groupBy({ by: ['outcome'], _count: { _all: true } }),
-    client.nearDuplicate.count({ where: { image: where, twin: where } }),
-    client.expertReview.groupBy({
-      by: ['imageId', 'reviewerCode', 'diagnosisClass'],
-      where: { image: where },
-      _count: { _all: true },
-    }),
-    presentCounts(where, subset.release),
+  let bySubset = perRequest.get(subset);
+  if (!bySubset) {
+    bySubset = new Map();
+    perRequest.set(subset, bySubset);
+  }
+  let p = bySubset.get(ageProfile);
+  if (!p) {
+    p = cachedStats(subset, ageProfile);
+    bySubset.set(ageProfile, p);
+  }
+  return p;
+}
+
+/** One computation per resolved subset (a request's subsets are memoised on its scope) and profile. */
+const perRequest = new WeakMap<Subset, Map<ProfileId, Promise<Stats>>>();
+
+/** Stats by subset, profile and data versions, most recently used last. */
+const kept = new Map<string, Stats>();
+const KEPT_STATS = 16;
+
+/** Forgets the kept stats (bench/stats measures a cold call with it). */
+export const clearStatsCache = () => kept.clear();
+
+const subsetKey = (subset: Subset, profile: ProfileId) =>
+  JSON.stringify([
+    subset.asked,
+    subset.split ? [subset.split.selection, subset.split.parts] : null,
+    subset.release?.id ?? null,
+    subset.policy.id,
+    subset.policy.version,
+    profile,
   ]);
-  const period = await client.image.aggregate({ where, _min: { acquiredAt: true }, _max: { acquiredAt: true } });
-  const patientDistributions = await patientFacets(where);
+
+async function cachedStats(subset: Subset, profile: ProfileId): Promise<Stats> {
+  const before = versionKey(await dataVersions());
+  const key = `${before} ${subsetKey(subset, profile)}`;
+  const hit = kept.get(key);
+  if (hit) {
+    kept.delete(key);
+    kept.set(key, hit);
+    return hit;
+  }
+  const stats = await statsOf(subset, profile);
+  // kept only when nothing was written meanwhile: the answer is then the data of `before`
+  if (versionKey(await dataVersions()) === before) {
+    kept.set(key, stats);
+    if (kept.size > KEPT_STATS) kept.delete(kept.keys().next().value as string);
+  }
+  return stats;
+}
+
+/** A subset of every image: no filter, split or release (its groupings can be written as plain SQL). */
+const isWhole = (subset: Subset) => !subset.release && !subset.split && Object.keys(subset.where).length === 0;
+
+async function statsOf(subset: Subset, ageProfile: ProfileId): Promise<Stats> {
+  const client = db();
+  const { where, policy, release } = subset;
+  const whole = isWhole(subset);
+  const [classStage, facets, shape, patientDistributions, columns, votes, dupCount, outcomes, nearPairs, histo] =
+    await Promise.all([
+      // as of a release: the classes, terms, statuses and stages it froze
+      labelGroups(subset),
+      computeFacets(subset),
+      patientShape(where, whole),
+      patientFacets(where),
+      // the fields present per image, and the collection period, in one pass
+      client.image.aggregate({
+        where,
+        _count: {
+          ageAtExam: true,
+          anatomicalSite: true,
+          lesionDiameterMm: true,
+          elevation: true,
+          borderRegularity: true,
+          histopathologyResult: true,
+          examinerCode: true,
+          imageQualityScore: true,
+        },
+        _min: { acquiredAt: true },
+        _max: { acquiredAt: true },
+      }),
+      // agreement: images grouped by their kept votes (image.review_votes), not every review read
+      client.image.groupBy({
+        by: ['reviewVotes'],
+        where: whole ? { reviewVotes: { not: null } } : { AND: [where, { reviewVotes: { not: null } }] },
+        _count: { _all: true },
+      }),
+      // exact duplicates of the images in the subset
+      client.intakeRecord.count({ where: { outcome: 'DUPLICATE', duplicateOf: where } }),
+      // SOP rejections left no image: they belong to the collection as a whole
+      client.intakeRecord.groupBy({ by: ['outcome'], _count: { _all: true } }),
+      client.nearDuplicate.count({ where: { image: where, twin: where } }),
+      // as of a release: the histopathology result it froze
+      release
+        ? client.image.count({
+            where: { AND: [where, asOfRelease({ histopathologyResult: { not: null } }, release.id)] },
+          })
+        : null,
+    ]);
 
   const images = classStage.reduce((s, r) => s + r._count._all, 0);
   const outcome = (o: IntakeOutcome) => outcomes.find((r) => r.outcome === o)?._count._all ?? 0;
@@ -142,22 +223,46 @@ export async function computeStats(subset: Subset, opts: { profile?: ProfileId }
     }
   }
   const perPatientBins = new Map<number, number>();
-  for (const p of perPatient) perPatientBins.set(p._count._all, (perPatientBins.get(p._count._all) ?? 0) + 1);
   const ageBins = new Map<number, number>();
-  for (const a of ages) {
-    const age = ageNumber(a._min.ageAtExam, ageProfile);
-    if (age !== null) ageBins.set(age, (ageBins.get(age) ?? 0) + 1);
+  let patients = 0;
+  for (const g of shape) {
+    patients += g.patients;
+    perPatientBins.set(g.images, (perPatientBins.get(g.images) ?? 0) + g.patients);
+    const age = ageNumber(g.firstAge, ageProfile);
+    if (age !== null) ageBins.set(age, (ageBins.get(age) ?? 0) + g.patients);
   }
   const toBins = (m: Map<number, number>): Bin[] => [...m].map(([value, count]) => ({ value, count }));
   const ageSummary = summarise(toBins(ageBins));
   const records = images + dupCount;
-  const verdicts = facets.fields.find((f) => f.field === 'quality_verdict')?.values ?? [];
+  const facet = (field: string) => facets.fields.find((f) => f.field === field);
+  const verdicts = facet('quality_verdict')?.values ?? [];
   const verdictCount = (v: QualityVerdict) => verdicts.find((x) => x.value === v)?.count ?? 0;
+  const c = columns._count;
+  // images with each of the 16 fields present (multi-valued fields: at least one value); the
+  // patient's fields, colours and structures are the facets' present counts
+  const present: Record<string, number> = {
+    age_at_exam: c.ageAtExam,
+    sex: facet('sex')?.present ?? 0,
+    fitzpatrick_type: facet('fitzpatrick_type')?.present ?? 0,
+    sunburn_history: facet('sunburn_history')?.present ?? 0,
+    personal_ca_history: facet('personal_ca_history')?.present ?? 0,
+    anatomical_site: c.anatomicalSite,
+    lesion_diameter_mm: c.lesionDiameterMm,
+    dominant_colors: facet('dominant_colors')?.present ?? 0,
+    elevation: c.elevation,
+    border_regularity: c.borderRegularity,
+    dermoscopic_structures: facet('dermoscopic_structures')?.present ?? 0,
+    clinical_diagnosis: facets.total,
+    histopathology_result: histo ?? c.histopathologyResult,
+    verification_stage: facets.total,
+    examiner_id: c.examinerCode,
+    image_quality_score: c.imageQualityScore,
+  };
 
   return {
     policy,
     images,
-    patients: perPatient.length,
+    patients,
     classes: CLASS_CODES.map((c) => ({
       diagnosisClass: c,
       count: byClass.get(c) ?? 0,
@@ -176,7 +281,7 @@ export async function computeStats(subset: Subset, opts: { profile?: ProfileId }
       count: byStatus.get(status) ?? 0,
       share: share(byStatus.get(status) ?? 0, images),
     })),
-    collections: (facets.fields.find((f) => f.field === 'collection')?.values ?? []).map((v) => ({
+    collections: (facet('collection')?.values ?? []).map((v) => ({
       slug: v.value,
       count: v.count,
       share: share(v.count, images),
@@ -223,92 +328,75 @@ export async function computeStats(subset: Subset, opts: { profile?: ProfileId }
       count: verdictCount(verdict),
       share: share(verdictCount(verdict), images),
     })),
-    collection: { from: period._min.acquiredAt, to: period._max.acquiredAt },
-    agreement: agreementOf(
-      reviews.map((r) => ({ imageId: r.imageId, reviewer: r.reviewerCode, cls: r.diagnosisClass })),
-    ),
+    collection: { from: columns._min.acquiredAt, to: columns._max.acquiredAt },
+    agreement: agreementOfVotes(votes.map((g) => ({ votes: g.reviewVotes ?? '', count: g._count._all }))),
   };
 }
 
+/** Patients grouped by how many images of the subset they have and the first (smallest) age among them. */
+interface PatientShape {
+  images: number;
+  firstAge: number | null;
+  patients: number;
+}
+
+/**
+ * The subset's patients by (images, first age): for the whole dataset one nested GROUP BY in SQL
+ * (read off the (patient_id, age_at_exam) index, a few hundred rows back); for a filtered subset one
+ * GROUP BY patient (a row per patient of the subset), folded here.
+ */
+async function patientShape(where: Where, whole: boolean): Promise<PatientShape[]> {
+  if (whole) {
+    const rows = await db().$queryRawUnsafe<{ n: number | bigint; a: number | bigint | null; p: number | bigint }[]>(
+      'SELECT n, a, COUNT(*) AS p FROM (SELECT COUNT(*) AS n, MIN(age_at_exam) AS a FROM image GROUP BY patient_id) AS per_patient GROUP BY n, a',
+    );
+    return rows.map((r) => ({
+      images: Number(r.n),
+      firstAge: r.a === null ? null : Number(r.a),
+      patients: Number(r.p),
+    }));
+  }
+  const rows = await db().image.groupBy({
+    by: ['patientId'],
+    where,
+    _count: { _all: true },
+    _min: { ageAtExam: true },
+  });
+  const shapes = new Map<string, PatientShape>();
+  for (const r of rows) {
+    const key = `${r._count._all} ${r._min.ageAtExam}`;
+    const s = shapes.get(key) ?? { images: r._count._all, firstAge: r._min.ageAtExam, patients: 0 };
+    s.patients++;
+    shapes.set(key, s);
+  }
+  return [...shapes.values()];
+}
+
+/** Per patient with images in the subset: sex, Fitzpatrick type and the anamnestic facts, in one GROUP BY. */
 async function patientFacets(where: Where): Promise<FieldFacet[]> {
-  const patientWhere = { images: { some: where } };
   const fields = [
     ['sex', 'sex'],
     ['fitzpatrick_type', 'fitzpatrickType'],
     ['sunburn_history', 'sunburnHistory'],
     ['personal_ca_history', 'personalCaHistory'],
   ] as const;
-  return Promise.all(
-    fields.map(async ([field, key]) => {
-      const rows = await db().patient.groupBy({ by: [key], where: patientWhere, _count: { _all: true } });
-      const total = rows.reduce((n, r) => n + r._count._all, 0);
-      const missing = rows.filter((r) => r[key] === null).reduce((n, r) => n + r._count._all, 0);
-      const values = rows
-        .filter((r) => r[key] !== null)
-        .map((r) => ({ value: String(r[key]), count: r._count._all }))
-        .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
-      return { field, present: total - missing, missing, values };
-    }),
-  );
-}
-
-/** Images with each of the 16 fields present (multi-valued fields: at least one value). */
-async function presentCounts(where: Where, release: Subset['release']): Promise<Record<string, number>> {
-  const c = db().image;
-  const has = (w: Where) => c.count({ where: { AND: [where, release ? asOfRelease(w, release.id) : w] } });
-  const [
-    age,
-    sex,
-    fitz,
-    sunburn,
-    ca,
-    site,
-    diameter,
-    colors,
-    elevation,
-    border,
-    structures,
-    histo,
-    examiner,
-    score,
-    all,
-  ] = await Promise.all([
-    has({ ageAtExam: { not: null } }),
-    has({ patient: { sex: { not: null } } }),
-    has({ patient: { fitzpatrickType: { not: null } } }),
-    has({ patient: { sunburnHistory: { not: null } } }),
-    has({ patient: { personalCaHistory: { not: null } } }),
-    has({ anatomicalSite: { not: null } }),
-    has({ lesionDiameterMm: { not: null } }),
-    has({ colors: { some: {} } }),
-    has({ elevation: { not: null } }),
-    has({ borderRegularity: { not: null } }),
-    has(
-      release
-        ? { releaseImages: { some: { releaseId: release.id, structures: { not: '' } } } }
-        : { structures: { some: {} } },
-    ),
-    has({ histopathologyResult: { not: null } }),
-    has({ examinerCode: { not: null } }),
-    has({ imageQualityScore: { not: null } }),
-    c.count({ where }),
-  ]);
-  return {
-    age_at_exam: age,
-    sex,
-    fitzpatrick_type: fitz,
-    sunburn_history: sunburn,
-    personal_ca_history: ca,
-    anatomical_site: site,
-    lesion_diameter_mm: diameter,
-    dominant_colors: colors,
-    elevation,
-    border_regularity: border,
-    dermoscopic_structures: structures,
-    clinical_diagnosis: all,
-    histopathology_result: histo,
-    verification_stage: all,
-    examiner_id: examiner,
-    image_quality_score: score,
-  };
+  const rows = await db().patient.groupBy({
+    by: fields.map(([, key]) => key),
+    where: { images: { some: where } },
+    _count: { _all: true },
+  });
+  return fields.map(([field, key]) => {
+    const counts = new Map<string | null, number>();
+    for (const r of rows) {
+      const v = r[key] === null ? null : String(r[key]);
+      counts.set(v, (counts.get(v) ?? 0) + r._count._all);
+    }
+    const total = rows.reduce((n, r) => n + r._count._all, 0);
+    const missing = counts.get(null) ?? 0;
+    const values = [...counts]
+      .filter((e): e is [string, number] => e[0] !== null)
+      .map(([value, count]) => ({ value, count }))
+      .sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+    return { field, present: total - missing, missing, values };
+  });
 }

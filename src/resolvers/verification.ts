@@ -5,6 +5,7 @@
 // name no database id: the caller knows the image it sent, by its global id.
 import type { Db } from '../db/client.ts';
 import { db } from '../db/current.ts';
+import { votesKey } from '../domain/agreement.ts';
 import type { DermoscopicStructure, DiagnosisClass } from '../domain/enums.ts';
 import { relabelled } from '../domain/terms.ts';
 import {
@@ -98,8 +99,7 @@ export async function submitReview(input: ReviewInput): Promise<{ id: number }> 
     });
     if (existing) throw new VerificationError('DUPLICATE_REVIEW', 'this reviewer already reviewed the image');
     await claimVersion(tx, input.imageId, input.expectedVersion);
-    await tx.image.update({ where: { id: input.imageId }, data: { reviewCount: { increment: 1 } } });
-    return tx.expertReview.create({
+    const review = await tx.expertReview.create({
       data: {
         imageId: input.imageId,
         reviewerCode: input.reviewerCode,
@@ -109,6 +109,20 @@ export async function submitReview(input: ReviewInput): Promise<{ id: number }> 
       },
       select: { id: true },
     });
+    // the votes agreement statistics group by, read after the row lock claimVersion took (so a
+    // concurrent review of the image is either seen here or waits for this one)
+    const votes = await tx.expertReview.findMany({
+      where: { imageId: input.imageId },
+      select: { reviewerCode: true, diagnosisClass: true },
+    });
+    await tx.image.update({
+      where: { id: input.imageId },
+      data: {
+        reviewCount: { increment: 1 },
+        reviewVotes: votesKey(votes.map((v) => ({ reviewer: v.reviewerCode, cls: v.diagnosisClass }))),
+      },
+    });
+    return review;
   });
 }
 
