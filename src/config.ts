@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type Provider, providerOf } from './db/provider.ts';
+import type { StorageConfig } from './storage/open.ts';
 
 /** A whole number within bounds, refused with the value it got (`PORT=abc` is one readable line). */
 const wholeNumber = (min: number, max: number, def: number) =>
@@ -37,6 +38,31 @@ const DatasetEnv = z.object({
     .string()
     .regex(SEMVER, 'DERMASET_DATASET_VERSION must be a semantic version such as 1.0.0')
     .optional(),
+});
+
+const flag = z.enum(['true', 'false']).optional();
+
+/** How the server is run: storage backend, metrics, logs, shutdown (README, "Scaling and operations"). */
+const OperationsEnv = z.object({
+  DERMASET_STORAGE: z.enum(['local', 's3']).default('local'),
+  DERMASET_S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'DERMASET_S3_BUCKET must be a bucket name (3-63 of a-z 0-9 . -)')
+    .optional(),
+  DERMASET_S3_PREFIX: z
+    .string()
+    .regex(
+      /^([A-Za-z0-9._-]{1,64}\/){0,8}$/,
+      'DERMASET_S3_PREFIX must be empty or folder names ending in "/" (A-Z a-z 0-9 . _ -), e.g. dermaset/',
+    )
+    .default(''),
+  DERMASET_S3_ENDPOINT: z.url().optional(),
+  DERMASET_S3_REGION: text,
+  DERMASET_S3_FORCE_PATH_STYLE: flag,
+  AWS_REGION: text,
+  DERMASET_METRICS_TOKEN: z.string().min(16, 'DERMASET_METRICS_TOKEN must be at least 16 characters').optional(),
+  DERMASET_SHUTDOWN_TIMEOUT: wholeNumber(0, 3600, 30),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 const EnvSchema = z.object({
@@ -80,6 +106,7 @@ const EnvSchema = z.object({
       return origins;
     }),
   DERMASET_MAX_REQUEST_BYTES: intFrom(1024 * 1024),
+  ...OperationsEnv.shape,
   ...DatasetEnv.shape,
   NODE_ENV: z.string().optional(),
 });
@@ -109,6 +136,18 @@ export interface Config {
   demoSize: { width: number; height: number } | undefined;
   api: ApiOptions;
   dataset: DatasetConfig;
+  /** Where blobs and finished exports are stored (DERMASET_STORAGE and DERMASET_S3_*). */
+  storage: StorageConfig;
+  operations: OperationsConfig;
+}
+
+/** Metrics, logs and shutdown. */
+export interface OperationsConfig {
+  /** A bearer token for GET /metrics; unset: /metrics answers loopback connections only. */
+  metricsToken: string | undefined;
+  /** Seconds a SIGTERM waits for requests and running exports before it gives up on them. */
+  shutdownTimeoutS: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
 /** The dataset's own description where configured; unset values fall back to the datasheet's answers. */
@@ -166,7 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // per DATA_DIR would give the same patient a different code on each instance.
   if (provider === 'postgresql' && !e.DERMASET_PSEUDONYM_KEY) {
     throw new ConfigError(
-      `DERMASET_PSEUDONYM_KEY: required on PostgreSQL, the same on every instance sharing the database (generate one with \`openssl rand -hex 32\`; to keep this instance's codes, use the contents of ${join(dataDir, 'pseudonym.key')}); the blob folder DATA_DIR/blobs must be shared by the instances too`,
+      `DERMASET_PSEUDONYM_KEY: required on PostgreSQL, the same on every instance sharing the database (generate one with \`openssl rand -hex 32\`; to keep this instance's codes, use the contents of ${join(dataDir, 'pseudonym.key')}); the blob folder DATA_DIR/blobs must be shared by the instances too, or the blobs kept in an object store (DERMASET_STORAGE=s3)`,
     );
   }
   return {
@@ -188,6 +227,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoSize: e.DERMASET_DEMO_SIZE ? sizeOf(e.DERMASET_DEMO_SIZE) : undefined,
     api: apiOf(e),
     dataset: datasetOf(e),
+    storage: storageOf(e),
+    operations: {
+      metricsToken: e.DERMASET_METRICS_TOKEN,
+      shutdownTimeoutS: e.DERMASET_SHUTDOWN_TIMEOUT,
+      logLevel: e.LOG_LEVEL,
+    },
+  };
+}
+
+function storageOf(e: z.infer<typeof OperationsEnv>): StorageConfig {
+  if (e.DERMASET_STORAGE === 'local') return { backend: 'local' };
+  if (!e.DERMASET_S3_BUCKET) throw new ConfigError('DERMASET_S3_BUCKET: required with DERMASET_STORAGE=s3');
+  return {
+    backend: 's3',
+    bucket: e.DERMASET_S3_BUCKET,
+    prefix: e.DERMASET_S3_PREFIX,
+    endpoint: e.DERMASET_S3_ENDPOINT,
+    region: e.DERMASET_S3_REGION ?? e.AWS_REGION ?? 'us-east-1',
+    // S3-compatible servers (MinIO) want path-style URLs; AWS itself virtual-hosted ones
+    forcePathStyle: e.DERMASET_S3_FORCE_PATH_STYLE
+      ? e.DERMASET_S3_FORCE_PATH_STYLE === 'true'
+      : e.DERMASET_S3_ENDPOINT !== undefined,
   };
 }
 

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPipeline } from '../src/ingest/pipeline.ts';
 import { startServer } from '../src/server/start.ts';
-import { BlobStore } from '../src/storage/blob-store.ts';
+import { LocalBlobStore as BlobStore } from '../src/storage/blob-store.ts';
 import { parseDuration, sweepBlobs } from '../src/storage/sweep.ts';
 import { CLI_TIMEOUT, dermaset } from './helpers/cli.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';

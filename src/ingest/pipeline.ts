@@ -14,7 +14,8 @@ import type { IntakeOutcome } from '../domain/enums.ts';
 import { mergePatientFacts, type PatientFacts } from '../domain/patient-facts.ts';
 import { passesSopGate, type QualityMeasures } from '../domain/quality.ts';
 import type { Provenance, RawRecord } from '../domain/raw-record.ts';
-import { BlobStore, type StoredBlob } from '../storage/blob-store.ts';
+import type { BlobStore, StoredBlob } from '../storage/blob-store.ts';
+import { storeFor } from '../storage/open.ts';
 import {
   type Decoded,
   decode,
@@ -70,12 +71,12 @@ export interface PipelineDeps {
   now?: () => Date;
 }
 
-export type PipelineConfig = Pick<Config, 'dataDir' | 'pseudonymKey' | 'ingest'>;
+export type PipelineConfig = Pick<Config, 'dataDir' | 'pseudonymKey' | 'ingest'> & Partial<Pick<Config, 'storage'>>;
 
 export function createPipeline(config: PipelineConfig, db: Db): AcquisitionPipeline {
   return new AcquisitionPipeline({
     db,
-    store: new BlobStore(`${config.dataDir}/blobs`),
+    store: storeFor(config),
     pseudonyms: new Pseudonymizer(resolvePseudonymKey(config.pseudonymKey, config.dataDir)),
     limits: config.ingest,
   });

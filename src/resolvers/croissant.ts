@@ -2,13 +2,12 @@
 // lists. The subset is resolved once (resolveSubset), then the export runner describes it and the
 // document is built from that description (plugins/exporters/croissant-document.ts), as the
 // croissant exporter builds it for an export.
-import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { DatasetConfig } from '../config.ts';
 import { generaliseFilter } from '../domain/deidentify.ts';
 import type { Role } from '../domain/roles.ts';
 import { croissantDocument } from '../plugins/exporters/croissant-document.ts';
-import { BlobStore } from '../storage/blob-store.ts';
+import { blobStore } from '../storage/open.ts';
 import { describeSubset, metadataExporter, type RunInput, resolveProfile, writeExport } from './exports.ts';
 import { type RequestScope, requestScope, resolveSubset, type SubsetRequest } from './subset.ts';
 
@@ -53,7 +52,7 @@ export async function metadataRun(
     split: request.split ? subset.split : null,
     options: {},
     withExaminer: false,
-    store: new BlobStore(join(dataDir, 'blobs')),
+    store: blobStore(dataDir),
     profile,
   };
 }

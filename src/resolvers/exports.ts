@@ -37,7 +37,8 @@ import { decide, POLICY_INPUT_SELECT } from '../plugins/evaluate.ts';
 import { hashingTap } from '../plugins/exporters/hashing.ts';
 import { registry } from '../plugins/index.ts';
 import type { ExportCollection, ExportContext, Exporter, ExportFile, SubsetDescription } from '../plugins/types.ts';
-import { BlobStore } from '../storage/blob-store.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { blobStore } from '../storage/open.ts';
 import { datasetTerms, datasetVersion } from './dataset.ts';
 import { badInput } from './errors.ts';
 import { type ImageFilter, labelWhere, type SplitSelection } from './image-filter.ts';
@@ -470,14 +471,18 @@ export async function startExport(scope: RequestScope, req: ExportRequest, who: 
     subset,
     options,
     withExaminer: roleAtLeast(who.role, 'REVIEWER'),
-    store: new BlobStore(join(who.dataDir, 'blobs')),
+    store: blobStore(who.dataDir),
     origin: who.origin,
     split,
     profile,
   };
-  void runToFile(id, input, who.dataDir);
+  const run = runToFile(id, input, who.dataDir).finally(() => runningExports.delete(id));
+  runningExports.set(id, run);
   return row;
 }
+
+/** The exports this process is writing, by id: a graceful shutdown waits for them (server/start.ts). */
+export const runningExports = new Map<string, Promise<void>>();
 
 async function runToFile(id: string, input: RunInput, dataDir: string): Promise<void> {
   const path = exportPath(dataDir, id, input.exporter.extension);
@@ -502,6 +507,8 @@ async function runToFile(id: string, input: RunInput, dataDir: string): Promise<
       file: { path: `${id}.${input.exporter.extension}`, sha256, bytes },
     };
     await rename(tmp, path);
+    // into the blob store: with an object store, every instance serves the file (storage/open.ts)
+    await input.store.saveExport(`${id}.${input.exporter.extension}`, path);
     // only a run still RUNNING finishes: one another instance declared interrupted stays FAILED
     const done = await db().export.updateMany({
       where: { id, status: 'RUNNING' },
@@ -515,7 +522,10 @@ async function runToFile(id: string, input: RunInput, dataDir: string): Promise<
         finishedAt: new Date(),
       },
     });
-    if (done.count === 0) await rm(path, { force: true });
+    if (done.count === 0) {
+      await rm(path, { force: true });
+      await input.store.removeExport(`${id}.${input.exporter.extension}`);
+    }
   } catch (e) {
     await rm(tmp, { force: true });
     await db()

@@ -1,20 +1,24 @@
-import { type FileHandle, open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
 import { registry } from '../plugins/index.ts';
-import { exportForReader, exportPath } from '../resolvers/exports.ts';
+import { exportForReader } from '../resolvers/exports.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
+import { BlobMissingError, type OpenedBlob } from '../storage/blob-store.ts';
+import { blobStore } from '../storage/open.ts';
 import type { AccessOptions } from './context.ts';
 import { pathUnder, useRoute } from './route.ts';
+import { causeOf } from './use-image-routes.ts';
 
 const ROUTE = /^\/exports\/([0-9a-f-]{36})\/(file|manifest\.json)$/;
 
 /**
  * GET /exports/<id>/file and /exports/<id>/manifest.json: a finished export and its manifest, for
  * the token that made it and for admins (the API's access rules first: a token, or public read).
- * Someone else's export is 404 NOT_FOUND, as an unknown id is. 409 while it is still running. A
- * finished export whose file is gone from this instance (deleted, or never copied here) is 404
- * EXPORT_FILE_MISSING, logged with its path under a request id; the caller gets no path. Every
+ * Someone else's export is 404 NOT_FOUND, as an unknown id is. 409 while it is still running. The
+ * file is read from the blob store (storage/open.ts), so with an object store any instance serves
+ * an export another made. A finished export whose file is gone from the store is 404
+ * EXPORT_FILE_MISSING (503 EXPORT_STORE_UNAVAILABLE when the store does not answer), logged with
+ * its name under a request id; the caller gets no path. Every
  * refusal is JSON `{code, message}`; methods other than GET and HEAD are 405 with `Allow`.
  */
 export function useExportRoutes(tokens: TokenResolver, access: AccessOptions): Plugin {
@@ -34,24 +38,24 @@ export function useExportRoutes(tokens: TokenResolver, access: AccessOptions): P
           return new fetchAPI.Response(row.manifest, { headers: { 'content-type': 'application/json' } });
         }
         const exporter = registry.exporter(row.format);
-        const path = exportPath(access.dataDir, row.id, exporter?.extension ?? row.fileKey.split('.').pop() ?? 'bin');
-        // open first, then stream from the open file: a file missing now is answered here, not
-        // half-way through a response whose status is already sent
-        let file: FileHandle | undefined;
-        let size: number;
+        const name = `${row.id}.${exporter?.extension ?? row.fileKey.split('.').pop() ?? 'bin'}`;
+        // open first, then stream: a file missing now is answered here, not half-way through a
+        // response whose status is already sent
+        let file: OpenedBlob;
         try {
-          file = await open(path, 'r');
-          size = (await file.stat()).size;
+          file = await blobStore(access.dataDir).openExport(name);
         } catch (e) {
-          await file?.close();
-          const errno = (e as { code?: unknown }).code;
+          const missing = e instanceof BlobMissingError;
           return fault(
-            404,
-            'EXPORT_FILE_MISSING',
-            'the file of this export is not stored on this server',
-            `the file of export ${row.id} (${path}) cannot be read: ${typeof errno === 'string' ? errno : (e as Error).name}`,
+            missing ? 404 : 503,
+            missing ? 'EXPORT_FILE_MISSING' : 'EXPORT_STORE_UNAVAILABLE',
+            missing
+              ? 'the file of this export is not stored on this server'
+              : 'the export store is unavailable; try again later',
+            `the file of export ${row.id} (${name}) cannot be read: ${causeOf(e)}`,
           );
         }
+        const size = file.size;
         const headers = {
           'content-type': exporter?.mediaType ?? 'application/octet-stream',
           'content-length': String(size),
@@ -60,10 +64,10 @@ export function useExportRoutes(tokens: TokenResolver, access: AccessOptions): P
           'cache-control': 'private, max-age=31536000, immutable',
         };
         if (request.method === 'HEAD') {
-          await file.close();
+          file.stream.destroy();
           return new fetchAPI.Response(null, { headers });
         }
-        return new fetchAPI.Response(Readable.toWeb(file.createReadStream()) as ReadableStream<Uint8Array>, {
+        return new fetchAPI.Response(Readable.toWeb(file.stream) as ReadableStream<Uint8Array>, {
           headers,
         });
       },

@@ -1,8 +1,8 @@
-import { constants } from 'node:fs';
-import { access, rm, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Plugin } from 'graphql-yoga';
 import type { Db } from '../db/client.ts';
+import { readMigrations } from '../db/migrate.ts';
+import { providerOf } from '../db/provider.ts';
+import { type BlobStore, LocalBlobStore } from '../storage/blob-store.ts';
 import { refuseWrite } from './read-only.ts';
 import type { Readiness } from './use-readiness.ts';
 
@@ -14,10 +14,10 @@ export interface Check {
 
 export interface HealthOptions {
   /**
-   * The blob folder (DATA_DIR/blobs). Without it /health checks the database only and reports no
-   * `blobs` check.
+   * The blob store (a path is the local folder DATA_DIR/blobs). Without it /health checks the
+   * database only and reports no `blobs` check.
    */
-  blobs?: string;
+  blobs?: BlobStore | string;
   endpoint?: string;
 }
 
@@ -48,7 +48,7 @@ export function reasonOf(error: unknown): string {
   return parts.join(' ') || 'error';
 }
 
-async function checkDatabase(db: () => Db): Promise<Check> {
+export async function checkDatabase(db: () => Db): Promise<Check> {
   try {
     // a cheap round trip; no dataset numbers here, /health is open to anonymous callers
     await db().$queryRawUnsafe('SELECT 1');
@@ -59,25 +59,16 @@ async function checkDatabase(db: () => Db): Promise<Check> {
 }
 
 /**
- * The blob folder is a readable, writable folder: a small probe file is written and removed (that
- * also finds a read-only or full file system). A folder that does not exist yet is fine while the
- * database holds no image (the first upload creates it); once images exist, it must be there.
+ * The blob store answers: a local folder is readable and writable (a probe file is written and
+ * removed), an object store's bucket answers. A local folder that does not exist yet is fine while
+ * the database holds no image (the first upload creates it); once images exist, it must be there.
  */
-async function checkBlobs(root: string, db: () => Db): Promise<Check> {
+export async function checkStore(store: BlobStore, db: () => Db): Promise<Check> {
   try {
-    const folder = await stat(root);
-    if (!folder.isDirectory()) return { ok: false, reason: 'ENOTDIR' };
-    await access(root, constants.R_OK | constants.W_OK | constants.X_OK);
-    // one name for every check: a probe left by a killed process is the next check's to remove
-    const probe = join(root, '.health-probe');
-    try {
-      await writeFile(probe, 'ok');
-    } finally {
-      await rm(probe, { force: true });
-    }
+    await store.check();
     return { ok: true };
   } catch (e) {
-    if ((e as { code?: unknown }).code === 'ENOENT') {
+    if (store.backend === 'local' && (e as { code?: unknown }).code === 'ENOENT') {
       const stored = await db()
         .image.findFirst({ select: { id: true } })
         .catch(() => null);
@@ -94,10 +85,12 @@ async function checkBlobs(root: string, db: () => Db): Promise<Check> {
  * - 503 `{"status":"unavailable","checks":{…}}` when a check fails, each failed check with a short
  *   `reason` (an error class or code such as ECONNREFUSED, ENOENT, EACCES; never a message or a path);
  * - 503 `{"status":"seeding","checks":{…},"seed":{phase,done,total}}` while the demo cohort is seeded
- *   on first start, and `{"status":"error","checks":{…},"error":…}` when the start failed.
+ *   on first start, `{"status":"error","checks":{…},"error":…}` when the start failed, and
+ *   `{"status":"shutting down","checks":{…}}` once SIGTERM has been received.
  */
 export function useHealth(db: () => Db, readiness: () => Readiness, opts: HealthOptions = {}): Plugin {
   const endpoint = opts.endpoint ?? '/health';
+  const store = typeof opts.blobs === 'string' ? new LocalBlobStore(opts.blobs) : opts.blobs;
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname !== endpoint) return;
@@ -105,7 +98,7 @@ export function useHealth(db: () => Db, readiness: () => Readiness, opts: Health
       if (wrongMethod) return endResponse(wrongMethod);
       const [database, blobs] = await Promise.all([
         checkDatabase(db),
-        opts.blobs === undefined ? undefined : checkBlobs(opts.blobs, db),
+        store === undefined ? undefined : checkStore(store, db),
       ]);
       const checks = blobs ? { database, blobs } : { database };
       const r = readiness();
@@ -115,8 +108,79 @@ export function useHealth(db: () => Db, readiness: () => Readiness, opts: Health
           ? { status: 'seeding', checks, seed: { phase: r.phase, done: r.done, total: r.total } }
           : r.state === 'failed'
             ? { status: 'error', checks, error: r.error }
-            : { status: 'ok', checks };
+            : r.state === 'draining'
+              ? { status: 'shutting down', checks }
+              : { status: 'ok', checks };
       endResponse(fetchAPI.Response.json(body, { status: body.status === 'ok' ? 200 : 503 }));
+    },
+  };
+}
+
+export interface ReadyzOptions {
+  store: BlobStore;
+  /** The database's URL, for which migrations this code expects (default: SQLite's, the same names). */
+  databaseUrl?: string | undefined;
+}
+
+/** The migrations this code expects, by name: the database must have applied each. */
+function expectedMigrations(databaseUrl: string | undefined): string[] {
+  return readMigrations(databaseUrl ? providerOf(databaseUrl) : 'sqlite').map((m) => m.name);
+}
+
+async function checkMigrations(db: () => Db, expected: readonly string[]): Promise<Check> {
+  try {
+    const rows = await db().$queryRawUnsafe<{ migration_name: string }[]>(
+      'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    const applied = new Set(rows.map((r) => r.migration_name));
+    const missing = expected.filter((name) => !applied.has(name)).length;
+    return missing === 0 ? { ok: true } : { ok: false, reason: `${missing} pending` };
+  } catch (e) {
+    return { ok: false, reason: reasonOf(e) };
+  }
+}
+
+/**
+ * GET /readyz, for load balancers and orchestrators (open, as /health; no dataset figures): 200
+ * `{"status":"ready","checks":{database,storage,migrations}}` when the database answers, the blob
+ * store answers, every migration of this code is applied, and the server is neither seeding the demo
+ * nor shutting down; else 503 with `status` "seeding", "shutting down", "failed" or "unavailable"
+ * (a check failed, with its short `reason`). Liveness is GET /livez (yoga's own: the process
+ * answers, nothing else is checked), so an orchestrator restarts a hung process, not one whose
+ * database is away.
+ */
+export function useReadyz(db: () => Db, readiness: () => Readiness, opts: ReadyzOptions): Plugin {
+  let expected: string[] | undefined;
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname !== '/readyz') return;
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        return endResponse(
+          fetchAPI.Response.json(
+            { code: 'METHOD_NOT_ALLOWED', message: '/readyz is read with GET or HEAD' },
+            { status: 405, headers: { allow: 'GET, HEAD' } },
+          ),
+        );
+      }
+      expected ??= expectedMigrations(opts.databaseUrl);
+      const [database, storage, migrations] = await Promise.all([
+        checkDatabase(db),
+        checkStore(opts.store, db),
+        checkMigrations(db, expected),
+      ]);
+      const checks = { database, storage, migrations };
+      const r = readiness();
+      const status =
+        r.state === 'draining'
+          ? 'shutting down'
+          : r.state === 'seeding'
+            ? 'seeding'
+            : r.state === 'failed'
+              ? 'failed'
+              : Object.values(checks).every((c) => c.ok)
+                ? 'ready'
+                : 'unavailable';
+      endResponse(fetchAPI.Response.json({ status, checks }, { status: status === 'ready' ? 200 : 503 }));
     },
   };
 }

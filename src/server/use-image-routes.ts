@@ -1,35 +1,34 @@
-import { type FileHandle, open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
 import { imageBlob } from '../resolvers/images.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
-import type { BlobStore } from '../storage/blob-store.ts';
+import { BlobMissingError, type BlobStore, type OpenedBlob } from '../storage/blob-store.ts';
 import type { AccessOptions } from './context.ts';
 import { pathUnder, useRoute } from './route.ts';
 
 const ROUTE = /^\/images\/([0-9a-f]{64})\/(original|thumbnail)$/;
 const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
 
-/** Why a stored image's bytes cannot be served: the one file is gone, or the whole store is. */
+/** Why a stored image's bytes cannot be served: the one blob is gone, or the whole store is. */
 export type BlobFault = { status: 404; code: 'BLOB_MISSING' } | { status: 503; code: 'BLOB_UNAVAILABLE' };
 
-const errnoOf = (e: unknown): string | undefined => {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
+/** A short cause for the log: the store's word for a missing blob, an errno or an SDK error's name, never a message. */
+export const causeOf = (e: unknown): string => {
+  if (e instanceof BlobMissingError) return e.reason;
+  const o = e as { code?: unknown; name?: unknown } | null;
+  return typeof o?.code === 'string' ? o.code : typeof o?.name === 'string' ? o.name : 'error';
 };
 
 /**
- * A file the database names could not be opened: 404 BLOB_MISSING when the blob folder is there
- * and only this file is not (lost, or never copied to this instance), 503 BLOB_UNAVAILABLE when the
- * folder itself cannot be read (unmounted, not a folder, no permission, an I/O error): that is the
- * instance's fault and passes, the missing file does not.
+ * A blob the database names could not be opened: 404 BLOB_MISSING when the store answers and only
+ * this blob is not there (lost, or never copied to this store), 503 BLOB_UNAVAILABLE when the store
+ * itself cannot be read (a folder unmounted or unreadable, an object store out of reach): that is
+ * the instance's fault and passes, the missing blob does not.
  */
-export async function blobFault(store: BlobStore, error: unknown): Promise<BlobFault> {
-  if (errnoOf(error) === 'ENOENT') {
-    const root = await stat(store.root).catch(() => null);
-    if (root?.isDirectory()) return { status: 404, code: 'BLOB_MISSING' };
-  }
-  return { status: 503, code: 'BLOB_UNAVAILABLE' };
+export function blobFault(error: unknown): BlobFault {
+  return error instanceof BlobMissingError
+    ? { status: 404, code: 'BLOB_MISSING' }
+    : { status: 503, code: 'BLOB_UNAVAILABLE' };
 }
 
 /**
@@ -66,32 +65,31 @@ export function useImageRoutes(store: BlobStore, tokens: TokenResolver, access: 
         ) {
           return new fetchAPI.Response(null, { status: 304, headers });
         }
-        // open first, then stream from the open file: a file missing now is answered here, not
-        // half-way through a response whose status is already sent
-        let file: FileHandle | undefined;
-        let size: number;
+        // open first, then stream: a blob missing now is answered here, not half-way through a
+        // response whose status is already sent
+        let blob: OpenedBlob;
         try {
-          file = await open(store.path(key), 'r');
-          size = (await file.stat()).size;
+          blob = await store.open(key);
         } catch (e) {
-          await file?.close();
-          const { status, code } = await blobFault(store, e);
+          const { status, code } = blobFault(e);
           return fault(
             status,
             code,
             code === 'BLOB_MISSING'
               ? `the ${variant} of this image is not stored on this server`
               : 'the image store is unavailable; try again later',
-            `the ${variant} of image ${m[1]} (blob ${key}) cannot be read, ${code}: ${errnoOf(e) ?? (e as Error).name}`,
+            `the ${variant} of image ${m[1]} (blob ${key}) cannot be read, ${code}: ${causeOf(e)}`,
           );
         }
-        const sized = { ...headers, 'content-length': String(size) };
+        const sized = { ...headers, 'content-length': String(blob.size) };
         if (request.method === 'HEAD') {
-          await file.close();
+          blob.stream.destroy();
           return new fetchAPI.Response(null, { status: 200, headers: sized });
         }
-        const body = Readable.toWeb(file.createReadStream()) as ReadableStream<Uint8Array>;
-        return new fetchAPI.Response(body, { status: 200, headers: sized });
+        return new fetchAPI.Response(Readable.toWeb(blob.stream) as ReadableStream<Uint8Array>, {
+          status: 200,
+          headers: sized,
+        });
       },
     },
     tokens,

@@ -6,15 +6,17 @@ import { createGraphQLError, createYoga, type MaskError, maskError, type YogaSer
 import type { Config } from '../config.ts';
 import { db } from '../db/current.ts';
 import { schema } from '../schema/index.ts';
-import { BlobStore } from '../storage/blob-store.ts';
+import { storeFor } from '../storage/open.ts';
 import { type Context, contextFactory } from './context.ts';
+import { useRequestLog, yogaLogger } from './logger.ts';
 import { useDatasheetRoutes } from './use-datasheet-routes.ts';
 import { useDbErrors } from './use-db-errors.ts';
 import { useExportRoutes } from './use-export-routes.ts';
-import { useHealth } from './use-health.ts';
+import { useHealth, useReadyz } from './use-health.ts';
 import { useImageRoutes } from './use-image-routes.ts';
 import { useInputBounds } from './use-input-bounds.ts';
 import { useIntrospection } from './use-introspection.ts';
+import { useMetrics } from './use-metrics.ts';
 import { useQueryCost } from './use-query-cost.ts';
 import { type Readiness, useReadiness } from './use-readiness.ts';
 import { useSplitRoutes } from './use-split-routes.ts';
@@ -113,12 +115,15 @@ const alwaysReady = (): Readiness => ({ state: 'ready' });
  * `readiness` says the server is not ready (seeding the demo cohort), only /health and /livez answer.
  */
 export function createDermasetYoga(
-  config: Pick<Config, 'api' | 'dataDir' | 'pseudonymKey' | 'ingest'>,
+  config: Pick<Config, 'api' | 'dataDir' | 'pseudonymKey' | 'ingest'> &
+    Partial<Pick<Config, 'storage' | 'operations' | 'databaseUrl'>>,
   readiness: () => Readiness = alwaysReady,
 ): DermasetYoga {
   const { api } = config;
   const access = { publicRead: api.publicRead, publicUrl: api.publicUrl, dataDir: config.dataDir };
   const context = contextFactory(access, config);
+  // the blob store: the local folder, or the object store DERMASET_STORAGE names (storage/open.ts)
+  const store = storeFor(config);
   const armor = new EnvelopArmor({
     maxDepth: { n: LIMITS.maxDepth, ignoreIntrospection: true, ...typedRejection(LIMIT_CODES.depth, LIMITS.maxDepth) },
     // armor's cost limit counts literal page sizes only: use-query-cost counts variables too
@@ -153,11 +158,17 @@ export function createDermasetYoga(
     // unexpected errors are masked; expected ones carry extensions.code
     maskedErrors: { isDev: !api.production, maskError: maskDatabaseLimits },
     context: (initial) => context.create(initial),
+    // yoga's own warnings and errors into the JSON log (server/logger.ts)
+    logging: yogaLogger(),
     plugins: [
+      // operations: a request id on every response and log line, GET /metrics, GET /readyz
+      useRequestLog(),
+      ...useMetrics(db, { token: config.operations?.metricsToken }),
+      useReadyz(db, readiness, { store, databaseUrl: config.databaseUrl }),
       useWebSecurity(api, config.ingest.maxBytes),
-      useHealth(db, readiness, { blobs: `${config.dataDir}/blobs` }),
+      useHealth(db, readiness, { blobs: store }),
       useReadiness(readiness),
-      useImageRoutes(new BlobStore(`${config.dataDir}/blobs`), context.tokens, access),
+      useImageRoutes(store, context.tokens, access),
       useExportRoutes(context.tokens, access),
       useDatasheetRoutes(context.tokens, access, { maxVariableDepth: LIMITS.maxVariableDepth }),
       useSplitRoutes(context.tokens, access),

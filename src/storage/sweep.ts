@@ -1,16 +1,21 @@
-// The blob sweep: removes what an interrupted write left in the blob folder. A process killed
-// during an upload or import leaves temporary files (`*.tmp`, written before the rename into place)
-// and blobs that no row references (stored before the row's transaction, which never committed).
-// Only files older than a grace period go: an upload in flight on another instance sharing the
-// folder has fresh files, and BlobStore.put refreshes the time of a blob it finds already stored.
-import { randomBytes } from 'node:crypto';
-import { readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+// The blob sweep: removes what an interrupted write left in the blob store. A process killed
+// during an upload or import leaves temporary files (`*.tmp` in a local folder, written before the
+// rename into place) and blobs that no row references (stored before the row's transaction, which
+// never committed). Only files older than a grace period go (a local file's modification time, an
+// object's LastModified): an upload in flight on another instance sharing the store has fresh
+// files, and a put refreshes the time of a blob it finds already stored.
 import type { Db } from '../db/client.ts';
-import { BlobStore } from './blob-store.ts';
+import { BLOB_KINDS, type BlobStore, isBlobKey, type ListedBlob, LocalBlobStore } from './blob-store.ts';
+import { REFRESH_AFTER_MS } from './s3-store.ts';
 
 /** The default grace period: files younger than this are never swept. */
 export const DEFAULT_GRACE_MS = 60 * 60_000;
+
+/**
+ * The shortest grace period a store allows: in an object store a put refreshes an old blob only once
+ * it is REFRESH_AFTER_MS old, so a shorter grace could remove a blob an upload in flight relies on.
+ */
+export const minGraceMs = (store: BlobStore): number => (store.backend === 's3' ? REFRESH_AFTER_MS : 0);
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -41,74 +46,24 @@ export interface SweepReport {
   orphans: SweepTally;
   /** Unreferenced blobs or temporary files kept because they are younger than the grace period. */
   young: number;
-  /** Blob keys and temp file paths (relative to the blob folder) removed, or that would be. */
+  /** Blob keys and temp file paths (relative to the store) removed, or that would be. */
   removed: string[];
   dryRun: boolean;
 }
 
-interface Found {
-  rel: string;
-  size: number;
-  mtimeMs: number;
-}
-
-async function list(root: string, kind: string): Promise<Found[]> {
-  const found: Found[] = [];
-  let shards: string[];
-  try {
-    shards = await readdir(join(root, kind));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return found;
-    throw e;
-  }
-  for (const shard of shards) {
-    let names: string[];
-    try {
-      names = await readdir(join(root, kind, shard));
-    } catch {
-      continue; // not a folder
-    }
-    for (const name of names) {
-      const rel = `${kind}/${shard}/${name}`;
-      try {
-        const s = await stat(join(root, rel));
-        if (s.isFile()) found.push({ rel, size: s.size, mtimeMs: s.mtimeMs });
-      } catch {
-        // removed meanwhile
-      }
-    }
-  }
-  return found;
-}
-
 /**
- * Removes an unreferenced blob unless it was touched since it was listed: it is first renamed aside
- * (so a concurrent BlobStore.put no longer finds it and writes its own copy), then its time is read
- * again; a blob refreshed by a put that found it just before the rename goes back into place.
+ * Sweeps a blob store (a local folder given by its path is the local backend): temporary files and
+ * blobs that no image row references (as original or thumbnail), both only when older than the grace
+ * period.
  */
-async function removeUnlessTouched(path: string, cutoff: number): Promise<boolean> {
-  const aside = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await rename(path, aside);
-  } catch {
-    return false; // gone already
-  }
-  const s = await stat(aside);
-  if (s.mtimeMs >= cutoff) {
-    // the same content stored again meanwhile is the same bytes: either copy will do
-    await rename(aside, path).catch(() => rm(aside, { force: true }));
-    return false;
-  }
-  await rm(aside, { force: true });
-  return true;
-}
-
-/**
- * Sweeps the blob folder (DATA_DIR/blobs): temporary files and blobs that no image row references
- * (as original or thumbnail), both only when older than the grace period.
- */
-export async function sweepBlobs(db: Db, root: string, opts: SweepOptions = {}): Promise<SweepReport> {
+export async function sweepBlobs(db: Db, store: BlobStore | string, opts: SweepOptions = {}): Promise<SweepReport> {
+  const blobs = typeof store === 'string' ? new LocalBlobStore(store) : store;
   const graceMs = opts.graceMs ?? DEFAULT_GRACE_MS;
+  if (graceMs < minGraceMs(blobs)) {
+    throw new RangeError(
+      `the grace period must be at least ${minGraceMs(blobs) / 60_000} minutes on the ${blobs.backend} store`,
+    );
+  }
   const dryRun = opts.dryRun ?? false;
   const report: SweepReport = {
     tmp: { files: 0, bytes: 0 },
@@ -118,8 +73,9 @@ export async function sweepBlobs(db: Db, root: string, opts: SweepOptions = {}):
     dryRun,
   };
   // list first, then read the references: a row committed after this read refers to a file that
-  // is either new (younger than the cutoff) or was refreshed by BlobStore.put
-  const files = [...(await list(root, 'originals')), ...(await list(root, 'thumbnails'))];
+  // is either new (younger than the cutoff) or was refreshed by a put
+  const files: ListedBlob[] = [];
+  for (const kind of BLOB_KINDS) for await (const f of blobs.list(kind)) files.push(f);
   const cutoff = Date.now() - graceMs;
   const referenced = new Set<string>();
   const rows = await db.image.findMany({ select: { storageKey: true, thumbnailKey: true } });
@@ -128,21 +84,16 @@ export async function sweepBlobs(db: Db, root: string, opts: SweepOptions = {}):
     referenced.add(r.thumbnailKey);
   }
   for (const f of files) {
-    const isTmp = f.rel.endsWith('.tmp');
-    if (!isTmp && (!BlobStore.isKey(f.rel) || referenced.has(f.rel))) continue;
-    if (f.mtimeMs >= cutoff) {
+    if (!f.temporary && (!isBlobKey(f.key) || referenced.has(f.key))) continue;
+    if (f.modifiedMs >= cutoff) {
       report.young++;
       continue;
     }
-    const path = join(root, f.rel);
-    if (!dryRun) {
-      if (isTmp) await rm(path, { force: true });
-      else if (!(await removeUnlessTouched(path, cutoff))) continue;
-    }
-    const tally = isTmp ? report.tmp : report.orphans;
+    if (!dryRun && !(await blobs.removeIfUntouched(f, cutoff))) continue;
+    const tally = f.temporary ? report.tmp : report.orphans;
     tally.files++;
     tally.bytes += f.size;
-    report.removed.push(f.rel);
+    report.removed.push(f.key);
   }
   return report;
 }
