@@ -24,6 +24,13 @@ import type { MetadataImporter } from '../src/plugins/types.ts';
 /** The key the cohort's codes are made with; servers on a cohort are started with it (DERMASET_PSEUDONYM_KEY). */
 export const BENCH_PSEUDONYM_KEY = 'dermaset-bench-cohort-key-0123456789';
 
+/**
+ * The last migration whose schema the rows below are written for. A cohort is built at this schema
+ * and the migrations after it are applied to the loaded rows, so that what they add is filled by
+ * their own backfill (and the generator needs no change for a new derived column).
+ */
+export const COHORT_SCHEMA = '20261130154527_data_version';
+
 /** Share of images in our own collection; the rest are the public collections, in their published sizes. */
 export const OWN_SHARE = 0.9;
 /** Share of our own images still in review (no consensus yet, 0–2 of the 3 reviews): the review queue. */
@@ -394,8 +401,9 @@ export async function generateCohort(opts: GenerateOptions): Promise<CohortCount
       if (!secondShot)
         add('lesion', [lid, pseudonyms.code('lesion', `BENCH-${pid}`, String(lid)), pid, patientCreated]);
       const blob = blobs[id % blobs.length] as SharedBlob;
+      // one hash per image: the pixel hash is its reverse (unique as it is), the intake keys derive from it
       const sha = hex(`sha:${opts.seed}:${id}`);
-      const pixel = hex(`px:${opts.seed}:${id}`);
+      const pixel = [...sha].reverse().join('');
       const phash = secondShot ? flipBits(previousPhash, rnd.int(1, 6), rnd) : pixel.slice(0, 16);
       const created = iso(visit + 3_600_000 + (id % 3_600) * 1_000);
       const jitter = (x: number, by: number) => Math.max(0, x * (1 + rnd.range(-by, by)));
@@ -528,13 +536,13 @@ export async function generateCohort(opts: GenerateOptions): Promise<CohortCount
         }
         add('intake_record', [
           ++intakeId,
-          hex(`attempt:${opts.seed}:${id}`),
+          `bench:${sha}`,
           'bench',
           created,
           'ACCEPTED',
           null,
           null,
-          hex(`src:${opts.seed}:${id}`),
+          sha,
           pixel,
           v.imageQualityScore ?? 4,
           id,
@@ -544,13 +552,13 @@ export async function generateCohort(opts: GenerateOptions): Promise<CohortCount
           const dup = rnd.chance(0.5);
           add('intake_record', [
             ++intakeId,
-            hex(`attempt:${opts.seed}:${id}:again`),
+            `bench:${sha}:again`,
             'bench',
             created,
             dup ? 'DUPLICATE' : 'REJECTED_QUALITY',
             dup ? null : 'SOP_QUALITY',
             dup ? 'the same pixels are already stored' : 'the SOP quality score is below 3',
-            hex(`src:${opts.seed}:${id}:again`),
+            dup ? sha : pixel,
             dup ? pixel : null,
             dup ? (v.imageQualityScore ?? 4) : rnd.int(1, 2),
             null,
@@ -627,13 +635,13 @@ export async function generateCohort(opts: GenerateOptions): Promise<CohortCount
         }
         add('intake_record', [
           ++intakeId,
-          hex(`attempt:${opts.seed}:${id}`),
+          `${src.importer.id}:${sha}`,
           src.importer.id,
           stamp,
           'ACCEPTED',
           null,
           null,
-          hex(`src:${opts.seed}:${id}`),
+          sha,
           pixel,
           null,
           id,

@@ -15,7 +15,7 @@ import { type Sink, TABLE_ORDER, TABLES, type TableName, type Value } from './co
 export interface Target extends Sink {
   /** The id of the own collection (made by the migrations). */
   ownCollectionId: number;
-  /** Rebuilds indexes and triggers, raises the data versions, ANALYZEs; returns seconds per step. */
+  /** Rebuilds indexes and triggers, raises the data versions and checks the foreign keys. */
   finish(log: (line: string) => void): Promise<void>;
   close(): Promise<void>;
 }
@@ -80,9 +80,6 @@ export function sqliteTarget(url: string): Target {
       }
       for (const t of triggers) db.exec(t.sql);
       for (const s of SCOPES) db.prepare('UPDATE data_version SET version = version + 1 WHERE scope = ?').run(s);
-      const t0 = performance.now();
-      db.exec('ANALYZE');
-      log(`  ANALYZE: ${secs(t0)}`);
       db.pragma('locking_mode = NORMAL');
       // the app runs in WAL (src/db/migrate.ts sets it on every migration)
       db.pragma('journal_mode = WAL');
@@ -216,9 +213,6 @@ export async function pgTarget(url: string): Promise<Target> {
         );
       }
       await main.query(`UPDATE data_version SET version = version + 1 WHERE scope = ANY($1)`, [SCOPES]);
-      const t2 = performance.now();
-      await main.query('VACUUM (ANALYZE)');
-      log(`  VACUUM ANALYZE: ${secs(t2)}`);
       await checkPgForeignKeys(main);
     },
     async close() {
@@ -244,5 +238,28 @@ async function checkPgForeignKeys(client: pg.Client): Promise<void> {
          AND NOT EXISTS (SELECT 1 FROM ${fk.parent} p WHERE ${on})`,
     );
     if (Number(bad[0]?.n ?? 0) > 0) throw new Error(`${bad[0]?.n} rows of ${fk.child} point at no ${fk.parent}`);
+  }
+}
+
+/** Gathers the planner's statistics (after the later migrations, so that their indexes have them too). */
+export async function analyze(url: string, log: (line: string) => void): Promise<void> {
+  const t0 = performance.now();
+  if (url.startsWith('file:')) {
+    const db = new BetterSqlite3(sqlitePath(url));
+    try {
+      db.exec('ANALYZE');
+    } finally {
+      db.close();
+    }
+    log(`  ANALYZE: ${secs(t0)}`);
+  } else {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('VACUUM (ANALYZE)');
+    } finally {
+      await client.end();
+    }
+    log(`  VACUUM ANALYZE: ${secs(t0)}`);
   }
 }

@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BENCH_PSEUDONYM_KEY, IN_REVIEW_SHARE, OWN_SHARE } from '../bench/cohort-plan.ts';
 import { cohortExists, makeCohort, pendingMigrations } from '../bench/make-cohort.ts';
-import { dataVersions } from '../src/db/data-version.ts';
+import { useDatabase } from '../src/db/current.ts';
+import { type DataVersions, dataVersions } from '../src/db/data-version.ts';
 import { readMigrations } from '../src/db/migrate.ts';
 import { type Api, createApi } from './helpers/api.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';
@@ -13,6 +14,8 @@ import { createTestEnv, type TestEnv } from './helpers/database.ts';
 const IMAGES = 3_000;
 let env: TestEnv;
 let api: Api;
+/** The data versions right after the build (the tests below write). */
+let built: DataVersions;
 
 /** A GraphQL request through yoga.fetch, as an admin. */
 async function gql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
@@ -29,6 +32,8 @@ async function gql<T>(query: string, variables: Record<string, unknown> = {}): P
 beforeAll(async () => {
   env = await createTestEnv({ DERMASET_PSEUDONYM_KEY: BENCH_PSEUDONYM_KEY }, { migrate: false });
   await makeCohort({ images: IMAGES, url: env.url, dataDir: env.dataDir, seed: 7 });
+  useDatabase(env.db);
+  built = await dataVersions();
   api = await createApi(env);
 }, 120_000);
 
@@ -124,8 +129,11 @@ describe('make-cohort', () => {
     expect(facets.facets.field?.values.map((v) => v.value)).toContain('own');
   });
 
-  it('raised each data version once', async () => {
-    expect(await dataVersions()).toEqual({ records: 1, reviews: 1, settings: 1 });
+  it('raised the data versions (the migrations leave them at 0; later ones may raise reviews too)', async () => {
+    const v = built;
+    expect(v.records).toBe(1);
+    expect(v.settings).toBe(1);
+    expect(v.reviews).toBeGreaterThanOrEqual(1);
   });
 
   it("serves an image's bytes from the shared blobs", async () => {
