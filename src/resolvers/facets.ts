@@ -3,9 +3,19 @@
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { FitzpatrickType, Sex } from '../domain/enums.ts';
+import {
+  COLOR_BITS,
+  countColumns,
+  FLAG,
+  type LabelTuple,
+  type PatientTuple,
+  STRUCTURE_BITS,
+} from '../domain/facet-columns.ts';
 import { QUALITY_VERDICTS } from '../domain/quality.ts';
 import { originOf } from '../domain/terms.ts';
 import { decide } from '../plugins/evaluate.ts';
+import type { ClassMappingPolicy, PolicyInput } from '../plugins/types.ts';
+import { type IndexedMatch, indexedMatch } from './facet-index.ts';
 import { qualityWhere } from './image-filter.ts';
 import { labelGroups, structureCounts } from './releases.ts';
 import { asOfRelease, type Subset } from './subset.ts';
@@ -52,7 +62,17 @@ export function patientFieldCounts<T extends string | boolean>(
 
 const byCount = (a: FacetValue, b: FacetValue) => b.count - a.count || a.value.localeCompare(b.value);
 
+/**
+ * The facets of a subset: from the facet index when it holds the data the request reads and can
+ * evaluate the filter (resolvers/facet-index.ts), else from SQL. Both give the same answer.
+ */
 export async function computeFacets(subset: Subset): Promise<Facets> {
+  const indexed = await indexedMatch(subset);
+  return indexed ? assemble(indexedCounts(indexed), subset.policy) : computeFacetsSql(subset);
+}
+
+/** The facets counted in SQL: GROUP BY / COUNT over the tables (any filter, any release). */
+export async function computeFacetsSql(subset: Subset): Promise<Facets> {
   const { where, policy, release } = subset;
   // a condition on a label, histology or structures, as of the subset's release when it has one
   const asOf = (w: Subset['where']) => (release ? asOfRelease(w, release.id) : w);
@@ -150,25 +170,121 @@ export async function computeFacets(subset: Subset): Promise<Facets> {
       })
     ).map((c) => [c.id, c.slug]),
   );
+  return assemble(
+    {
+      total,
+      classes,
+      stages,
+      sites,
+      elevations,
+      borders,
+      scores,
+      sex,
+      fitz,
+      sunburn,
+      personalCa,
+      colors,
+      structures,
+      histology,
+      nearDup,
+      classStage: classStage.map((r) => ({ ...r, count: r._count._all })),
+      verdicts,
+      byCollection: byCollection.map((r) => ({ value: slugs.get(r.collectionId) ?? null, count: r._count._all })),
+      conflicts,
+    },
+    policy,
+  );
+}
+
+type Rows = { value: string | null; count: number }[];
+type LabelGroup = PolicyInput & { count: number };
+
+/** What the facets are read off, counted in SQL or on the facet index. */
+interface FacetCounts {
+  total: number;
+  classes: Rows;
+  stages: Rows;
+  sites: Rows;
+  elevations: Rows;
+  borders: Rows;
+  scores: Rows;
+  sex: Rows;
+  fitz: Rows;
+  sunburn: Rows;
+  personalCa: Rows;
+  colors: { rows: FacetValue[]; missing: number };
+  structures: { rows: FacetValue[]; missing: number };
+  histology: number;
+  nearDup: number;
+  /** Images per (class, term, status, stage). */
+  classStage: LabelGroup[];
+  verdicts: FacetValue[];
+  byCollection: Rows;
+  conflicts: number;
+}
+
+/** The counts over the facet index's matching images, in the shapes the SQL path reads. */
+function indexedCounts({ columns: c, match }: IndexedMatch): FacetCounts {
+  const n = countColumns(c, match);
+  const dict = <V>(values: readonly (V | null)[], counts: Uint32Array): Rows =>
+    values.map((v, code) => ({ value: v === null ? null : String(v), count: counts[code] as number }));
+  const patient = (key: keyof PatientTuple): Rows =>
+    dict(
+      c.patients.map((p) => p[key]),
+      n.patient,
+    );
+  const label = (key: keyof LabelTuple): Rows =>
+    dict(
+      c.labels.map((l) => l[key]),
+      n.label,
+    );
+  const bits = (names: readonly string[], counts: Uint32Array) =>
+    names.map((value, b) => ({ value, count: counts[b] as number }));
+  return {
+    total: n.total,
+    classes: label('diagnosisClass'),
+    stages: label('verificationStage'),
+    sites: dict(c.sites, n.site),
+    elevations: dict(c.elevations, n.elevation),
+    borders: dict(c.borders, n.border),
+    scores: dict(c.scores, n.score),
+    sex: patient('sex'),
+    fitz: patient('fitzpatrickType'),
+    sunburn: patient('sunburnHistory'),
+    personalCa: patient('personalCaHistory'),
+    colors: { rows: bits(COLOR_BITS, n.colors), missing: n.noColors },
+    structures: { rows: bits(STRUCTURE_BITS, n.structures), missing: n.noStructures },
+    histology: n.flag(FLAG.histology),
+    nearDup: n.flag(FLAG.nearDuplicateImage | FLAG.nearDuplicateTwin),
+    classStage: c.labels.map((l, code) => ({ ...l, count: n.label[code] as number })).filter((g) => g.count > 0),
+    verdicts: QUALITY_VERDICTS.map((value) => ({ value, count: value === 'OK' ? n.qualityOk : n.flag(FLAG[value]) })),
+    byCollection: c.collections.map((col, code) => ({ value: col.slug, count: n.collection[code] as number })),
+    conflicts: n.flag(FLAG.factConflict),
+  };
+}
+
+function assemble(counts: FacetCounts, policy: ClassMappingPolicy): Facets {
+  const { total, classStage } = counts;
   // the label under the policy: excluded and unmapped images count as missing
   const labels = classStage.map((r) => {
     const d = decide(policy, r);
-    return { value: d.kind === 'mapped' ? d.label : null, count: r._count._all };
+    return { value: d.kind === 'mapped' ? d.label : null, count: r.count };
   });
 
-  const merge = (rows: { value: string | null; count: number }[]) => {
+  const merge = (rows: Rows) => {
     const m = new Map<string | null, number>();
     for (const r of rows) m.set(r.value, (m.get(r.value) ?? 0) + r.count);
     return [...m].map(([value, count]) => ({ value, count }));
   };
-  const single = (field: string, rows: { value: string | null; count: number }[]): FieldFacet => {
-    const missing = rows.filter((r) => r.value === null).reduce((s, r) => s + r.count, 0);
-    const values = rows.filter((r): r is FacetValue => r.value !== null && r.count > 0).sort(byCount);
+  const single = (field: string, rows: Rows): FieldFacet => {
+    const rowsMerged = merge(rows);
+    const missing = rowsMerged.filter((r) => r.value === null).reduce((s, r) => s + r.count, 0);
+    const values = rowsMerged.filter((r): r is FacetValue => r.value !== null && r.count > 0).sort(byCount);
     return { field, present: total - missing, missing, values };
   };
   // read off the (class, term, status, stage) groups: null = the image lacks the value
-  const derived = (key: (r: (typeof classStage)[number]) => string | null) =>
-    merge(classStage.map((r) => ({ value: key(r), count: r._count._all })));
+  const derived = (key: (r: LabelGroup) => string | null) =>
+    merge(classStage.map((r) => ({ value: key(r), count: r.count })));
   const boolean = (field: string, yes: number): FieldFacet => ({
     field,
     present: total,
@@ -189,16 +305,16 @@ export async function computeFacets(subset: Subset): Promise<Facets> {
     total,
     policyId: policy.id,
     fields: [
-      single('sex', sex),
-      single('fitzpatrick_type', fitz),
-      single('sunburn_history', sunburn),
-      single('personal_ca_history', personalCa),
-      single('anatomical_site', sites),
-      multiFacet('dominant_colors', colors),
-      single('elevation', elevations),
-      single('border_regularity', borders),
-      multiFacet('dermoscopic_structures', structures),
-      single('diagnosis_class', classes),
+      single('sex', counts.sex),
+      single('fitzpatrick_type', counts.fitz),
+      single('sunburn_history', counts.sunburn),
+      single('personal_ca_history', counts.personalCa),
+      single('anatomical_site', counts.sites),
+      multiFacet('dominant_colors', counts.colors),
+      single('elevation', counts.elevations),
+      single('border_regularity', counts.borders),
+      multiFacet('dermoscopic_structures', counts.structures),
+      single('diagnosis_class', counts.classes),
       single(
         'diagnosis_term',
         derived((r) => r.diagnosisTerm),
@@ -211,16 +327,13 @@ export async function computeFacets(subset: Subset): Promise<Facets> {
         'clinical_status',
         derived((r) => r.clinicalStatus),
       ),
-      single(
-        'collection',
-        byCollection.map((r) => ({ value: slugs.get(r.collectionId) ?? null, count: r._count._all })),
-      ),
-      single('verification_stage', stages),
-      single('image_quality_score', scores),
-      boolean('has_histology', histology),
-      boolean('near_duplicate', nearDup),
-      boolean('fact_conflict', conflicts),
-      multiFacet('quality_verdict', { rows: verdicts, missing: 0 }),
+      single('collection', counts.byCollection),
+      single('verification_stage', counts.stages),
+      single('image_quality_score', counts.scores),
+      boolean('has_histology', counts.histology),
+      boolean('near_duplicate', counts.nearDup),
+      boolean('fact_conflict', counts.conflicts),
+      multiFacet('quality_verdict', { rows: counts.verdicts, missing: 0 }),
       single('label', merge(labels)),
     ],
   };

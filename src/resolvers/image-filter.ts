@@ -258,6 +258,13 @@ export function qualityWhere(verdict: QualityVerdict): Where {
   return { OR: QUALITY_RULES.filter((r) => r.defect === verdict).map(flagged) };
 }
 
+/**
+ * The condition no image meets, for an empty list of values (`qualityVerdict: []`, `diagnosisTerm: []`).
+ * Not `{ OR: [] }`: Prisma reads an empty OR as false at the top of a condition but as true inside an
+ * AND, so a count and the facets of the same filter would disagree.
+ */
+const NOTHING: Where = { id: { in: [] } };
+
 /** Whether a filter (or one nested in it) selects by policy label: only then does it need a policy. */
 export const usesLabel = (f: FilterOf<unknown> | null | undefined): boolean =>
   !!f &&
@@ -365,7 +372,7 @@ export function labelWhere(policy: ClassMappingPolicy, labels: readonly string[]
       pairs.push(cond);
     }
   }
-  const where: Where = pairs.length > 0 ? { OR: pairs } : { id: { in: [] } };
+  const where: Where = pairs.length > 0 ? { OR: pairs } : NOTHING;
   if (cached) cached.set(key, where);
   else LABEL_WHERE.set(policy, new Map([[key, where]]));
   return where;
@@ -404,6 +411,7 @@ export function termNodes(values: readonly string[], argument: string): string[]
  * exactly the terms under the node on both databases.
  */
 export function termWhere(nodes: readonly string[]): Where {
+  if (nodes.length === 0) return NOTHING;
   return { OR: nodes.flatMap((n) => [{ diagnosisTerm: n }, { diagnosisTerm: { startsWith: `${n}:` } }]) };
 }
 
@@ -501,7 +509,9 @@ export function imageWhere(
     const flagged: Where = { OR: [{ nearDuplicates: { some: {} } }, { nearDuplicateOf: { some: {} } }] };
     and.push(f.nearDuplicate ? flagged : { NOT: flagged });
   }
-  if (f.qualityVerdict) and.push({ OR: [...new Set(f.qualityVerdict)].map(qualityWhere) });
+  if (f.qualityVerdict) {
+    and.push(f.qualityVerdict.length > 0 ? { OR: [...new Set(f.qualityVerdict)].map(qualityWhere) } : NOTHING);
+  }
   if (f.label) {
     const p = needPolicy(policy);
     const unknown = f.label.filter((l) => !p.labels.includes(l));
