@@ -69,7 +69,11 @@ export interface Cohort {
 }
 
 const fmt = (v: number) =>
-  Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en') : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2);
+  Number.isInteger(v) || Math.abs(v) >= 100
+    ? Math.round(v).toLocaleString('en')
+    : Math.abs(v) >= 1
+      ? v.toFixed(2)
+      : v.toPrecision(2);
 
 /** The BENCH lines of a script's output as figures (other lines are ignored; a broken line is skipped). */
 export function parseFigures(stdout: string): Figure[] {
