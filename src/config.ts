@@ -106,6 +106,7 @@ const EnvSchema = z.object({
       return origins;
     }),
   DERMASET_MAX_REQUEST_BYTES: intFrom(1024 * 1024),
+  DERMASET_RESPONSE_CACHE_ENTRIES: wholeNumber(0, 100_000, 200),
   ...OperationsEnv.shape,
   ...DatasetEnv.shape,
   NODE_ENV: z.string().optional(),
@@ -180,6 +181,8 @@ export interface ApiOptions {
   maxRequestBytes: number;
   /** The origin image URLs are given under, when behind a proxy. */
   publicUrl: string | undefined;
+  /** Answers the response cache keeps (server/use-response-cache.ts); 0 turns it off. */
+  responseCacheEntries: number;
 }
 
 export class ConfigError extends Error {
@@ -263,6 +266,7 @@ function apiOf(e: z.infer<typeof EnvSchema>): ApiOptions {
     corsOrigins: e.DERMASET_CORS_ORIGINS ?? (mode === 'development' ? 'loopback' : []),
     maxRequestBytes: e.DERMASET_MAX_REQUEST_BYTES,
     publicUrl: e.DERMASET_PUBLIC_URL?.replace(/\/$/, ''),
+    responseCacheEntries: e.DERMASET_RESPONSE_CACHE_ENTRIES,
   };
 }
 

@@ -18,3 +18,18 @@ export async function dataVersions(): Promise<DataVersions> {
 export function versionKey(v: DataVersions): string {
   return `r${v.records}.v${v.reviews}.s${v.settings}`;
 }
+
+const perRequest = new WeakMap<object, Promise<DataVersions>>();
+
+/**
+ * The versions as one request sees them, read once however many caches of the request ask (the
+ * response cache, the facet index, the statistics): key by the request (or its context).
+ */
+export function requestVersions(request: object): Promise<DataVersions> {
+  let v = perRequest.get(request);
+  if (!v) {
+    v = dataVersions();
+    perRequest.set(request, v);
+  }
+  return v;
+}

@@ -11,7 +11,7 @@ import { DermoscopicStructureEnum, DiagnosisClassEnum, DiagnosisClassInfoRef } f
 
 const ConsensusOutcomeEnum = builder.enumType('ConsensusOutcome', { values: Object.values(ConsensusOutcome) });
 
-builder.prismaObject('ConsensusDecision', {
+export const ConsensusDecisionRef = builder.prismaObject('ConsensusDecision', {
   authScopes: { viewer: true },
   description: 'Stage 2b: the specialists’ consensus, confirming or correcting the initial label.',
   fields: (t) => ({
@@ -19,7 +19,6 @@ builder.prismaObject('ConsensusDecision', {
       type: DiagnosisClassInfoRef,
       nullable: true,
       description: 'Null: a record outside the 9 classes confirmed at its source (the image’s term stands)',
-      select: { diagnosisClass: true },
       resolve: (c) => (c.diagnosisClass ? CLASSES[c.diagnosisClass] : null),
     }),
     outcome: t.expose('outcome', { type: ConsensusOutcomeEnum }),

@@ -21,13 +21,14 @@ import {
   qualityVerdicts,
 } from '../domain/quality.ts';
 import { type DiagnosisTerm, termByPath } from '../domain/terms.ts';
-import { COLORS } from '../domain/vocabularies.ts';
 import { type ImageFilter as ImageFilterShape, OPTIONAL_FIELDS } from '../resolvers/image-filter.ts';
 import { countImages, imageBySha256, listImages } from '../resolvers/images.ts';
 import { resolveSelection, resolveSubset } from '../resolvers/subset.ts';
 import type { Context } from '../server/context.ts';
+import { ConsensusDecisionRef } from './consensus.ts';
 import { shownTime } from './deidentified.ts';
-import { visibleReviews } from './staff.ts';
+import { PatientRef } from './patient.ts';
+import { ExpertReviewRef } from './review.ts';
 import {
   AnatomicalSiteEnum,
   BorderRegularityEnum,
@@ -224,13 +225,18 @@ export const ImageVariantEnum = builder.enumType('ImageVariant', {
   },
 });
 
+/** The image at one end of a near-duplicate link (the page's other ends, read in one statement). */
+async function linkEnd(ctx: Context, id: number) {
+  const image = await ctx.parts.images.load(id);
+  if (!image) throw new Error(`near-duplicate link to image ${id}, which has no row`);
+  return image;
+}
+
 const NearDuplicateLink = builder.prismaObject('NearDuplicate', {
   authScopes: { viewer: true },
   description: 'A visually near-identical image, by perceptual-hash distance.',
   fields: (t) => ({
     distance: t.exposeInt('distance', { description: 'Hamming distance of the 64-bit perceptual hashes' }),
-    image: t.relation('image'),
-    twin: t.relation('twin'),
   }),
 });
 
@@ -246,7 +252,7 @@ builder.prismaObject('FactConflict', {
   }),
 });
 
-builder.prismaNode('Image', {
+export const ImageRef = builder.prismaNode('Image', {
   id: { field: 'id' },
   authScopes: { viewer: true },
   description: 'One unique dermoscopic image: a dataset record with the 16 fields of the information model.',
@@ -274,27 +280,33 @@ builder.prismaNode('Image', {
       resolve: (img, args, ctx) =>
         imageUrl(ctx.origin, img.sha256, args.variant === 'THUMBNAIL' ? 'thumbnail' : 'original'),
     }),
-    patient: t.relation('patient'),
+    patient: t.field({
+      type: PatientRef,
+      resolve: async (i, _args, ctx) => (await ctx.parts.parts.load(i.id)).patient,
+    }),
     lesion: t.relation('lesion'),
     demographic: t.field({
       type: DemographicBlock,
-      select: { ageAtExam: true, ageAtExamRaw: true, patient: { select: { sex: true, fitzpatrickType: true } } },
-      resolve: (i, _args, ctx) => {
+      select: { ageAtExam: true, ageAtExamRaw: true },
+      resolve: async (i, _args, ctx) => {
+        const { patient } = await ctx.parts.parts.load(i.id);
         const profile = readProfile(ctx.role);
         const exact = profile === 'limited';
         const shown = ageValue(i.ageAtExam, profile);
         return {
           ageAtExam: ageNumber(i.ageAtExam, profile),
           ageAtExamRaw: exact ? i.ageAtExamRaw : shown === null ? null : String(shown),
-          sex: i.patient.sex,
-          fitzpatrickType: i.patient.fitzpatrickType,
+          sex: patient.sex,
+          fitzpatrickType: patient.fitzpatrickType,
         };
       },
     }),
     anamnestic: t.field({
       type: AnamnesticBlock,
-      select: { patient: { select: { sunburnHistory: true, personalCaHistory: true } } },
-      resolve: (i) => ({ sunburnHistory: i.patient.sunburnHistory, personalCaHistory: i.patient.personalCaHistory }),
+      resolve: async (i, _args, ctx) => {
+        const { patient } = await ctx.parts.parts.load(i.id);
+        return { sunburnHistory: patient.sunburnHistory, personalCaHistory: patient.personalCaHistory };
+      },
     }),
     morphological: t.field({
       type: MorphologicalBlock,
@@ -303,20 +315,18 @@ builder.prismaNode('Image', {
         lesionDiameterMm: true,
         elevation: true,
         borderRegularity: true,
-        colors: { select: { color: true } },
       },
-      resolve: (i) => ({
+      resolve: async (i, _args, ctx) => ({
         anatomicalSite: i.anatomicalSite,
         lesionDiameterMm: i.lesionDiameterMm,
         elevation: i.elevation,
         borderRegularity: i.borderRegularity,
-        dominantColors: COLORS.filter((c) => i.colors.some((x) => x.color === c)),
+        dominantColors: (await ctx.parts.parts.load(i.id)).colors,
       }),
     }),
     dermoscopic: t.field({
       type: DermoscopicBlock,
-      select: { structures: { select: { structure: true } } },
-      resolve: (i) => ({ structures: i.structures.map((s) => s.structure).sort() }),
+      resolve: async (i, _args, ctx) => ({ structures: (await ctx.parts.parts.load(i.id)).structures }),
     }),
     diagnostic: t.field({
       type: DiagnosticBlock,
@@ -360,27 +370,34 @@ builder.prismaNode('Image', {
       query: { orderBy: { field: 'asc' } },
     }),
     initialAnnotation: t.relation('initialAnnotation', { nullable: true }),
-    reviews: t.relation('reviews', {
+    reviews: t.field({
+      type: [ExpertReviewRef],
       description:
         'The independent reviews. Blind until the consensus: only their authors and admins see them (a reviewer ' +
         'also sees the others once their own is in)',
-      query: (_args, ctx) => ({ orderBy: { id: 'asc' }, where: visibleReviews(ctx) }),
+      resolve: (i, _args, ctx) => ctx.parts.reviews.load(i.id),
     }),
-    consensus: t.relation('consensus', { nullable: true }),
+    consensus: t.field({
+      type: ConsensusDecisionRef,
+      nullable: true,
+      resolve: async (i, _args, ctx) => (await ctx.parts.parts.load(i.id)).consensus,
+    }),
     histopathology: t.relation('histopathology', { nullable: true }),
     labelChanges: t.relation('labelChanges', { query: { orderBy: { id: 'asc' } } }),
     nearDuplicates: t.field({
       type: [NearDuplicateLink],
       description: 'Near-duplicate links in either direction (this image as the later or the earlier one)',
-      select: (_args, _ctx, nested) => ({
-        nearDuplicates: nested({ orderBy: { twinId: 'asc' } }),
-        nearDuplicateOf: nested({ orderBy: { imageId: 'asc' } }),
-      }),
-      resolve: (i) => [...i.nearDuplicates, ...i.nearDuplicateOf],
+      resolve: async (i, _args, ctx) => (await ctx.parts.parts.load(i.id)).nearDuplicates,
     }),
     version: t.exposeInt('version', { description: 'Increases with every change (optimistic concurrency)' }),
   }),
 });
+
+// the link's ends, declared once Image is (the two types refer to each other)
+builder.objectFields(NearDuplicateLink, (t) => ({
+  image: t.field({ type: ImageRef, resolve: (l, _args, ctx) => linkEnd(ctx, l.imageId) }),
+  twin: t.field({ type: ImageRef, resolve: (l, _args, ctx) => linkEnd(ctx, l.twinId) }),
+}));
 
 // ---------------------------------------------------------------- filtering
 

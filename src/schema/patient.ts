@@ -9,7 +9,7 @@ const byId = (args: PageArgs) => {
   return { orderBy: { id: 'asc' as const } };
 };
 
-builder.prismaNode('Patient', {
+export const PatientRef = builder.prismaNode('Patient', {
   id: { field: 'id' },
   authScopes: { viewer: true },
   description: 'A de-identified patient: the code is a keyed hash of the source identifier.',

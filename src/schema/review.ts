@@ -10,22 +10,22 @@ import { shownTime, WORKFLOW_TIME_NOTE } from './deidentified.ts';
 import { refusals, staffOnly, trailMutation } from './verification.ts';
 import { DermoscopicStructureEnum, DiagnosisClassEnum, DiagnosisClassInfoRef } from './vocabulary.ts';
 
-builder.prismaObject('ExpertReview', {
+const withStructures = <R extends object>(r: R): r is R & { structures: { structure: DermoscopicStructure }[] } =>
+  Array.isArray((r as { structures?: unknown }).structures);
+
+export const ExpertReviewRef = builder.prismaObject('ExpertReview', {
   authScopes: { viewer: true },
   description:
     'Stage 2a: one specialist’s independent review. Blind until the consensus: only its author and admins see it ' +
     '(and the other reviewers of the image once their own is in; see Image.reviews).',
   fields: (t) => ({
     reviewerId: t.exposeString('reviewerCode', staffOnly),
-    diagnosisClass: t.field({
-      type: DiagnosisClassInfoRef,
-      select: { diagnosisClass: true },
-      resolve: (r) => CLASSES[r.diagnosisClass],
-    }),
+    diagnosisClass: t.field({ type: DiagnosisClassInfoRef, resolve: (r) => CLASSES[r.diagnosisClass] }),
     structures: t.field({
       type: [DermoscopicStructureEnum],
-      select: { structures: { select: { structure: true } } },
-      resolve: (r) => r.structures.map((s) => s.structure).sort(),
+      // a gallery page's reviews come with their structures (resolvers/image-parts.ts); others load them
+      resolve: async (r, _args, ctx) =>
+        (withStructures(r) ? r.structures : await ctx.parts.reviewStructures.load(r.id)).map((s) => s.structure).sort(),
     }),
     createdAt: t.field({
       type: 'DateTime',

@@ -3,6 +3,7 @@ import { db } from '../db/current.ts';
 import type { Actor } from '../domain/actor.ts';
 import { type Role, roleAtLeast } from '../domain/roles.ts';
 import { type AcquisitionPipeline, createPipeline, type PipelineConfig } from '../ingest/pipeline.ts';
+import { type ImagePartLoaders, imagePartLoaders } from '../resolvers/image-parts.ts';
 import { type RequestScope, requestScope } from '../resolvers/subset.ts';
 import { type Identity, TokenResolver } from '../resolvers/tokens.ts';
 
@@ -21,6 +22,8 @@ export interface Context extends YogaInitialContext, RequestScope {
   dataDir: string;
   /** The acquisition pipeline of this server (created on first use). */
   pipeline(): AcquisitionPipeline;
+  /** An image card's parts, reviews and near duplicates, loaded a page at a time. */
+  parts: ImagePartLoaders;
 }
 
 export interface AccessOptions {
@@ -62,7 +65,7 @@ export function contextFactory(access: AccessOptions, config: PipelineConfig) {
     async create(initial: YogaInitialContext): Promise<Context> {
       const { identity, role } = await identify(initial.request, tokens, access);
       const origin = access.publicUrl ?? new URL(initial.request.url).origin;
-      return {
+      const ctx: Context = {
         ...initial,
         ...requestScope(),
         requestId: crypto.randomUUID(),
@@ -71,7 +74,9 @@ export function contextFactory(access: AccessOptions, config: PipelineConfig) {
         origin,
         dataDir: access.dataDir,
         pipeline,
+        parts: imagePartLoaders({ role, code: () => actorOf(ctx).code }),
       };
+      return ctx;
     },
   };
 }

@@ -19,6 +19,7 @@ import { useIntrospection } from './use-introspection.ts';
 import { useMetrics } from './use-metrics.ts';
 import { useQueryCost } from './use-query-cost.ts';
 import { type Readiness, useReadiness } from './use-readiness.ts';
+import { useDermasetResponseCache } from './use-response-cache.ts';
 import { useSplitRoutes } from './use-split-routes.ts';
 import { corsFor, useWebSecurity } from './use-web-security.ts';
 
@@ -186,6 +187,8 @@ export function createDermasetYoga(
       useQueryCost(LIMITS.maxCost),
       // a lost write race or a database busy past its wait is CONFLICT / SERVICE_UNAVAILABLE, typed
       useDbErrors(),
+      // answers of unchanged data from memory, keyed by the caller and the data versions
+      useDermasetResponseCache(context.tokens, access, { entries: api.responseCacheEntries }),
     ],
   });
 }
