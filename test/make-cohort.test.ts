@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BENCH_PSEUDONYM_KEY, IN_REVIEW_SHARE, OWN_SHARE } from '../bench/cohort-plan.ts';
 import { cohortExists, makeCohort, pendingMigrations } from '../bench/make-cohort.ts';
+import { markdownTable, parseFigures, rowOf } from '../bench/run-all.ts';
 import { useDatabase } from '../src/db/current.ts';
 import { type DataVersions, dataVersions } from '../src/db/data-version.ts';
 import { readMigrations } from '../src/db/migrate.ts';
@@ -158,5 +159,25 @@ describe('make-cohort', () => {
     const last = readMigrations(env.provider).at(-1)?.name as string;
     await env.db.$executeRawUnsafe(`DELETE FROM _prisma_migrations WHERE migration_name = '${last}'`);
     expect(await pendingMigrations(env.url)).toEqual([last]);
+  });
+});
+
+describe('npm run bench collects the BENCH lines', () => {
+  it('keeps the figures, skips other and broken lines, and tabulates them with the baseline', () => {
+    const out = [
+      'facets, no filter   12 ms',
+      'BENCH {"bench":"facets","what":"facets, filter sex | colours","value":212.4,"unit":"ms","baseline":{"what":"raw scan","value":100},"ratio":2.124,"target":"< 300 ms","met":true}',
+      'BENCH {not json',
+      'BENCH {"bench":"load","what":"errors","value":0,"unit":"errors","target":"0 errors","met":false}',
+    ].join('\n');
+    const figures = parseFigures(out);
+    expect(figures.map((f) => f.bench)).toEqual(['facets', 'load']);
+    const table = markdownTable(figures.map((f) => rowOf(f, 'sqlite', '1m')));
+    const lines = table.split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[2]).toBe(
+      '| facets | facets, filter sex \\| colours | sqlite | 1m | 212 ms | 100 ms (raw scan) | 2.12 | < 300 ms | yes |',
+    );
+    expect(lines[3]).toContain('| 0 errors |  |  | 0 errors | **no** |');
   });
 });
