@@ -3,7 +3,6 @@
 // datasheet (the GraphQL schema, Vega) are imported by the commands that use them, so that
 // `--help`, `token` and `import` start in a fraction of the time.
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { seedDemo } from '../../prisma/demo/seed.ts';
 import { ConfigError, loadConfig } from '../config.ts';
@@ -16,7 +15,8 @@ import { DERMASET_CSV } from '../plugins/importers/dermaset-csv.ts';
 import { registry } from '../plugins/index.ts';
 import { createToken, listTokens, revokeToken } from '../resolvers/tokens.ts';
 import { StartError } from '../server/start-error.ts';
-import { DEFAULT_GRACE_MS, formatSweep, parseDuration, sweepBlobs } from '../storage/sweep.ts';
+import { openBlobStore } from '../storage/open.ts';
+import { DEFAULT_GRACE_MS, formatSweep, minGraceMs, parseDuration, sweepBlobs } from '../storage/sweep.ts';
 import { withDatabase } from './with-database.ts';
 
 /** A commander argument parser for a positive whole number, refusing anything else in one line. */
@@ -39,6 +39,7 @@ program
     const config = loadConfig();
     const { startServer } = await import('../server/start.ts');
     const running = await startServer(config);
+    // the address line, plain text: people, benches and tests wait for it (the JSON log says "listening")
     process.stderr.write(`dermaset: GraphQL at ${running.url}/graphql, health at ${running.url}/health\n`);
     running.ready.catch((e: Error) => {
       process.stderr.write(
@@ -46,12 +47,17 @@ program
       );
       process.exit(1);
     });
+    // graceful: stop accepting, finish requests and exports within DERMASET_SHUTDOWN_TIMEOUT, close
+    // the pools, exit 0 (server/start.ts shutdown); a second signal while draining stops at once
+    let stopping = false;
     const stop = async () => {
-      await running.close();
+      if (stopping) process.exit(1);
+      stopping = true;
+      await running.shutdown(config.operations.shutdownTimeoutS * 1000);
       process.exit(0);
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 
 program
@@ -192,7 +198,9 @@ program
     process.exit(0);
   });
 
-const blobs = program.command('blobs').description('the blob folder (DATA_DIR/blobs)');
+const blobs = program
+  .command('blobs')
+  .description('the blob store (DATA_DIR/blobs, or the bucket DERMASET_STORAGE=s3 names)');
 
 blobs
   .command('sweep')
@@ -211,11 +219,16 @@ blobs
   .option('--dry-run', 'list what would be removed, remove nothing', false)
   .action(async (opts: { grace?: number; dryRun: boolean }) => {
     const config = loadConfig();
+    const store = openBlobStore(config.dataDir, config.storage);
+    const graceMs = opts.grace ?? DEFAULT_GRACE_MS;
+    if (graceMs < minGraceMs(store)) {
+      console.error(
+        `dermaset blobs sweep: --grace must be at least ${minGraceMs(store) / 60_000}m on the ${store.backend} store (a put refreshes an old blob only after that long)`,
+      );
+      process.exit(2);
+    }
     await withDatabase(config, async (db) => {
-      const report = await sweepBlobs(db, join(config.dataDir, 'blobs'), {
-        graceMs: opts.grace ?? DEFAULT_GRACE_MS,
-        dryRun: opts.dryRun,
-      });
+      const report = await sweepBlobs(db, store, { graceMs, dryRun: opts.dryRun });
       for (const rel of report.removed) console.log(`${report.dryRun ? 'would remove' : 'removed'} ${rel}`);
       console.log(formatSweep(report));
     });

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { FetchAPI, Plugin } from 'graphql-yoga';
 import { type Role, roleAtLeast } from '../domain/roles.ts';
 import type { Identity, TokenResolver } from '../resolvers/tokens.ts';
 import { type AccessOptions, identify } from './context.ts';
+import { currentRequestId, requestIdOf as requestIdFrom } from './logger.ts';
 import { refuseWrite } from './read-only.ts';
 
 /** What a route's handler is given: the request, what `match` made of it, and who is asking. */
@@ -40,8 +40,8 @@ export interface Route<M> {
 /** The thrown typed errors a route answers as such; any other throw is the server's fault (500). */
 const TYPED_STATUS: Record<string, number> = { BAD_USER_INPUT: 400, FORBIDDEN: 403 };
 
-/** The caller's request id (their `x-request-id`, at most 128 characters), else a new UUID. */
-const requestIdOf = (request: Request) => request.headers.get('x-request-id')?.slice(0, 128) || randomUUID();
+/** The request's id (server/logger.ts: the caller's sane `x-request-id`, else a new UUID), as the response header carries it. */
+const requestIdOf = (request: Request) => currentRequestId() ?? requestIdFrom(request);
 
 /**
  * The access check of the routes: the same tokens and roles as the API. Returns the caller, or the

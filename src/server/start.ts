@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { type SeedProgress, seedDemo } from '../../prisma/demo/seed.ts';
@@ -8,14 +9,17 @@ import { useDatabase } from '../db/current.ts';
 import { DatabaseUnreachableError, migrate } from '../db/migrate.ts';
 import { createPipeline } from '../ingest/pipeline.ts';
 import { phaseProgress } from '../ingest/progress.ts';
-import { recoverInterruptedExports } from '../resolvers/exports.ts';
+import { recoverInterruptedExports, runningExports } from '../resolvers/exports.ts';
 import { createToken } from '../resolvers/tokens.ts';
+import { openBlobStore } from '../storage/open.ts';
 import { formatSweep, type SweepReport, sweepBlobs } from '../storage/sweep.ts';
+import { errorFields, log as logger, setLogLevel } from './logger.ts';
 import { StartError } from './start-error.ts';
 import type { Readiness } from './use-readiness.ts';
 import { createDermasetYoga } from './yoga.ts';
 
-const log = (msg: string) => process.stderr.write(`dermaset: ${msg}\n`);
+/** A message for the person at the terminal (the demo's progress and its token): plain text, not a log line. */
+const say = (msg: string) => process.stderr.write(`dermaset: ${msg}\n`);
 
 /** The setting that claims the demo seed, so that one of several instances starting at once seeds it. */
 export const DEMO_CLAIM = 'demo_seed';
@@ -58,7 +62,7 @@ export async function claimDemoSeedIfEmpty(config: Config, database: Database): 
   writeFileSync(marker, new Date().toISOString());
   if (!(await claimDemoSeed(database))) {
     rmSync(marker, { force: true });
-    log('another instance is seeding the demo cohort');
+    logger().info('another instance is seeding the demo cohort');
     return false;
   }
   return true;
@@ -73,7 +77,7 @@ export async function seedClaimedDemo(
   database: Database,
   opts: { size?: { width: number; height: number }; onProgress?: (p: SeedProgress) => void } = {},
 ): Promise<void> {
-  log('seeding the demo cohort (first start): 1,076 acquisition attempts through the pipeline, then their trail');
+  say('seeding the demo cohort (first start): 1,076 acquisition attempts through the pipeline, then their trail');
   const started = Date.now();
   const bars = phaseProgress();
   const summary = await seedDemo(database.db, createPipeline(config, database.db), {
@@ -91,7 +95,7 @@ export async function seedClaimedDemo(
     update: { value: done },
   });
   rmSync(join(config.dataDir, '.demo-seeding'), { force: true });
-  log(`demo cohort ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(summary.outcomes)}`);
+  say(`demo cohort ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${JSON.stringify(summary.outcomes)}`);
 }
 
 function listenError(e: NodeJS.ErrnoException, config: Config): Error {
@@ -119,13 +123,57 @@ export interface RunningServer {
   /** Settles when the server is ready: the demo seeded on first start (with the token made for it). */
   ready: Promise<{ seeded: boolean; token?: string }>;
   close(): Promise<void>;
+  /** The graceful stop of SIGTERM: see shutdown() below. */
+  shutdown(timeoutMs: number): Promise<ShutdownReport>;
 }
 
-/**
- * Migrates, listens on HOST:PORT at once, and seeds the demo cohort on first start in the
- * background: until it is in, /health says "seeding" with the progress and the API answers
- * SERVICE_UNAVAILABLE.
- */
+/** What a graceful shutdown did. */
+export interface ShutdownReport {
+  /** Exports that were running when it began and finished within the timeout. */
+  exportsFinished: string[];
+  /** Exports still running at the timeout: marked FAILED with SHUTDOWN_REASON, their partial files removed. */
+  exportsFailed: string[];
+  /** Whether requests or exports were still running at the timeout (their connections were cut). */
+  timedOut: boolean;
+}
+
+/** The error an export still running when a shutdown times out is marked FAILED with. */
+export const SHUTDOWN_REASON =
+  'interrupted: the server shut down before the export finished (within DERMASET_SHUTDOWN_TIMEOUT); start the export again';
+
+const within = <T>(work: Promise<T>, ms: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    work.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    );
+  });
+
+/** Marks exports this instance could not finish FAILED (only those still RUNNING). */
+async function failExports(database: Database, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await database.db.export.updateMany({
+    where: { id: { in: ids }, status: 'RUNNING' },
+    data: { status: 'FAILED', error: SHUTDOWN_REASON, finishedAt: new Date() },
+  });
+}
+
+/** Removes what exports left in the local export folder: their partial (or finished, never handed over) files. */
+async function removeExportFiles(dataDir: string, ids: string[]): Promise<void> {
+  const folder = join(dataDir, 'exports');
+  const names = await readdir(folder).catch(() => [] as string[]);
+  for (const name of names) {
+    if (ids.some((id) => name.startsWith(`${id}.`))) await rm(join(folder, name), { force: true });
+  }
+}
+
 export async function startServer(config: Config): Promise<RunningServer> {
   let applied: string[];
   try {
@@ -135,20 +183,24 @@ export async function startServer(config: Config): Promise<RunningServer> {
     if (e instanceof DatabaseUnreachableError) throw new StartError(e.message);
     throw e;
   }
-  if (applied.length > 0) log(`applied migrations: ${applied.join(', ')}`);
+  setLogLevel(config.operations.logLevel);
+  if (applied.length > 0) logger().info({ migrations: applied }, 'applied migrations');
   const database = openDatabase(config.databaseUrl);
   useDatabase(database.db);
+  // the blob store of this data folder, for everything that reads or writes blobs (storage/open.ts)
+  const store = openBlobStore(config.dataDir, config.storage);
   // exports whose instance died while writing them: FAILED, their partial files removed (quick:
   // before listening, so that no client sees such an export RUNNING after the restart)
   try {
     const recovered = await recoverInterruptedExports(config.dataDir);
     if (recovered.failed.length + recovered.removedFiles.length > 0) {
-      log(
+      logger().warn(
+        { failed: recovered.failed.length, removedFiles: recovered.removedFiles.length },
         `interrupted exports marked FAILED: ${recovered.failed.length}, partial files removed: ${recovered.removedFiles.length}`,
       );
     }
   } catch (e) {
-    log(`recovering interrupted exports failed: ${(e as Error).message.split('\n')[0]}`);
+    logger().error({ err: errorFields(e) }, 'recovering interrupted exports failed');
   }
   const seeding = config.seedDemo && (await claimDemoSeedIfEmpty(config, database));
   let readiness: Readiness = seeding
@@ -168,17 +220,23 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host}:${port}`;
-  // what interrupted writes left in the blob folder, after the server listens (it never delays it)
-  const swept = sweepBlobs(database.db, join(config.dataDir, 'blobs')).then(
-    (report) => {
-      if (report.removed.length > 0) log(formatSweep(report));
-      return report;
-    },
-    (e: Error) => {
-      log(`the blob sweep failed: ${e.message.split('\n')[0]}`);
-      return undefined;
-    },
-  );
+  logger().info({ url, storage: store.backend }, 'listening');
+  // what interrupted writes left in the blob folder, after the server listens (it never delays it).
+  // An object store is swept by `dermaset blobs sweep` run on a schedule (deploy/), not by every
+  // instance at every start: listing a bucket of a million images is no start-up task.
+  const swept =
+    store.backend !== 'local'
+      ? Promise.resolve(undefined)
+      : sweepBlobs(database.db, store).then(
+          (report) => {
+            if (report.removed.length > 0) logger().info({ removed: report.removed.length }, formatSweep(report));
+            return report;
+          },
+          (e: unknown) => {
+            logger().error({ err: errorFields(e) }, 'the blob sweep failed');
+            return undefined;
+          },
+        );
   const ready = !seeding
     ? Promise.resolve({ seeded: false })
     : (async () => {
@@ -186,18 +244,19 @@ export async function startServer(config: Config): Promise<RunningServer> {
           await seedClaimedDemo(config, database, {
             ...(config.demoSize ? { size: config.demoSize } : {}),
             onProgress: (p) => {
-              readiness = { state: 'seeding', ...p };
+              if (readiness.state === 'seeding') readiness = { state: 'seeding', ...p };
             },
           });
         } catch (e) {
-          readiness = { state: 'failed', error: (e as Error).message.split('\n')[0] ?? 'seed failed' };
+          if (readiness.state === 'seeding')
+            readiness = { state: 'failed', error: (e as Error).message.split('\n')[0] ?? 'seed failed' };
           throw e;
         }
         // the demo is for exploring: hand the newcomer a key to it, once
         const { token } = await createToken('first start (demo)', 'ADMIN');
-        readiness = { state: 'ready' };
-        log(`an admin token for this demo (shown once; manage tokens with \`npx dermaset token\`):\n\n    ${token}\n`);
-        log(`in GraphiQL, add the headers ${JSON.stringify({ Authorization: `Bearer ${token}` })}`);
+        if (readiness.state === 'seeding') readiness = { state: 'ready' };
+        say(`an admin token for this demo (shown once; manage tokens with \`npx dermaset token\`):\n\n    ${token}\n`);
+        say(`in GraphiQL, add the headers ${JSON.stringify({ Authorization: `Bearer ${token}` })}`);
         return { seeded: true, token };
       })();
   return {
@@ -210,6 +269,45 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await swept;
       await database.close();
+    },
+    /**
+     * SIGTERM's graceful stop: readiness turns "shutting down" at once (/readyz 503, so a load
+     * balancer drains this instance), the listening socket closes (new connections are refused),
+     * idle keep-alive connections close, requests in flight finish (their answers carry `Connection:
+     * close`), and the exports this instance is writing finish, all within `timeoutMs`. What is
+     * still running then is cut: its connections closed, its exports marked FAILED with
+     * SHUTDOWN_REASON and their partial files removed. Then the database pools close.
+     */
+    shutdown: async (timeoutMs) => {
+      readiness = { state: 'draining' };
+      const running = [...runningExports.keys()];
+      logger().info({ exportsRunning: running.length, timeoutMs }, 'shutting down');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const exportsDone = Promise.allSettled([...runningExports.values()]);
+      const finished = await within(Promise.all([closed, exportsDone]), timeoutMs);
+      const left = [...runningExports.keys()];
+      const abandoned = left.map((id) => runningExports.get(id));
+      if (!finished) {
+        server.closeAllConnections();
+        await failExports(database, left).catch((e: unknown) =>
+          logger().error({ err: errorFields(e) }, 'marking unfinished exports failed'),
+        );
+      }
+      await within(swept, Math.max(timeoutMs, 1000));
+      await database.close();
+      if (left.length > 0) {
+        // an abandoned run stops at its next database read (the pools are closed); its files go after
+        await within(Promise.allSettled(abandoned), 2000);
+        await removeExportFiles(config.dataDir, left);
+      }
+      const report = {
+        exportsFinished: running.filter((id) => !left.includes(id)),
+        exportsFailed: left,
+        timedOut: !finished,
+      };
+      logger().info(report, 'stopped');
+      return report;
     },
   };
 }
