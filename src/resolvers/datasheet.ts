@@ -6,6 +6,7 @@
 import { Marked, type Token, type Tokens } from 'marked';
 import { type DatasetConfig, datasetConfig } from '../config.ts';
 import { db } from '../db/current.ts';
+import { dataVersions } from '../db/data-version.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { CLASSES } from '../domain/classes.ts';
 import { DEFAULT_PROFILE, dateValue, type ProfileId } from '../domain/deidentify.ts';
@@ -337,6 +338,28 @@ const CONFIGURED: ReadonlyMap<string, keyof typeof TERM_KEYS> = new Map(
   Object.entries(TERM_KEYS).map(([term, key]) => [key, term as keyof typeof TERM_KEYS]),
 );
 
+/** The dataset's version by the records version it was computed at (it reads every image's hash). */
+let keptVersion: { key: string; version: Promise<Stated> } | null = null;
+
+/** Forgets the kept dataset version (bench/stats measures a cold datasheet with it). */
+export const clearDatasheetCache = () => {
+  keptVersion = null;
+};
+
+async function keptDatasetVersion(config: DatasetConfig): Promise<Stated> {
+  if (config.version) return datasetVersion(config);
+  // only the images make the version: a review or a setting leaves it as it was
+  const key = `r${(await dataVersions()).records}`;
+  if (keptVersion?.key !== key) {
+    const version = datasetVersion(config);
+    keptVersion = { key, version };
+    version.catch(() => {
+      if (keptVersion?.version === version) keptVersion = null;
+    });
+  }
+  return keptVersion.version;
+}
+
 export async function computeDatasheet(
   subset: Subset,
   config: DatasetConfig = datasetConfig(),
@@ -345,7 +368,7 @@ export async function computeDatasheet(
   const [stats, texts, version, comparison] = await Promise.all([
     computeStats(subset),
     writtenAnswers(),
-    datasetVersion(config),
+    keptDatasetVersion(config),
     // a published document: ages top-coded whoever asks, as in the rest of the datasheet
     compare ? computeDomainShift(subset, compare.subset, DEFAULT_PROFILE) : null,
   ]);
