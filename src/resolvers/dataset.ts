@@ -57,12 +57,15 @@ export async function datasetTerms(
  */
 export async function datasetVersion(config: DatasetConfig = datasetConfig()): Promise<Stated> {
   if (config.version) return { value: config.version, source: 'DERMASET_DATASET_VERSION' };
-  const images = await db().image.findMany({ select: { sha256: true, acquiredAt: true } });
+  // the hashes as plain rows (a million Prisma objects cost seconds), the latest date off its index
+  const [images, period] = await Promise.all([
+    db().$queryRawUnsafe<{ sha256: string }[]>('SELECT sha256 FROM image'),
+    db().image.aggregate({ _max: { acquiredAt: true } }),
+  ]);
   // sorted here, not in SQL: the order must not depend on the database's collation
   const hashes = images.map((i) => i.sha256).sort();
   const digest = createHash('sha256').update(hashes.join('\n')).digest('hex').slice(0, 8);
-  let latest: Date | null = null;
-  for (const i of images) if (i.acquiredAt && (!latest || i.acquiredAt > latest)) latest = i.acquiredAt;
+  const latest = period._max.acquiredAt;
   const date = latest ? latest.toISOString().slice(0, 10).replaceAll('-', '') : 'undated';
   return { value: `0.0.0+${date}.${digest}`, source: null };
 }
