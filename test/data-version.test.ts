@@ -102,3 +102,23 @@ describe(`data versions on ${testProvider}`, () => {
     expect(versionKey(await dataVersions())).toMatch(/^r\d+\.v\d+\.s\d+$/);
   });
 });
+
+describe('versions read together', () => {
+  it('callers asking at once share one read, and a caller asking after a commit sees it', async () => {
+    const { currentVersions } = await import('../src/db/data-version.ts');
+    let reads = 0;
+    const counting = await createTestEnv({}, { onQuery: (sql) => (/data_version/.test(sql) ? reads++ : 0) });
+    try {
+      useDatabase(counting.db);
+      const together = await Promise.all(Array.from({ length: 20 }, () => currentVersions()));
+      expect(reads).toBe(1);
+      expect(new Set(together.map(versionKey)).size).toBe(1);
+      await counting.db.setting.create({ data: { key: 'dv-after', value: '1' } });
+      const after = await currentVersions();
+      expect(after.settings).toBe((together[0]?.settings ?? 0) + 1);
+    } finally {
+      useDatabase(env.db);
+      await counting.dispose();
+    }
+  });
+});

@@ -19,6 +19,23 @@ export function versionKey(v: DataVersions): string {
   return `r${v.records}.v${v.reviews}.s${v.settings}`;
 }
 
+let pending: Promise<DataVersions> | null = null;
+
+/**
+ * The versions as of now or later, shared by every caller that asks before the read starts: a read
+ * that starts after a caller asked sees every write committed before it asked, so callers arriving
+ * together (a burst of requests) share one statement without ever reading an older state.
+ */
+export function currentVersions(): Promise<DataVersions> {
+  pending ??= new Promise<DataVersions>((resolve, reject) => {
+    setImmediate(() => {
+      pending = null; // callers from here on wait for the next read
+      dataVersions().then(resolve, reject);
+    });
+  });
+  return pending;
+}
+
 const perRequest = new WeakMap<object, Promise<DataVersions>>();
 
 /**
@@ -28,7 +45,7 @@ const perRequest = new WeakMap<object, Promise<DataVersions>>();
 export function requestVersions(request: object): Promise<DataVersions> {
   let v = perRequest.get(request);
   if (!v) {
-    v = dataVersions();
+    v = currentVersions();
     perRequest.set(request, v);
   }
   return v;

@@ -1,11 +1,15 @@
 // The response cache: a query answered before is answered again from memory, as long as the data
-// it read is unchanged. Its key holds the document, the variables, the caller (token and role: blind
-// review and de-identification depend on who asks), the origin (image URLs are absolute) and the
-// data versions (src/db/data-version.ts), which the database raises in the transaction of every
-// write. A write on any instance changes the versions, so no instance serves a stale answer; there
-// is no time-to-live to tune and no invalidation to forget. Mutations are never cached, nor answers
-// with errors, nor the fields that read what the versions do not cover (exports' progress).
-import { createInMemoryCache, useResponseCache } from '@graphql-yoga/plugin-response-cache';
+// it read is unchanged. Its key holds the document, the variables, the operation name, the caller
+// (token and role: blind review and de-identification depend on who asks), the origin (image URLs
+// are absolute), the accepted media type and the data versions (src/db/data-version.ts), which the
+// database raises in the transaction of every write. A write on any instance changes the versions,
+// so no instance serves a stale answer; there is no time-to-live to tune and no invalidation to
+// forget. Mutations are never cached, nor answers with errors, nor the root fields that read what
+// the versions do not cover (exports' progress). What is kept is the serialised answer: a hit costs
+// the token check, one statement (the versions) and no parse, validation, execution or JSON.stringify.
+import { createHash } from 'node:crypto';
+import type { ExecutionResult } from 'graphql';
+import { getOperationAST, Kind } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { requestVersions, versionKey } from '../db/data-version.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
@@ -14,10 +18,41 @@ import type { AccessOptions } from './context.ts';
 export interface ResponseCacheOptions {
   /** Answers kept (least recently used first out); 0 turns the cache off. */
   entries: number;
+  /** Bytes of answers kept at most (default 64 MiB); an answer larger than a quarter of it is not kept. */
+  maxBytes?: number;
 }
 
 /** Root fields whose answers read rows the data versions do not cover. */
-const UNCACHED = ['Query.export', 'Query.exports'];
+const UNCACHED = new Set(['export', 'exports']);
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** A least-recently-used map of serialised answers, bounded in entries and bytes. */
+class AnswerCache {
+  readonly #map = new Map<string, string>();
+  #bytes = 0;
+  constructor(
+    private readonly entries: number,
+    private readonly maxBytes: number,
+  ) {}
+  get(key: string): string | undefined {
+    const text = this.#map.get(key);
+    if (text !== undefined) {
+      this.#map.delete(key);
+      this.#map.set(key, text);
+    }
+    return text;
+  }
+  set(key: string, text: string): void {
+    if (text.length * 2 > this.maxBytes / 4 || this.#map.has(key)) return;
+    this.#map.set(key, text);
+    this.#bytes += text.length * 2;
+    for (const [old, oldText] of this.#map) {
+      if (this.#map.size <= this.entries && this.#bytes <= this.maxBytes) break;
+      this.#map.delete(old);
+      this.#bytes -= oldText.length * 2;
+    }
+  }
+}
 
 export function useDermasetResponseCache(
   tokens: TokenResolver,
@@ -25,36 +60,72 @@ export function useDermasetResponseCache(
   options: ResponseCacheOptions,
 ): Plugin {
   if (options.entries <= 0) return {};
-  // whether this request may be answered from the cache, decided with its session
-  const cacheable = new WeakMap<Request, boolean>();
-  return useResponseCache({
-    cache: createInMemoryCache({ max: options.entries }),
-    // the caller as the context will identify it; an unknown, revoked or malformed token is not
-    // cached here (the context refuses it as usual)
-    session: async (request) => {
-      const header = request.headers.get('authorization');
-      let who: string;
-      if (!header) {
-        if (!access.publicRead) return refuse(cacheable, request);
-        who = 'public';
-      } else {
-        const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
-        const identity = m?.[1] ? await tokens.resolve(m[1]) : null;
-        if (!identity) return refuse(cacheable, request);
-        who = `token:${identity.tokenId}:${identity.role}`;
+  const cache = new AnswerCache(options.entries, options.maxBytes ?? DEFAULT_MAX_BYTES);
+  // the key of a request that may be answered from, or stored into, the cache
+  const keys = new WeakMap<Request, string>();
+
+  /** The caller as the context will identify them, or null: not cached (the context refuses as usual). */
+  async function caller(request: Request): Promise<string | null> {
+    const header = request.headers.get('authorization');
+    if (!header) return access.publicRead ? 'public' : null;
+    const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
+    const identity = m?.[1] ? await tokens.resolve(m[1]) : null;
+    return identity ? `token:${identity.tokenId}:${identity.role}` : null;
+  }
+
+  return {
+    async onParams({ params, request, setResult }) {
+      if (!params.query) return; // persisted or malformed requests: the usual path
+      const who = await caller(request);
+      if (!who) return;
+      const versions = versionKey(await requestVersions(request));
+      const key = createHash('sha256')
+        .update(
+          JSON.stringify([
+            who,
+            access.publicUrl ?? new URL(request.url).origin,
+            request.headers.get('accept') ?? '',
+            versions,
+            params.operationName ?? null,
+            params.query,
+            params.variables ?? null,
+          ]),
+        )
+        .digest('base64url');
+      const text = cache.get(key);
+      if (text !== undefined) {
+        // yoga's result processor writes what stringify returns: the answer as it was serialised
+        // yoga's ExecutionResultWithSerializer (not exported): an answer that serialises itself
+        const answer: ExecutionResult & { stringify(): string } = { data: null, stringify: () => text };
+        setResult(answer);
+        return;
       }
-      const origin = access.publicUrl ?? new URL(request.url).origin;
-      cacheable.set(request, true);
-      return `${who}|${origin}|${versionKey(await requestVersions(request))}`;
+      keys.set(request, key);
     },
-    // only after the session said yes (onParams); never for a bare If-None-Match (it skips the token check)
-    enabled: (request) => cacheable.get(request) === true,
-    invalidateViaMutation: false,
-    ttlPerSchemaCoordinate: Object.fromEntries(UNCACHED.map((c) => [c, 0])),
-  }) as Plugin;
+    onExecute({ args }) {
+      const request = (args.contextValue as { request?: Request }).request;
+      if (!request || !keys.has(request)) return;
+      const operation = getOperationAST(args.document, args.operationName);
+      const readsOnlyVersioned =
+        operation?.operation === 'query' &&
+        operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && !UNCACHED.has(s.name.value));
+      if (!readsOnlyVersioned) keys.delete(request);
+    },
+    onExecutionResult({ request, result, setResult }) {
+      const key = keys.get(request);
+      if (key === undefined) return;
+      keys.delete(request);
+      if (!result || Symbol.asyncIterator in result || result.errors?.length) return;
+      const text = JSON.stringify(withoutInternals(result));
+      cache.set(key, text);
+      setResult({ ...result, stringify: () => text });
+    },
+  };
 }
 
-function refuse(cacheable: WeakMap<Request, boolean>, request: Request): null {
-  cacheable.set(request, false);
-  return null;
+/** The answer as yoga serialises it: without the extensions that only steer HTTP. */
+function withoutInternals<R extends { extensions?: Record<string, unknown> }>(result: R): R {
+  if (!result.extensions || !('http' in result.extensions)) return result;
+  const { http: _http, ...extensions } = result.extensions;
+  return { ...result, extensions: Object.keys(extensions).length ? extensions : undefined };
 }
