@@ -4,8 +4,14 @@
 // public metadata table, lesion_id as the patient, inserted as rows without pixels); and the time of
 // the complete-linkage near-duplicate clustering on dense synthetic link sets.
 //   npm run bench:split
+//   npm run bench:split -- --db <cohort url> --data-dir <dir> [--cohort 1m]
+// With --db the bench works on a copy of the cohort (createSplit writes): the SQLite file copied to
+// a temporary folder, or a PostgreSQL database made from it with CREATE DATABASE … TEMPLATE (no other
+// session may be connected to the cohort meanwhile), dropped at the end. Figures through
+// bench/report.ts: the raw read of the rows a split needs (id, sha256, patient, lesion, class, term,
+// status, stage: one plain SELECT) and createSplit (70/15/15 and 5 folds, stored) against it.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -24,9 +30,96 @@ import { registry } from '../src/plugins/index.ts';
 import { createSplit, SPLIT_MEMBER_SELECT } from '../src/resolvers/splits.ts';
 import { requestScope } from '../src/resolvers/subset.ts';
 import { fixture } from '../test/helpers/fixtures.ts';
+import { report } from './report.ts';
 import { median } from './timing.ts';
 
 const FRACTIONS = { train: 0.7, validation: 0.15, test: 0.15 };
+const RAW_READ =
+  'SELECT id, sha256, patient_id, lesion_id, diagnosis_class, diagnosis_term, clinical_status, verification_stage FROM image ORDER BY id';
+
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+
+/** createSplit against the raw read of its rows, on a copy of an existing cohort. */
+async function onCohort(url: string, cohort: string): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'dermaset-bench-split-'));
+  let copy: string;
+  let dropCopy = async () => {};
+  if (url.startsWith('file:')) {
+    const file = url.replace(/^file:/, '').split('?')[0] ?? '';
+    console.log(`bench/split: copying ${file}…`);
+    copyFileSync(file, join(tmp, 'dermaset.db'));
+    copy = `file:${join(tmp, 'dermaset.db')}`;
+  } else {
+    const name = `bench_split_${process.pid}`;
+    const admin = openDatabase(url.replace(/\/[^/]*$/, '/postgres'));
+    const source = url.replace(/^.*\//, '').split('?')[0] ?? '';
+    console.log(`bench/split: CREATE DATABASE ${name} TEMPLATE ${source}…`);
+    await admin.db.$executeRawUnsafe(`CREATE DATABASE "${name}" TEMPLATE "${source}"`);
+    copy = url.replace(/\/[^/]*$/, `/${name}`);
+    dropCopy = async () => {
+      await admin.db.$executeRawUnsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.close();
+    };
+  }
+  const database = openDatabase(copy);
+  useDatabase(database.db);
+  try {
+    const db = database.db;
+    const images = await db.image.count();
+    const runs = images > 200_000 ? 3 : 5;
+    const read = await median(() => db.$queryRawUnsafe(RAW_READ), runs);
+    let seed = 0;
+    const split = async (req: { fractions?: typeof FRACTIONS; folds?: number }) => {
+      const id = await createSplit(requestScope(), { policy: 'nine-class', seed: seed++, ...req }, toolActor('bench'));
+      return id;
+    };
+    // each made split is deleted after its timing (not timed), so the cohort stays as it was
+    const timed = async (req: { fractions?: typeof FRACTIONS; folds?: number }) => {
+      const ms: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const t = performance.now();
+        const id = await split(req);
+        ms.push(performance.now() - t);
+        await db.split.delete({ where: { id } });
+      }
+      return ms.sort((a, b) => a - b)[Math.floor(runs / 2)] ?? 0;
+    };
+    const full = await timed({ fractions: FRACTIONS });
+    const folds = await timed({ folds: 5 });
+    const baseline = { what: 'raw read of the rows a split needs', value: read };
+    console.log(`bench/split: ${images.toLocaleString('en')} images, median of ${runs}`);
+    report({ bench: 'split', what: `raw read of a split's rows (${cohort})`, value: read, unit: 'ms' });
+    for (const [what, value] of [
+      ['createSplit 70/15/15, stored', full],
+      ['createSplit 5 folds, stored', folds],
+    ] as const) {
+      const ratio = value / read;
+      report({
+        bench: 'split',
+        what: `${what} (${cohort})`,
+        value,
+        unit: 'ms',
+        baseline,
+        ratio,
+        target: '≤ 3× the raw read',
+        met: ratio <= 3,
+      });
+    }
+  } finally {
+    await database.close();
+    await dropCopy();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const cohortUrl = arg('db');
+if (cohortUrl) {
+  await onCohort(cohortUrl, arg('cohort') ?? 'cohort');
+  process.exit(0);
+}
 
 async function cohort(name: string, fill: (db: ReturnType<typeof openDatabase>, dataDir: string) => Promise<void>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'dermaset-bench-split-'));
@@ -67,16 +160,14 @@ async function cohort(name: string, fill: (db: ReturnType<typeof openDatabase>, 
       5,
     );
     console.log(`  ${images} images, ${patients} patients`);
-    console.log(`  read the rows a split needs            ${read.toFixed(1).padStart(8)} ms (median)`);
-    console.log(
-      `  the algorithm alone (in memory)        ${algorithm.toFixed(1).padStart(8)} ms  ${(algorithm / read).toFixed(2)}×`,
-    );
-    console.log(
-      `  createSplit 70/15/15, stored           ${full.toFixed(1).padStart(8)} ms  ${(full / read).toFixed(2)}×`,
-    );
-    console.log(
-      `  createSplit 5 folds, stored            ${folds.toFixed(1).padStart(8)} ms  ${(folds / read).toFixed(2)}×`,
-    );
+    const baseline = { what: 'Prisma read of the rows a split needs (SPLIT_MEMBER_SELECT)', value: read };
+    report({ bench: 'split', what: `Prisma read of a split's rows (${name})`, value: read, unit: 'ms' });
+    for (const [what, value] of [
+      ['the algorithm alone (in memory)', algorithm],
+      ['createSplit 70/15/15, stored', full],
+      ['createSplit 5 folds, stored', folds],
+    ] as const)
+      report({ bench: 'split', what: `${what} (${name})`, value, unit: 'ms', baseline, ratio: value / read });
   } finally {
     await database.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -74,22 +74,53 @@ export class UnionFind {
 
 /**
  * Units: connected components of items linked by any shared group key, each in id order, ordered by
- * their smallest id (not by group names, which may be installation-specific codes).
+ * their smallest id (not by group names, which may be installation-specific codes). Union-find over
+ * dense indexes (items first, then each distinct group key), in typed arrays.
  */
 export function units(items: readonly SplitItem[]): SplitItem[][] {
-  const uf = new UnionFind();
-  for (const it of items) {
-    const self = `item:${it.id}`;
-    uf.add(self);
-    for (const g of it.groups) uf.union(self, `group:${g}`);
+  const n = items.length;
+  const groupIndex = new Map<string, number>();
+  let edges = 0;
+  for (const it of items) edges += it.groups.length;
+  const edgeItem = new Int32Array(edges);
+  const edgeGroup = new Int32Array(edges);
+  let e = 0;
+  items.forEach((it, i) => {
+    for (const g of it.groups) {
+      let k = groupIndex.get(g);
+      if (k === undefined) {
+        k = groupIndex.size;
+        groupIndex.set(g, k);
+      }
+      edgeItem[e] = i;
+      edgeGroup[e] = n + k;
+      e++;
+    }
+  });
+  const parent = new Int32Array(n + groupIndex.size);
+  for (let i = 0; i < parent.length; i++) parent[i] = i;
+  const find = (x: number): number => {
+    let r = x;
+    while (parent[r] !== r) r = parent[r] as number;
+    while (parent[x] !== r) {
+      const next = parent[x] as number;
+      parent[x] = r;
+      x = next;
+    }
+    return r;
+  };
+  for (let k = 0; k < edges; k++) {
+    const a = find(edgeItem[k] as number);
+    const b = find(edgeGroup[k] as number);
+    if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
   }
-  const byRoot = new Map<string, SplitItem[]>();
-  for (const it of items) {
-    const root = uf.find(`item:${it.id}`);
+  const byRoot = new Map<number, SplitItem[]>();
+  items.forEach((it, i) => {
+    const root = find(i);
     const list = byRoot.get(root);
     if (list) list.push(it);
     else byRoot.set(root, [it]);
-  }
+  });
   const byId = (a: SplitItem, b: SplitItem) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   return [...byRoot.values()].map((u) => u.sort(byId)).sort((a, b) => byId(a[0] as SplitItem, b[0] as SplitItem));
 }
@@ -108,20 +139,29 @@ export function stratifiedGroupSplit(
   if (parts.length < 2) throw new Error('a split needs at least two parts');
   const totalFraction = parts.reduce((s, p) => s + p.fraction, 0);
   if (!(totalFraction > 0) || parts.some((p) => p.fraction <= 0)) throw new Error('part fractions must be positive');
-  const target = new Map(parts.map((p) => [p.name, p.fraction / totalFraction]));
+  // parts and strata by index: counts[part * S + stratum]
+  const P = parts.length;
+  const target = parts.map((p) => p.fraction / totalFraction);
+  const partIndex = new Map(parts.map((p, i) => [p.name, i]));
   const strata = [...new Set(items.map((i) => i.stratum))].sort();
-  const total = new Map(strata.map((s) => [s, 0]));
-  for (const it of items) total.set(it.stratum, (total.get(it.stratum) ?? 0) + 1);
-  const counts = new Map(parts.map((p) => [p.name, new Map(strata.map((s) => [s, 0]))]));
-  const sizes = new Map(parts.map((p) => [p.name, 0]));
+  const S = strata.length;
+  const stratumIndex = new Map(strata.map((s, i) => [s, i]));
+  const total = new Float64Array(S);
+  for (const it of items) {
+    const k = stratumIndex.get(it.stratum) as number;
+    total[k] = (total[k] as number) + 1;
+  }
+  const counts = new Float64Array(P * S);
+  const sizes = new Float64Array(P);
   const assignment = new Map<string, string>();
-  const place = (unit: SplitItem[], part: string) => {
+  const place = (unit: SplitItem[], part: number) => {
+    const name = (parts[part] as SplitPart).name;
     for (const it of unit) {
-      assignment.set(it.id, part);
-      const c = counts.get(part) as Map<string, number>;
-      c.set(it.stratum, (c.get(it.stratum) ?? 0) + 1);
+      assignment.set(it.id, name);
+      const k = part * S + (stratumIndex.get(it.stratum) as number);
+      counts[k] = (counts[k] as number) + 1;
     }
-    sizes.set(part, (sizes.get(part) ?? 0) + unit.length);
+    sizes[part] = (sizes[part] as number) + unit.length;
   };
 
   const all = units(items);
@@ -134,7 +174,7 @@ export function stratifiedGroupSplit(
     const votes = new Map<string, number>();
     for (const it of u) {
       const p = keep.get(it.id);
-      if (p !== undefined && target.has(p)) votes.set(p, (votes.get(p) ?? 0) + 1);
+      if (p !== undefined && partIndex.has(p)) votes.set(p, (votes.get(p) ?? 0) + 1);
     }
     if (votes.size === 0) {
       fresh.push(u);
@@ -142,7 +182,7 @@ export function stratifiedGroupSplit(
     }
     let kept = '';
     for (const p of parts) if ((votes.get(p.name) ?? 0) > (votes.get(kept) ?? 0)) kept = p.name;
-    place(u, kept);
+    place(u, partIndex.get(kept) as number);
     partOf.set(u, kept);
   }
   // sklearn shuffles, then sorts by the spread of a unit's class counts, largest first; among units
@@ -150,63 +190,85 @@ export function stratifiedGroupSplit(
   // finds room in a part before small ones have filled it (largest-first, as in bin packing)
   const rnd = new Random(seed);
   rnd.shuffle(fresh);
+  // a unit's strata in the order its items first show them, with their counts
   const strataCount = (u: SplitItem[]) => {
-    const c = new Map<string, number>();
-    for (const it of u) c.set(it.stratum, (c.get(it.stratum) ?? 0) + 1);
-    return c;
+    const idx: number[] = [];
+    const cnt: number[] = [];
+    for (const it of u) {
+      const s = stratumIndex.get(it.stratum) as number;
+      const at = idx.indexOf(s);
+      if (at < 0) {
+        idx.push(s);
+        cnt.push(1);
+      } else cnt[at] = (cnt[at] as number) + 1;
+    }
+    return { idx, cnt };
   };
   const ordered = fresh
     .map((u, i) => {
       const c = strataCount(u);
       // standard deviation of the unit's counts over every stratum (absent strata count 0)
-      const mean = u.length / strata.length;
-      const squares = [...c.values()].reduce((a, b) => a + b * b, 0);
-      return { u, c, i, s: Math.sqrt(Math.max(0, squares / strata.length - mean * mean)) };
+      const mean = u.length / S;
+      const squares = c.cnt.reduce((a, b) => a + b * b, 0);
+      return { u, c, i, s: Math.sqrt(Math.max(0, squares / S - mean * mean)) };
     })
     .sort((a, b) => (Math.abs(b.s - a.s) > 1e-9 ? b.s - a.s : b.u.length - a.u.length || a.i - b.i));
 
+  const ratios = new Float64Array(P);
   for (const { u, c } of ordered) {
-    let best = '';
+    let best = -1;
     let bestCost = Number.POSITIVE_INFINITY;
-    for (const p of parts) {
+    for (let p = 0; p < P; p++) {
       // cost: spread across parts of each stratum's filled share of that part's target, after placing
       // u; strata u does not hold add the same amount whatever the part, so only u's strata count
       let cost = 0;
-      for (const [s, add] of c) {
-        const t = total.get(s) ?? 0;
-        const ratios = parts.map(
-          (q) => ((counts.get(q.name)?.get(s) ?? 0) + (q.name === p.name ? add : 0)) / (t * (target.get(q.name) ?? 1)),
-        );
-        const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
-        cost += ratios.reduce((a, b) => a + (b - mean) ** 2, 0);
+      for (let k = 0; k < c.idx.length; k++) {
+        const s = c.idx[k] as number;
+        const add = c.cnt[k] as number;
+        const t = total[s] as number;
+        let sum = 0;
+        for (let q = 0; q < P; q++) {
+          ratios[q] = ((counts[q * S + s] as number) + (q === p ? add : 0)) / (t * (target[q] as number));
+          sum += ratios[q] as number;
+        }
+        const mean = sum / P;
+        let spread = 0;
+        for (let q = 0; q < P; q++) spread += ((ratios[q] as number) - mean) ** 2;
+        cost += spread;
       }
       // parts already past their target size are a last resort
-      const fill = ((sizes.get(p.name) ?? 0) + u.length) / (items.length * (target.get(p.name) ?? 1));
+      const fill = ((sizes[p] as number) + u.length) / (items.length * (target[p] as number));
       if (fill > 1.05) cost += 1e6 * fill;
       if (
         cost < bestCost - 1e-12 ||
-        (Math.abs(cost - bestCost) <= 1e-12 && (sizes.get(p.name) ?? 0) < (sizes.get(best) ?? 0))
+        (Math.abs(cost - bestCost) <= 1e-12 && (sizes[p] as number) < (best < 0 ? 0 : (sizes[best] as number)))
       ) {
-        best = p.name;
+        best = p;
         bestCost = cost;
       }
     }
     place(u, best);
-    partOf.set(u, best);
+    partOf.set(u, (parts[best] as SplitPart).name);
   }
 
   const deviation = new Map<string, number>();
-  for (const p of parts) {
-    const n = sizes.get(p.name) ?? 0;
+  parts.forEach((p, pi) => {
+    const n = sizes[pi] as number;
     let worst = 0;
-    for (const s of strata) {
-      const whole = (total.get(s) ?? 0) / Math.max(1, items.length);
-      const here = n === 0 ? 0 : (counts.get(p.name)?.get(s) ?? 0) / n;
+    for (let s = 0; s < S; s++) {
+      const whole = (total[s] as number) / Math.max(1, items.length);
+      const here = n === 0 ? 0 : (counts[pi * S + s] as number) / n;
       worst = Math.max(worst, Math.abs(here - whole));
     }
     deviation.set(p.name, worst);
-  }
-  return { assignment, counts, deviation, sizes, units: all.map((u) => ({ items: u, part: partOf.get(u) ?? '' })) };
+  });
+  return {
+    assignment,
+    counts: new Map(parts.map((p, pi) => [p.name, new Map(strata.map((s, si) => [s, counts[pi * S + si] as number]))])),
+    deviation,
+    sizes: new Map(parts.map((p, pi) => [p.name, sizes[pi] as number])),
+    units: all.map((u) => ({ items: u, part: partOf.get(u) ?? '' })),
+  };
 }
 
 /**

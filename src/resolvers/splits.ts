@@ -11,7 +11,9 @@ import { createGraphQLError } from 'graphql-yoga';
 import { db } from '../db/current.ts';
 import { Prisma } from '../db/generated/sqlite/client.ts';
 import type { Actor } from '../domain/actor.ts';
+import type { ClinicalStatus } from '../domain/classes.ts';
 import { ageValue, DEFAULT_PROFILE, dateValue, type ProfileId } from '../domain/deidentify.ts';
+import type { DiagnosisClass, FitzpatrickType, Sex, VerificationStage } from '../domain/enums.ts';
 import { imageUrl } from '../domain/image-url.ts';
 import {
   largestUnit,
@@ -86,18 +88,114 @@ export const SPLIT_MEMBER_SELECT = {
   collection: { select: { slug: true } },
 } as const;
 
-/** The images a split covers: matching the filter and labelled (mapped) by the policy, with their groups. */
-async function membersOf({ where, policy, release }: Subset, near: NearDuplicates) {
+/** One image as a split reads it: ids, labels, and the patient facts strata may need. */
+interface SplitRow {
+  id: number;
+  sha256: string;
+  patientId: number;
+  lesionId: number;
+  collectionId: number;
+  diagnosisClass: DiagnosisClass | null;
+  diagnosisTerm: string;
+  clinicalStatus: ClinicalStatus;
+  verificationStage: VerificationStage;
+  sex: Sex | null;
+  fitzpatrickType: FitzpatrickType | null;
+}
+
+const KEYSET_BATCH = 50_000;
+
+/**
+ * Every image of the whole dataset (no filter, split or release) as plain rows: keyset batches of
+ * one raw SELECT of only the columns a split needs, joined to the patient only when a stratum needs
+ * the patient's sex or phototype (a million Prisma objects with relations cost seconds).
+ */
+async function wholeRows(withPatient: boolean): Promise<SplitRow[]> {
+  const columns = Prisma.raw(
+    'i.id, i.sha256, i.patient_id AS "patientId", i.lesion_id AS "lesionId", i.collection_id AS "collectionId", ' +
+      'i.diagnosis_class AS "diagnosisClass", i.diagnosis_term AS "diagnosisTerm", i.clinical_status AS "clinicalStatus", ' +
+      'i.verification_stage AS "verificationStage"' +
+      (withPatient ? ', p.sex, p.fitzpatrick_type AS "fitzpatrickType"' : ''),
+  );
+  const from = Prisma.raw(withPatient ? 'image i JOIN patient p ON p.id = i.patient_id' : 'image i');
+  const out: SplitRow[] = [];
+  let after = 0;
+  for (;;) {
+    const batch = await db().$queryRaw<
+      SplitRow[]
+    >`SELECT ${columns} FROM ${from} WHERE i.id > ${after} ORDER BY i.id LIMIT ${KEYSET_BATCH}`;
+    for (const r of batch)
+      out.push({
+        ...r,
+        id: Number(r.id),
+        patientId: Number(r.patientId),
+        lesionId: Number(r.lesionId),
+        collectionId: Number(r.collectionId),
+        sex: withPatient ? r.sex : null,
+        fitzpatrickType: withPatient ? r.fitzpatrickType : null,
+      });
+    const last = batch[batch.length - 1];
+    if (!last || batch.length < KEYSET_BATCH) return out;
+    after = Number(last.id);
+  }
+}
+
+/** The images of a filtered subset, or of a release (with the labels it froze), in id order. */
+async function subsetRows({ where, release }: Subset, withPatient: boolean): Promise<SplitRow[]> {
   const rows = await db().image.findMany({
     where,
-    select: { ...SPLIT_MEMBER_SELECT, ...frozenInclude(release) },
+    select: {
+      id: true,
+      sha256: true,
+      patientId: true,
+      lesionId: true,
+      collectionId: true,
+      ...POLICY_INPUT_SELECT,
+      ...(withPatient ? { patient: { select: { sex: true, fitzpatrickType: true } } } : {}),
+      ...frozenInclude(release),
+    },
     orderBy: { id: 'asc' },
   });
+  // as of a release: the labels and stage it froze
+  return rows.map(asOf).map(({ patient, ...r }) => ({
+    id: r.id,
+    sha256: r.sha256,
+    patientId: r.patientId,
+    lesionId: r.lesionId,
+    collectionId: r.collectionId,
+    diagnosisClass: r.diagnosisClass,
+    diagnosisTerm: r.diagnosisTerm,
+    clinicalStatus: r.clinicalStatus,
+    verificationStage: r.verificationStage,
+    sex: (patient as { sex: Sex | null } | undefined)?.sex ?? null,
+    fitzpatrickType: (patient as { fitzpatrickType: FitzpatrickType | null } | undefined)?.fitzpatrickType ?? null,
+  }));
+}
+
+/**
+ * The images a split covers: matching the filter and labelled (mapped) by the policy, with their
+ * groups. Patients and lesions are named by their row ids here (`patient`, `lesion`: what groups
+ * them is the same); codesOf names the few a stored summary or certificate shows.
+ */
+async function membersOf(subset: Subset, near: NearDuplicates, by: ReadonlySet<Stratifier>) {
+  const { policy } = subset;
+  const withPatient = by.has('SEX') || by.has('FITZPATRICK_TYPE');
+  const whole = !subset.release && !subset.split && Object.keys(subset.where).length === 0;
+  const rows = whole ? await wholeRows(withPatient) : await subsetRows(subset, withPatient);
+  const slugs = by.has('COLLECTION')
+    ? new Map((await db().collection.findMany({ select: { id: true, slug: true } })).map((c) => [c.id, c.slug]))
+    : null;
   const members: SplitMember[] = [];
   let excluded = 0;
-  // as of a release: the labels and stage it froze
-  for (const r of rows.map(asOf)) {
-    const d = decide(policy, r);
+  // the policy decides once per distinct (class, term, status, stage)
+  const decisions = new Map<string, ReturnType<typeof decide>>();
+  for (const r of rows) {
+    const key = `${r.diagnosisClass} ${r.diagnosisTerm} ${r.clinicalStatus} ${r.verificationStage}`;
+    let d = decisions.get(key);
+    if (!d) {
+      d = decide(policy, r);
+      decisions.set(key, d);
+    }
     if (d.kind !== 'mapped') {
       excluded++;
       continue;
@@ -107,16 +205,61 @@ async function membersOf({ where, policy, release }: Subset, near: NearDuplicate
       imageId: r.id,
       sha256: r.sha256,
       label: d.label,
-      patient: r.patient.code,
-      lesion: r.lesion.code,
+      patient: String(r.patientId),
+      lesion: String(r.lesionId),
       cluster: near.clusterOf.get(r.sha256) ?? null,
       stage: r.verificationStage,
-      fitzpatrick: r.patient.fitzpatrickType,
-      sex: r.patient.sex,
-      collection: r.collection.slug,
+      fitzpatrick: r.fitzpatrickType,
+      sex: r.sex,
+      collection: slugs?.get(r.collectionId) ?? null,
     });
   }
   return { members, excluded };
+}
+
+/** The codes of patients or lesions by their row ids (the few a summary or certificate names). */
+async function codesOf(kind: 'patient' | 'lesion', ids: Iterable<string>): Promise<Map<string, string>> {
+  const list = [...new Set(ids)].map(Number);
+  const out = new Map<string, string>();
+  for (let i = 0; i < list.length; i += 5000) {
+    const chunk = list.slice(i, i + 5000);
+    const rows =
+      kind === 'patient'
+        ? await db().patient.findMany({ where: { id: { in: chunk } }, select: { id: true, code: true } })
+        : await db().lesion.findMany({ where: { id: { in: chunk } }, select: { id: true, code: true } });
+    for (const r of rows) out.set(String(r.id), r.code);
+  }
+  return out;
+}
+
+/** The certificate with its patient and lesion leaks named by code, in the order certify gives codes. */
+async function namedCertificate(certificate: LeakCertificate): Promise<LeakCertificate> {
+  const grouped = certificate.leaks.filter((l) => l.kind === 'PATIENT' || l.kind === 'LESION');
+  if (grouped.length === 0) return certificate;
+  const [patients, lesions] = await Promise.all([
+    codesOf(
+      'patient',
+      grouped.filter((l) => l.kind === 'PATIENT').map((l) => l.group),
+    ),
+    codesOf(
+      'lesion',
+      grouped.filter((l) => l.kind === 'LESION').map((l) => l.group),
+    ),
+  ]);
+  const named = grouped.map((l) => ({
+    ...l,
+    group: (l.kind === 'PATIENT' ? patients : lesions).get(l.group) ?? l.group,
+  }));
+  // certify lists the group leaks (patient, lesion, cluster) by "KIND:group", then the crossing pairs
+  const others = certificate.leaks.filter((l) => l.kind !== 'PATIENT' && l.kind !== 'LESION');
+  const clusters = others.filter((l) => l.kind === 'NEAR_DUPLICATE_CLUSTER');
+  const pairs = others.filter((l) => l.kind === 'NEAR_DUPLICATE_PAIR');
+  const byGroup = [...named, ...clusters].sort((a, b) => {
+    const x = `${a.kind}:${a.group}`;
+    const y = `${b.kind}:${b.group}`;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  return { ...certificate, leaks: [...byGroup, ...pairs] };
 }
 
 /**
@@ -137,18 +280,27 @@ async function nearDuplicates(releaseId: string | null = null): Promise<NearDupl
 const percent = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 /** What a unit is, for the stored split and for a refusal: its kind, key, size and part. */
-function describeUnit(unit: SplitUnit, memberOf: ReadonlyMap<string, SplitMember>, total: number): SplitUnitSummary {
+function describeUnit(
+  unit: SplitUnit,
+  memberOf: ReadonlyMap<string, SplitMember>,
+  total: number,
+  patientCode: ReadonlyMap<string, string>,
+): SplitUnitSummary {
   const patients = [...new Set(unit.items.map((it) => memberOf.get(it.id)?.patient ?? ''))];
   const one = patients.length === 1;
   return {
     kind: one ? 'PATIENT' : 'LINKED_PATIENTS',
-    key: one ? (patients[0] ?? '') : (unit.items[0]?.id ?? ''),
+    key: one ? (patientCode.get(patients[0] ?? '') ?? '') : (unit.items[0]?.id ?? ''),
     images: unit.items.length,
     patients: patients.length,
     share: total === 0 ? 0 : unit.items.length / total,
     part: unit.part,
   };
 }
+
+/** The patients (by row id) of some units: the codes their summaries show. */
+const patientsOf = (list: readonly (SplitUnit | null | undefined)[], memberOf: ReadonlyMap<string, SplitMember>) =>
+  list.flatMap((u) => (u ? u.items.map((it) => memberOf.get(it.id)?.patient ?? '') : []));
 
 function oversizedMessage(unit: SplitUnitSummary, total: number, parts: readonly PartSize[]) {
   const what =
@@ -194,9 +346,9 @@ export async function createSplit(scope: RequestScope, req: CreateSplitRequest, 
   }
 
   const near = await nearDuplicates(subset.release?.id ?? null);
-  const { members, excluded } = await membersOf(subset, near);
-  if (members.length === 0) throw badInput(`no image matches the filter with a label under ${policy.id}`, 'input');
   const by = new Set(stratifyBy);
+  const { members, excluded } = await membersOf(subset, near, by);
+  if (members.length === 0) throw badInput(`no image matches the filter with a label under ${policy.id}`, 'input');
   const items: SplitItem[] = members.map((m) => ({ id: m.id, stratum: stratumOf(m, by), groups: groupsOf(m) }));
   const result = stratifiedGroupSplit(items, parts, seed, keep);
   const { assignment } = result;
@@ -217,11 +369,12 @@ export async function createSplit(scope: RequestScope, req: CreateSplitRequest, 
     );
   const memberOf = new Map(members.map((m) => [m.id, m]));
   const oversized = oversizedUnit(result, parts);
-  const oversizedSummary = oversized ? describeUnit(oversized.unit, memberOf, members.length) : null;
+  const largest = largestUnit(result.units);
+  const patientCode = await codesOf('patient', patientsOf([oversized?.unit, largest], memberOf));
+  const oversizedSummary = oversized ? describeUnit(oversized.unit, memberOf, members.length, patientCode) : null;
   if (oversized && oversizedSummary && !req.allowOversizedUnits)
     throw badInput(oversizedMessage(oversizedSummary, members.length, oversized.parts), 'input.allowOversizedUnits');
-  const largest = largestUnit(result.units);
-  const certificate = certify(members, assignment, near);
+  const certificate = await namedCertificate(certify(members, assignment, near));
   let kept = 0;
   let moved = 0;
   for (const [id, part] of keep) {
@@ -235,7 +388,7 @@ export async function createSplit(scope: RequestScope, req: CreateSplitRequest, 
     excluded,
     kept,
     moved,
-    ...(largest ? { largestUnit: describeUnit(largest, memberOf, members.length) } : {}),
+    ...(largest ? { largestUnit: describeUnit(largest, memberOf, members.length, patientCode) } : {}),
     oversizedUnit: oversizedSummary,
   };
   const hash = manifestHash(members.map((m) => ({ sha256: m.sha256, part: assignment.get(m.id) ?? '' })));
@@ -249,32 +402,41 @@ export async function createSplit(scope: RequestScope, req: CreateSplitRequest, 
     ...(req.allowOversizedUnits ? { allowOversizedUnits: true } : {}),
     ...(subset.release ? { release: subset.release.id } : {}),
   };
-  await db().$transaction(async (tx) => {
-    await tx.split.create({
-      data: {
-        id,
-        name: req.name ?? null,
-        input: JSON.stringify(input),
-        policyId: policy.id,
-        policyVersion: policy.version,
-        seed,
-        parts: JSON.stringify(names),
-        imageCount: members.length,
-        manifestHash: hash,
-        summary: JSON.stringify(summary),
-        certificate: JSON.stringify(certificate),
-        extendsId: req.extend ?? null,
-        createdBy: actor.source,
-      },
-    });
-    // multi-row INSERTs: createMany spends most of a split's time building 10,000 row objects
-    for (let i = 0; i < members.length; i += 1000) {
-      const values = members
-        .slice(i, i + 1000)
-        .map((m) => Prisma.sql`(${id}, ${m.imageId}, ${assignment.get(m.id) ?? ''})`);
-      await tx.$executeRaw`INSERT INTO split_assignment (split_id, image_id, part) VALUES ${Prisma.join(values)}`;
-    }
+  const rows = members.map((m) => {
+    const part = assignment.get(m.id) ?? '';
+    // inlined below: part names are ours (partsOf), ids integers, the split id a UUID
+    if (!/^[a-z0-9-]+$/.test(part) || !Number.isSafeInteger(m.imageId)) throw new Error(`bad assignment ${part}`);
+    return `('${id}', ${m.imageId}, '${part}')`;
   });
+  await db().$transaction(
+    async (tx) => {
+      await tx.split.create({
+        data: {
+          id,
+          name: req.name ?? null,
+          input: JSON.stringify(input),
+          policyId: policy.id,
+          policyVersion: policy.version,
+          seed,
+          parts: JSON.stringify(names),
+          imageCount: members.length,
+          manifestHash: hash,
+          summary: JSON.stringify(summary),
+          certificate: JSON.stringify(certificate),
+          extendsId: req.extend ?? null,
+          createdBy: actor.source,
+        },
+      });
+      // multi-row INSERTs of literal rows, 10,000 a statement: createMany and bound parameters spend
+      // most of a large split's time building row objects and parameter lists
+      for (let i = 0; i < rows.length; i += 10_000)
+        await tx.$executeRawUnsafe(
+          `INSERT INTO split_assignment (split_id, image_id, part) VALUES ${rows.slice(i, i + 10_000).join(', ')}`,
+        );
+    },
+    // a million assignments take more than the default few seconds of an interactive transaction
+    { timeout: 300_000 },
+  );
   return id;
 }
 
