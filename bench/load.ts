@@ -15,7 +15,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -389,9 +389,14 @@ export async function loadRun(opts: {
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    // the whole server log is kept beside the run, for the causes of errors
+    const logFile = join(tmpdir(), `dermaset-load-${provider}-${opts.cohort || 'cohort'}-${process.pid}.log`);
+    const logStream = createWriteStream(logFile);
     child.stderr?.on('data', (d: Buffer) => {
+      logStream.write(d);
       log = (log + d.toString()).slice(-20_000);
     });
+    process.stderr.write(`load: server log in ${logFile}\n`);
     const t0 = performance.now();
     await waitLive(url, child, () => log);
     process.stderr.write(
