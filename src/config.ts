@@ -62,6 +62,7 @@ const OperationsEnv = z.object({
   AWS_REGION: text,
   DERMASET_METRICS_TOKEN: z.string().min(16, 'DERMASET_METRICS_TOKEN must be at least 16 characters').optional(),
   DERMASET_SHUTDOWN_TIMEOUT: wholeNumber(0, 3600, 30),
+  DERMASET_METRICS_REFRESH: wholeNumber(0, 3600, 15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -146,6 +147,8 @@ export interface Config {
 export interface OperationsConfig {
   /** A bearer token for GET /metrics; unset: /metrics answers loopback connections only. */
   metricsToken: string | undefined;
+  /** Seconds between reads of the stage, queue and intake figures /metrics reports (0: at every scrape). */
+  metricsRefreshS: number;
   /** Seconds a SIGTERM waits for requests and running exports before it gives up on them. */
   shutdownTimeoutS: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -233,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storage: storageOf(e),
     operations: {
       metricsToken: e.DERMASET_METRICS_TOKEN,
+      metricsRefreshS: e.DERMASET_METRICS_REFRESH,
       shutdownTimeoutS: e.DERMASET_SHUTDOWN_TIMEOUT,
       logLevel: e.LOG_LEVEL,
     },

@@ -16,7 +16,12 @@ let env: TestEnv;
 let api: Api;
 
 beforeAll(async () => {
-  env = await createTestEnv({ DERMASET_MIN_SIDE: '32', DERMASET_METRICS_TOKEN: METRICS_TOKEN });
+  env = await createTestEnv({
+    DERMASET_MIN_SIDE: '32',
+    DERMASET_METRICS_TOKEN: METRICS_TOKEN,
+    // the figures read at every scrape, so that two scrapes around an upload differ
+    DERMASET_METRICS_REFRESH: '0',
+  });
   api = await createApi(env);
 });
 afterAll(() => env?.dispose());
@@ -152,5 +157,26 @@ describe('the series', () => {
     // counts and timings only
     for (const secret of [METRICS_TOKEN, api.tokens.ADMIN, api.tokens.VIEWER, 'METRICS-PATIENT-7731'])
       expect(after).not.toContain(secret);
+  });
+});
+
+describe('the data figures', () => {
+  it('are read again only after DERMASET_METRICS_REFRESH: a scrape in between reports the figures it has', async () => {
+    const slow = createDermasetYoga({ ...env.config, operations: { ...env.config.operations, metricsRefreshS: 3600 } });
+    const read = async () =>
+      (await slow.fetch('http://test/metrics', { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+    const first = await read();
+    const images = value(first, 'dermaset_images{stage="INITIAL"}');
+    expect(images).toBe(await env.db.image.count({ where: { verificationStage: 'INITIAL' } }));
+    const { createPipeline } = await import('../src/ingest/pipeline.ts');
+    const result = await createPipeline(env.config, env.db).ingest({
+      bytes: await lesion(9, { width: 96, height: 72, exif: false }),
+      record: record(),
+      source: 'test',
+    });
+    expect(result.outcome).toBe('ACCEPTED');
+    const second = await read();
+    expect(value(second, 'dermaset_images{stage="INITIAL"}')).toBe(images);
+    expect(second).toMatch(/^dermaset_data_figures_age_seconds \d/m);
   });
 });

@@ -46,41 +46,45 @@ const FORWARDED = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** The verification queues and the intake, from one GROUP BY each, computed again only when the data changed. */
+/** The verification queues, the stages and the intake (all instances), read from the database. */
 interface DataFigures {
   stages: Record<string, number>;
   queues: { review: number; consensus: number; histology: number };
   intake: Record<string, number>;
 }
 
+/**
+ * Five statements, each counted on an index (verification_stage, intake outcome) or on the rows of
+ * one stage: no GROUP BY over every image's columns.
+ */
 async function readDataFigures(db: Db): Promise<DataFigures> {
-  const rows = await db.$queryRawUnsafe<{ stage: string; status: string; reviewed: unknown; n: unknown }[]>(
-    `SELECT verification_stage AS stage, clinical_status AS status,
-            CASE WHEN review_count >= ${MIN_CONSENSUS_REVIEWS} THEN 1 ELSE 0 END AS reviewed, COUNT(*) AS n
-       FROM image GROUP BY verification_stage, clinical_status, CASE WHEN review_count >= ${MIN_CONSENSUS_REVIEWS} THEN 1 ELSE 0 END`,
-  );
+  const [stages, enough, histology, intake] = await Promise.all([
+    db.image.groupBy({ by: ['verificationStage'], _count: { _all: true } }),
+    db.image.count({ where: { verificationStage: 'INITIAL', reviewCount: { gte: MIN_CONSENSUS_REVIEWS } } }),
+    db.image.count({ where: { verificationStage: 'CONSENSUS', clinicalStatus: 'MALIGNANT' } }),
+    db.intakeRecord.groupBy({ by: ['outcome'], _count: { _all: true } }),
+  ]);
   const out: DataFigures = {
     stages: { INITIAL: 0, CONSENSUS: 0, HISTOLOGY: 0 },
-    queues: { review: 0, consensus: 0, histology: 0 },
+    queues: { review: 0, consensus: enough, histology },
     intake: { ACCEPTED: 0, DUPLICATE: 0, REJECTED_QUALITY: 0, REJECTED_INVALID: 0 },
   };
-  for (const r of rows) {
-    const n = Number(r.n);
-    const stage = String(r.stage);
-    out.stages[stage] = (out.stages[stage] ?? 0) + n;
-    if (stage === 'INITIAL') {
-      if (Number(r.reviewed) === 1) out.queues.consensus += n;
-      else out.queues.review += n;
-    } else if (stage === 'CONSENSUS' && String(r.status) === 'MALIGNANT') out.queues.histology += n;
-  }
-  const intake = await db.intakeRecord.groupBy({ by: ['outcome'], _count: { _all: true } });
+  for (const r of stages) out.stages[r.verificationStage] = r._count._all;
+  out.queues.review = (out.stages.INITIAL ?? 0) - enough;
   for (const r of intake) out.intake[r.outcome] = r._count._all;
   return out;
 }
 
+/** The data figures are read again at most this often, and only when the data versions moved. */
+export const DATA_REFRESH_MS = 15_000;
+/** A scrape waits this long for a refresh in progress, then answers with the figures it has. */
+const SCRAPE_WAIT_MS = 1_000;
+
 export interface MetricsOptions {
   /** DERMASET_METRICS_TOKEN: the bearer token /metrics asks for; unset: loopback connections only. */
   token?: string | undefined;
+  /** How often the data figures may be read again (DERMASET_METRICS_REFRESH; default DATA_REFRESH_MS). */
+  refreshMs?: number;
 }
 
 /**
@@ -217,14 +221,42 @@ export function useMetrics(db: () => Db, opts: MetricsOptions = {}): Plugin[] {
     registers: [registry],
   });
 
-  let cached: { key: string; figures: DataFigures } | undefined;
-  const refresh = async () => {
+  const age = new Gauge({
+    name: 'dermaset_data_figures_age_seconds',
+    help: `Age of the stage, queue and intake figures: read again at most every ${DATA_REFRESH_MS / 1000} s, when the data changed`,
+    registers: [registry],
+  });
+  // the figures are read in the background, at most every DATA_REFRESH_MS and only when the data
+  // versions moved: a scrape never waits for more than SCRAPE_WAIT_MS (at 1M images a read is seconds)
+  let figures: { key: string; at: number; values: DataFigures } | undefined;
+  let refreshing: Promise<void> | undefined;
+  let lastTry = Number.NEGATIVE_INFINITY;
+  const refreshFigures = async () => {
     const key = versionKey(await dataVersions());
-    if (cached?.key !== key) cached = { key, figures: await readDataFigures(db()) };
-    const f = cached.figures;
-    for (const [stage, n] of Object.entries(f.stages)) images.set({ stage }, n);
-    for (const [name, n] of Object.entries(f.queues)) queue.set({ queue: name }, n);
-    for (const [outcome, n] of Object.entries(f.intake)) intake.set({ outcome }, n);
+    if (figures?.key === key) {
+      figures.at = Date.now();
+      return;
+    }
+    figures = { key, at: Date.now(), values: await readDataFigures(db()) };
+  };
+  const refresh = async () => {
+    if (!refreshing && Date.now() - lastTry >= (opts.refreshMs ?? DATA_REFRESH_MS)) {
+      lastTry = Date.now();
+      refreshing = refreshFigures()
+        .catch(() => undefined)
+        .finally(() => {
+          refreshing = undefined;
+        });
+    }
+    if (refreshing) await Promise.race([refreshing, new Promise((r) => setTimeout(r, SCRAPE_WAIT_MS).unref())]);
+    if (figures) {
+      const f = figures.values;
+      for (const [stage, n] of Object.entries(f.stages)) images.set({ stage }, n);
+      for (const [name, n] of Object.entries(f.queues)) queue.set({ queue: name }, n);
+      for (const [outcome, n] of Object.entries(f.intake)) intake.set({ outcome }, n);
+      age.set((Date.now() - figures.at) / 1000);
+    }
+    // the export table is small: read at every scrape
     const exports = await db().export.groupBy({ by: ['status'], _count: { _all: true }, _sum: { rowCount: true } });
     for (const status of ['RUNNING', 'DONE', 'FAILED']) exportsByStatus.set({ status }, 0);
     let rows = 0;

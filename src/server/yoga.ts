@@ -164,7 +164,10 @@ export function createDermasetYoga(
     plugins: [
       // operations: a request id on every response and log line, GET /metrics, GET /readyz
       useRequestLog(),
-      ...useMetrics(db, { token: config.operations?.metricsToken }),
+      ...useMetrics(db, {
+        token: config.operations?.metricsToken,
+        refreshMs: (config.operations?.metricsRefreshS ?? 15) * 1000,
+      }),
       useReadyz(db, readiness, { store, databaseUrl: config.databaseUrl }),
       useWebSecurity(api, config.ingest.maxBytes),
       useHealth(db, readiness, { blobs: store }),
