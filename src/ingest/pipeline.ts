@@ -12,17 +12,18 @@ import type { Db } from '../db/client.ts';
 import { OWN_COLLECTION } from '../domain/collection.ts';
 import type { IntakeOutcome } from '../domain/enums.ts';
 import { mergePatientFacts, type PatientFacts } from '../domain/patient-facts.ts';
-import { passesSopGate, type QualityMeasures } from '../domain/quality.ts';
+import { passesSopGate, type QualityMeasures, type QualityScore } from '../domain/quality.ts';
 import type { Provenance, RawRecord } from '../domain/raw-record.ts';
 import type { BlobStore, StoredBlob } from '../storage/blob-store.ts';
 import { storeFor } from '../storage/open.ts';
 import {
   type Decoded,
+  type Derived,
   decode,
   derive,
   type Header,
   measure,
-  pixelHash,
+  pixelHashOffThread,
   readHeader,
   reencodeUpright,
 } from './analyse.ts';
@@ -110,6 +111,12 @@ interface Prepared {
   header: Header;
   decoded: Decoded;
   pixelHash: string;
+  /**
+   * The SOP gate's verdict. A frame that passes has its thumbnail, perceptual hash and quality advice
+   * started as soon as the pixels are decoded, so that libvips works while the pixel hash and the
+   * duplicate check run; a frame the gate rejects is never stored and derives nothing.
+   */
+  gate: { passed: true; derived: Promise<Derived> } | { passed: false; score: QualityScore };
 }
 
 export class AcquisitionPipeline {
@@ -156,10 +163,9 @@ export class AcquisitionPipeline {
       if (!(e instanceof IngestError)) throw e;
       return this.#reject(base, e);
     }
-    const { valid } = prepared;
-    const score = valid.imageQualityScore;
-    // records of public collections carry no SOP score: the gate is ours, not theirs
-    if (score !== undefined && !passesSopGate(score)) {
+    const { gate } = prepared;
+    if (!gate.passed) {
+      const { score } = gate;
       const quality = await measure(prepared.decoded);
       return this.#record(
         base,
@@ -174,15 +180,33 @@ export class AcquisitionPipeline {
     }
     const twin = await db.image.findUnique({ where: { pixelHash: prepared.pixelHash }, select: { id: true } });
     if (twin) return this.#duplicate(base, prepared, twin.id);
-    return this.#store(base, input, prepared);
+    return this.#store(base, input, prepared, gate.derived);
   }
 
-  /** Validation, header checks and the one full decode: everything that can refuse the file. */
+  /**
+   * Validation, header checks and the one full decode: everything that can refuse the file. The pixel
+   * hash is computed off the event loop, beside the derivatives of a frame that passes the SOP gate.
+   */
   async #prepare(input: AcquisitionInput): Promise<Prepared> {
     const valid = validateRecord(input.record, this.#deps.now?.() ?? new Date(), input.provenance);
     const header = await readHeader(input.bytes, this.#deps.limits);
     const decoded = await decode(input.bytes, this.#deps.limits);
-    return { valid, header, decoded, pixelHash: pixelHash(decoded) };
+    // records of public collections carry no SOP score: the gate is ours, not theirs
+    const score = valid.imageQualityScore;
+    let gate: Prepared['gate'];
+    if (score !== undefined && !passesSopGate(score)) gate = { passed: false, score };
+    else {
+      gate = { passed: true, derived: derive(decoded) };
+      // a duplicate never reads it: its failure must not go unhandled (a stored image awaits it again)
+      gate.derived.catch(() => undefined);
+    }
+    return {
+      valid,
+      header,
+      decoded,
+      pixelHash: await pixelHashOffThread(decoded),
+      gate,
+    };
   }
 
   async #reject(base: IntakeBase, error: IngestError): Promise<IngestResult> {
@@ -217,7 +241,12 @@ export class AcquisitionPipeline {
     return { outcome: 'ALREADY_PROCESSED', intakeId: seen.id, previous: seen.outcome };
   }
 
-  async #store(base: IntakeBase, input: AcquisitionInput, p: Prepared): Promise<IngestResult> {
+  async #store(
+    base: IntakeBase,
+    input: AcquisitionInput,
+    p: Prepared,
+    deriving: Promise<Derived>,
+  ): Promise<IngestResult> {
     const { store, pseudonyms, limits, db } = this.#deps;
     const { format, orientation } = p.header;
     let stored: Buffer;
@@ -227,7 +256,7 @@ export class AcquisitionPipeline {
       if (!(e instanceof MetadataStripError)) throw e;
       return this.#reject(base, new IngestError('CORRUPT_IMAGE', `the file's structure is damaged: ${e.message}`));
     }
-    const derived = await derive(p.decoded);
+    const derived = await deriving;
     const ext = format === 'jpeg' ? 'jpg' : format;
     const blobs: StoredBlob[] = [];
     const cleanup = async () => {
@@ -236,12 +265,16 @@ export class AcquisitionPipeline {
         if (inUse === 0) await store.remove(b.key);
       }
     };
-    try {
-      blobs.push(await store.put('originals', stored, ext));
-      blobs.push(await store.put('thumbnails', derived.thumbnail, 'webp'));
-    } catch (e) {
+    // both blobs at once; one that was written when the other failed is removed again
+    const puts = await Promise.allSettled([
+      store.put('originals', stored, ext),
+      store.put('thumbnails', derived.thumbnail, 'webp'),
+    ]);
+    for (const r of puts) if (r.status === 'fulfilled') blobs.push(r.value);
+    const failed = puts.find((r) => r.status === 'rejected');
+    if (failed) {
       await cleanup();
-      throw e;
+      throw failed.reason;
     }
     const [original, thumbnail] = blobs as [StoredBlob, StoredBlob];
     const v = p.valid;
@@ -309,12 +342,10 @@ export class AcquisitionPipeline {
               }
               patientId = patient.id;
             }
-            const lesion = await tx.lesion.upsert({
-              where: { code: lesionCode },
-              create: { code: lesionCode, patientId },
-              update: {},
-              select: { id: true },
-            });
+            // a read, and an insert when new (an upsert is three statements in Prisma: read, insert, read)
+            const lesion =
+              (await tx.lesion.findUnique({ where: { code: lesionCode }, select: { id: true } })) ??
+              (await tx.lesion.create({ data: { code: lesionCode, patientId }, select: { id: true } }));
             const image = await tx.image.create({
               data: {
                 patientId,
@@ -325,8 +356,9 @@ export class AcquisitionPipeline {
                 lesionDiameterMm: v.lesionDiameterMm,
                 elevation: v.elevation,
                 borderRegularity: v.borderRegularity,
-                colors: { create: v.colors.map((color) => ({ color })) },
-                structures: { create: v.structures.map((structure) => ({ structure })) },
+                // one INSERT for all values of a multi-valued field (a nested create is one per value)
+                colors: { createMany: { data: v.colors.map((color) => ({ color })) } },
+                structures: { createMany: { data: v.structures.map((structure) => ({ structure })) } },
                 clinicalDiagnosisRaw: v.clinicalDiagnosisRaw,
                 diagnosisClass: v.diagnosisClass,
                 diagnosisTerm: v.diagnosisTerm,
@@ -353,7 +385,7 @@ export class AcquisitionPipeline {
                     diagnosisRaw: v.clinicalDiagnosisRaw,
                     diagnosisClass: v.diagnosisClass,
                     diagnosisTerm: v.diagnosisTerm,
-                    structures: { create: v.structures.map((structure) => ({ structure })) },
+                    structures: { createMany: { data: v.structures.map((structure) => ({ structure })) } },
                     createdAt: now,
                   },
                 },
