@@ -118,7 +118,7 @@ export interface RunningServer {
   server: Server;
   url: string;
   database: Database;
-  /** Settles when the start-up blob sweep is done (undefined if it failed: the failure is logged). */
+  /** Settles when the start-up blob sweep is done (undefined if it failed, logged, or for an object store, not swept at start). */
   swept: Promise<SweepReport | undefined>;
   /** Settles when the server is ready: the demo seeded on first start (with the token made for it). */
   ready: Promise<{ seeded: boolean; token?: string }>;
