@@ -31,7 +31,7 @@ import { QUALITY_RULES } from '../domain/quality.ts';
 import type { Selection } from './subset.ts';
 
 /** Rows read per statement while building. */
-const BATCH = 20_000;
+const BATCH = 50_000;
 /** Builds tried in a row when writes keep landing during a build. */
 const ATTEMPTS = 3;
 
@@ -227,42 +227,46 @@ const FLAGS_SQL = [
 
 const bool = (column: string) => `(CASE WHEN ${column} IS NULL THEN 0 WHEN ${column} THEN 1 ELSE 2 END)`;
 
-const ROWS_SQL = (after: number, limit: number) => `
-SELECT i."id" AS id,
-  CAST(i."diagnosis_class" AS TEXT) AS cls, i."diagnosis_term" AS term,
-  CAST(i."clinical_status" AS TEXT) AS status, CAST(i."verification_stage" AS TEXT) AS stage,
-  CAST(p."sex" AS TEXT) AS sex, CAST(p."fitzpatrick_type" AS TEXT) AS fitz,
-  ${bool('p."sunburn_history"')} AS sunburn, ${bool('p."personal_ca_history"')} AS ca,
-  CAST(i."anatomical_site" AS TEXT) AS site, CAST(i."elevation" AS TEXT) AS elevation,
-  CAST(i."border_regularity" AS TEXT) AS border, i."image_quality_score" AS score,
-  i."collection_id" AS coll, i."age_at_exam" AS age, i."lesion_diameter_mm" AS diameter, i."acquired_at" AS acquired,
-  ${bitSum('image_color', 'color', COLOR_BITS)} AS colors,
-  ${bitSum('image_structure', 'structure', STRUCTURE_BITS)} AS structures,
-  ${FLAGS_SQL} AS flags
-FROM "image" i JOIN "patient" p ON p."id" = i."patient_id"
-WHERE i."id" > ${after} ORDER BY i."id" LIMIT ${limit}`;
-
-interface Row {
-  id: number;
-  cls: string | null;
-  term: string;
-  status: string;
-  stage: string;
-  sex: string | null;
-  fitz: string | null;
-  sunburn: number | bigint;
-  ca: number | bigint;
-  site: string | null;
-  elevation: string | null;
-  border: string | null;
-  score: number | null;
-  coll: number;
-  age: number | null;
-  diameter: number | null;
-  acquired: Date | string | number | null;
-  colors: number | bigint;
-  structures: number | bigint;
-  flags: number | bigint;
+/**
+ * One batch of images as one text value: a line per image in id order, its fields separated by tabs
+ * (empty = null), so that a batch costs one row through the driver, not thousands of row objects.
+ */
+function batchSql(postgres: boolean, after: number, limit: number): string {
+  const text = (e: string) => `COALESCE(CAST(${e} AS TEXT), '')`;
+  const acquired = postgres
+    ? 'CAST(EXTRACT(EPOCH FROM i."acquired_at") * 1000 AS BIGINT)'
+    : // stored as ISO-8601 text (or milliseconds, which the parser takes too)
+      'i."acquired_at"';
+  const fields = [
+    'i."id"',
+    'i."diagnosis_class"',
+    'i."diagnosis_term"',
+    'i."clinical_status"',
+    'i."verification_stage"',
+    'p."sex"',
+    'p."fitzpatrick_type"',
+    bool('p."sunburn_history"'),
+    bool('p."personal_ca_history"'),
+    'i."anatomical_site"',
+    'i."elevation"',
+    'i."border_regularity"',
+    'i."image_quality_score"',
+    'i."collection_id"',
+    'i."age_at_exam"',
+    // a double as text: the shortest form that reads back as the same double, on both databases
+    'i."lesion_diameter_mm"',
+    acquired,
+    bitSum('image_color', 'color', COLOR_BITS),
+    bitSum('image_structure', 'structure', STRUCTURE_BITS),
+    `(${FLAGS_SQL})`,
+  ].map(text);
+  const tab = postgres ? 'chr(9)' : 'char(9)';
+  const newline = postgres ? 'chr(10)' : 'char(10)';
+  const agg = postgres ? 'string_agg' : 'group_concat';
+  return `SELECT ${agg}(s."line", ${newline} ORDER BY s."id") AS "t", MAX(s."id") AS "last", COUNT(*) AS "n" FROM (
+  SELECT i."id" AS "id", ${fields.join(` || ${tab} || `)} AS "line"
+  FROM "image" i JOIN "patient" p ON p."id" = i."patient_id"
+  WHERE i."id" > ${after} ORDER BY i."id" LIMIT ${limit}) s`;
 }
 
 const BOOLS = [null, true, false] as const;
@@ -285,10 +289,10 @@ class Dictionary<V> {
   }
 }
 
-const toMs = (v: Row['acquired']): number => {
-  if (v === null) return Number.NaN;
-  const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v : Date.parse(v);
-  if (Number.isNaN(ms)) throw new Error(`facet index: unreadable acquired_at ${String(v)}`);
+const toMs = (v: string): number => {
+  if (v === '') return Number.NaN;
+  const ms = /^-?\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (Number.isNaN(ms)) throw new Error(`facet index: unreadable acquired_at ${v}`);
   return ms;
 };
 
@@ -332,60 +336,68 @@ async function build(d: Db): Promise<Built | null> {
     structures: new Uint32Array(capacity),
     flags: new Uint16Array(capacity),
   };
+  const postgres = isPostgres(d);
   let after = 0;
   for (;;) {
-    const rows = await d.$queryRawUnsafe<Row[]>(ROWS_SQL(after, BATCH));
-    for (const r of rows) {
+    const [batch] = await d.$queryRawUnsafe<{ t: string | null; last: number | bigint | null; n: number | bigint }[]>(
+      batchSql(postgres, after, BATCH),
+    );
+    const count = Number(batch?.n ?? 0);
+    if (!batch?.t || count === 0) break;
+    for (const line of batch.t.split('\n')) {
       const i = c.n;
       if (i >= capacity) return null;
-      c.ids[i] = r.id;
-      const lk = `${r.cls}\t${r.term}\t${r.status}\t${r.stage}`;
+      const f = line.split('\t');
+      if (f.length !== 20) throw new Error(`facet index: unreadable row ${line.slice(0, 80)}`);
+      const [id, cls, term, status, stage, sex, fitz, sunburn, ca, site, elevation, border, score, coll, age] = f;
+      const [diameter, acquired, colors, structures, flags] = f.slice(15);
+      c.ids[i] = Number(id);
+      const lk = `${cls}\t${term}\t${status}\t${stage}`;
       let l = labelCode.get(lk);
       if (l === undefined) {
         l = labels.length;
         labels.push({
-          diagnosisClass: r.cls as LabelTuple['diagnosisClass'],
-          diagnosisTerm: r.term,
-          clinicalStatus: r.status as LabelTuple['clinicalStatus'],
-          verificationStage: r.stage as LabelTuple['verificationStage'],
+          diagnosisClass: (cls || null) as LabelTuple['diagnosisClass'],
+          diagnosisTerm: term as string,
+          clinicalStatus: status as LabelTuple['clinicalStatus'],
+          verificationStage: stage as LabelTuple['verificationStage'],
         });
         labelCode.set(lk, l);
       }
       c.label[i] = l;
-      const pk = `${r.sex}\t${r.fitz}\t${r.sunburn}\t${r.ca}`;
+      const pk = `${sex}\t${fitz}\t${sunburn}\t${ca}`;
       let p = patientCode.get(pk);
       if (p === undefined) {
         p = patients.length;
         patients.push({
-          sex: r.sex as PatientTuple['sex'],
-          fitzpatrickType: r.fitz as PatientTuple['fitzpatrickType'],
-          sunburnHistory: BOOLS[Number(r.sunburn)] ?? null,
-          personalCaHistory: BOOLS[Number(r.ca)] ?? null,
+          sex: (sex || null) as PatientTuple['sex'],
+          fitzpatrickType: (fitz || null) as PatientTuple['fitzpatrickType'],
+          sunburnHistory: BOOLS[Number(sunburn)] ?? null,
+          personalCaHistory: BOOLS[Number(ca)] ?? null,
         });
         patientCode.set(pk, p);
       }
       c.patient[i] = p;
-      c.site[i] = sites.code(r.site, () => r.site as string);
-      c.elevation[i] = elevations.code(r.elevation, () => r.elevation as string);
-      c.border[i] = borders.code(r.border, () => r.border as string);
-      c.score[i] = scores.code(r.score === null ? null : String(r.score), () => Number(r.score));
-      const coll = collectionCode.get(Number(r.coll));
+      c.site[i] = sites.code(site || null, () => site as string);
+      c.elevation[i] = elevations.code(elevation || null, () => elevation as string);
+      c.border[i] = borders.code(border || null, () => border as string);
+      c.score[i] = scores.code(score || null, () => Number(score));
+      const collection = collectionCode.get(Number(coll));
       // a collection made after the list above was read: the version moved, the build is discarded
-      if (coll === undefined) return null;
-      c.collection[i] = coll;
-      const age = r.age === null ? NO_AGE : Number(r.age);
-      if (!Number.isInteger(age) || age < 0 || age > NO_AGE) throw new Error(`facet index: age ${r.age}`);
-      c.age[i] = age;
-      c.diameter[i] = r.diameter === null ? Number.NaN : Number(r.diameter);
-      c.acquired[i] = toMs(r.acquired);
-      c.colors[i] = Number(r.colors);
-      c.structures[i] = Number(r.structures);
-      c.flags[i] = Number(r.flags);
+      if (collection === undefined) return null;
+      c.collection[i] = collection;
+      const a = age ? Number(age) : NO_AGE;
+      if (!Number.isInteger(a) || a < 0 || a > NO_AGE) throw new Error(`facet index: age ${age}`);
+      c.age[i] = a;
+      c.diameter[i] = diameter ? Number(diameter) : Number.NaN;
+      c.acquired[i] = toMs(acquired ?? '');
+      c.colors[i] = Number(colors);
+      c.structures[i] = Number(structures);
+      c.flags[i] = Number(flags);
       c.n++;
     }
-    const last = rows.at(-1);
-    if (!last || rows.length < BATCH) break;
-    after = last.id;
+    if (count < BATCH) break;
+    after = Number(batch.last);
     // a request waiting behind the build runs between batches
     await new Promise((r) => setImmediate(r));
   }
@@ -396,7 +408,7 @@ async function build(d: Db): Promise<Built | null> {
   return {
     version: before,
     columns: c,
-    likeFoldsCase: !isPostgres(d),
+    likeFoldsCase: !postgres,
     bytes: columnBytes(c),
     buildMs: performance.now() - began,
   };
