@@ -99,7 +99,7 @@ describe(`data versions on ${testProvider}`, () => {
       { fails: true },
     );
     expect(rolledBack).toEqual({ records: 0, reviews: 0, settings: 0 });
-    expect(versionKey(await dataVersions())).toMatch(/^r\d+\.v\d+\.s\d+$/);
+    expect(versionKey(await dataVersions())).toMatch(/^db\d+:r\d+\.v\d+\.s\d+$/);
   });
 });
 

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
+import { useDatabase } from '../src/db/current.ts';
 import { contentSecurityPolicy } from '../src/server/use-web-security.ts';
 import { type Api, createApi } from './helpers/api.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';
@@ -53,6 +54,7 @@ describe('mode', () => {
       expect(shown).toMatch(/split|stack/);
     } finally {
       await broken.dispose();
+      useDatabase(env.db); // the rest of the file reads through the ambient database again
     }
   });
 });

@@ -14,9 +14,21 @@ export async function dataVersions(): Promise<DataVersions> {
   return out;
 }
 
-/** One key for all scopes, e.g. "r12.v40.s3". */
+const clients = new WeakMap<object, number>();
+let clientCount = 0;
+
+/**
+ * One key for all scopes of the ambient database, e.g. "db1:r12.v40.s3": the versions and which
+ * database they count (a process that opens two, as the tests and the CLI can, never mixes them).
+ */
 export function versionKey(v: DataVersions): string {
-  return `r${v.records}.v${v.reviews}.s${v.settings}`;
+  const client = db();
+  let n = clients.get(client);
+  if (n === undefined) {
+    n = ++clientCount;
+    clients.set(client, n);
+  }
+  return `db${n}:r${v.records}.v${v.reviews}.s${v.settings}`;
 }
 
 let pending: Promise<DataVersions> | null = null;

@@ -6,7 +6,7 @@
 import { Marked, type Token, type Tokens } from 'marked';
 import { type DatasetConfig, datasetConfig } from '../config.ts';
 import { db } from '../db/current.ts';
-import { dataVersions } from '../db/data-version.ts';
+import { dataVersions, versionKey } from '../db/data-version.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import { CLASSES } from '../domain/classes.ts';
 import { DEFAULT_PROFILE, dateValue, type ProfileId } from '../domain/deidentify.ts';
@@ -349,7 +349,7 @@ export const clearDatasheetCache = () => {
 async function keptDatasetVersion(config: DatasetConfig): Promise<Stated> {
   if (config.version) return datasetVersion(config);
   // only the images make the version: a review or a setting leaves it as it was
-  const key = `r${(await dataVersions()).records}`;
+  const key = versionKey(await dataVersions()).replace(/\.v\d+\.s\d+$/, ''); // this database, its records
   if (keptVersion?.key !== key) {
     const version = datasetVersion(config);
     keptVersion = { key, version };

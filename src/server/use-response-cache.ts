@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import type { ExecutionResult } from 'graphql';
 import { getOperationAST, Kind } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { datasetConfig } from '../config.ts';
 import { requestVersions, versionKey } from '../db/data-version.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
 import type { AccessOptions } from './context.ts';
@@ -83,6 +84,8 @@ export function useDermasetResponseCache(
         .update(
           JSON.stringify([
             who,
+            // the dataset's licence, creator and version are read from the environment per request
+            datasetConfig(),
             access.publicUrl ?? new URL(request.url).origin,
             request.headers.get('accept') ?? '',
             versions,

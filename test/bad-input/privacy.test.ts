@@ -50,8 +50,11 @@ afterAll(async () => {
   await env?.dispose();
 });
 
-/** The snapshot without the intake log, and the intake rows, for refusals that are logged. */
-const withoutIntake = (s: Snapshot) => ({ ...s, tables: { ...s.tables, intake_record: 'logged' } });
+/** The snapshot without the intake log (and the data versions its row raises), for refusals that are logged. */
+const withoutIntake = (s: Snapshot) => ({
+  ...s,
+  tables: { ...s.tables, intake_record: 'logged', data_version: 'raised by the logged attempt' },
+});
 
 const START = `mutation S($profile: String) { startExport(format: "jsonl", profile: $profile) { id } }`;
 
