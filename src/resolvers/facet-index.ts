@@ -14,7 +14,7 @@
 // builds one), in keyset batches of raw rows, yielding to the event loop between batches.
 import type { Db } from '../db/client.ts';
 import { db } from '../db/current.ts';
-import { dataVersions } from '../db/data-version.ts';
+import { currentVersions, dataVersions } from '../db/data-version.ts';
 import {
   COLOR_BITS,
   columnBytes,
@@ -132,7 +132,7 @@ const VERSIONS = new WeakMap<Selection, Promise<number>>();
 const versionOf = (selection: Selection): Promise<number> => {
   let v = VERSIONS.get(selection);
   if (!v) {
-    v = dataVersions().then((x) => x.records);
+    v = currentVersions().then((x) => x.records);
     VERSIONS.set(selection, v);
   }
   return v;

@@ -4,7 +4,7 @@
 // a nested GROUP BY for the whole dataset (a GROUP BY per patient for a filtered subset).
 
 import { db } from '../db/current.ts';
-import { dataVersions, versionKey } from '../db/data-version.ts';
+import { currentVersions, versionKey } from '../db/data-version.ts';
 import { type Agreement, agreementOfVotes } from '../domain/agreement.ts';
 import { CLASS_CODES, CLASSES, type ClinicalStatus, type Origin } from '../domain/classes.ts';
 import { ageNumber, DEFAULT_PROFILE, type ProfileId } from '../domain/deidentify.ts';
@@ -126,7 +126,7 @@ const subsetKey = (subset: Subset, profile: ProfileId) =>
   ]);
 
 async function cachedStats(subset: Subset, profile: ProfileId): Promise<Stats> {
-  const before = versionKey(await dataVersions());
+  const before = versionKey(await currentVersions());
   const key = `${before} ${subsetKey(subset, profile)}`;
   const hit = kept.get(key);
   if (hit) {
@@ -136,7 +136,7 @@ async function cachedStats(subset: Subset, profile: ProfileId): Promise<Stats> {
   }
   const stats = await statsOf(subset, profile);
   // kept only when nothing was written meanwhile: the answer is then the data of `before`
-  if (versionKey(await dataVersions()) === before) {
+  if (versionKey(await currentVersions()) === before) {
     kept.set(key, stats);
     if (kept.size > KEPT_STATS) kept.delete(kept.keys().next().value as string);
   }
