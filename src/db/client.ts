@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlDriverAdapterFactory, SqlQuery, SqlQueryable } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
 import { BUSY_WAIT_MS, severalWriters } from './busy.ts';
 import { PrismaClient as PgClient } from './generated/postgresql/client.ts';
 import { PrismaClient as SqliteClient } from './generated/sqlite/client.ts';
@@ -14,6 +15,17 @@ import { type Provider, providerOf, sqlitePath } from './provider.ts';
  * models (scripts/generate.mjs), so the PostgreSQL client satisfies it too.
  */
 export type Db = SqliteClient;
+
+/** How long a statement may wait for a free client of the PostgreSQL pool. */
+export const POOL_WAIT_MS = 60_000;
+
+/** A pg client that gives up connecting after CONNECT_TIMEOUT_MS, whatever its pool waits. */
+class FastConnectClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    const base = typeof config === 'string' ? { connectionString: config } : (config ?? {});
+    super({ ...base, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  }
+}
 
 export interface Database {
   db: Db;
@@ -39,7 +51,11 @@ export function openDatabase(url: string, opts: OpenOptions = {}): Database {
     db = new SqliteClient({ adapter, transactionOptions: { maxWait: BUSY_WAIT_MS + 2_000, timeout: 15_000 } });
   } else {
     const adapter = observed(
-      new PrismaPg({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }),
+      // pg-pool applies connectionTimeoutMillis to connecting and to waiting for a free client: a
+      // client still gives up connecting after CONNECT_TIMEOUT_MS (a database out of reach fails
+      // fast), while a request waits up to POOL_WAIT_MS for one of the pool's clients (statements
+      // of a million images take seconds: stats and facets in SQL failed at 5 s on the 1M cohort)
+      new PrismaPg({ connectionString: url, connectionTimeoutMillis: POOL_WAIT_MS, Client: FastConnectClient }),
       opts.onQuery,
     );
     db = new PgClient({ adapter }) as unknown as Db;
