@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { planCohort } from '../prisma/demo/cohort.ts';
+import { IMAGES_PER_PATIENT, planCohort } from '../prisma/demo/cohort.ts';
 import type { DiagnosisClass, Sex } from '../src/domain/enums.ts';
 import { Random } from '../src/domain/random.ts';
 import { relabelled } from '../src/domain/terms.ts';
@@ -41,20 +41,6 @@ export const NEAR_DUPLICATE_SHARE = 0.015;
 export const FACT_CONFLICT_SHARE = 0.02;
 /** Intake attempts refused or found duplicate, per accepted image. */
 const REFUSED_SHARE = 0.03;
-
-/** How many patients contribute k images (k = 1…10), the demo cohort's distribution (2.32 images per patient). */
-const IMAGES_PER_PATIENT: [number, number][] = [
-  [1, 190],
-  [2, 101],
-  [3, 67],
-  [4, 41],
-  [5, 21],
-  [6, 10],
-  [7, 6],
-  [8, 3],
-  [9, 2],
-  [10, 2],
-];
 
 /** Acquisition period of the scaled own collection: six and a half years. */
 const PERIOD = { start: Date.UTC(2020, 0, 6), end: Date.UTC(2026, 4, 29) };

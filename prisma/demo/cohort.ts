@@ -35,7 +35,7 @@ const CLASS_COUNTS: Record<DiagnosisClass, number> = {
   PAPILLOMA: 2,
 };
 /** How many patients contribute k images (k = 1…10): 443 patients, 1026 images, 190 with one. */
-const IMAGES_PER_PATIENT: ReadonlyArray<readonly [number, number]> = [
+export const IMAGES_PER_PATIENT: ReadonlyArray<readonly [number, number]> = [
   [1, 190],
   [2, 101],
   [3, 67],
