@@ -14,7 +14,7 @@ import type { Plugin } from 'graphql-yoga';
 import { datasetConfig } from '../config.ts';
 import { requestVersions, versionKey } from '../db/data-version.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
-import type { AccessOptions } from './context.ts';
+import { type AccessOptions, identify } from './context.ts';
 
 export interface ResponseCacheOptions {
   /** Answers kept (least recently used first out); 0 turns the cache off. */
@@ -65,13 +65,11 @@ export function useDermasetResponseCache(
   // the key of a request that may be answered from, or stored into, the cache
   const keys = new WeakMap<Request, string>();
 
-  /** The caller as the context will identify them, or null: not cached (the context refuses as usual). */
+  /** The caller as the context identifies them (identify), or null: not cached (the context refuses as usual). */
   async function caller(request: Request): Promise<string | null> {
-    const header = request.headers.get('authorization');
-    if (!header) return access.publicRead ? 'public' : null;
-    const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
-    const identity = m?.[1] ? await tokens.resolve(m[1]) : null;
-    return identity ? `token:${identity.tokenId}:${identity.role}` : null;
+    const who = await identify(request, tokens, access).catch(() => null);
+    if (!who?.role) return null;
+    return who.identity ? `token:${who.identity.tokenId}:${who.role}` : 'public';
   }
 
   return {
