@@ -8,7 +8,15 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPipeline } from '../src/ingest/pipeline.ts';
-import { INTERRUPTED, recoverInterruptedExports, STALE_AFTER_MS } from '../src/resolvers/exports.ts';
+import {
+  INTERRUPTED,
+  MAX_EXPORTS,
+  recoverInterruptedExports,
+  runningExports,
+  STALE_AFTER_MS,
+  startExport,
+} from '../src/resolvers/exports.ts';
+import { requestScope } from '../src/resolvers/subset.ts';
 import { type Api, createApi } from './helpers/api.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';
 import { exportAs, gql, seedPeople } from './helpers/privacy.ts';
@@ -159,5 +167,105 @@ describe('recoverInterruptedExports', () => {
     );
     const row = await env.db.export.findUniqueOrThrow({ where: { id: started.data?.startExport.id ?? '' } });
     expect(row.heartbeatAt).not.toBeNull();
+  });
+});
+
+describe('progress and the list of exports', () => {
+  const PROGRESS = `query P($id: String!) { export(id: $id) { status rowCount progress { rowsDone rowsTotal fraction } } }`;
+
+  it('a run counts its rows first, tells onProgress (monotone, throttled) and ends with rowsDone = rowCount', async () => {
+    const admin = await env.db.apiToken.findFirstOrThrow({ where: { name: 'test admin' } });
+    const calls: [number, number | null][] = [];
+    const t0 = Date.now();
+    const row = await startExport(
+      requestScope(),
+      { format: 'isic-zip', policy: 'nine-class' },
+      { actor: 'test', tokenId: admin.id, role: 'ADMIN', dataDir: env.dataDir, origin: 'http://test' },
+      { onProgress: (done, total) => calls.push([done, total]) },
+    );
+    expect(row.rowsDone).toBe(0);
+    await runningExports.get(row.id);
+    const elapsed = Date.now() - t0;
+    const done = await env.db.export.findUniqueOrThrow({ where: { id: row.id } });
+    expect(done.status).toBe('DONE');
+    expect(done.rowCount).toBeGreaterThan(0);
+    // the count made before the rows were read is the number of rows written
+    expect(done.rowsTotal).toBe(done.rowCount);
+    expect(done.rowsDone).toBe(done.rowCount);
+    expect(calls[0]).toEqual([0, done.rowCount]);
+    expect(calls.at(-1)).toEqual([done.rowCount, done.rowCount]);
+    // isic-zip reads its rows twice: progress counts both passes as one, so it never passes the total
+    for (let i = 1; i < calls.length; i++) {
+      expect(calls[i]?.[0]).toBeGreaterThanOrEqual(calls[i - 1]?.[0] ?? 0);
+      expect(calls[i]?.[0]).toBeLessThanOrEqual(done.rowCount ?? 0);
+    }
+    // throttled: the first call, one per 200 ms at most, the last
+    expect(calls.length).toBeLessThanOrEqual(2 + Math.ceil(elapsed / 200));
+    const read = await gql<{ export: { progress: { rowsDone: number; rowsTotal: number; fraction: number } } }>(
+      api,
+      'ADMIN',
+      PROGRESS,
+      { id: row.id },
+    );
+    expect(read.data?.export.progress).toEqual({ rowsDone: done.rowCount, rowsTotal: done.rowCount, fraction: 1 });
+  });
+
+  it('a running export shows rowsTotal null until its run counted, then a fraction below 1', async () => {
+    const admin = await env.db.apiToken.findFirstOrThrow({ where: { name: 'test admin' } });
+    const id = randomUUID();
+    await env.db.export.create({
+      data: {
+        id,
+        format: 'jsonl',
+        exporterVersion: '3.0.0',
+        policyId: 'nine-class',
+        policyVersion: '1.0.0',
+        filter: '{}',
+        options: '{}',
+        status: 'RUNNING',
+        createdBy: 'test',
+        ownerTokenId: admin.id,
+        heartbeatAt: new Date(),
+      },
+    });
+    const before = await gql<{ export: { progress: unknown } }>(api, 'ADMIN', PROGRESS, { id });
+    expect(before.data?.export.progress).toEqual({ rowsDone: 0, rowsTotal: null, fraction: null });
+    await env.db.export.update({ where: { id }, data: { rowsDone: 3, rowsTotal: 12 } });
+    const after = await gql<{ export: { progress: unknown } }>(api, 'ADMIN', PROGRESS, { id });
+    expect(after.data?.export.progress).toEqual({ rowsDone: 3, rowsTotal: 12, fraction: 0.25 });
+    await env.db.export.update({ where: { id }, data: { status: 'FAILED', error: 'test' } });
+  });
+
+  it('lists newest first, pages by first/after without gaps or repeats, filters by status', async () => {
+    const all = await env.db.export.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'asc' }] });
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    const Q = `query L($first: Int, $after: String, $status: ExportStatus) { exports(first: $first, after: $after, status: $status) { id status } }`;
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: { id: string }[] =
+        (await gql<{ exports: { id: string }[] }>(api, 'ADMIN', Q, { first: 2, after })).data?.exports ?? [];
+      seen.push(...page.map((e) => e.id));
+      if (page.length < 2) break;
+      after = page.at(-1)?.id ?? null;
+    }
+    expect(seen).toEqual(all.map((e) => e.id));
+    const failed = (await gql<{ exports: { status: string }[] }>(api, 'ADMIN', Q, { status: 'FAILED' })).data?.exports;
+    expect(failed?.length).toBe(all.filter((e) => e.status === 'FAILED').length);
+    expect(failed?.every((e) => e.status === 'FAILED')).toBe(true);
+  });
+
+  it('refuses first outside 1–100 and an after that is not the caller’s, with BAD_USER_INPUT', async () => {
+    const Q = `query L($first: Int, $after: String) { exports(first: $first, after: $after) { id } }`;
+    for (const first of [0, MAX_EXPORTS + 1, -3]) {
+      const res = await gql(api, 'VIEWER', Q, { first });
+      expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'first' });
+    }
+    // the reviewer's export id, asked by a viewer, is refused like an unknown id
+    for (const id of [reviewers.id, randomUUID()]) {
+      const res = await gql(api, 'VIEWER', Q, { after: id });
+      expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'after' });
+      expect(res.errors?.[0]?.message).toBe(`after: no export ${id} of yours`);
+    }
   });
 });

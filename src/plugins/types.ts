@@ -221,6 +221,11 @@ export interface Exporter extends PluginMeta {
   /** Whether it needs image bytes (the runner streams them only then). */
   readonly needsImages: boolean;
   readonly options: ExportOptionsSchema;
+  /**
+   * How many times write() reads ctx.rows() (default 1; a zip with its metadata first reads them
+   * twice): an export's progress counts the rows of every pass and divides by it.
+   */
+  readonly passes?: number;
   /** Writes the export to `out` as a stream; returns the files it contains (for the manifest). */
   write(ctx: ExportContext, out: Writable): Promise<ExportFile[]>;
 }

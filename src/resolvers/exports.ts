@@ -142,6 +142,48 @@ export const EXPORT_INCLUDE = {
   collection: { select: { slug: true } },
 } as const;
 
+/**
+ * Told while an export is written: the rows written so far, of the rows the subset holds (null
+ * while they are not counted). Called at most every PROGRESS_HOOK_MS and once at the end.
+ */
+export type ExportProgress = (done: number, total: number | null) => void;
+
+/** How often an onProgress hook is called while rows stream (a CLI's progress bar redraws at this pace). */
+export const PROGRESS_HOOK_MS = 200;
+/** How often a running export writes its progress to its row: a write per second, never per row. */
+export const PROGRESS_WRITE_MS = 1_000;
+
+/**
+ * Counts the rows a pass yields and tells `onProgress`, throttled: rows of every pass over
+ * `passes` (an exporter reading the rows twice reports half of them after its first pass).
+ */
+function progressTracker(passes: number, total: number | null, onProgress: ExportProgress | undefined) {
+  let yielded = 0;
+  let last = 0;
+  return {
+    row() {
+      yielded++;
+      if (!onProgress || (yielded & 63) !== 0) return;
+      const now = Date.now();
+      if (now - last < PROGRESS_HOOK_MS) return;
+      last = now;
+      onProgress(Math.floor(yielded / passes), total);
+    },
+    end(rowCount: number) {
+      onProgress?.(rowCount, total ?? rowCount);
+    },
+  };
+}
+
+/**
+ * How many rows an export of the subset writes: its images the policy labels (as of its release,
+ * the labels the release froze). One COUNT, the same condition the rows' policy decisions make.
+ */
+export async function exportRowCount({ where, policy, release }: Subset): Promise<number> {
+  const labelled = labelWhere(policy, policy.labels);
+  return db().image.count({ where: { AND: [where, release ? asOfRelease(labelled, release.id) : labelled] } });
+}
+
 /** The rows an export sees: images matching the filter, in id order, labelled by the policy. */
 async function* exportRows(
   subset: Subset,
@@ -149,6 +191,7 @@ async function* exportRows(
   count: { n: number },
   splitId: string | null,
   profile: ProfileId,
+  tick: () => void = () => undefined,
 ): AsyncGenerator<ExportRecord> {
   const { where, policy } = subset;
   const include = {
@@ -176,6 +219,7 @@ async function* exportRows(
       const ext = i.storageKey.split('.').pop() ?? 'jpg';
       const info = i.diagnosisClass ? CLASSES[i.diagnosisClass] : null;
       n++;
+      tick();
       yield {
         image_name: i.sha256,
         file_name: `${i.sha256}.${ext}`,
@@ -282,11 +326,21 @@ const releaseStamp = (r: NonNullable<Subset['release']>) => ({
   content_hash: r.contentHash,
 });
 
+export interface WriteOptions {
+  /** Told the rows written of `total`, throttled (PROGRESS_HOOK_MS), and once at the end. */
+  onProgress?: ExportProgress;
+  /** The rows to write, if counted (exportRowCount); else onProgress is told null until the end. */
+  total?: number | null;
+}
+
 /** Writes an export to `out`; returns its row count and the files inside it. */
-export async function writeExport(input: RunInput, out: Writable) {
+export async function writeExport(input: RunInput, out: Writable, opts: WriteOptions = {}) {
   const count = { n: 0 };
+  const progress = progressTracker(input.exporter.passes ?? 1, opts.total ?? null, opts.onProgress);
+  const tick = () => progress.row();
   const ctx: ExportContext = {
-    rows: () => exportRows(input.subset, input.withExaminer, count, input.split?.selection.id ?? null, input.profile),
+    rows: () =>
+      exportRows(input.subset, input.withExaminer, count, input.split?.selection.id ?? null, input.profile, tick),
     openImage: (key) => input.store.read(key),
     options: input.options,
     policy: input.subset.policy,
@@ -299,6 +353,7 @@ export async function writeExport(input: RunInput, out: Writable) {
     collections: () => exportCollections(input.subset),
   };
   const files = await input.exporter.write(ctx, out);
+  progress.end(count.n);
   return { rowCount: count.n, files };
 }
 
@@ -442,8 +497,17 @@ export const HEARTBEAT_MS = 5_000;
  */
 export const STALE_AFTER_MS = 60_000;
 
-/** Records the export, then writes it in the background; the returned row is RUNNING. */
-export async function startExport(scope: RequestScope, req: ExportRequest, who: ExportCaller) {
+/**
+ * Records the export, then writes it in the background; the returned row is RUNNING. The run is
+ * `runningExports.get(row.id)` (it never rejects: a failure is the row's FAILED status and error);
+ * `opts.onProgress` is told its progress as its row is (a CLI's progress bar).
+ */
+export async function startExport(
+  scope: RequestScope,
+  req: ExportRequest,
+  who: ExportCaller,
+  opts: { onProgress?: ExportProgress } = {},
+) {
   const { exporter, subset, options, split, profile } = await validateExport(scope, req, who.role);
   const { policy } = subset;
   const id = randomUUID();
@@ -476,7 +540,7 @@ export async function startExport(scope: RequestScope, req: ExportRequest, who: 
     split,
     profile,
   };
-  const run = runToFile(id, input, who.dataDir).finally(() => runningExports.delete(id));
+  const run = runToFile(id, input, who.dataDir, opts.onProgress).finally(() => runningExports.delete(id));
   runningExports.set(id, run);
   return row;
 }
@@ -484,7 +548,29 @@ export async function startExport(scope: RequestScope, req: ExportRequest, who: 
 /** The exports this process is writing, by id: a graceful shutdown waits for them (server/start.ts). */
 export const runningExports = new Map<string, Promise<void>>();
 
-async function runToFile(id: string, input: RunInput, dataDir: string): Promise<void> {
+/**
+ * The progress a run writes to its row: rowsDone at most every PROGRESS_WRITE_MS (one write in
+ * flight at a time, only while the row is RUNNING), and the caller's hook on every call.
+ */
+function progressWriter(id: string, hook: ExportProgress | undefined): ExportProgress {
+  let last = Date.now();
+  let writing = false;
+  return (done, total) => {
+    hook?.(done, total);
+    const now = Date.now();
+    if (writing || now - last < PROGRESS_WRITE_MS) return;
+    last = now;
+    writing = true;
+    db()
+      .export.updateMany({ where: { id, status: 'RUNNING' }, data: { rowsDone: done } })
+      .catch(() => undefined)
+      .finally(() => {
+        writing = false;
+      });
+  };
+}
+
+async function runToFile(id: string, input: RunInput, dataDir: string, hook?: ExportProgress): Promise<void> {
   const path = exportPath(dataDir, id, input.exporter.extension);
   const tmp = `${path}.partial`;
   // the lease: while this instance lives, the row's heartbeat stays fresh
@@ -496,9 +582,12 @@ async function runToFile(id: string, input: RunInput, dataDir: string): Promise<
   beat.unref();
   try {
     await mkdir(join(dataDir, 'exports'), { recursive: true });
+    const total = await exportRowCount(input.subset);
+    await db().export.updateMany({ where: { id, status: 'RUNNING' }, data: { rowsTotal: total } });
+    hook?.(0, total);
     const { stream: tap, result } = hashingTap();
     const written = pipeline(tap, createWriteStream(tmp));
-    const { rowCount, files } = await writeExport(input, tap);
+    const { rowCount, files } = await writeExport(input, tap, { total, onProgress: progressWriter(id, hook) });
     tap.end();
     await written;
     const { sha256, bytes } = result();
@@ -515,6 +604,7 @@ async function runToFile(id: string, input: RunInput, dataDir: string): Promise<
       data: {
         status: 'DONE',
         rowCount,
+        rowsDone: rowCount,
         byteSize: bytes,
         sha256,
         fileKey: `${id}.${input.exporter.extension}`,
@@ -612,14 +702,49 @@ export async function exportForReader(id: string, reader: ExportReader, query: {
   return row;
 }
 
-/** The reader's exports (every export for admins), newest first. */
-export const listExports = (reader: ExportReader, query: { select?: Prisma.ExportSelect } = {}, limit = 100) =>
-  db().export.findMany({
+/** The most exports one `exports` query returns (and its default). */
+export const MAX_EXPORTS = 100;
+
+export interface ExportListArgs {
+  /** How many (1–MAX_EXPORTS, default MAX_EXPORTS). */
+  first?: number | null;
+  /** An export id of the previous page (its last): the exports listed after it. */
+  after?: string | null;
+  status?: 'RUNNING' | 'DONE' | 'FAILED' | null;
+}
+
+/**
+ * The reader's exports (every export for admins), newest first (ties by id), at most `first`, after
+ * the export `after` (keyset: stable while exports are added), of one status if asked. An `after`
+ * the reader may not see, like an unknown one, is BAD_USER_INPUT.
+ */
+export async function listExports(
+  reader: ExportReader,
+  query: { select?: Prisma.ExportSelect } = {},
+  args: ExportListArgs = {},
+) {
+  const first = args.first ?? MAX_EXPORTS;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_EXPORTS)
+    throw badInput(`first must be a whole number from 1 to ${MAX_EXPORTS}`, 'first');
+  const where: Prisma.ExportWhereInput[] = [ownWhere(reader)];
+  if (args.status) where.push({ status: args.status });
+  if (args.after !== null && args.after !== undefined) {
+    const cursor = await db().export.findFirst({
+      where: { id: args.after, ...ownWhere(reader) },
+      select: { id: true, createdAt: true },
+    });
+    if (!cursor) throw badInput(`after: no export ${args.after} of yours`, 'after');
+    where.push({
+      OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { gt: cursor.id } }],
+    });
+  }
+  return db().export.findMany({
     ...query,
-    where: ownWhere(reader),
+    where: { AND: where },
     orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
-    take: limit,
+    take: first,
   });
+}
 
 export const exportById = (id: string, query: { select?: Prisma.ExportSelect } = {}) =>
   db().export.findUnique({ ...query, where: { id } });

@@ -4,7 +4,7 @@ import { DEFAULT_PROFILE, PROFILE_IDS, PROFILES, type Profile } from '../domain/
 import { optionList } from '../plugins/exporters/options.ts';
 import { registry } from '../plugins/index.ts';
 import type { Exporter, MetadataImporter } from '../plugins/types.ts';
-import { exportForReader, listExports, startExport } from '../resolvers/exports.ts';
+import { exportForReader, listExports, MAX_EXPORTS, startExport } from '../resolvers/exports.ts';
 import { actorOf, type Context } from '../server/context.ts';
 import { ImageFilter, RELEASE_ARG_DESCRIPTION, SplitSelectionInput } from './image.ts';
 import { requireToken } from './staff.ts';
@@ -85,6 +85,26 @@ const readerOf = (ctx: Context) => ({ tokenId: actorOf(ctx).tokenId, role: ctx.r
 
 const ExportStatusEnum = builder.enumType('ExportStatus', { values: ['RUNNING', 'DONE', 'FAILED'] as const });
 
+const ExportProgressRef = builder
+  .objectRef<{ rowsDone: number; rowsTotal: number | null }>('ExportProgress')
+  .implement({
+    description:
+      'How far an export is: rows written of the rows it writes. A running export writes it at most once a second; ' +
+      'a finished one has rowsDone = rowCount.',
+    fields: (t) => ({
+      rowsDone: t.exposeInt('rowsDone', { description: 'Rows written so far' }),
+      rowsTotal: t.exposeInt('rowsTotal', {
+        nullable: true,
+        description: 'Rows the export writes (counted when its run starts; null until then)',
+      }),
+      fraction: t.float({
+        nullable: true,
+        description: 'rowsDone / rowsTotal, from 0 to 1 (null while rowsTotal is; 1 for an empty export)',
+        resolve: (p) => (p.rowsTotal === null ? null : p.rowsTotal === 0 ? 1 : Math.min(1, p.rowsDone / p.rowsTotal)),
+      }),
+    }),
+  });
+
 const ExportRef = builder.prismaObject('Export', {
   authScopes: { viewer: true },
   description: 'One export run, its state and where to download it.',
@@ -112,6 +132,11 @@ const ExportRef = builder.prismaObject('Export', {
       description: 'The maker’s staff code, as the trail writes it (reviewers and admins only)',
     }),
     status: t.expose('status', { type: ExportStatusEnum }),
+    progress: t.field({
+      type: ExportProgressRef,
+      select: { rowsDone: true, rowsTotal: true },
+      resolve: (e) => ({ rowsDone: e.rowsDone, rowsTotal: e.rowsTotal }),
+    }),
     rowCount: t.exposeInt('rowCount', { nullable: true }),
     byteSize: t.exposeInt('byteSize', { nullable: true }),
     sha256: t.exposeString('sha256', { nullable: true }),
@@ -163,8 +188,17 @@ builder.queryFields((t) => ({
   exports: t.prismaField({
     type: [ExportRef],
     authScopes: { viewer: true },
-    description: 'Your exports, newest first, at most 100 (admins: everyone’s).',
-    resolve: (query, _root, _args, ctx) => listExports(readerOf(ctx), query),
+    description:
+      `Your exports (admins: everyone’s), newest first, at most \`first\` (1–${MAX_EXPORTS}, default ${MAX_EXPORTS}; ` +
+      'outside it BAD_USER_INPUT). `after`: the id of the last export of the previous page (keyset: a page stays ' +
+      'stable while exports are added; an id not yours is BAD_USER_INPUT). `status`: only exports in it.',
+    args: {
+      first: t.arg.int(),
+      after: t.arg.string(),
+      status: t.arg({ type: ExportStatusEnum }),
+    },
+    resolve: (query, _root, args, ctx) =>
+      listExports(readerOf(ctx), query, { first: args.first, after: args.after, status: args.status }),
   }),
 }));
 

@@ -20,6 +20,7 @@ export const isicZip = defineExporter({
   mediaType: 'application/zip',
   extension: 'zip',
   needsImages: true,
+  passes: 2,
   options: ISIC_OPTIONS,
   async write(ctx, out) {
     const collections = await ctx.collections();
