@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// dermaset's command line: serve, migrate, demo, import, datasheet, token. The server and the
-// datasheet (the GraphQL schema, Vega) are imported by the commands that use them, so that
-// `--help`, `token` and `import` start in a fraction of the time.
+// dermaset's command line: serve, migrate, demo, import, datasheet, export, split, policy, release,
+// blobs, token. The server and the datasheet (the GraphQL schema, Vega) are imported by the
+// commands that use them, so that `--help`, `token` and `import` start in a fraction of the time.
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { seedDemo } from '../../prisma/demo/seed.ts';
@@ -17,6 +17,7 @@ import { createToken, listTokens, revokeToken } from '../resolvers/tokens.ts';
 import { StartError } from '../server/start-error.ts';
 import { openBlobStore } from '../storage/open.ts';
 import { DEFAULT_GRACE_MS, formatSweep, minGraceMs, parseDuration, sweepBlobs } from '../storage/sweep.ts';
+import { registerDatasetCommands } from './dataset-commands.ts';
 import { withDatabase } from './with-database.ts';
 
 /** A commander argument parser for a positive whole number, refusing anything else in one line. */
@@ -197,6 +198,8 @@ program
     });
     process.exit(0);
   });
+
+registerDatasetCommands(program);
 
 const blobs = program
   .command('blobs')
