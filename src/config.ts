@@ -108,6 +108,12 @@ const EnvSchema = z.object({
     }),
   DERMASET_MAX_REQUEST_BYTES: intFrom(1024 * 1024),
   DERMASET_RESPONSE_CACHE_ENTRIES: wholeNumber(0, 100_000, 200),
+  DERMASET_URL_SIGNING_KEY: z
+    .string()
+    .min(32, 'DERMASET_URL_SIGNING_KEY must be at least 32 characters (generate one with `openssl rand -hex 32`)')
+    .max(512, 'DERMASET_URL_SIGNING_KEY must be at most 512 characters')
+    .optional(),
+  DERMASET_SESSION_HOURS: wholeNumber(1, 168, 12),
   ...OperationsEnv.shape,
   ...DatasetEnv.shape,
   NODE_ENV: z.string().optional(),
@@ -186,6 +192,13 @@ export interface ApiOptions {
   publicUrl: string | undefined;
   /** Answers the response cache keeps (server/use-response-cache.ts); 0 turns it off. */
   responseCacheEntries: number;
+  /**
+   * The secret of signed URLs and session cookies (at least 32 characters); undefined: a random one
+   * created once and kept in the database, shared by every instance on it.
+   */
+  urlSigningKey: string | undefined;
+  /** Seconds a sign-in (POST /session) lasts: DERMASET_SESSION_HOURS, 1 to 168, default 12. */
+  sessionLifetimeS: number;
 }
 
 export class ConfigError extends Error {
@@ -271,6 +284,8 @@ function apiOf(e: z.infer<typeof EnvSchema>): ApiOptions {
     maxRequestBytes: e.DERMASET_MAX_REQUEST_BYTES,
     publicUrl: e.DERMASET_PUBLIC_URL?.replace(/\/$/, ''),
     responseCacheEntries: e.DERMASET_RESPONSE_CACHE_ENTRIES,
+    urlSigningKey: e.DERMASET_URL_SIGNING_KEY,
+    sessionLifetimeS: e.DERMASET_SESSION_HOURS * 3600,
   };
 }
 

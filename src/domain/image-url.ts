@@ -3,6 +3,9 @@
 
 export type ImageVariant = 'original' | 'thumbnail';
 
+/** `/images/<sha256>/<variant>`: the path the API signs (domain/signed-url.ts) for `Image.url`. */
+export const imagePath = (sha256: string, variant: ImageVariant = 'original') => `/images/${sha256}/${variant}`;
+
 /** `<origin>/images/<sha256>/<variant>`: content-addressed, immutable, under the API's access rules. */
 export const imageUrl = (origin: string, sha256: string, variant: ImageVariant = 'original') =>
-  `${origin}/images/${sha256}/${variant}`;
+  `${origin}${imagePath(sha256, variant)}`;

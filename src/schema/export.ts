@@ -145,13 +145,18 @@ const ExportRef = builder.prismaObject('Export', {
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
     downloadUrl: t.string({
       nullable: true,
+      args: { expiresIn: t.arg.int({ required: false, description: 'Seconds: 60 to 604800, default 3600' }) },
       select: { id: true, status: true },
-      resolve: (e, _args, ctx) => (e.status === 'DONE' ? `${ctx.origin}/exports/${e.id}/file` : null),
+      description: 'The finished file, as a URL signed for the caller (opens without a header until it expires)',
+      resolve: (e, args, ctx) => (e.status === 'DONE' ? ctx.signedUrl(`/exports/${e.id}/file`, args.expiresIn) : null),
     }),
     manifestUrl: t.string({
       nullable: true,
+      args: { expiresIn: t.arg.int({ required: false, description: 'Seconds: 60 to 604800, default 3600' }) },
       select: { id: true, status: true },
-      resolve: (e, _args, ctx) => (e.status === 'DONE' ? `${ctx.origin}/exports/${e.id}/manifest.json` : null),
+      description: 'The finished export’s manifest, as a URL signed for the caller',
+      resolve: (e, args, ctx) =>
+        e.status === 'DONE' ? ctx.signedUrl(`/exports/${e.id}/manifest.json`, args.expiresIn) : null,
     }),
   }),
 });

@@ -12,7 +12,7 @@ import type {
   Sex,
   VerificationStage,
 } from '../domain/enums.ts';
-import { imageUrl } from '../domain/image-url.ts';
+import { imagePath } from '../domain/image-url.ts';
 import {
   QUALITY_THRESHOLDS,
   type QualityCheck,
@@ -274,11 +274,20 @@ export const ImageRef = builder.prismaNode('Image', {
       resolve: (i, _args, ctx) => shownTime(i.acquiredAt, ctx),
     }),
     url: t.string({
-      args: { variant: t.arg({ type: ImageVariantEnum, required: true, defaultValue: 'ORIGINAL' }) },
+      args: {
+        variant: t.arg({ type: ImageVariantEnum, required: true, defaultValue: 'ORIGINAL' }),
+        expiresIn: t.arg.int({
+          required: false,
+          description: 'Seconds the signed URL opens for: 60 to 604800 (7 days), default 3600',
+        }),
+      },
       select: { sha256: true },
-      description: 'Where the bytes are served over HTTP (content-addressed, immutable, same access rules)',
+      description:
+        'Where the bytes are served over HTTP: a URL signed for the caller that opens without a header ' +
+        '(`<img src>`, pandas) until it expires (expiresIn, rounded up to the next 10 minutes); the plain URL ' +
+        'for an anonymous caller under public read',
       resolve: (img, args, ctx) =>
-        imageUrl(ctx.origin, img.sha256, args.variant === 'THUMBNAIL' ? 'thumbnail' : 'original'),
+        ctx.signedUrl(imagePath(img.sha256, args.variant === 'THUMBNAIL' ? 'thumbnail' : 'original'), args.expiresIn),
     }),
     patient: t.field({
       type: PatientRef,

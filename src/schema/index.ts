@@ -17,6 +17,7 @@ import './stats.ts';
 import './collection.ts';
 import './domain-shift.ts';
 import './datasheet.ts';
+import './datasheet-url.ts';
 import './split.ts';
 import './release.ts';
 

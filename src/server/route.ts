@@ -1,5 +1,6 @@
 import type { FetchAPI, Plugin } from 'graphql-yoga';
 import { type Role, roleAtLeast } from '../domain/roles.ts';
+import { isSigned, verifySignedUrl } from '../domain/signed-url.ts';
 import type { Identity, TokenResolver } from '../resolvers/tokens.ts';
 import { type AccessOptions, identify } from './context.ts';
 import { currentRequestId, requestIdOf as requestIdFrom } from './logger.ts';
@@ -43,24 +44,56 @@ const TYPED_STATUS: Record<string, number> = { BAD_USER_INPUT: 400, FORBIDDEN: 4
 /** The request's id (server/logger.ts: the caller's sane `x-request-id`, else a new UUID), as the response header carries it. */
 const requestIdOf = (request: Request) => currentRequestId() ?? requestIdFrom(request);
 
+type Admission =
+  | { identity: Identity | null; role: Role; refusal?: undefined }
+  | { refusal: { status: 401 | 403; code: string; message: string } };
+
 /**
- * The access check of the routes: the same tokens and roles as the API. Returns the caller, or the
- * refusal to send: 401 UNAUTHENTICATED without a token (unless public read) or with a bad one, 403
- * FORBIDDEN below VIEWER.
+ * A signed URL's caller (domain/signed-url.ts): the token that signed it, read now. 401
+ * SIGNATURE_EXPIRED past its expiry, 403 SIGNATURE_INVALID for a signature that is not ours or not
+ * for this path and query, 401 UNAUTHENTICATED when the token that signed it is revoked.
+ */
+async function signer(url: URL, tokens: TokenResolver): Promise<Admission> {
+  const check = verifySignedUrl(await tokens.keys(), url, Date.now());
+  if (!check.ok)
+    return check.reason === 'expired'
+      ? { refusal: { status: 401, code: 'SIGNATURE_EXPIRED', message: check.message } }
+      : { refusal: { status: 403, code: 'SIGNATURE_INVALID', message: check.message } };
+  const identity = await tokens.resolveId(check.tokenId);
+  if (!identity)
+    return {
+      refusal: {
+        status: 401,
+        code: 'UNAUTHENTICATED',
+        message: 'the token that signed this URL is unknown or revoked',
+      },
+    };
+  return { identity, role: identity.role };
+}
+
+/**
+ * The access check of the routes: the same tokens and roles as the API. The caller is the
+ * Authorization header's token, else a signed URL's signer (`expires` and `signature` in the query),
+ * else the session cookie's token, else anonymous. Returns the caller, or the refusal to send: 401
+ * UNAUTHENTICATED without a token (unless public read) or with a bad one, a signed URL's refusals
+ * (see signer), 403 FORBIDDEN below VIEWER.
  */
 async function admit(
   request: Request,
+  url: URL,
   tokens: TokenResolver,
   access: AccessOptions,
   what: string,
-): Promise<
-  | { identity: Identity | null; role: Role; refusal?: undefined }
-  | { refusal: { status: 401 | 403; code: 'UNAUTHENTICATED' | 'FORBIDDEN'; message: string } }
-> {
-  let caller: Awaited<ReturnType<typeof identify>>;
+): Promise<Admission> {
+  let caller: { identity: Identity | null; role: Role | null };
   try {
-    caller = await identify(request, tokens, access);
+    if (!request.headers.get('authorization') && isSigned(url)) {
+      const signed = await signer(url, tokens);
+      if (signed.refusal) return signed;
+      caller = signed;
+    } else caller = await identify(request, tokens, access);
   } catch (e) {
+    if ((e as { extensions?: { code?: unknown } }).extensions?.code !== 'UNAUTHENTICATED') throw e;
     return { refusal: { status: 401, code: 'UNAUTHENTICATED', message: (e as Error).message } };
   }
   const { identity, role } = caller;
@@ -98,14 +131,17 @@ export function useRoute<M>(route: Route<M>, tokens: TokenResolver, access: Acce
       const answer = (status: number, body: { code: string; message: string; requestId?: string }) =>
         fetchAPI.Response.json(body, { status });
       const json = (status: number, code: string, message: string) => answer(status, { code, message });
-      const caller = await admit(
-        request,
-        tokens,
-        access,
-        typeof route.what === 'string' ? route.what : route.what(match),
-      );
-      if (caller.refusal) return endResponse(json(caller.refusal.status, caller.refusal.code, caller.refusal.message));
       try {
+        // a fault while identifying (the database out of reach) is the server's, answered below
+        const caller = await admit(
+          request,
+          url,
+          tokens,
+          access,
+          typeof route.what === 'string' ? route.what : route.what(match),
+        );
+        if (caller.refusal)
+          return endResponse(json(caller.refusal.status, caller.refusal.code, caller.refusal.message));
         endResponse(
           await route.handle({
             request,

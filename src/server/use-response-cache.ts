@@ -5,7 +5,8 @@
 // database raises in the transaction of every write. A write on any instance changes the versions,
 // so no instance serves a stale answer; there is no time-to-live to tune and no invalidation to
 // forget. Mutations are never cached, nor answers with errors, nor the root fields that read what
-// the versions do not cover (exports' progress). What is kept is the serialised answer: a hit costs
+// the versions do not cover (exports' progress). An answer that may hold signed URLs is kept for
+// the current signing window only (signingWindow). What is kept is the serialised answer: a hit costs
 // the token check, one statement (the versions) and no parse, validation, execution or JSON.stringify.
 import { createHash } from 'node:crypto';
 import type { ExecutionResult } from 'graphql';
@@ -13,6 +14,7 @@ import { getOperationAST, Kind } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { datasetConfig } from '../config.ts';
 import { requestVersions, versionKey } from '../db/data-version.ts';
+import { URL_LIFETIME } from '../domain/signed-url.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
 import { type AccessOptions, identify } from './context.ts';
 
@@ -26,6 +28,15 @@ export interface ResponseCacheOptions {
 /** Root fields whose answers read rows the data versions do not cover. */
 const UNCACHED = new Set(['export', 'exports']);
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The signing window of a caller's answer: signed URLs (Context.signedUrl) expire at the end of a
+ * window, so an answer that may hold them (its document names a field ending in `url`) is kept for
+ * the current window only and a cached URL never outlives the lifetime it was asked for. Anonymous
+ * callers get plain URLs: their answers keep no window.
+ */
+const signingWindow = (who: string, query: string) =>
+  who !== 'public' && /url\b/i.test(query) ? Math.floor(Date.now() / 1000 / URL_LIFETIME.windowS) : null;
 
 /** A least-recently-used map of serialised answers, bounded in entries and bytes. */
 class AnswerCache {
@@ -90,6 +101,7 @@ export function useDermasetResponseCache(
             params.operationName ?? null,
             params.query,
             params.variables ?? null,
+            signingWindow(who, params.query),
           ]),
         )
         .digest('base64url');

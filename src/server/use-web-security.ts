@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type CORSOptions, createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { ApiOptions } from '../config.ts';
+import { cookieOf, SESSION_COOKIE } from './context.ts';
 
 /** localhost, 127.0.0.1 or [::1] on any port: the origins a developer's own pages run on. */
 const LOOPBACK = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
@@ -71,15 +72,43 @@ const tooLarge = (limit: number) =>
     { status: 413 },
   );
 
+/** The content types a cross-origin page may send without a CORS preflight (the Fetch standard's). */
+const SIMPLE_TYPES = new Set(['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain', '']);
+
+/**
+ * Cross-site request forgery: a request that may change something (any method but GET, HEAD and
+ * OPTIONS) carrying the session cookie and no Authorization header is refused unless it comes from
+ * our own origin (Sec-Fetch-Site: same-origin, or else an Origin header equal to ours) or has a
+ * content type a page elsewhere cannot send without a CORS preflight, which only the configured
+ * origins pass. A client that sends neither header (no browser) is not a forgery's vehicle. The
+ * cookie is SameSite=Strict as well: this is the second lock.
+ */
+export function csrfRefusal(request: Request, publicUrl: string | undefined): string | null {
+  if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return null;
+  if (request.headers.get('authorization') || cookieOf(request, SESSION_COOKIE) === null) return null;
+  const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!SIMPLE_TYPES.has(type)) return null;
+  const site = request.headers.get('sec-fetch-site');
+  const origin = request.headers.get('origin');
+  const ours = publicUrl ? new URL(publicUrl).origin : new URL(request.url).origin;
+  if (site !== null ? site === 'same-origin' : origin === null || origin === ours) return null;
+  return `a ${request.method} signed in by the session cookie must come from ${ours} itself (this one came from ${origin ?? site})`;
+}
+
 /**
  * Headers every response carries (no MIME sniffing, no referrer, no framing), a strict
- * Content-Security-Policy on every HTML response, and the request-size bound: a body declared
+ * Content-Security-Policy on every HTML response, the request-size bound: a body declared
  * larger than `maxRequestBytes` (or, for an upload, larger than the file limit plus that) is
- * refused before it is read.
+ * refused before it is read, and the cross-site request forgery check (csrfRefusal: 403 CSRF_REFUSED).
  */
-export function useWebSecurity(api: Pick<ApiOptions, 'maxRequestBytes'>, maxUploadBytes: number): Plugin {
+export function useWebSecurity(
+  api: Pick<ApiOptions, 'maxRequestBytes'> & Partial<Pick<ApiOptions, 'publicUrl'>>,
+  maxUploadBytes: number,
+): Plugin {
   return {
     onRequest({ request, endResponse }) {
+      const forged = csrfRefusal(request, api.publicUrl);
+      if (forged) return endResponse(Response.json({ code: 'CSRF_REFUSED', message: forged }, { status: 403 }));
       const length = Number(request.headers.get('content-length') ?? '0');
       const multipart = (request.headers.get('content-type') ?? '').startsWith('multipart/form-data');
       const limit = multipart ? maxUploadBytes + api.maxRequestBytes : api.maxRequestBytes;

@@ -20,6 +20,7 @@ import { useMetrics } from './use-metrics.ts';
 import { useQueryCost } from './use-query-cost.ts';
 import { type Readiness, useReadiness } from './use-readiness.ts';
 import { useDermasetResponseCache } from './use-response-cache.ts';
+import { useSessionRoutes } from './use-session-routes.ts';
 import { useSplitRoutes } from './use-split-routes.ts';
 import { corsFor, useWebSecurity } from './use-web-security.ts';
 
@@ -112,6 +113,51 @@ const maskDatabaseLimits: MaskError = (error, message, isDev) => {
 const alwaysReady = (): Readiness => ({ state: 'ready' });
 
 /**
+ * What GraphiQL opens on (instead of yoga's welcome text): a gallery page with the filter sidebar's
+ * counts, thumbnails as signed URLs an `<img>` loads, and a header template for the caller's token.
+ * test/signed-url.test.ts checks it against the schema.
+ */
+export const GRAPHIQL_EXAMPLE = `# dermaset: a gallery page and the counts beside its filters.
+# Put your token in the Headers tab below (dermaset token create --name me --role VIEWER),
+# or sign in at POST /session and drop the header. Schema: the Docs button, top left.
+query GalleryWithFacets($filter: ImageFilter) {
+  images(first: 12, filter: $filter) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        id
+        thumbnail: url(variant: THUMBNAIL)
+        diagnostic {
+          diagnosisClass {
+            code
+            name
+          }
+          verificationStage
+        }
+      }
+    }
+  }
+  facets(filter: $filter) {
+    total
+    fields {
+      field
+      values {
+        value
+        count
+      }
+    }
+  }
+}
+`;
+
+/** GraphiQL's header template: the bearer header with a placeholder for the caller's token. */
+export const GRAPHIQL_HEADERS = JSON.stringify({ Authorization: 'Bearer <your token>' }, null, 2);
+
+/**
  * The HTTP application: GraphQL at /graphql (GraphiQL in a browser), image bytes, /health. While
  * `readiness` says the server is not ready (seeding the demo cohort), only /health and /livez answer.
  */
@@ -121,7 +167,13 @@ export function createDermasetYoga(
   readiness: () => Readiness = alwaysReady,
 ): DermasetYoga {
   const { api } = config;
-  const access = { publicRead: api.publicRead, publicUrl: api.publicUrl, dataDir: config.dataDir };
+  const access = {
+    publicRead: api.publicRead,
+    publicUrl: api.publicUrl,
+    dataDir: config.dataDir,
+    urlSigningKey: api.urlSigningKey,
+    sessionLifetimeS: api.sessionLifetimeS,
+  };
   const context = contextFactory(access, config);
   // the blob store: the local folder, or the object store DERMASET_STORAGE names (storage/open.ts)
   const store = storeFor(config);
@@ -150,7 +202,13 @@ export function createDermasetYoga(
     fetchAPI,
     cors: corsFor(api),
     graphqlEndpoint: '/graphql',
-    graphiql: api.introspection,
+    graphiql: api.introspection && {
+      title: 'dermaset GraphiQL',
+      defaultQuery: GRAPHIQL_EXAMPLE,
+      headers: GRAPHIQL_HEADERS,
+      // a signed-in browser (the session cookie) needs no header at all
+      credentials: 'same-origin',
+    },
     // GraphiQL served from the package itself, not a CDN: it works on closed networks
     renderGraphiQL,
     // yoga's own check (process alive) moves to /livez; /health also checks the database
@@ -172,6 +230,7 @@ export function createDermasetYoga(
       useWebSecurity(api, config.ingest.maxBytes),
       useHealth(db, readiness, { blobs: store }),
       useReadiness(readiness),
+      useSessionRoutes(context.tokens, access, context.pipeline),
       useImageRoutes(store, context.tokens, access),
       useExportRoutes(context.tokens, access),
       useDatasheetRoutes(context.tokens, access, { maxVariableDepth: LIMITS.maxVariableDepth }),
