@@ -18,10 +18,13 @@ import type {
 } from '../domain/enums.ts';
 import { isQualityScore, type QualityScore } from '../domain/quality.ts';
 import type { Provenance, RawRecord } from '../domain/raw-record.ts';
-import { parseSite } from '../domain/sites.ts';
-import { parseStructure, showsMalignancySigns } from '../domain/structures.ts';
+import { parseSite, SITES } from '../domain/sites.ts';
+import { parseStructure, STRUCTURES, showsMalignancySigns } from '../domain/structures.ts';
+import { notAllowed, type Vocabulary } from '../domain/suggest.ts';
 import { CLASS_TERM, type DiagnosisTerm, findTerm, statusOf } from '../domain/terms.ts';
 import {
+  COLORS,
+  FITZPATRICK_TYPES,
   parseAge,
   parseBorder,
   parseColor,
@@ -149,6 +152,25 @@ export function parseIsoDate(s: string): Date | string {
   return new Date(local.getTime() - offsetMinutes * 60_000);
 }
 
+const lower = (codes: readonly string[]) => codes.map((c) => c.toLowerCase());
+
+/** The record's vocabularies in the CSV notation (the typed input's enums are the same values upper-cased). */
+export const VOCABULARIES = {
+  yesNo: { values: ['yes', 'no'] },
+  sex: { values: ['female', 'male'] },
+  fitzpatrickType: { values: FITZPATRICK_TYPES, name: 'Fitzpatrick types (or 1–6)' },
+  anatomicalSite: { values: Object.values(SITES).map((s) => s.label) },
+  elevation: { values: ['flat', 'palpable', 'nodular'] },
+  borderRegularity: { values: ['regular', 'irregular'] },
+  colors: { values: lower(COLORS), name: "PH2's colours" },
+  structures: {
+    values: Object.values(STRUCTURES).map((s) => s.label),
+    name: 'the dermoscopic structure vocabulary',
+    listed: 'the DermoscopicStructure enum',
+  },
+  verificationStage: { values: ['initial', 'consensus', 'histology'] },
+} as const satisfies Record<string, Vocabulary>;
+
 /** Dates the collection can plausibly have: not before dermoscopy on smartphones, not in the future. */
 const EARLIEST = Date.UTC(2000, 0, 1);
 
@@ -178,30 +200,33 @@ export function validateRecord(record: RawRecord, now = new Date(), provenance: 
     return Number.isFinite(v) ? String(v) : bad(field, `must be a finite number, got ${v}`);
   }
 
-  /** A value of a closed vocabulary; a look-up that finds no entry is refused. */
+  /**
+   * A value of a closed vocabulary; a look-up that finds no entry is refused with the closest
+   * allowed values (edit distance) and the list, never the value given.
+   */
   function vocab<T extends string | boolean>(
     field: keyof RawRecord,
     parse: (s: string) => T | undefined,
-    allowed: string,
+    allowed: Vocabulary,
     s: string | undefined,
   ): T | undefined {
     if (s === undefined) return undefined;
     const v = parse(s);
-    if (typeof v !== 'string' && typeof v !== 'boolean') return bad(field, `is not one of: ${allowed}`);
+    if (typeof v !== 'string' && typeof v !== 'boolean') return bad(field, notAllowed(s, allowed));
     return v;
   }
 
   const word = <T extends string | boolean>(
     field: keyof RawRecord,
     parse: (s: string) => T | undefined,
-    allowed: string,
+    allowed: Vocabulary,
   ) => vocab(field, parse, allowed, text(field, TEXT_LIMITS.vocabulary));
 
   /** Several values of a vocabulary: text separated by ";" or "|", or a list of texts. */
   function several<T extends string>(
     field: keyof RawRecord,
     parse: (s: string) => T | undefined,
-    allowed: string,
+    allowed: Vocabulary,
   ): T[] {
     const v = raw[field];
     let items: string[];
@@ -232,7 +257,7 @@ export function validateRecord(record: RawRecord, now = new Date(), provenance: 
     if (v !== null && v !== undefined && typeof v !== 'string') {
       return bad(field, `must be yes / no or true / false, got ${kindOf(v)}`);
     }
-    return word(field, parseYesNo, 'yes, no');
+    return word(field, parseYesNo, VOCABULARIES.yesNo);
   }
 
   const patientId = text('patient_id', TEXT_LIMITS.patient_id);
@@ -273,18 +298,18 @@ export function validateRecord(record: RawRecord, now = new Date(), provenance: 
     ageAtExamRaw = undefined;
   }
 
-  const sex = word('sex', parseSex, 'female, male');
+  const sex = word('sex', parseSex, VOCABULARIES.sex);
   const fitzpatrickType = vocab(
     'fitzpatrick_type',
     parseFitzpatrick,
-    'I–VI (or 1–6)',
+    VOCABULARIES.fitzpatrickType,
     textOrNumber('fitzpatrick_type', TEXT_LIMITS.vocabulary),
   );
   const sunburnHistory = yesNo('sunburn_history');
   const personalCaHistory = yesNo('personal_ca_history');
-  const anatomicalSite = word('anatomical_site', parseSite, 'see the anatomical site vocabulary');
-  const elevation = word('elevation', parseElevation, 'flat, palpable, nodular');
-  const borderRegularity = word('border_regularity', parseBorder, 'regular, irregular');
+  const anatomicalSite = word('anatomical_site', parseSite, VOCABULARIES.anatomicalSite);
+  const elevation = word('elevation', parseElevation, VOCABULARIES.elevation);
+  const borderRegularity = word('border_regularity', parseBorder, VOCABULARIES.borderRegularity);
 
   let lesionDiameterMm: number | undefined;
   const diameter = textOrNumber('lesion_diameter_mm', 40);
@@ -296,12 +321,8 @@ export function validateRecord(record: RawRecord, now = new Date(), provenance: 
     else bad('lesion_diameter_mm', 'is not a diameter in mm (a number above 0, at most 300)');
   }
 
-  const colors = several(
-    'dominant_colors',
-    parseColor,
-    "PH2's colours: white, red, light_brown, dark_brown, blue_gray, black",
-  );
-  const structures = several('dermoscopic_structures', parseStructure, 'the dermoscopic structure vocabulary');
+  const colors = several('dominant_colors', parseColor, VOCABULARIES.colors);
+  const structures = several('dermoscopic_structures', parseStructure, VOCABULARIES.structures);
 
   const clinicalDiagnosisRaw = text('clinical_diagnosis', TEXT_LIMITS.clinical_diagnosis);
   const termText = text('diagnosis_term', TEXT_LIMITS.diagnosis_term);
@@ -321,7 +342,7 @@ export function validateRecord(record: RawRecord, now = new Date(), provenance: 
   if (diagnosis && !diagnosis.ok) bad(diagnosis.field, diagnosis.reason);
 
   const histopathologyResult = text('histopathology_result', TEXT_LIMITS.histopathology_result);
-  const verificationStage = word('verification_stage', parseStage, 'initial, consensus, histology') ?? 'INITIAL';
+  const verificationStage = word('verification_stage', parseStage, VOCABULARIES.verificationStage) ?? 'INITIAL';
   if (verificationStage === 'HISTOLOGY' && !histopathologyResult && !refused('histopathology_result')) {
     bad('histopathology_result', 'is required when verification_stage is histology');
   }
