@@ -167,6 +167,12 @@ async function gql(a: Api, headers: Record<string, string>, query: string, varia
   });
   return (await res.json()) as Answer;
 }
+/** A field of an answer's data, which must be there. */
+function pick<T>(answer: Answer, name: string): T {
+  const value = answer.data?.[name];
+  if (value === undefined || value === null) throw new Error(`no ${name} in ${JSON.stringify(answer).slice(0, 500)}`);
+  return value as T;
+}
 /** A URL the API gave, fetched with no header and no cookie, as `<img src>` or pandas would. */
 const bare = (a: Api, url: string) => a.yoga.fetch(url);
 const sha256 = (b: ArrayBuffer) => createHash('sha256').update(Buffer.from(b)).digest('hex');
@@ -178,7 +184,7 @@ const URLS = `query U($sha: String!, $ttl: Int) {
 describe('Image.url', () => {
   it('is a signed URL that loads without a header, the same within a window', async () => {
     const res = await gql(api, api.headers('VIEWER'), URLS, { sha: shas[0] });
-    const { original, thumb } = res.data?.image as { original: string; thumb: string };
+    const { original, thumb } = pick<{ original: string; thumb: string }>(res, 'image');
     expect(original).toMatch(
       new RegExp(`^http://test/images/${shas[0]}/original\\?expires=(\\d+)&signature=\\d+\\.[\\w-]{43}$`),
     );
@@ -203,7 +209,7 @@ describe('Image.url', () => {
   it('takes expiresIn from 60 s to 7 days; out of bounds is BAD_USER_INPUT', async () => {
     for (const ttl of [60, 604_800]) {
       const res = await gql(api, api.headers('VIEWER'), URLS, { sha: shas[0], ttl });
-      const thumb = (res.data?.image as { thumb: string }).thumb;
+      const thumb = pick<{ thumb: string }>(res, 'image').thumb;
       const expires = Number(new URL(thumb).searchParams.get('expires'));
       expect(expires - Date.now() / 1000).toBeGreaterThanOrEqual(ttl - 1);
       expect(expires - Date.now() / 1000).toBeLessThanOrEqual(ttl + 600);
@@ -218,7 +224,7 @@ describe('Image.url', () => {
 
   it('opens its own path only; expired or tampered URLs are refused with a clear message', async () => {
     const res = await gql(api, api.headers('VIEWER'), URLS, { sha: shas[0] });
-    const { original } = res.data?.image as { original: string };
+    const { original } = pick<{ original: string }>(res, 'image');
     for (const other of [
       original.replace(shas[0] as string, shas[1] as string),
       original.replace('/original?', '/thumbnail?'),
@@ -244,7 +250,7 @@ describe('Image.url', () => {
   it('stops opening when its signer’s token is revoked', async () => {
     const made = await createToken('signer', 'VIEWER');
     const res = await gql(api, { authorization: `Bearer ${made.token}` }, URLS, { sha: shas[2] });
-    const { original } = res.data?.image as { original: string };
+    const { original } = pick<{ original: string }>(res, 'image');
     expect((await bare(api, original)).status).toBe(200);
     await revokeToken(made.id);
     const after = await bare(api, original);
@@ -288,7 +294,7 @@ describe('signed datasheet, export, split and metadata URLs', () => {
 
   it('Export.downloadUrl and manifestUrl open the finished export without a header', async () => {
     const started = await gql(api, api.headers('VIEWER'), 'mutation { startExport(format: "jsonl") { id } }');
-    const id = (started.data?.startExport as { id: string }).id;
+    const id = pick<{ id: string }>(started, 'startExport').id;
     let e: { status: string; sha256: string; downloadUrl: string | null; manifestUrl: string | null } | undefined;
     for (let i = 0; i < 400 && e?.status !== 'DONE'; i++) {
       if (i) await new Promise((r) => setTimeout(r, 50));
@@ -357,12 +363,12 @@ describe('GraphiQL', () => {
     expect(validate(schema, parse(GRAPHIQL_EXAMPLE)).map((e) => e.message)).toEqual([]);
     const res = await gql(api, api.headers('VIEWER'), GRAPHIQL_EXAMPLE);
     expect(res.errors).toBeUndefined();
-    expect((res.data?.images as { totalCount: number }).totalCount).toBe(6);
+    expect(pick<{ totalCount: number }>(res, 'images').totalCount).toBe(6);
   });
 });
 
 /** The query of the README's frontend recipe (README, "A frontend recipe"): kept in step below. */
-export const RECIPE_QUERY = `query Gallery($first: Int!, $after: String) {
+const RECIPE_QUERY = `query Gallery($first: Int!, $after: String) {
   images(first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
@@ -393,7 +399,7 @@ describe('the frontend recipe', () => {
     const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     for (const headers of [api.headers('VIEWER'), { cookie }]) {
       const res = await gql(api, headers, RECIPE_QUERY, { first: 4 });
-      const images = res.data?.images as { edges: { node: { thumbnail: string } }[] };
+      const images = pick<{ edges: { node: { thumbnail: string } }[] }>(res, 'images');
       expect(images.edges).toHaveLength(4);
       for (const { node } of images.edges) {
         const img = await bare(api, node.thumbnail);
