@@ -19,6 +19,8 @@ export const builder = new SchemaBuilder<{
   Scalars: {
     DateTime: { Input: Date; Output: Date };
     JSONObject: { Input: Record<string, unknown>; Output: unknown };
+    /** Any JSON value (a facet value: an enum name, a Boolean or an Int). */
+    JSON: { Input: unknown; Output: unknown };
     File: { Input: File; Output: never };
   };
   AuthScopes: { viewer: boolean; annotator: boolean; reviewer: boolean; admin: boolean };

@@ -283,22 +283,21 @@ describe('facets', () => {
       for (const v of values) if (v !== null) m.set(v, (m.get(v) ?? 0) + 1);
       return Object.fromEntries(m);
     };
-    const asObject = (name: string) => Object.fromEntries(field(name)?.values.map((v) => [v.value, v.count]) ?? []);
-    expect(asObject('diagnosis_class')).toEqual(tally(subset.map((r) => r.diagnosisClass)));
+    const asObject = (name: string) =>
+      Object.fromEntries(field(name)?.values.map((v) => [String(v.value), v.count]) ?? []);
+    expect(asObject('diagnosisClass')).toEqual(tally(subset.map((r) => r.diagnosisClass)));
     expect(asObject('sex')).toEqual(tally(subset.map((r) => r.patient.sex)));
-    expect(asObject('fitzpatrick_type')).toEqual(tally(subset.map((r) => r.patient.fitzpatrickType)));
-    expect(field('fitzpatrick_type')?.missing).toBe(subset.filter((r) => r.patient.fitzpatrickType === null).length);
-    expect(asObject('anatomical_site')).toEqual(tally(subset.map((r) => r.anatomicalSite)));
-    expect(field('anatomical_site')?.missing).toBe(subset.filter((r) => r.anatomicalSite === null).length);
-    expect(asObject('dominant_colors')).toEqual(tally(subset.flatMap((r) => r.colors.map((c) => c.color))));
-    expect(field('dominant_colors')?.missing).toBe(subset.filter((r) => r.colors.length === 0).length);
-    expect(asObject('dermoscopic_structures')).toEqual(
-      tally(subset.flatMap((r) => r.structures.map((s) => s.structure))),
-    );
-    expect(asObject('verification_stage')).toEqual(tally(subset.map((r) => r.verificationStage)));
-    expect(asObject('image_quality_score')).toEqual(tally(subset.map((r) => String(r.imageQualityScore))));
+    expect(asObject('fitzpatrickType')).toEqual(tally(subset.map((r) => r.patient.fitzpatrickType)));
+    expect(field('fitzpatrickType')?.missing).toBe(subset.filter((r) => r.patient.fitzpatrickType === null).length);
+    expect(asObject('anatomicalSite')).toEqual(tally(subset.map((r) => r.anatomicalSite)));
+    expect(field('anatomicalSite')?.missing).toBe(subset.filter((r) => r.anatomicalSite === null).length);
+    expect(asObject('colors')).toEqual(tally(subset.flatMap((r) => r.colors.map((c) => c.color))));
+    expect(field('colors')?.missing).toBe(subset.filter((r) => r.colors.length === 0).length);
+    expect(asObject('structures')).toEqual(tally(subset.flatMap((r) => r.structures.map((s) => s.structure))));
+    expect(asObject('verificationStage')).toEqual(tally(subset.map((r) => r.verificationStage)));
+    expect(asObject('imageQualityScore')).toEqual(tally(subset.map((r) => String(r.imageQualityScore))));
     expect(asObject('origin')).toEqual({ MELANOCYTIC: subset.length });
-    expect(asObject('has_histology')).toEqual(tally(subset.map((r) => String(r.histopathology !== null))));
+    expect(asObject('hasHistology')).toEqual(tally(subset.map((r) => String(r.histopathology !== null))));
     for (const f of facets?.fields ?? []) expect(f.present + f.missing, f.field).toBe(subset.length);
   });
 });

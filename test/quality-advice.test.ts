@@ -207,7 +207,7 @@ describe('through the API', () => {
   const Counts = graphql(`
     query QualityCounts($filter: ImageFilter) {
       images(first: 0, filter: $filter) { totalCount }
-      facets(filter: $filter) { total field(name: "quality_verdict") { present missing values { value count } } }
+      facets(filter: $filter) { total field(name: "qualityVerdict") { present missing values { value count } } }
       stats(filter: $filter) { images qualityVerdicts { verdict count share } }
     }
   `);

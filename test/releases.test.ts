@@ -74,9 +74,9 @@ const FacetsAsOf = graphql(`
   query FacetsAsOf($release: String) {
     facets(release: $release) {
       total
-      classes: field(name: "diagnosis_class") { values { value count } }
-      stages: field(name: "verification_stage") { values { value count } }
-      structures: field(name: "dermoscopic_structures") { missing values { value count } }
+      classes: field(name: "diagnosisClass") { values { value count } }
+      stages: field(name: "verificationStage") { values { value count } }
+      structures: field(name: "structures") { missing values { value count } }
     }
   }
 `);
@@ -175,7 +175,7 @@ const countBy = <T>(rows: readonly T[], key: (r: T) => string | null) => {
   }
   return m;
 };
-const asMap = (values: readonly { value: string; count: number }[] | undefined) =>
+const asMap = (values: readonly { value: unknown; count: number }[] | undefined) =>
   new Map((values ?? []).map((v) => [v.value, v.count]));
 
 async function create(name: string, version: string, filter?: object) {

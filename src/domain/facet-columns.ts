@@ -77,7 +77,7 @@ export interface FacetColumns {
   scores: (number | null)[];
   /** Index into `collections`. */
   collection: Uint16Array;
-  collections: { id: number; slug: string }[];
+  collections: { id: number; slug: string; name: string }[];
   /** The age at the exam, NO_AGE for none. */
   age: Uint8Array;
   /** NaN for null. */

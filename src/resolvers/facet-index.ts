@@ -302,7 +302,10 @@ async function build(d: Db): Promise<Built | null> {
   const [{ n } = { n: 0 }] = await d.$queryRawUnsafe<{ n: number | bigint }[]>('SELECT COUNT(*) AS n FROM "image"');
   // room for images stored while this build runs (it is then discarded: the version moved)
   const capacity = Number(n) + 1024;
-  const collections = await d.collection.findMany({ select: { id: true, slug: true }, orderBy: { id: 'asc' } });
+  const collections = await d.collection.findMany({
+    select: { id: true, slug: true, name: true },
+    orderBy: { id: 'asc' },
+  });
   const collectionCode = new Map(collections.map((c, i) => [c.id, i]));
   const labels: LabelTuple[] = [];
   const labelCode = new Map<string, number>();

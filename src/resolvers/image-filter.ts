@@ -360,7 +360,8 @@ export function labelWhere(policy: ClassMappingPolicy, labels: readonly string[]
     for (const [k, terms] of byStages) {
       if (k === '') continue;
       const stages = k.split(',') as VerificationStage[];
-      const cond: Where = { diagnosisClass };
+      // known: an image outside the 9 (class null) is false here, not unknown, so NOT { label } keeps it
+      const cond: Where = { diagnosisClass: diagnosisClass === null ? null : known({ equals: diagnosisClass }) };
       if (byStages.size > 1) {
         if (byStatus) cond.clinicalStatus = { in: [...(statusOfKey.get(k) ?? [])] };
         // every stored term is in the vocabulary: the shorter of the list and its complement
@@ -450,7 +451,8 @@ const LABEL_WHERE = new WeakMap<ClassMappingPolicy, Map<string, Where>>();
 function originWhere(origins: readonly Origin[]): Where {
   return {
     OR: [
-      { diagnosisClass: { in: CLASS_CODES.filter((c) => origins.includes(CLASSES[c].origin)) } },
+      // known: an image outside the 9 is false here, not unknown, so NOT { origin } keeps those without an origin
+      { diagnosisClass: known({ in: CLASS_CODES.filter((c) => origins.includes(CLASSES[c].origin)) }) },
       {
         diagnosisClass: null,
         diagnosisTerm: { in: TERMS.filter((t) => t.origin && origins.includes(t.origin)).map((t) => t.path) },

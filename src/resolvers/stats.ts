@@ -15,7 +15,7 @@ import { QUALITY_VERDICTS, type QualityVerdict } from '../domain/quality.ts';
 import { CLINICAL_STATUSES, STAGES } from '../domain/vocabularies.ts';
 import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
-import { computeFacets, type FieldFacet } from './facets.ts';
+import { computeFacets, type Distribution, toDistribution } from './facets.ts';
 import { labelGroups } from './releases.ts';
 import { asOfRelease, type Subset } from './subset.ts';
 
@@ -67,9 +67,9 @@ export interface Stats {
   imagesPerPatient: Summary & { singleImagePatients: number; bins: Bin[] };
   age: Summary & { patientsWithValidAge: number; bins: Bin[] };
   /** Per image: every categorical field, with present / missing (the facets). */
-  distributions: FieldFacet[];
+  distributions: Distribution[];
   /** Per patient with images in the subset: sex, Fitzpatrick type and the anamnestic facts. */
-  patientDistributions: FieldFacet[];
+  patientDistributions: Distribution[];
   malignant: { count: number; histologyVerified: number; histologyShare: number };
   completeness: { field: string; present: number; missing: number }[];
   nearDuplicatePairs: number;
@@ -234,7 +234,8 @@ async function statsOf(subset: Subset, ageProfile: ProfileId): Promise<Stats> {
   const toBins = (m: Map<number, number>): Bin[] => [...m].map(([value, count]) => ({ value, count }));
   const ageSummary = summarise(toBins(ageBins));
   const records = images + dupCount;
-  const facet = (field: string) => facets.fields.find((f) => f.field === field);
+  const distributions = facets.fields.map(toDistribution);
+  const facet = (field: string) => distributions.find((f) => f.field === field);
   const verdicts = facet('quality_verdict')?.values ?? [];
   const verdictCount = (v: QualityVerdict) => verdicts.find((x) => x.value === v)?.count ?? 0;
   const c = columns._count;
@@ -310,7 +311,7 @@ async function statsOf(subset: Subset, ageProfile: ProfileId): Promise<Stats> {
       bins: toBins(perPatientBins).sort((a, b) => a.value - b.value),
     },
     age: { ...ageSummary, patientsWithValidAge: ageSummary.n, bins: toBins(ageBins).sort((a, b) => a.value - b.value) },
-    distributions: facets.fields,
+    distributions,
     patientDistributions,
     malignant: {
       count: malignant,
@@ -373,7 +374,7 @@ async function patientShape(where: Where, whole: boolean): Promise<PatientShape[
 }
 
 /** Per patient with images in the subset: sex, Fitzpatrick type and the anamnestic facts, in one GROUP BY. */
-async function patientFacets(where: Where): Promise<FieldFacet[]> {
+async function patientFacets(where: Where): Promise<Distribution[]> {
   const fields = [
     ['sex', 'sex'],
     ['fitzpatrick_type', 'fitzpatrickType'],

@@ -5,7 +5,7 @@ import type { DiagnosisClass } from '../domain/enums.ts';
 import { termByPath } from '../domain/terms.ts';
 import { type CountShare, computeStats, type Stats } from '../resolvers/stats.ts';
 import { ClassCountRef, DistributionRef, IntakeFunnelRef, MalignantRef } from './dataset.ts';
-import { FieldFacetRef } from './facets.ts';
+import { FieldDistributionRef } from './facets.ts';
 import { ImageFilter, QualityVerdictEnum, RELEASE_ARG_DESCRIPTION, readSubset } from './image.ts';
 import { ClinicalStatusEnum, DiagnosisClassEnum, DiagnosisTermRef } from './vocabulary.ts';
 
@@ -136,12 +136,12 @@ export const StatsRef = builder.objectRef<Stats>('Stats').implement({
         '"90 or older"); exact for annotators and above',
     }),
     distributions: t.field({
-      type: [FieldFacetRef],
+      type: [FieldDistributionRef],
       resolve: (s) => s.distributions,
       description: 'Counted over images',
     }),
     patientDistributions: t.field({
-      type: [FieldFacetRef],
+      type: [FieldDistributionRef],
       resolve: (s) => s.patientDistributions,
       description: 'Sex, Fitzpatrick type and anamnestic facts counted over patients',
     }),

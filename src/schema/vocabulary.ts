@@ -1,5 +1,6 @@
 import { builder } from '../builder.ts';
 import { CLASS_CODES, CLASSES, type ClassInfo } from '../domain/classes.ts';
+import { type Vocabulary, type VocabularyValue, vocabulary } from '../domain/display-names.ts';
 import {
   AnatomicalSite,
   BorderRegularity,
@@ -14,21 +15,37 @@ import {
 } from '../domain/enums.ts';
 import { BLOCKS, FIELDS, type FieldInfo } from '../domain/information-model.ts';
 import type { DiagnosisTerm } from '../domain/terms.ts';
+import { CLINICAL_STATUSES } from '../domain/vocabularies.ts';
 import { listTerms, TERM_PAGE } from '../resolvers/image-filter.ts';
+import { vocabularies } from '../resolvers/vocabularies.ts';
 
-export const DiagnosisClassEnum = builder.enumType('DiagnosisClass', { values: Object.values(DiagnosisClass) });
-export const SexEnum = builder.enumType('Sex', { values: Object.values(Sex) });
-export const FitzpatrickTypeEnum = builder.enumType('FitzpatrickType', { values: Object.values(FitzpatrickType) });
-export const AnatomicalSiteEnum = builder.enumType('AnatomicalSite', { values: Object.values(AnatomicalSite) });
-export const ColorEnum = builder.enumType('Color', { values: Object.values(Color) });
-export const ElevationEnum = builder.enumType('Elevation', { values: Object.values(Elevation) });
-export const BorderRegularityEnum = builder.enumType('BorderRegularity', { values: Object.values(BorderRegularity) });
-export const DermoscopicStructureEnum = builder.enumType('DermoscopicStructure', {
-  values: Object.values(DermoscopicStructure),
-});
-export const VerificationStageEnum = builder.enumType('VerificationStage', {
-  values: Object.values(VerificationStage),
-});
+/**
+ * A GraphQL enum of a vocabulary of domain/display-names.ts, each value described by its display name
+ * (and its meaning), so GraphiQL and generated clients show what a value means.
+ */
+function vocabularyEnum<T extends string>(name: string, values: readonly T[]) {
+  const v = vocabulary(name);
+  const described = Object.fromEntries(
+    values.map((value) => {
+      const x = v.values.find((y) => y.value === value);
+      return [
+        value,
+        { description: x ? (x.description ? `${x.displayName}: ${x.description}` : x.displayName) : value },
+      ];
+    }),
+  ) as Record<T, { description: string }>;
+  return builder.enumType(name, { description: v.description, values: described });
+}
+
+export const DiagnosisClassEnum = vocabularyEnum('DiagnosisClass', Object.values(DiagnosisClass));
+export const SexEnum = vocabularyEnum('Sex', Object.values(Sex));
+export const FitzpatrickTypeEnum = vocabularyEnum('FitzpatrickType', Object.values(FitzpatrickType));
+export const AnatomicalSiteEnum = vocabularyEnum('AnatomicalSite', Object.values(AnatomicalSite));
+export const ColorEnum = vocabularyEnum('Color', Object.values(Color));
+export const ElevationEnum = vocabularyEnum('Elevation', Object.values(Elevation));
+export const BorderRegularityEnum = vocabularyEnum('BorderRegularity', Object.values(BorderRegularity));
+export const DermoscopicStructureEnum = vocabularyEnum('DermoscopicStructure', Object.values(DermoscopicStructure));
+export const VerificationStageEnum = vocabularyEnum('VerificationStage', Object.values(VerificationStage));
 export const SplitPartEnum = builder.enumType('SplitPart', {
   values: {
     TRAIN: { description: 'train; in a k-fold split with fold: every other fold' },
@@ -36,18 +53,9 @@ export const SplitPartEnum = builder.enumType('SplitPart', {
     TEST: { description: 'test; in a k-fold split with fold: that fold' },
   },
 });
-export const IntakeOutcomeEnum = builder.enumType('IntakeOutcome', { values: Object.values(IntakeOutcome) });
-export const OriginEnum = builder.enumType('Origin', { values: ['MELANOCYTIC', 'NON_MELANOCYTIC'] as const });
-export const ClinicalStatusEnum = builder.enumType('ClinicalStatus', {
-  description: 'The clinical status of a class, or of a diagnosis term outside the 9 classes.',
-  values: {
-    BENIGN: { description: 'benign' },
-    BORDERLINE: { description: 'borderline / indeterminate (dysplastic nevus, ISIC "Indeterminate" terms)' },
-    PREMALIGNANT: { description: 'premalignant (actinic keratosis and cheilitis); no class of the 9 has it' },
-    MALIGNANT: { description: 'malignant' },
-    UNKNOWN: { description: 'the source states no diagnosis and no benign/malignant verdict' },
-  },
-});
+export const IntakeOutcomeEnum = vocabularyEnum('IntakeOutcome', Object.values(IntakeOutcome));
+export const OriginEnum = vocabularyEnum('Origin', ['MELANOCYTIC', 'NON_MELANOCYTIC'] as const);
+export const ClinicalStatusEnum = vocabularyEnum('ClinicalStatus', CLINICAL_STATUSES);
 export const BlockEnum = builder.enumType('InformationBlock', {
   values: BLOCKS.map((b) => b.toUpperCase()) as Uppercase<(typeof BLOCKS)[number]>[],
 });
@@ -58,6 +66,7 @@ export const DiagnosisClassInfoRef = builder.objectRef<ClassInfo>('DiagnosisClas
     code: t.expose('code', { type: DiagnosisClassEnum }),
     label: t.exposeString('label', { description: 'snake_case label used in exports' }),
     name: t.exposeString('name'),
+    displayName: t.exposeString('name', { description: 'What to show ("Basal cell carcinoma"); the same as name' }),
     origin: t.expose('origin', { type: OriginEnum }),
     status: t.expose('status', { type: ClinicalStatusEnum }),
     isicPath: t.exposeString('isicPath', { description: 'The matching node of the ISIC diagnosis hierarchy' }),
@@ -78,6 +87,7 @@ export const DiagnosisTermRef = builder.objectRef<DiagnosisTerm>('DiagnosisTerm'
   fields: (t) => ({
     path: t.exposeString('path', { description: 'The full colon-separated path: the term’s identity' }),
     name: t.exposeString('name', { description: 'The last level' }),
+    displayName: t.exposeString('name', { description: 'What to show: the last level ("Solar lentigo")' }),
     levels: t.exposeStringList('levels', {
       description: 'The levels from the root (Benign / Indeterminate / Malignant)',
     }),
@@ -103,7 +113,46 @@ const FieldInfoRef = builder.objectRef<FieldInfo>('InformationField').implement(
   }),
 });
 
+const VocabularyValueRef = builder.objectRef<VocabularyValue>('VocabularyValue').implement({
+  description: 'One value of a vocabulary: the enum name, what to show, and what it means.',
+  fields: (t) => ({
+    value: t.exposeString('value', { description: 'The enum name, as ImageFilter and every output take it' }),
+    displayName: t.exposeString('displayName', { description: 'What to show ("Upper extremity")' }),
+    description: t.exposeString('description', {
+      nullable: true,
+      description: 'What it means; null: the name says it',
+    }),
+  }),
+});
+
+const VocabularyRef = builder.objectRef<Vocabulary>('Vocabulary').implement({
+  description: 'A closed vocabulary of the API: a GraphQL enum with the name and meaning of each of its values.',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'The GraphQL enum (AnatomicalSite)' }),
+    filterFields: t.exposeStringList('filterFields', {
+      description:
+        'The ImageFilter input fields taking its values (anatomicalSite), which are also the facets’ `field`; empty ' +
+        'when no filter takes them',
+    }),
+    description: t.exposeString('description'),
+    values: t.field({ type: [VocabularyValueRef], resolve: (v) => v.values, description: 'In the enum’s order' }),
+  }),
+});
+
 builder.queryFields((t) => ({
+  vocabularies: t.field({
+    type: [VocabularyRef],
+    authScopes: { viewer: true },
+    description:
+      'Every closed vocabulary (Sex, FitzpatrickType, AnatomicalSite, Color, Elevation, BorderRegularity, ' +
+      'DermoscopicStructure, DiagnosisClass, ClinicalStatus, Origin, VerificationStage, QualityVerdict, ' +
+      'IntakeOutcome, ConsensusOutcome) with each value’s display name and meaning, so a client can show any ' +
+      'value. Diagnosis terms are a vocabulary of about 420 paths: see diagnosisTerms (each with its displayName).',
+    args: {
+      name: t.arg.string({ description: 'Only this vocabulary (its enum name); an unknown one is BAD_USER_INPUT' }),
+    },
+    resolve: (_root, args) => vocabularies(args.name),
+  }),
   diagnosisClasses: t.field({
     type: [DiagnosisClassInfoRef],
     authScopes: { viewer: true },
