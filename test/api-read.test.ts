@@ -106,7 +106,8 @@ describe('images: pages and cursors', () => {
       const ref = all.find((r) => r.id === decodeId(n.id));
       if (!ref) throw new Error(`unknown image ${n.id}`);
       expect(n.sha256).toBe(ref.sha256);
-      expect(n.url).toBe(`http://test/images/${ref.sha256}/thumbnail`);
+      // signed for the caller (test/signed-url.test.ts): the path, an expiry and the signature
+      expect(n.url).toMatch(new RegExp(`^http://test/images/${ref.sha256}/thumbnail\\?expires=\\d+&signature=\\d+\\.`));
       expect(n.patient.code).toBe(ref.patient.code);
       expect(n.demographic).toEqual({
         ageAtExam: ref.ageAtExam,

@@ -87,7 +87,8 @@ export class TokenResolver {
 
   /** The keys of signed URLs and sessions (read or created once per resolver). */
   keys(): Promise<SigningKeys> {
-    this.#keys ??= (this.signingSecret ? Promise.resolve(this.signingSecret) : storedSecret(this.db()))
+    this.#keys ??= Promise.resolve()
+      .then(() => this.signingSecret ?? storedSecret(this.db()))
       .then(deriveKeys)
       .catch((e: unknown) => {
         this.#keys = undefined; // a database out of reach now may answer later

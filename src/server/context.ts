@@ -129,6 +129,9 @@ export function urlSigner(
 
 export function contextFactory(access: AccessOptions & { urlSigningKey?: string | undefined }, config: PipelineConfig) {
   const tokens = new TokenResolver(db, undefined, access.urlSigningKey);
+  // the signing key is read (or, on a new database, created) at start, not inside the first
+  // request: creating it writes the setting table, which raises the data versions once
+  tokens.keys().catch(() => undefined);
   let shared: AcquisitionPipeline | undefined;
   // one pipeline per server: its near-duplicate index and its serial commit queue are shared
   const pipeline = () => {
