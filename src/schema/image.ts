@@ -1,6 +1,7 @@
 import { builder } from '../builder.ts';
 import { CLASSES, type ClassInfo } from '../domain/classes.ts';
 import { ageNumber, ageValue, generaliseFilter, readProfile } from '../domain/deidentify.ts';
+import { displayName } from '../domain/display-names.ts';
 import type {
   AnatomicalSite,
   BorderRegularity,
@@ -48,6 +49,10 @@ import {
 
 // ---------------------------------------------------------------- the six blocks of a record
 
+/** The field beside it, as a person reads it (domain/display-names.ts; every value: Query.vocabularies). */
+const SHOWN = 'The value beside it as shown to a person ("Upper extremity"); null when that value is null';
+const shown = (vocabulary: string, value: string | null) => (value === null ? null : displayName(vocabulary, value));
+
 interface Demographic {
   ageAtExam: number | null;
   ageAtExamRaw: string | null;
@@ -69,7 +74,13 @@ const DemographicBlock = builder.objectRef<Demographic>('DemographicBlock').impl
         '("45", "90+") and null for an invalid one (what was typed may identify someone)',
     }),
     sex: t.expose('sex', { type: SexEnum, nullable: true }),
+    sexDisplayName: t.string({ nullable: true, resolve: (b) => shown('Sex', b.sex), description: SHOWN }),
     fitzpatrickType: t.expose('fitzpatrickType', { type: FitzpatrickTypeEnum, nullable: true }),
+    fitzpatrickTypeDisplayName: t.string({
+      nullable: true,
+      resolve: (b) => shown('FitzpatrickType', b.fitzpatrickType),
+      description: SHOWN,
+    }),
   }),
 });
 
@@ -94,16 +105,39 @@ interface Morphological {
 const MorphologicalBlock = builder.objectRef<Morphological>('MorphologicalBlock').implement({
   fields: (t) => ({
     anatomicalSite: t.expose('anatomicalSite', { type: AnatomicalSiteEnum, nullable: true }),
+    anatomicalSiteDisplayName: t.string({
+      nullable: true,
+      resolve: (b) => shown('AnatomicalSite', b.anatomicalSite),
+      description: SHOWN,
+    }),
     lesionDiameterMm: t.exposeFloat('lesionDiameterMm', { nullable: true }),
     dominantColors: t.expose('dominantColors', { type: [ColorEnum] }),
+    dominantColorsDisplayNames: t.stringList({
+      resolve: (b) => b.dominantColors.map((c) => displayName('Color', c)),
+      description: 'The display names of dominantColors, in its order (see vocabularies)',
+    }),
     elevation: t.expose('elevation', { type: ElevationEnum, nullable: true }),
+    elevationDisplayName: t.string({
+      nullable: true,
+      resolve: (b) => shown('Elevation', b.elevation),
+      description: SHOWN,
+    }),
     borderRegularity: t.expose('borderRegularity', { type: BorderRegularityEnum, nullable: true }),
+    borderRegularityDisplayName: t.string({
+      nullable: true,
+      resolve: (b) => shown('BorderRegularity', b.borderRegularity),
+      description: SHOWN,
+    }),
   }),
 });
 
 const DermoscopicBlock = builder.objectRef<{ structures: DermoscopicStructure[] }>('DermoscopicBlock').implement({
   fields: (t) => ({
     dermoscopicStructures: t.expose('structures', { type: [DermoscopicStructureEnum] }),
+    dermoscopicStructuresDisplayNames: t.stringList({
+      resolve: (b) => b.structures.map((x) => displayName('DermoscopicStructure', x)),
+      description: 'The display names of dermoscopicStructures, in its order (see vocabularies)',
+    }),
   }),
 });
 
@@ -128,8 +162,16 @@ const DiagnosticBlock = builder.objectRef<Diagnostic>('DiagnosticBlock').impleme
       type: ClinicalStatusEnum,
       description: 'The class’s status, or the term’s outside the 9',
     }),
+    clinicalStatusDisplayName: t.string({
+      resolve: (b) => displayName('ClinicalStatus', b.clinicalStatus),
+      description: SHOWN,
+    }),
     histopathologyResult: t.exposeString('histopathologyResult', { nullable: true }),
     verificationStage: t.expose('verificationStage', { type: VerificationStageEnum }),
+    verificationStageDisplayName: t.string({
+      resolve: (b) => displayName('VerificationStage', b.verificationStage),
+      description: SHOWN,
+    }),
   }),
 });
 
