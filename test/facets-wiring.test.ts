@@ -71,7 +71,7 @@ async function counts(role: Role, filters: Record<string, unknown>[]): Promise<n
   for (let at = 0; at < filters.length; at += 14) {
     const chunk = filters.slice(at, at + 14);
     const query = `query(${chunk.map((_, i) => `$f${i}: ImageFilter`).join(', ')}) {
-      ${chunk.map((_, i) => `c${i}: images(first: 1, filter: $f${i}) { totalCount }`).join('\n')}
+      ${chunk.map((_, i) => `c${i}: images(first: 0, filter: $f${i}) { totalCount }`).join('\n')}
     }`;
     const data = await post<Record<string, { totalCount: number }>>(
       role,
@@ -302,5 +302,170 @@ describe(`facet values wired into filters on ${testProvider}`, () => {
     expect(viewer.facets.total).toBe(ninetyPlus);
     expect(admin.facets.total).toBe(adminImages);
     expect(adminImages).toBeLessThan(ninetyPlus);
+  });
+});
+
+describe(`display names on ${testProvider}`, () => {
+  const VOCABULARIES = `query($name: String) {
+    vocabularies(name: $name) { name filterFields description values { value displayName description } }
+  }`;
+  type Vocabulary = {
+    name: string;
+    filterFields: string[];
+    values: { value: string; displayName: string; description: string | null }[];
+  };
+
+  it('names every value of every enum a filter or a block takes, in the enum’s order', async () => {
+    const { vocabularies } = await post<{ vocabularies: Vocabulary[] }>('VIEWER', VOCABULARIES);
+    const enums = [
+      'Sex',
+      'FitzpatrickType',
+      'AnatomicalSite',
+      'Color',
+      'Elevation',
+      'BorderRegularity',
+      'DermoscopicStructure',
+      'DiagnosisClass',
+      'ClinicalStatus',
+      'Origin',
+      'VerificationStage',
+      'QualityVerdict',
+      'IntakeOutcome',
+      'ConsensusOutcome',
+    ];
+    expect(vocabularies.map((v) => v.name).sort()).toEqual([...enums].sort());
+    const { fields } = await filterSchema();
+    for (const v of vocabularies) {
+      expect(
+        v.values.map((x) => x.value),
+        v.name,
+      ).toEqual(await enumNames(v.name));
+      for (const x of v.values) {
+        expect(x.displayName, `${v.name}.${x.value}`).toMatch(/^[A-Z]/);
+        expect(x.displayName, `${v.name}.${x.value} is named, not coded`).not.toBe(x.value);
+      }
+      expect(new Set(v.values.map((x) => x.displayName)).size, `${v.name}: distinct names`).toBe(v.values.length);
+      for (const f of v.filterFields) expect(fields.has(f), `${v.name} → ImageFilter.${f}`).toBe(true);
+    }
+    const name = (vocabulary: string, value: string) =>
+      vocabularies.find((v) => v.name === vocabulary)?.values.find((x) => x.value === value)?.displayName;
+    expect(name('AnatomicalSite', 'UPPER_EXTREMITY')).toBe('Upper extremity');
+    expect(name('DermoscopicStructure', 'BLUE_WHITISH_VEIL')).toBe('Blue-white veil');
+    expect(name('VerificationStage', 'CONSENSUS')).toBe('Consensus of three specialists');
+    expect(name('Sex', 'FEMALE')).toBe('Female');
+    expect(name('DiagnosisClass', 'BASAL_CELL_CARCINOMA')).toBe('Basal cell carcinoma');
+  });
+
+  it('describes each enum value by its display name in the schema', async () => {
+    const d = await post<{ __type: { enumValues: { name: string; description: string }[] } }>(
+      'VIEWER',
+      '{ __type(name: "AnatomicalSite") { enumValues { name description } } }',
+    );
+    expect(d.__type.enumValues.find((e) => e.name === 'PALMS_SOLES')?.description).toMatch(/^Palms and soles/);
+  });
+
+  it('gives one vocabulary by name, and refuses an unknown one naming them', async () => {
+    const one = await post<{ vocabularies: Vocabulary[] }>('VIEWER', VOCABULARIES, { name: 'Elevation' });
+    expect(one.vocabularies.map((v) => v.name)).toEqual(['Elevation']);
+    const res = await api.yoga.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...api.headers('VIEWER') },
+      body: JSON.stringify({ query: VOCABULARIES, variables: { name: 'Elevations' } }),
+    });
+    const body = (await res.json()) as { errors?: { message: string; extensions?: { code?: string } }[] };
+    expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(body.errors?.[0]?.message).toMatch(/no vocabulary "Elevations".*Elevation/);
+  });
+
+  it('refuses a facet name no facet has (the old snake_case ones included), naming the facets', async () => {
+    const res = await api.yoga.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...api.headers('VIEWER') },
+      body: JSON.stringify({ query: '{ facets { field(name: "anatomical_site") { missing } } }' }),
+    });
+    const body = (await res.json()) as { errors?: { message: string; extensions?: { code?: string } }[] };
+    expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(body.errors?.[0]?.message).toMatch(/no facet "anatomical_site".*anatomicalSite/);
+    const ok = await post<{ facets: { field: { field: string } } }>(
+      'VIEWER',
+      '{ facets { field(name: "anatomicalSite") { field } } }',
+    );
+    expect(ok.facets.field.field).toBe('anatomicalSite');
+  });
+
+  it('names an image’s block values beside them, as vocabularies does', async () => {
+    const { vocabularies } = await post<{ vocabularies: Vocabulary[] }>('VIEWER', VOCABULARIES);
+    const name = (vocabulary: string, value: string | null) =>
+      value === null
+        ? null
+        : vocabularies.find((v) => v.name === vocabulary)?.values.find((x) => x.value === value)?.displayName;
+    type Node = {
+      demographic: {
+        sex: string | null;
+        sexDisplayName: string | null;
+        fitzpatrickType: string | null;
+        fitzpatrickTypeDisplayName: string | null;
+      };
+      morphological: {
+        anatomicalSite: string | null;
+        anatomicalSiteDisplayName: string | null;
+        dominantColors: string[];
+        dominantColorsDisplayNames: string[];
+        elevation: string | null;
+        elevationDisplayName: string | null;
+        borderRegularity: string | null;
+        borderRegularityDisplayName: string | null;
+      };
+      dermoscopic: { dermoscopicStructures: string[]; dermoscopicStructuresDisplayNames: string[] };
+      diagnostic: {
+        clinicalStatus: string;
+        clinicalStatusDisplayName: string;
+        verificationStage: string;
+        verificationStageDisplayName: string;
+      };
+    };
+    const { images } = await post<{ images: { edges: { node: Node }[] } }>(
+      'VIEWER',
+      `{ images(first: 60) { edges { node {
+        demographic { sex sexDisplayName fitzpatrickType fitzpatrickTypeDisplayName }
+        morphological { anatomicalSite anatomicalSiteDisplayName dominantColors dominantColorsDisplayNames
+          elevation elevationDisplayName borderRegularity borderRegularityDisplayName }
+        dermoscopic { dermoscopicStructures dermoscopicStructuresDisplayNames }
+        diagnostic { clinicalStatus clinicalStatusDisplayName verificationStage verificationStageDisplayName }
+      } } } }`,
+    );
+    expect(images.edges.length).toBe(60);
+    let named = 0;
+    for (const { node: n } of images.edges) {
+      expect(n.demographic.sexDisplayName).toBe(name('Sex', n.demographic.sex));
+      expect(n.demographic.fitzpatrickTypeDisplayName).toBe(name('FitzpatrickType', n.demographic.fitzpatrickType));
+      expect(n.morphological.anatomicalSiteDisplayName).toBe(name('AnatomicalSite', n.morphological.anatomicalSite));
+      expect(n.morphological.dominantColorsDisplayNames).toEqual(
+        n.morphological.dominantColors.map((c) => name('Color', c)),
+      );
+      expect(n.morphological.elevationDisplayName).toBe(name('Elevation', n.morphological.elevation));
+      expect(n.morphological.borderRegularityDisplayName).toBe(
+        name('BorderRegularity', n.morphological.borderRegularity),
+      );
+      expect(n.dermoscopic.dermoscopicStructuresDisplayNames).toEqual(
+        n.dermoscopic.dermoscopicStructures.map((x) => name('DermoscopicStructure', x)),
+      );
+      expect(n.diagnostic.clinicalStatusDisplayName).toBe(name('ClinicalStatus', n.diagnostic.clinicalStatus));
+      expect(n.diagnostic.verificationStageDisplayName).toBe(name('VerificationStage', n.diagnostic.verificationStage));
+      if (n.morphological.anatomicalSite !== null) named++;
+    }
+    expect(named).toBeGreaterThan(0);
+  });
+
+  it('names diagnosis terms and classes', async () => {
+    const d = await post<{
+      diagnosisTerms: { path: string; displayName: string }[];
+      diagnosisClasses: { code: string; displayName: string }[];
+    }>(
+      'VIEWER',
+      '{ diagnosisTerms(search: "solar lentigo") { path displayName } diagnosisClasses { code displayName } }',
+    );
+    expect(d.diagnosisTerms[0]?.displayName).toBe('Solar lentigo');
+    expect(d.diagnosisClasses.find((c) => c.code === 'NEVUS')?.displayName).toBe('Nevus');
   });
 });

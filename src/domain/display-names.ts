@@ -3,19 +3,20 @@
 // blocks' names. Wording follows the paper and the ISIC Archive ("Upper extremity", "Blue-white
 // veil", "Consensus of three specialists").
 import { CLASS_CODES, CLASSES, type Origin } from './classes.ts';
-import type {
-  AnatomicalSite,
-  BorderRegularity,
-  ClinicalStatus,
-  Color,
-  ConsensusOutcome,
-  DermoscopicStructure,
-  DiagnosisClass,
-  Elevation,
-  FitzpatrickType,
-  IntakeOutcome,
-  Sex,
-  VerificationStage,
+import {
+  type AnatomicalSite,
+  type BorderRegularity,
+  type ClinicalStatus,
+  type Color,
+  type ConsensusOutcome,
+  type DermoscopicStructure,
+  DiagnosisClass as DIAGNOSIS_CLASSES,
+  type DiagnosisClass,
+  type Elevation,
+  type FitzpatrickType,
+  type IntakeOutcome,
+  type Sex,
+  type VerificationStage,
 } from './enums.ts';
 import { QUALITY_THRESHOLDS, QUALITY_VERDICTS, type QualityVerdict } from './quality.ts';
 import { SITES } from './sites.ts';
@@ -223,8 +224,9 @@ export const VOCABULARIES: readonly Vocabulary[] = [
   {
     name: 'DiagnosisClass',
     filterFields: ['diagnosisClass'],
-    description: 'The 9 normalised diagnostic classes, in the order of the paper’s Table 4',
-    values: CLASS_CODES.map((c) => ({
+    description:
+      'The 9 normalised diagnostic classes (diagnosisClasses lists them in the order of the paper’s Table 4)',
+    values: Object.values(DIAGNOSIS_CLASSES).map((c) => ({
       value: c,
       displayName: CLASSES[c].name,
       description: `ISIC diagnosis: ${CLASSES[c].isicPath}`,
