@@ -231,7 +231,6 @@ async function createSplitCommand(opts: SplitCreateOpts): Promise<void> {
   };
   // the API's own input type: the same bounds, enums and refusals as createSplit(input:)
   const input = await coerceInput<Parameters<typeof createSplit>[1]>('split', 'CreateSplitInput', given);
-  process.stderr.write('splitting: placing patients, lesions and near-duplicate clusters…\n');
   const id = await createSplit(requestScope(), input, CLI_ACTOR);
   printSplit((await storedSplit(id)) as SplitRow);
 }

@@ -17,10 +17,10 @@ import type {
   VerificationStage,
 } from '../domain/enums.ts';
 import { isQualityScore, type QualityScore } from '../domain/quality.ts';
-import type { Provenance, RawRecord } from '../domain/raw-record.ts';
+import { type Provenance, RAW_RECORD_KEYS, type RawRecord } from '../domain/raw-record.ts';
 import { parseSite, SITES } from '../domain/sites.ts';
 import { parseStructure, STRUCTURES, showsMalignancySigns } from '../domain/structures.ts';
-import { notAllowed, type Vocabulary } from '../domain/suggest.ts';
+import { closest, notAllowed, type Vocabulary } from '../domain/suggest.ts';
 import { CLASS_TERM, type DiagnosisTerm, findTerm, statusOf } from '../domain/terms.ts';
 import {
   COLORS,
@@ -170,6 +170,32 @@ export const VOCABULARIES = {
   },
   verificationStage: { values: ['initial', 'consensus', 'histology'] },
 } as const satisfies Record<string, Vocabulary>;
+
+const KNOWN_KEYS: ReadonlySet<string> = new Set(RAW_RECORD_KEYS);
+
+/** A key is echoed in a refusal only when it is short enough to be a field name. */
+const KEY_ECHO_LIMIT = 64;
+
+/**
+ * The keys of a JSON record that are not the record's (`anatomicalSite`, `sexe`), each with the
+ * snake_case key it probably meant: a key the record does not have would otherwise be ignored, and
+ * its value silently lost. Empty when every key is known.
+ */
+export function unknownKeys(record: Readonly<Record<string, unknown>>): string[] {
+  const refusals: string[] = [];
+  for (const key of Object.keys(record)) {
+    if (KNOWN_KEYS.has(key)) continue;
+    const named = key.length <= KEY_ECHO_LIMIT ? `"${key}"` : `a key of ${key.length} characters`;
+    const snake = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+    const meant = KNOWN_KEYS.has(snake) ? [snake] : closest(key, RAW_RECORD_KEYS);
+    refusals.push(
+      meant.length > 0
+        ? `${named} is not a field of the record (its keys are snake_case); did you mean ${meant.join(' or ')}?`
+        : `${named} is not a field of the record; its fields: ${RAW_RECORD_KEYS.join(', ')}`,
+    );
+  }
+  return refusals;
+}
 
 /** Dates the collection can plausibly have: not before dermoscopy on smartphones, not in the future. */
 const EARLIEST = Date.UTC(2000, 0, 1);

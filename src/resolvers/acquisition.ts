@@ -5,8 +5,10 @@ import { createGraphQLError } from 'graphql-yoga';
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
 import type { QualityMeasures } from '../domain/quality.ts';
-import type { RawRecord } from '../domain/raw-record.ts';
+import { type AcquisitionInput, type RawRecord, rawRecordOf } from '../domain/raw-record.ts';
 import type { AcquisitionPipeline } from '../ingest/pipeline.ts';
+import { TEXT_LIMITS, unknownKeys } from '../ingest/record.ts';
+import { badInput } from './errors.ts';
 import { qualityOf } from './images.ts';
 
 export interface AcquisitionResult {
@@ -15,6 +17,32 @@ export interface AcquisitionResult {
   imageId: number | null;
   /** Measured on the frame (a duplicate: stored with the image it repeats). */
   quality: QualityMeasures;
+}
+
+/** The bounds on a record's free text, as the schema documents them. */
+export { TEXT_LIMITS };
+
+/**
+ * The record of an acquisition from exactly one of its two forms: `record`, the CSV import's
+ * snake_case columns as JSON (a key the record does not have is refused, naming the key it
+ * probably meant), or `input`, the typed AcquisitionRecordInput, translated by rawRecordOf. Both,
+ * or neither, is BAD_USER_INPUT. Refused here, before the pipeline: nothing is written, not even
+ * an intake row.
+ */
+export function acquisitionRecord(args: {
+  record?: Readonly<Record<string, unknown>> | null;
+  input?: AcquisitionInput | null;
+}): RawRecord {
+  const { record, input } = args;
+  if ((record == null) === (input == null))
+    throw badInput(
+      'give exactly one of record (the CSV columns, snake_case JSON) and input (AcquisitionRecordInput)',
+      record == null ? 'record' : 'input',
+    );
+  if (input != null) return rawRecordOf(input);
+  const unknown = unknownKeys(record as Readonly<Record<string, unknown>>);
+  if (unknown.length > 0) throw badInput(unknown.join('; '), 'record');
+  return record as RawRecord;
 }
 
 /** The intake row as the API names it: IntakeRecord's global id, never the row id. */
