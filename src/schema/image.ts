@@ -489,8 +489,9 @@ export const SplitSelectionInput = builder.inputType('SplitSelection', {
 
 export const OptionalFieldEnum = builder.enumType('OptionalField', {
   description:
-    'A field an image may lack: the `field` of a facet or of the completeness table, in upper case ' +
-    '(fitzpatrick_type → FITZPATRICK_TYPE). LABEL: the query’s policy excludes the image or cannot name it.',
+    'A field an image may lack: the `field` of the completeness table, in upper case (fitzpatrick_type → ' +
+    'FITZPATRICK_TYPE); a facet gives its own as `missingFilter`. LABEL: the query’s policy excludes the image or ' +
+    'cannot name it.',
   values: OPTIONAL_FIELDS,
 });
 
@@ -552,7 +553,7 @@ export const ImageFilter = builder.inputRef<ImageFilterShape>('ImageFilter').imp
       type: [QualityVerdictEnum],
       description:
         'Images with any of these verdicts of the technical quality advice (OK: no check found a defect); ' +
-        'the facet quality_verdict counts them',
+        'the facet qualityVerdict counts them',
     }),
     label: t.stringList({
       description:
