@@ -1,7 +1,7 @@
 // Generates both Prisma clients (SQLite and PostgreSQL) and the Pothos types from
 // prisma/schema.prisma, the one source of truth. Runs on `npm install` (postinstall).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { derivePostgresSchema } from './postgres-schema.mjs';
@@ -34,3 +34,17 @@ execFileSync(
     stdio: 'inherit',
   },
 );
+
+// the web console (/app, src/server/use-app-routes.ts): app/ built into app/dist with vite (a
+// dependency, so present on a production install too); without vite the server answers /app with
+// a page that says how to build it
+const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+if (existsSync(vite)) {
+  execFileSync(process.execPath, [vite, 'build', '--config', join(root, 'app', 'vite.config.ts')], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
+} else {
+  console.warn('vite is not installed: the web console (/app) is not built (npm install builds it)');
+}

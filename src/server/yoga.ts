@@ -9,6 +9,7 @@ import { schema } from '../schema/index.ts';
 import { storeFor } from '../storage/open.ts';
 import { type Context, contextFactory } from './context.ts';
 import { useRequestLog, yogaLogger } from './logger.ts';
+import { useAppRoutes } from './use-app-routes.ts';
 import { useDatasheetRoutes } from './use-datasheet-routes.ts';
 import { useDbErrors } from './use-db-errors.ts';
 import { useExportRoutes } from './use-export-routes.ts';
@@ -235,6 +236,8 @@ export function createDermasetYoga(
       useExportRoutes(context.tokens, access),
       useDatasheetRoutes(context.tokens, access, { maxVariableDepth: LIMITS.maxVariableDepth }),
       useSplitRoutes(context.tokens, access),
+      // the web console at /app (app/dist, built at npm install)
+      useAppRoutes(),
       useIntrospection(api.introspection),
       ...armor.protect().plugins,
       // in this order: a page past 200 or a list past its bound is refused as such before it is costed

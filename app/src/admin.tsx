@@ -1,0 +1,534 @@
+// Admin: the policy switch with its preview, exports, splits, tokens, releases and collections.
+import { type FormEvent, useEffect, useState } from 'react';
+import {
+  CREATE_RELEASE,
+  CREATE_SPLIT,
+  CREATE_TOKEN,
+  EXPORTS,
+  gql,
+  gqlEither,
+  isSchemaMismatch,
+  POLICIES,
+  RELEASES,
+  REVOKE_TOKEN,
+  SET_POLICY,
+  SPLITS,
+  START_EXPORT,
+  STATS,
+  TOKENS,
+} from './api.ts';
+import { StatsTable } from './browse.tsx';
+import { Loading, Problem, useLoad, when } from './ui.tsx';
+
+interface Policy {
+  id: string;
+  version: string;
+  description: string;
+  labels: string[];
+  minVerificationStage: string | null;
+}
+type Stats = Parameters<typeof StatsTable>[0]['stats'];
+
+/** Per label, its count now → with the other policy, for the labels whose counts differ (then excluded and unmapped). */
+export function labelChanges(now: Stats, other: Stats): string[] {
+  const before = new Map(now.labels.map((l) => [l.label, l.count]));
+  const after = new Map(other.labels.map((l) => [l.label, l.count]));
+  const changes: string[] = [];
+  for (const label of new Set([...before.keys(), ...after.keys()])) {
+    const a = before.get(label);
+    const b = after.get(label);
+    if (a !== b) changes.push(`${label}: ${a ?? '—'} → ${b ?? '—'}`);
+  }
+  if (now.excluded !== other.excluded) changes.push(`excluded: ${now.excluded} → ${other.excluded}`);
+  if (now.unmapped !== other.unmapped) changes.push(`unmapped: ${now.unmapped} → ${other.unmapped}`);
+  return changes.length ? changes : ['no count changes'];
+}
+
+export function PolicyPage() {
+  const policies = useLoad('policies', () =>
+    gql<{
+      activePolicy: { id: string; version: string };
+      policies: Policy[];
+      policyHistory: { at: string; actor: string | null; from: string; to: string }[];
+    }>(POLICIES),
+  );
+  const [candidate, setCandidate] = useState('');
+  const active = policies.data?.activePolicy.id ?? '';
+  const preview = useLoad(`preview:${active}:${candidate}`, async () => {
+    if (!active) return null;
+    const [now, other] = await Promise.all([
+      gql<{ stats: Stats }>(STATS, { policy: active }),
+      candidate && candidate !== active ? gql<{ stats: Stats }>(STATS, { policy: candidate }) : Promise.resolve(null),
+    ]);
+    return { now: now.stats, other: other?.stats ?? null };
+  });
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const confirm = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await gql(SET_POLICY, { id: candidate });
+      setCandidate('');
+      policies.reload();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="policy-title">
+      <h1 id="policy-title">Class-mapping policy</h1>
+      <Loading state={policies}>
+        {(p) => (
+          <>
+            <p>
+              Active: <strong data-testid="active-policy">{p.activePolicy.id}</strong> (version {p.activePolicy.version}
+              ).
+            </p>
+            <fieldset>
+              <legend>Preview another policy</legend>
+              {p.policies.map((x) => (
+                <label key={x.id} className="policy-option">
+                  <input
+                    type="radio"
+                    name="policy"
+                    value={x.id}
+                    checked={(candidate || p.activePolicy.id) === x.id}
+                    onChange={() => setCandidate(x.id)}
+                  />{' '}
+                  <strong>{x.id}</strong> {x.version}: {x.description}
+                </label>
+              ))}
+            </fieldset>
+            <Loading state={preview}>
+              {(v) =>
+                v && (
+                  <div className="side-by-side-tables">
+                    <StatsTable stats={v.now} caption={`Now: ${v.now.policyId}`} />
+                    {v.other && <StatsTable stats={v.other} caption={`With ${v.other.policyId}`} />}
+                  </div>
+                )
+              }
+            </Loading>
+            {preview.data?.other && (
+              <section aria-labelledby="changes-title">
+                <h2 id="changes-title">What changes with {preview.data.other.policyId}</h2>
+                <ul data-testid="preview-changes">
+                  {labelChanges(preview.data.now, preview.data.other).map((c) => (
+                    <li key={c}>{c}</li>
+                  ))}
+                </ul>
+              </section>
+            )}
+            <Problem error={error} />
+            <button type="button" disabled={!candidate || candidate === p.activePolicy.id || busy} onClick={confirm}>
+              Make {candidate || 'it'} the active policy
+            </button>
+            <h2>Recent changes</h2>
+            <ul>
+              {p.policyHistory.map((h) => (
+                <li key={h.at}>
+                  {when(h.at)}: {h.from} → {h.to} by {h.actor ?? 'someone'}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </Loading>
+    </section>
+  );
+}
+
+interface ExportRow {
+  id: string;
+  format: string;
+  status: string;
+  createdAt: string;
+  finishedAt: string | null;
+  rowCount: number | null;
+  byteSize: number | null;
+  error: string | null;
+  downloadUrl: string | null;
+  /** Newer servers: rows written of rows to write. */
+  progress?: { rowsDone: number; rowsTotal: number | null; fraction: number | null } | null;
+}
+
+export function ExportsPage() {
+  const state = useLoad('exports', () =>
+    gqlEither<{ exporters: { id: string; description: string }[]; exports: ExportRow[] }>(EXPORTS.newer, EXPORTS.older),
+  );
+  const running = state.data?.exports.some((e) => e.status === 'RUNNING') ?? false;
+  // while an export runs, the list is read again every 2 s for its progress
+  useEffect(() => {
+    if (!running) return;
+    const t = setInterval(state.reload, 2000);
+    return () => clearInterval(t);
+  }, [running, state.reload]);
+  const [format, setFormat] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const start = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await gql(START_EXPORT, { format });
+      state.reload();
+    } catch (x) {
+      setError(x);
+    }
+  };
+  return (
+    <section aria-labelledby="exports-title">
+      <h1 id="exports-title">Exports</h1>
+      <Loading state={state}>
+        {(d) => (
+          <>
+            <form onSubmit={start} aria-label="Start an export" className="inline-form">
+              <label htmlFor="export-format">Format</label>
+              <select id="export-format" value={format} onChange={(e) => setFormat(e.target.value)} required>
+                <option value="">Choose…</option>
+                {d.exporters.map((x) => (
+                  <option key={x.id} value={x.id}>
+                    {x.id}: {x.description}
+                  </option>
+                ))}
+              </select>
+              <button type="submit" disabled={!format}>
+                Start export
+              </button>
+            </form>
+            <Problem error={error} />
+            <table>
+              <caption>Exports, newest first (at most 100)</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Started</th>
+                  <th scope="col">Format</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Progress</th>
+                  <th scope="col">Download</th>
+                </tr>
+              </thead>
+              <tbody>
+                {d.exports.map((x) => (
+                  <tr key={x.id}>
+                    <td>{when(x.createdAt)}</td>
+                    <td>{x.format}</td>
+                    <td>
+                      {x.status}
+                      {x.error ? `: ${x.error}` : ''}
+                    </td>
+                    <td>
+                      {x.progress?.rowsTotal ? (
+                        <progress value={x.progress.rowsDone} max={x.progress.rowsTotal}>
+                          {x.progress.rowsDone} of {x.progress.rowsTotal}
+                        </progress>
+                      ) : x.rowCount != null ? (
+                        `${x.rowCount} rows`
+                      ) : (
+                        '—'
+                      )}
+                    </td>
+                    <td>
+                      {x.downloadUrl ? (
+                        <a href={x.downloadUrl}>Download{x.byteSize ? ` (${Math.ceil(x.byteSize / 1024)} KiB)` : ''}</a>
+                      ) : (
+                        '—'
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+      </Loading>
+    </section>
+  );
+}
+
+interface SplitRow {
+  id: string;
+  name: string | null;
+  createdAt: string;
+  seed: number;
+  imageCount: number;
+  patientCount: number;
+  policyId: string;
+  parts: { name: string; images: number; patients: number }[];
+  certificate: { clean: boolean };
+}
+
+export function SplitsPage() {
+  const state = useLoad('splits', () => gql<{ splits: SplitRow[] }>(SPLITS));
+  const [name, setName] = useState('');
+  const [seed, setSeed] = useState('1');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      await gql(CREATE_SPLIT, { input: { name: name || null, seed: Number(seed) } });
+      state.reload();
+    } catch (x) {
+      setError(x);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="splits-title">
+      <h1 id="splits-title">Splits</h1>
+      <form onSubmit={create} aria-label="Create a split" className="inline-form">
+        <label htmlFor="split-name">Name</label>
+        <input id="split-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
+        <label htmlFor="split-seed">Seed</label>
+        <input id="split-seed" type="number" value={seed} onChange={(e) => setSeed(e.target.value)} />
+        <button type="submit" disabled={busy}>
+          Create a train/validation/test split
+        </button>
+      </form>
+      <Problem error={error} />
+      <Loading state={state}>
+        {(d) => (
+          <table>
+            <caption>Splits, newest first (at most 50)</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Created</th>
+                <th scope="col">Policy</th>
+                <th scope="col">Images</th>
+                <th scope="col">Parts (images / patients)</th>
+                <th scope="col">Leak-free</th>
+                <th scope="col">Manifest</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.splits.map((s) => (
+                <tr key={s.id}>
+                  <td>{s.name ?? s.id}</td>
+                  <td>{when(s.createdAt)}</td>
+                  <td>{s.policyId}</td>
+                  <td>{s.imageCount}</td>
+                  <td>{s.parts.map((p) => `${p.name} ${p.images}/${p.patients}`).join(', ')}</td>
+                  <td>{s.certificate.clean ? 'yes' : 'no'}</td>
+                  <td>
+                    <a href={`/splits/${encodeURIComponent(s.id)}/manifest.csv`}>CSV</a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Loading>
+    </section>
+  );
+}
+
+interface TokenRow {
+  id: string;
+  name: string;
+  role: string;
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export function TokensPage() {
+  const state = useLoad('tokens', () => gql<{ tokens: TokenRow[] }>(TOKENS));
+  const [name, setName] = useState('');
+  const [role, setRole] = useState('VIEWER');
+  const [created, setCreated] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  if (state.error && isSchemaMismatch(state.error))
+    return (
+      <section aria-labelledby="tokens-title">
+        <h1 id="tokens-title">Tokens</h1>
+        <p>
+          This server manages tokens with its command line:{' '}
+          <code>npx dermaset token create --name NAME --role ROLE</code>.
+        </p>
+      </section>
+    );
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const r = await gql<{ createToken: { token: string } }>(CREATE_TOKEN, { name, role });
+      setCreated(r.createToken.token);
+      state.reload();
+    } catch (x) {
+      setError(x);
+    }
+  };
+  const revoke = async (id: string) => {
+    setError(null);
+    try {
+      await gql(REVOKE_TOKEN, { id });
+      state.reload();
+    } catch (x) {
+      setError(x);
+    }
+  };
+  return (
+    <section aria-labelledby="tokens-title">
+      <h1 id="tokens-title">Tokens</h1>
+      <form onSubmit={create} aria-label="Create a token" className="inline-form">
+        <label htmlFor="token-name">Name</label>
+        <input id="token-name" required value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
+        <label htmlFor="token-role">Role</label>
+        <select id="token-role" value={role} onChange={(e) => setRole(e.target.value)}>
+          {['VIEWER', 'ANNOTATOR', 'REVIEWER', 'ADMIN'].map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </select>
+        <button type="submit">Create token</button>
+      </form>
+      {created && (
+        <p role="status">
+          The new token, shown once: <code>{created}</code>
+        </p>
+      )}
+      <Problem error={error} />
+      <Loading state={state}>
+        {(d) => (
+          <table>
+            <caption>Tokens</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Role</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">State</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.tokens.map((t) => (
+                <tr key={t.id}>
+                  <td>{t.name}</td>
+                  <td>{t.role}</td>
+                  <td>{when(t.createdAt)}</td>
+                  <td>{when(t.lastUsedAt)}</td>
+                  <td>
+                    {t.revokedAt ? (
+                      `revoked ${when(t.revokedAt)}`
+                    ) : (
+                      <button type="button" onClick={() => revoke(t.id)}>
+                        Revoke {t.name}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Loading>
+    </section>
+  );
+}
+
+export function ReleasesPage() {
+  const state = useLoad('releases', () =>
+    gql<{
+      releases: {
+        id: string;
+        name: string;
+        version: string;
+        createdAt: string;
+        imageCount: number;
+        contentHash: string;
+      }[];
+      collections: { slug: string; name: string; kind: string; license: string; imageCount: number }[];
+    }>(RELEASES),
+  );
+  const [name, setName] = useState('');
+  const [version, setVersion] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await gql(CREATE_RELEASE, { input: { name, version } });
+      state.reload();
+    } catch (x) {
+      setError(x);
+    }
+  };
+  return (
+    <section aria-labelledby="releases-title">
+      <h1 id="releases-title">Releases and collections</h1>
+      <form onSubmit={create} aria-label="Create a release" className="inline-form">
+        <label htmlFor="release-name">Name</label>
+        <input id="release-name" required value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
+        <label htmlFor="release-version">Version</label>
+        <input
+          id="release-version"
+          required
+          value={version}
+          onChange={(e) => setVersion(e.target.value)}
+          placeholder="1.0.0"
+        />
+        <button type="submit">Create release</button>
+      </form>
+      <Problem error={error} />
+      <Loading state={state}>
+        {(d) => (
+          <>
+            <table>
+              <caption>Releases (at most 50)</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Version</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Images</th>
+                  <th scope="col">Content hash</th>
+                </tr>
+              </thead>
+              <tbody>
+                {d.releases.map((r) => (
+                  <tr key={r.id}>
+                    <td>{r.name}</td>
+                    <td>{r.version}</td>
+                    <td>{when(r.createdAt)}</td>
+                    <td>{r.imageCount}</td>
+                    <td>
+                      <code>{r.contentHash.slice(0, 16)}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <table>
+              <caption>Collections</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Licence</th>
+                  <th scope="col">Images</th>
+                </tr>
+              </thead>
+              <tbody>
+                {d.collections.map((c) => (
+                  <tr key={c.slug}>
+                    <td>{c.name}</td>
+                    <td>{c.kind}</td>
+                    <td>{c.license}</td>
+                    <td>{c.imageCount}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )}
+      </Loading>
+    </section>
+  );
+}
