@@ -121,8 +121,8 @@ describe('the typed input and the CSV-style record', () => {
       ageAtExam: 44,
       lesionDiameterMm: 5.5,
       diagnosisClass: 'NEVUS',
-      colors: [{ color: 'DARK_BROWN' }, { color: 'LIGHT_BROWN' }],
     });
+    expect(fromInput.colors.map((c) => c.color).sort()).toEqual(['DARK_BROWN', 'LIGHT_BROWN']);
   });
 });
 
