@@ -73,6 +73,13 @@ describe('POST /session', () => {
 
   it('marks the cookie Secure over https, and lasts DERMASET_SESSION_HOURS', async () => {
     expect((await signIn(api.tokens.VIEWER, api, 'https://test')).headers.get('set-cookie')).toMatch(/; Secure$/);
+    // TLS ended at a proxy that says so
+    const proxied0 = await fetchOf(api, '/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+      body: JSON.stringify({ token: api.tokens.VIEWER }),
+    });
+    expect(proxied0.headers.get('set-cookie')).toMatch(/; Secure$/);
     const proxied = await createApi(env, { publicUrl: 'https://dermaset.example', sessionLifetimeS: 3600 });
     const res = await signIn(proxied.tokens.VIEWER, proxied);
     expect(res.headers.get('set-cookie')).toMatch(/Max-Age=3600; Secure$/);
@@ -175,6 +182,10 @@ describe('the cookie as a credential', () => {
     expect(image.headers.get('content-type')).toBe('image/webp');
     expect((await fetchOf(api, `/images/${sha}/thumbnail`)).status).toBe(401);
     expect((await fetchOf(api, '/datasheet.md', { headers: { cookie } })).status).toBe(200);
+    const metadata = await fetchOf(api, '/croissant/metadata.jsonl', { headers: { cookie } });
+    expect(metadata.status).toBe(200);
+    expect((await metadata.text()).trim().split('\n')).toHaveLength(1);
+    expect((await fetchOf(api, '/croissant/metadata.jsonl')).status).toBe(401);
   });
 
   it('keeps the response cache per caller: a cached admin answer is not a viewer cookie’s', async () => {
