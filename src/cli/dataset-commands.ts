@@ -57,9 +57,8 @@ interface ExportOpts {
 }
 
 async function runExport(format: string, opts: ExportOpts): Promise<void> {
-  const { validateExport, writeExport } = await import('../resolvers/exports.ts');
+  const { exportRowCount, validateExport, writeExport } = await import('../resolvers/exports.ts');
   const { requestScope } = await import('../resolvers/subset.ts');
-  const { db } = await import('../db/current.ts');
   const { storeFor } = await import('../storage/open.ts');
   if ((opts.part !== undefined || opts.fold !== undefined) && opts.split === undefined)
     throw new UsageError('--part and --fold select a part of a split: give --split <id> too');
@@ -96,33 +95,15 @@ async function runExport(format: string, opts: ExportOpts): Promise<void> {
   );
   const out = opts.out ?? `dermaset-${exporter.id}.${exporter.extension}`;
   const partial = `${out}.partial`;
-  // the bar counts the images the filter selects; those the policy excludes are passed over unseen
-  const total = await db().image.count({ where: subset.where });
+  // the rows the export writes, counted as startExport counts them: the bar ends at 100 %
+  const total = await exportRowCount(subset);
   const bar = progressBar('export');
   bar.update(0, total);
-  let rows = 0;
-  const counted: typeof exporter = {
-    ...exporter,
-    write: (ctx, stream) =>
-      exporter.write(
-        {
-          ...ctx,
-          rows: async function* () {
-            for await (const row of ctx.rows()) {
-              rows++;
-              if (rows % 50 === 0) bar.update(rows, total);
-              yield row;
-            }
-          },
-        },
-        stream,
-      ),
-  };
   const file = createWriteStream(partial);
   try {
     const written = await writeExport(
       {
-        exporter: counted,
+        exporter,
         subset,
         split,
         options: checked,
@@ -133,10 +114,10 @@ async function runExport(format: string, opts: ExportOpts): Promise<void> {
         profile,
       },
       file,
+      { total, onProgress: (done, of) => bar.update(done, of ?? total) },
     );
     file.end();
     await finished(file);
-    bar.update(written.rowCount, written.rowCount);
     bar.stop();
     await rename(partial, out);
     console.log(
