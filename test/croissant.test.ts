@@ -201,6 +201,6 @@ describe('metadata.jsonl', () => {
     const { lines } = await fetchLines(metadataOf(exported).contentUrl);
     expect(e.rowCount).toBeGreaterThan(0);
     expect(lines).toHaveLength(e.rowCount ?? -1);
-    expect(manifest).toMatchObject({ exporter: { id: 'croissant', version: '4.0.0' }, row_count: e.rowCount });
+    expect(manifest).toMatchObject({ exporter: { id: 'croissant', version: '5.0.0' }, row_count: e.rowCount });
   });
 });

@@ -76,6 +76,14 @@ describe('exporter options', () => {
           default: 'train',
           description: 'The split folder every image goes to (an export of a stored split uses each image’s part)',
         },
+        {
+          name: 'metadata',
+          type: 'string',
+          default: 'csv',
+          description:
+            'metadata.csv (text; datasets infers each part’s column types from its own file) or metadata.parquet ' +
+            '(typed: lists, DATE, INT32, BOOLEAN; the same types in every part)',
+        },
       ],
       jsonl: [],
       parquet: [],
@@ -88,6 +96,8 @@ describe('exporter options', () => {
 // record must keep them. 3.0.0 (the open world): the 2.0.0 layouts (when each format restated the
 // fields) with diagnosis_term after diagnosis_class and collection after acquisition_date;
 // clinical_status has five values; ISIC rows end with diagnosis_term, clinical_status, collection.
+// 4.0.0 (one casing, issue 16): coded values as the API spells them (NEVUS, CONSENSUS, FEMALE), the
+// file's image_url and thumbnail_url; parquet in record order with lists and a DATE; ISIC unchanged.
 const RECORD: ExportRecord = {
   image_name: 'ab',
   file_name: 'ab.jpg',
@@ -97,31 +107,31 @@ const RECORD: ExportRecord = {
   lesion_id: 'L1',
   age_at_exam: '45',
   age_approx: 45,
-  sex: 'female',
+  sex: 'FEMALE',
   fitzpatrick_type: 'II',
   sunburn_history: true,
   personal_ca_history: false,
-  anatomical_site: 'back',
-  anatomical_site_code: 'BACK',
+  anatomical_site: 'BACK',
   lesion_diameter_mm: 4.5,
-  dominant_colors: ['black', 'brown'],
-  elevation: 'flat',
-  border_regularity: 'regular',
-  dermoscopic_structures: ['dots'],
+  dominant_colors: ['BLACK', 'DARK_BROWN'],
+  elevation: 'FLAT',
+  border_regularity: 'REGULAR',
+  dermoscopic_structures: ['DOTS'],
   clinical_diagnosis: 'nevus',
-  diagnosis_class: 'nevus',
-  origin: 'melanocytic',
+  diagnosis_class: 'NEVUS',
+  origin: 'MELANOCYTIC',
   clinical_status: 'BENIGN',
-  clinical_status_label: 'benign',
   diagnosis_term: 'Benign:Benign melanocytic proliferations:Nevus',
   isic_path: 'Benign:Benign melanocytic proliferations:Nevus',
   collection: 'own',
   histopathology_result: null,
-  verification_stage: 'consensus',
-  verification_stage_code: 'CONSENSUS',
+  verification_stage: 'CONSENSUS',
   examiner_id: null,
   image_quality_score: 4,
   acquisition_date: '2024',
+  acquisition_day: new Date(Date.UTC(2024, 0, 1)),
+  image_url: 'http://test/images/ab/original',
+  thumbnail_url: 'http://test/images/ab/thumbnail',
   width: 96,
   height: 72,
   format: 'jpeg',
@@ -129,12 +139,13 @@ const RECORD: ExportRecord = {
   split: 'test',
 };
 
-describe('formats keep their 3.0.0 layouts', () => {
-  it('every exporter but croissant (4.0.0) is at 3.0.0', () => {
-    for (const id of ['jsonl', 'parquet', 'imagefolder', 'isic-csv', 'isic-zip']) {
+describe('formats keep their layouts', () => {
+  it('jsonl, parquet and imagefolder are at 4.0.0, the ISIC formats at 3.0.0, croissant at 5.0.0', () => {
+    for (const id of ['jsonl', 'parquet', 'imagefolder']) expect(registry.exporter(id)?.version, id).toBe('4.0.0');
+    for (const id of ['isic-csv', 'isic-zip']) {
       expect(registry.exporter(id)?.version, id).toBe('3.0.0');
     }
-    expect(registry.exporter('croissant')?.version).toBe('4.0.0');
+    expect(registry.exporter('croissant')?.version).toBe('5.0.0');
   });
 
   it('isic: ISIC’s metadata columns, the policy, then ours', () => {
@@ -189,7 +200,7 @@ describe('formats keep their 3.0.0 layouts', () => {
         diagnosis_class: r.diagnosis_class,
         diagnosis_term: r.diagnosis_term,
         origin: r.origin,
-        clinical_status: r.clinical_status_label,
+        clinical_status: r.clinical_status,
         histopathology_result: r.histopathology_result,
         verification_stage: r.verification_stage,
       },
@@ -203,39 +214,37 @@ describe('formats keep their 3.0.0 layouts', () => {
       expect(JSON.stringify(nestedRecord(r, policy, inSplit))).toBe(JSON.stringify(was(inSplit)));
   });
 
-  it('parquet: the same columns, order and physical types', () => {
-    const strings = [
-      'image',
-      'sha256',
-      'patient_id',
-      'lesion_id',
-      'label',
-      'sex',
-      'fitzpatrick_type',
-      'anatomical_site',
-      'dominant_colors',
-      'elevation',
-      'border_regularity',
-      'dermoscopic_structures',
-      'clinical_diagnosis',
-      'diagnosis_class',
-      'diagnosis_term',
-      'origin',
-      'clinical_status',
-      'histopathology_result',
-      'verification_stage',
-      'examiner_id',
-      'acquisition_date',
-      'collection',
-      'format',
-    ];
+  it('parquet: the record’s columns in its order, lists, a DATE, INT32, BOOLEAN and DOUBLE', () => {
     const was = (age: 'INT32' | 'STRING', inSplit: boolean) => [
-      ...strings.map((name) => ({ name, type: 'STRING' })),
+      ...['image', 'sha256', 'patient_id', 'lesion_id', 'label'].map((name) => ({ name, type: 'STRING' })),
       { name: 'age_at_exam', type: age },
-      ...(inSplit ? [{ name: 'split', type: 'STRING' }] : []),
-      ...['image_quality_score', 'width', 'height'].map((name) => ({ name, type: 'INT32' })),
-      ...['sunburn_history', 'personal_ca_history'].map((name) => ({ name, type: 'BOOLEAN' })),
+      { name: 'sex', type: 'STRING' },
+      { name: 'fitzpatrick_type', type: 'STRING' },
+      { name: 'sunburn_history', type: 'BOOLEAN' },
+      { name: 'personal_ca_history', type: 'BOOLEAN' },
+      { name: 'anatomical_site', type: 'STRING' },
       { name: 'lesion_diameter_mm', type: 'DOUBLE' },
+      { name: 'dominant_colors', type: 'LIST' },
+      { name: 'elevation', type: 'STRING' },
+      { name: 'border_regularity', type: 'STRING' },
+      { name: 'dermoscopic_structures', type: 'LIST' },
+      ...[
+        'clinical_diagnosis',
+        'diagnosis_class',
+        'diagnosis_term',
+        'origin',
+        'clinical_status',
+        'histopathology_result',
+        'verification_stage',
+        'examiner_id',
+      ].map((name) => ({ name, type: 'STRING' })),
+      { name: 'image_quality_score', type: 'INT32' },
+      { name: 'acquisition_date', type: 'DATE' },
+      { name: 'collection', type: 'STRING' },
+      { name: 'width', type: 'INT32' },
+      { name: 'height', type: 'INT32' },
+      ...['format', 'image_url', 'thumbnail_url'].map((name) => ({ name, type: 'STRING' })),
+      ...(inSplit ? [{ name: 'split', type: 'STRING' }] : []),
     ];
     for (const inSplit of [false, true]) {
       const cols = (p: 'limited' | 'safe-harbor' | 'research') =>

@@ -94,9 +94,20 @@ describe.each(POLICIES)('under %s', (policy) => {
     expect(records[0]).toHaveProperty('demographic.age_at_exam');
     expect(records[0]).toHaveProperty('dermoscopic.dermoscopic_structures');
     expect(records[0].label.policy).toBe(policy);
+    // one casing: coded values as the API spells them (a value read back goes into an ImageFilter as it is)
+    const bySha = new Map(images.map((i) => [i.sha256, i]));
+    for (const r of records) {
+      const img = bySha.get(r.sha256);
+      expect(r.diagnostic.diagnosis_class).toBe(img?.diagnosisClass ?? null);
+      expect(r.diagnostic.verification_stage).toBe(img?.verificationStage);
+      expect(r.diagnostic.clinical_status).toBe(img?.clinicalStatus);
+      expect(r.file).not.toHaveProperty('image_url'); // origin-free: the same bytes as Croissant's metadata.jsonl
+      for (const v of [r.demographic.sex, r.morphological.anatomical_site, r.diagnostic.origin])
+        if (v !== null) expect(v).toMatch(/^[A-Z][A-Z_]*$/);
+    }
     expect(manifest).toMatchObject({
       policy: { id: policy, version: registry.policy(policy)?.version },
-      exporter: { id: 'jsonl', version: '3.0.0' },
+      exporter: { id: 'jsonl', version: '4.0.0' },
       row_count: records.length,
     });
   });
@@ -129,6 +140,18 @@ describe.each(POLICIES)('under %s', (policy) => {
     expect(table.numRows).toBe(labels.length);
     expect(tally([...labels])).toEqual(expected(policy));
     expect(table.schema.fields.map((f) => f.name)).toContain('verification_stage');
+    // typed columns: lists of strings, a date, whole numbers, yes/no, URLs under the origin
+    const type = (name: string) => String(table.schema.fields.find((f) => f.name === name)?.type);
+    expect(type('dominant_colors')).toBe('List<Utf8>');
+    expect(type('dermoscopic_structures')).toBe('List<Utf8>');
+    expect(type('acquisition_date')).toMatch(/^Date32/);
+    expect(type('width')).toBe('Int32');
+    expect(type('sunburn_history')).toBe('Bool');
+    const shas = table.getChild('sha256')?.toArray() as string[];
+    const urls = table.getChild('thumbnail_url')?.toArray() as string[];
+    expect(urls[0]).toBe(`http://test/images/${shas[0]}/thumbnail`);
+    const stages = new Set([...((table.getChild('verification_stage')?.toArray() ?? []) as string[])]);
+    expect([...stages].every((v) => ['INITIAL', 'CONSENSUS', 'HISTOLOGY'].includes(v))).toBe(true);
   });
 });
 
@@ -181,19 +204,20 @@ describe('the ISIC hierarchy', () => {
 
 describe('image archives', () => {
   it.each(['three-tier', 'ham10000'])(
-    'imagefolder under %s: split/label/<image>, metadata.csv and a manifest of every file',
+    'imagefolder under %s: split/label/<image>, split/metadata.csv and a manifest of every file',
     async (policy) => {
       const labels = registry.policy(policy)?.labels ?? [];
       const { body } = await runExport('imagefolder', policy, 'VIEWER', { split: 'test' });
       const entries = await unzip(body);
-      const meta = parse(entries.find((e) => e.name === 'metadata.csv')?.data ?? '', { columns: true }) as Record<
-        string,
-        string
-      >[];
+      expect(entries.find((e) => e.name === 'metadata.csv')).toBeUndefined();
+      const meta = parse(entries.find((e) => e.name === 'test/metadata.csv')?.data ?? '', {
+        columns: true,
+      }) as Record<string, string>[];
       expect(tally(meta.map((r) => r.label ?? ''))).toEqual(expected(policy));
-      const imageEntries = entries.filter((e) => e.name.startsWith('test/'));
+      const imageEntries = entries.filter((e) => e.name.startsWith('test/') && e.name !== 'test/metadata.csv');
       expect(imageEntries).toHaveLength(meta.length);
-      expect(new Set(meta.map((r) => r.file_name))).toEqual(new Set(imageEntries.map((e) => e.name)));
+      // file_name is relative to the part's folder, as Hugging Face's imagefolder reads it
+      expect(new Set(meta.map((r) => `test/${r.file_name}`))).toEqual(new Set(imageEntries.map((e) => e.name)));
       for (const e of imageEntries.slice(0, 50)) {
         const [, label, file] = e.name.split('/');
         expect(labels).toContain(label);
@@ -203,19 +227,39 @@ describe('image archives', () => {
       expect(manifest.policy).toEqual({ id: policy, version: registry.policy(policy)?.version });
       expect(Object.keys(meta[0] ?? {})).toEqual([
         'file_name',
-        'label',
+        'sha256',
         'patient_id',
         'lesion_id',
+        'label',
         'age_at_exam',
         'sex',
         'fitzpatrick_type',
+        'sunburn_history',
+        'personal_ca_history',
         'anatomical_site',
+        'lesion_diameter_mm',
+        'dominant_colors',
+        'elevation',
+        'border_regularity',
+        'dermoscopic_structures',
+        'clinical_diagnosis',
         'diagnosis_class',
         'diagnosis_term',
+        'origin',
         'clinical_status',
+        'histopathology_result',
         'verification_stage',
+        'examiner_id',
+        'image_quality_score',
+        'acquisition_date',
         'collection',
+        'width',
+        'height',
+        'format',
+        'image_url',
+        'thumbnail_url',
       ]);
+      expect(meta.every((r) => ['INITIAL', 'CONSENSUS', 'HISTOLOGY'].includes(r.verification_stage ?? ''))).toBe(true);
       // the demo cohort is the own collection alone: LICENSES names it with its terms
       const licenses = entries.find((e) => e.name === 'LICENSES')?.data.toString() ?? '';
       expect(licenses).toMatch(/^own: Own acquisition\n {2}licence: not stated\n {2}attribution: not stated\n/m);
@@ -298,7 +342,9 @@ describe('exports are reproducible, private where they must be, and refuse bad r
 
   it('serves downloads with the API’s access checks', async () => {
     const { export: e } = await runExport('jsonl', 'nine-class');
-    expect((await api.yoga.fetch(e.downloadUrl ?? '')).status).toBe(401);
+    // the signed URL opens without a header; the same path without its signature does not
+    expect((await api.yoga.fetch(e.downloadUrl ?? '')).status).toBe(200);
+    expect((await api.yoga.fetch((e.downloadUrl ?? '').split('?')[0] ?? '')).status).toBe(401);
     expect(
       (
         await api.yoga.fetch('http://test/exports/00000000-0000-0000-0000-000000000000/file', {

@@ -404,10 +404,10 @@ describe('exports and Croissant', () => {
     for (const r of records) {
       const row = db.get(r.sha256);
       expect(r.diagnostic.diagnosis_term).toBe(row?.diagnosisTerm);
-      expect(r.diagnostic.clinical_status).toBe(row?.clinicalStatus.toLowerCase());
+      expect(r.diagnostic.clinical_status).toBe(row?.clinicalStatus);
       expect(r.collection).toBe(row?.collection.slug);
     }
-    expect(records.filter((r) => r.diagnostic.clinical_status === 'premalignant')).toHaveLength(2);
+    expect(records.filter((r) => r.diagnostic.clinical_status === 'PREMALIGNANT')).toHaveLength(2);
   });
 
   it('isic-zip: per-row terms, status and licence; LICENSES names each collection', async () => {
@@ -458,10 +458,9 @@ describe('exports and Croissant', () => {
   it('imagefolder of the public collection: metadata columns and a LICENSES of that collection only', async () => {
     const { body } = await runExport('imagefolder', { collection: [SLUG] });
     const entries = await unzip(body);
-    const meta = parse(entries.find((e) => e.name === 'metadata.csv')?.data ?? '', { columns: true }) as Record<
-      string,
-      string
-    >[];
+    const meta = parse(entries.find((e) => e.name === 'train/metadata.csv')?.data ?? '', {
+      columns: true,
+    }) as Record<string, string>[];
     expect(meta).toHaveLength(PUBLIC.length - 1); // the unknown-status record has no screening label
     expect(new Set(meta.map((r) => r.collection))).toEqual(new Set([SLUG]));
     expect(tally(meta.map((r) => r.clinical_status ?? ''))).toEqual(

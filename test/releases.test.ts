@@ -444,9 +444,10 @@ describe('releases', () => {
       .toString()
       .split('\n')
       .find((l) => l.includes(`"sha256":"${corrected.sha256}"`));
-    const frozenLabel = CLASSES[corrected.diagnosisClass as DiagnosisClass].label;
-    expect(line).toContain(`"diagnosis_class":${JSON.stringify(frozenLabel)}`);
-    expect(line).not.toContain(`"diagnosis_class":${JSON.stringify(CLASSES[other(corrected.diagnosisClass)].label)}`);
+    // (exports write the class as the API spells it: its code)
+    const frozenClass = CLASSES[corrected.diagnosisClass as DiagnosisClass].code;
+    expect(line).toContain(`"diagnosis_class":${JSON.stringify(frozenClass)}`);
+    expect(line).not.toContain(`"diagnosis_class":${JSON.stringify(CLASSES[other(corrected.diagnosisClass)].code)}`);
     expect(await expectStatsOfRows(r1, r1Rows)).toEqual(before?.stats);
     expect((await api.as('VIEWER', FacetsAsOf, { release: r1 })).data?.facets).toEqual(before?.facets);
     // the live stats moved: reading as of the release is what kept them

@@ -9,8 +9,9 @@ import { type Block, type Deidentification, type FieldInfo, type FieldType, fiel
 
 /**
  * One image in an export, after the profile: ages and dates as the export's de-identification
- * profile shows them, examiner codes for reviewers only. Besides the columns' values it holds what
- * formats with their own vocabulary read (ISIC: the site code, the stage code, the class's path).
+ * profile shows them, examiner codes for reviewers only. Every coded value is spelled as the GraphQL
+ * API spells it (the enum's value name: NEVUS, CONSENSUS, FEMALE, HEAD_NECK), so a value read from a
+ * file goes back into an ImageFilter as it is; formats with their own vocabulary (ISIC) translate.
  */
 export interface ExportRecord {
   /** The image's name in ISIC notation (its sha256). */
@@ -26,44 +27,50 @@ export interface ExportRecord {
   readonly age_at_exam: number | string | null;
   /** ISIC's age_approx through the profile (domain/deidentify.ts isicAgeApprox). */
   readonly age_approx: number | null;
+  /** FEMALE / MALE. */
   readonly sex: string | null;
   readonly fitzpatrick_type: string | null;
   readonly sunburn_history: boolean | null;
   readonly personal_ca_history: boolean | null;
-  /** The site's label. */
+  /** The site's code (domain/sites.ts; the AnatomicalSite enum). */
   readonly anatomical_site: string | null;
-  /** The site's code (domain/sites.ts). */
-  readonly anatomical_site_code: string | null;
   readonly lesion_diameter_mm: number | null;
+  /** Colour codes (the Color enum), sorted. */
   readonly dominant_colors: readonly string[];
   readonly elevation: string | null;
   readonly border_regularity: string | null;
+  /** Structure codes (the DermoscopicStructure enum), sorted. */
   readonly dermoscopic_structures: readonly string[];
   readonly clinical_diagnosis: string;
-  /** The class's label (9 classes); null: the term is outside the 9. */
+  /** The class's code (the DiagnosisClass enum: NEVUS); null: the term is outside the 9. */
   readonly diagnosis_class: string | null;
   /** The diagnosis term: its path in ISIC's diagnosis hierarchy (or our extension), `:`-separated. */
   readonly diagnosis_term: string;
-  /** The class's origin, or the term's; null where the term does not say. */
+  /** The class's origin, or the term's (MELANOCYTIC / NON_MELANOCYTIC); null where the term does not say. */
   readonly origin: string | null;
   /** The clinical status code (BENIGN, BORDERLINE, PREMALIGNANT, MALIGNANT, UNKNOWN). */
   readonly clinical_status: string;
-  /** The same, lower case: what jsonl and parquet write as clinical_status. */
-  readonly clinical_status_label: string;
   /** The term's path (what the ISIC files call the diagnosis path): the same as diagnosis_term. */
   readonly isic_path: string;
   /** The slug of the image's collection (own, ham10000, …). */
   readonly collection: string;
   readonly histopathology_result: string | null;
-  /** The stage, lower case. */
-  readonly verification_stage: string;
   /** The stage's code (INITIAL, CONSENSUS, HISTOLOGY). */
-  readonly verification_stage_code: string;
+  readonly verification_stage: string;
   /** null unless the export is a reviewer's or an admin's. */
   readonly examiner_id: string | null;
   readonly image_quality_score: number | null;
   /** As the profile shows a date: "2024", "2024-05" or "2024-05-17". */
   readonly acquisition_date: string | null;
+  /**
+   * The same date as a value: the first day (UTC) of the year (safe-harbor) or month (research) the
+   * profile shows, the day under limited; what typed formats (Parquet's DATE) write.
+   */
+  readonly acquisition_day: Date | null;
+  /** `<origin>/images/<sha256>/original` (domain/image-url.ts), under the API's access rules. */
+  readonly image_url: string;
+  /** `<origin>/images/<sha256>/thumbnail`. */
+  readonly thumbnail_url: string;
   readonly width: number;
   readonly height: number;
   readonly format: string;
@@ -93,6 +100,12 @@ export interface ExportColumn {
   readonly field: FieldInfo | null;
   /** Written only by exports of a stored split. */
   readonly splitOnly?: boolean;
+  /**
+   * A URL under the server's origin: written by the formats of one export run (parquet,
+   * imagefolder), not by jsonl, which is also Croissant's metadata.jsonl, served by a route
+   * whose bytes must not depend on the origin a document was asked from.
+   */
+  readonly url?: boolean;
 }
 
 /** A column of one of the 16 fields: name, block, type and treatment from FIELDS. */
@@ -114,7 +127,7 @@ const extra = (
   group: ColumnGroup,
   type: FieldType,
   description: string,
-  more: Partial<Pick<ExportColumn, 'from' | 'deidentify' | 'splitOnly'>> = {},
+  more: Partial<Pick<ExportColumn, 'from' | 'deidentify' | 'splitOnly' | 'url'>> = {},
 ): ExportColumn => ({
   name,
   from: more.from ?? (name as keyof ExportRecord),
@@ -124,6 +137,7 @@ const extra = (
   description,
   field: null,
   ...(more.splitOnly ? { splitOnly: true } : {}),
+  ...(more.url ? { url: true } : {}),
 });
 
 /**
@@ -137,25 +151,28 @@ export const EXPORT_COLUMNS: readonly ExportColumn[] = [
   extra('lesion_id', 'record', 'string', 'De-identified lesion code'),
   extra('label', 'label', 'string', 'Label under the class-mapping policy'),
   model('age_at_exam', 'Age in years at the examination'),
-  model('sex'),
+  model('sex', 'Sex of the patient: FEMALE / MALE'),
   model('fitzpatrick_type', 'Fitzpatrick phototype I–VI'),
   model('sunburn_history'),
   model('personal_ca_history'),
-  model('anatomical_site', 'Anatomical site'),
+  model('anatomical_site', 'Anatomical site: its code (HEAD_NECK, UPPER_EXTREMITY, …)'),
   model('lesion_diameter_mm'),
   model('dominant_colors'),
   model('elevation'),
   model('border_regularity'),
   model('dermoscopic_structures'),
   model('clinical_diagnosis'),
-  extra('diagnosis_class', 'diagnostic', 'string', 'Normalised diagnostic class (9 classes); empty: outside the 9'),
+  extra(
+    'diagnosis_class',
+    'diagnostic',
+    'string',
+    'Normalised diagnostic class (9 classes: NEVUS, MELANOMA, …); empty: outside the 9',
+  ),
   extra('diagnosis_term', 'diagnostic', 'string', 'Diagnosis term: its path in the ISIC diagnosis hierarchy'),
-  extra('origin', 'diagnostic', 'string', 'Origin: melanocytic / non_melanocytic; empty where the term does not say'),
-  extra('clinical_status', 'diagnostic', 'string', 'benign / borderline / premalignant / malignant / unknown', {
-    from: 'clinical_status_label',
-  }),
+  extra('origin', 'diagnostic', 'string', 'Origin: MELANOCYTIC / NON_MELANOCYTIC; empty where the term does not say'),
+  extra('clinical_status', 'diagnostic', 'string', 'BENIGN / BORDERLINE / PREMALIGNANT / MALIGNANT / UNKNOWN'),
   model('histopathology_result'),
-  model('verification_stage', 'initial / consensus / histology'),
+  model('verification_stage', 'INITIAL / CONSENSUS / HISTOLOGY'),
   model('examiner_id'),
   model('image_quality_score', 'SOP image quality score 1–5'),
   extra('acquisition_date', 'record', 'date', 'Date of acquisition, as the de-identification profile shows it', {
@@ -165,6 +182,10 @@ export const EXPORT_COLUMNS: readonly ExportColumn[] = [
   extra('width', 'file', 'integer', 'Width of the image in pixels'),
   extra('height', 'file', 'integer', 'Height of the image in pixels'),
   extra('format', 'file', 'string', 'Image file format (jpeg, png)'),
+  extra('image_url', 'file', 'string', 'URL of the stored original (a bearer token or a signed URL reads it)', {
+    url: true,
+  }),
+  extra('thumbnail_url', 'file', 'string', 'URL of the 256 px WebP thumbnail', { url: true }),
   extra('split', 'record', 'string', 'The part of the split the image is in', { splitOnly: true }),
 ];
 
@@ -177,9 +198,12 @@ export function exportColumn(name: string): ExportColumn {
   return c;
 }
 
-/** The columns an export writes: without the split's part unless it is an export of a stored split. */
-export const columnsOf = (inSplit: boolean): readonly ExportColumn[] =>
-  EXPORT_COLUMNS.filter((c) => inSplit || !c.splitOnly);
+/**
+ * The columns an export writes: without the split's part unless it is an export of a stored split,
+ * without the URL columns where `urls` is false (jsonl).
+ */
+export const columnsOf = (inSplit: boolean, urls = true): readonly ExportColumn[] =>
+  EXPORT_COLUMNS.filter((c) => (inSplit || !c.splitOnly) && (urls || !c.url));
 
 /**
  * A column's value type under a profile: an age is a whole number only where the profile shows it

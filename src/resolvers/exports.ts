@@ -15,10 +15,10 @@ import { createGraphQLError } from 'graphql-yoga';
 import { type DatasetConfig, datasetConfig } from '../config.ts';
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
-import { CLASSES } from '../domain/classes.ts';
 import {
   ageValue,
   DEFAULT_PROFILE,
+  dateTimeValue,
   dateValue,
   generaliseFilter,
   isicAgeApprox,
@@ -29,9 +29,8 @@ import {
   profileAllowed,
 } from '../domain/deidentify.ts';
 import type { ExportRecord } from '../domain/export-record.ts';
+import { imageUrl } from '../domain/image-url.ts';
 import { type Role, roleAtLeast } from '../domain/roles.ts';
-import { SITES } from '../domain/sites.ts';
-import { STRUCTURES } from '../domain/structures.ts';
 import { originOf } from '../domain/terms.ts';
 import { decide, POLICY_INPUT_SELECT } from '../plugins/evaluate.ts';
 import { hashingTap } from '../plugins/exporters/hashing.ts';
@@ -130,6 +129,12 @@ export async function validateExport(scope: RequestScope, req: ExportRequest, ro
   return { exporter, subset, options, split, profile };
 }
 
+/** The origin written into an export's URLs when the run is given none (the server's default address). */
+const DEFAULT_ORIGIN = 'http://127.0.0.1:4000';
+
+/** A date-time's day as a UTC midnight (Parquet's DATE holds days). */
+const dayOf = (d: Date | null) => (d ? new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())) : null);
+
 /** Rows read per keyset batch: what an export holds in memory at once. */
 export const EXPORT_BATCH = 500;
 
@@ -191,6 +196,7 @@ async function* exportRows(
   count: { n: number },
   splitId: string | null,
   profile: ProfileId,
+  origin: string,
   tick: () => void = () => undefined,
 ): AsyncGenerator<ExportRecord> {
   const { where, policy } = subset;
@@ -217,7 +223,6 @@ async function* exportRows(
       const decision = decide(policy, i);
       if (decision.kind !== 'mapped') continue;
       const ext = i.storageKey.split('.').pop() ?? 'jpg';
-      const info = i.diagnosisClass ? CLASSES[i.diagnosisClass] : null;
       n++;
       tick();
       yield {
@@ -230,31 +235,31 @@ async function* exportRows(
         // the profile's rendering: a number under limited, text ("45", "90+", "40-44") otherwise
         age_at_exam: ageValue(i.ageAtExam, profile),
         age_approx: isicAgeApprox(i.ageAtExam, profile),
-        sex: i.patient.sex?.toLowerCase() ?? null,
+        sex: i.patient.sex,
         fitzpatrick_type: i.patient.fitzpatrickType,
         sunburn_history: i.patient.sunburnHistory,
         personal_ca_history: i.patient.personalCaHistory,
-        anatomical_site: i.anatomicalSite ? SITES[i.anatomicalSite].label : null,
-        anatomical_site_code: i.anatomicalSite,
+        anatomical_site: i.anatomicalSite,
         lesion_diameter_mm: i.lesionDiameterMm,
-        dominant_colors: i.colors.map((c) => c.color.toLowerCase()).sort(),
-        elevation: i.elevation?.toLowerCase() ?? null,
-        border_regularity: i.borderRegularity?.toLowerCase() ?? null,
-        dermoscopic_structures: i.structures.map((s) => STRUCTURES[s.structure].label).sort(),
+        dominant_colors: i.colors.map((c) => c.color).sort(),
+        elevation: i.elevation,
+        border_regularity: i.borderRegularity,
+        dermoscopic_structures: i.structures.map((s) => s.structure).sort(),
         clinical_diagnosis: i.clinicalDiagnosisRaw,
-        diagnosis_class: info?.label ?? null,
+        diagnosis_class: i.diagnosisClass,
         diagnosis_term: i.diagnosisTerm,
-        origin: originOf(i.diagnosisClass, i.diagnosisTerm)?.toLowerCase() ?? null,
+        origin: originOf(i.diagnosisClass, i.diagnosisTerm),
         clinical_status: i.clinicalStatus,
-        clinical_status_label: i.clinicalStatus.toLowerCase(),
         isic_path: i.diagnosisTerm,
         collection: i.collection.slug,
         histopathology_result: i.histopathologyResult,
-        verification_stage: i.verificationStage.toLowerCase(),
-        verification_stage_code: i.verificationStage,
+        verification_stage: i.verificationStage,
         examiner_id: withExaminer ? i.examinerCode : null,
         image_quality_score: i.imageQualityScore,
         acquisition_date: dateValue(i.acquiredAt, profile),
+        acquisition_day: dayOf(dateTimeValue(i.acquiredAt, profile)),
+        image_url: imageUrl(origin, i.sha256, 'original'),
+        thumbnail_url: imageUrl(origin, i.sha256, 'thumbnail'),
         width: i.width,
         height: i.height,
         format: i.format,
@@ -340,13 +345,21 @@ export async function writeExport(input: RunInput, out: Writable, opts: WriteOpt
   const tick = () => progress.row();
   const ctx: ExportContext = {
     rows: () =>
-      exportRows(input.subset, input.withExaminer, count, input.split?.selection.id ?? null, input.profile, tick),
+      exportRows(
+        input.subset,
+        input.withExaminer,
+        count,
+        input.split?.selection.id ?? null,
+        input.profile,
+        input.origin ?? DEFAULT_ORIGIN,
+        tick,
+      ),
     openImage: (key) => input.store.read(key),
     options: input.options,
     policy: input.subset.policy,
     manifest: (files) => `${JSON.stringify(manifestOf(input, count.n, files), null, 2)}\n`,
     filter: input.subset.asked ?? {},
-    origin: input.origin ?? 'http://127.0.0.1:4000',
+    origin: input.origin ?? DEFAULT_ORIGIN,
     split: input.split ? { ...input.split.selection, parts: input.split.parts } : null,
     profile: PROFILES[input.profile],
     describe: () => describeSubset(input),

@@ -5,7 +5,7 @@ import { croissantDocument } from './croissant-document.ts';
 /** The Croissant 1.1 + RAI 1.0 description of the export's subset, as a JSON-LD file. */
 export const croissantExporter = defineExporter({
   id: 'croissant',
-  version: '4.0.0',
+  version: '5.0.0',
   description:
     'Croissant 1.1 + RAI 1.0 metadata (JSON-LD) of the subset: licence, creator and dataset version as stated, files with sha256 and a URL that serves each, record set, RAI fields (the de-identification profile in rai:personalSensitiveInformation and rai:dataManipulationProtocol), cr:Split for a stored split',
   mediaType: 'application/ld+json',

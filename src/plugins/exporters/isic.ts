@@ -84,7 +84,7 @@ export function isicRow(
 ): Record<string, string> {
   const path = isicNode(String(row.diagnosis_term ?? ''));
   const terms = termsOf(options.collections.get(String(row.collection)), options);
-  const site = row.anatomical_site_code ? SITES[row.anatomical_site_code as keyof typeof SITES] : undefined;
+  const site = row.anatomical_site ? SITES[row.anatomical_site as keyof typeof SITES] : undefined;
   const cell = (v: unknown) => (v === null || v === undefined ? '' : String(v));
   return {
     isic_id: cell(row.image_name),
@@ -94,7 +94,7 @@ export function isicRow(
     lesion_id: cell(row.lesion_id),
     // computed by the runner through the export's profile (domain/deidentify.ts isicAgeApprox)
     age_approx: cell(row.age_approx),
-    sex: cell(row.sex),
+    sex: cell(row.sex?.toLowerCase()),
     anatom_site_general: cell(site?.isicGeneral),
     clin_size_long_diam_mm: cell(row.lesion_diameter_mm),
     fitzpatrick_skin_type: cell(row.fitzpatrick_type),
@@ -106,7 +106,7 @@ export function isicRow(
     diagnosis_3: cell(path[2]),
     diagnosis_4: cell(path[3]),
     diagnosis_5: cell(path[4]),
-    diagnosis_confirm_type: cell(CONFIRM_TYPE[String(row.verification_stage_code)]),
+    diagnosis_confirm_type: cell(CONFIRM_TYPE[String(row.verification_stage)]),
     image_type: 'dermoscopic',
     diagnosis_term: cell(row.diagnosis_term),
     clinical_status: cell(row.clinical_status),

@@ -14,7 +14,8 @@ export function nestedRecord(
 ): Record<string, unknown> {
   const record: Record<string, unknown> = {};
   const groups = new Map<ColumnGroup, Record<string, unknown>>();
-  for (const c of columnsOf(inSplit)) {
+  // no URL columns: the same records are Croissant's metadata.jsonl, whose bytes are origin-free
+  for (const c of columnsOf(inSplit, false)) {
     const value = columnValue(c, r);
     if (c.group === 'record') record[c.name] = value;
     else if (c.group === 'label') record.label = { policy: policy.id, policy_version: policy.version, value };
@@ -34,9 +35,9 @@ export function nestedRecord(
 /** One JSON record per line with the 16 fields nested in their six blocks. */
 export const jsonl = defineExporter({
   id: 'jsonl',
-  version: '3.0.0',
+  version: '4.0.0',
   description:
-    'JSON Lines: one record per image, the six blocks nested, the policy label beside them (and its split part); age_at_exam and acquisition_date as the de-identification profile shows them',
+    'JSON Lines: one record per image, the six blocks nested, the policy label beside them (and its split part); age_at_exam and acquisition_date as the de-identification profile shows them; coded values as the API spells them (NEVUS, CONSENSUS); no URLs (the records are Croissant’s metadata.jsonl)',
   mediaType: 'application/x-ndjson',
   extension: 'jsonl',
   needsImages: false,

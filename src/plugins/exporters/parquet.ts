@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { ByteWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { z } from 'zod';
 import type { ProfileId } from '../../domain/deidentify.ts';
 import { columnsOf, columnType, columnValue, type ExportColumn } from '../../domain/export-record.ts';
@@ -7,43 +7,59 @@ import { defineExporter, type ExportRow } from '../types.ts';
 
 const ROWS_PER_GROUP = 2_000;
 
-/** Parquet's physical type for each of the export record's value types. */
-const PARQUET_TYPE = {
+/**
+ * Parquet's type for each of the export record's value types: multi-valued fields are lists of
+ * strings, dates are DATE (days), whole numbers INT32.
+ */
+export const PARQUET_TYPE = {
   string: 'STRING',
-  strings: 'STRING',
-  date: 'STRING',
+  strings: 'LIST',
+  date: 'DATE',
   integer: 'INT32',
   float: 'DOUBLE',
   boolean: 'BOOLEAN',
 } as const;
+export type ParquetType = (typeof PARQUET_TYPE)[keyof typeof PARQUET_TYPE];
+/** hyparquet's schema element (hyparquet itself is not a dependency of ours, only its writer). */
+type SchemaElement = ConstructorParameters<typeof ParquetWriter>[0]['schema'][number];
 
 /**
- * The file's columns and their order, from the export record: text columns of a fixed type, then
- * those whose type depends on the profile (age_at_exam), then the split's part (in an export of a
- * split), then whole numbers, yes/no and decimal numbers, each in record order.
+ * The file's columns, in the export record's order, each with its Parquet type; age_at_exam is INT32
+ * only where the profile shows exact ages (limited), text ("90+", "40-44") otherwise.
  */
 export function parquetColumns(profile: ProfileId, inSplit: boolean) {
-  const columns = columnsOf(inSplit);
-  const text = (c: ExportColumn) => PARQUET_TYPE[c.type] === 'STRING';
-  const ordered = [
-    ...columns.filter((c) => c.deidentify !== 'age' && !c.splitOnly && text(c)),
-    ...columns.filter((c) => c.deidentify === 'age'),
-    ...columns.filter((c) => c.splitOnly),
-    ...(['INT32', 'BOOLEAN', 'DOUBLE'] as const).flatMap((type) =>
-      columns.filter((c) => c.deidentify !== 'age' && !c.splitOnly && PARQUET_TYPE[c.type] === type),
-    ),
-  ];
-  return ordered.map((c) => ({ column: c, name: c.name, type: PARQUET_TYPE[columnType(c, profile)] }));
+  return columnsOf(inSplit).map((c) => ({ column: c, name: c.name, type: PARQUET_TYPE[columnType(c, profile)] }));
 }
 
-/** Multi-valued fields as ;-joined strings. */
-const value = (c: ExportColumn, r: ExportRow): unknown => {
+/** A column's schema elements: one leaf, or LIST's three levels (name → list → element). */
+export function schemaOf(name: string, type: ParquetType): SchemaElement[] {
+  const optional = 'OPTIONAL' as const;
+  switch (type) {
+    case 'STRING':
+      return [{ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: optional }];
+    case 'LIST':
+      return [
+        { name, repetition_type: optional, converted_type: 'LIST', num_children: 1 },
+        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+        { name: 'element', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
+      ];
+    case 'DATE':
+      return [{ name, type: 'INT32', converted_type: 'DATE', repetition_type: optional }];
+    default:
+      return [{ name, type, repetition_type: optional }];
+  }
+}
+
+/** A column's value in a row: lists as arrays, a date as its day (the profile's first day of the period). */
+export const parquetValue = (c: ExportColumn, type: ParquetType, r: ExportRow): unknown => {
+  if (type === 'DATE') return r.acquisition_day;
   const v = columnValue(c, r);
-  return Array.isArray(v) ? v.join(';') : v;
+  if (type === 'LIST') return Array.isArray(v) ? [...v] : [];
+  return v === undefined ? null : v;
 };
 
 /** A hyparquet ByteWriter that hands each filled chunk to a stream instead of growing. */
-function streamWriter(out: Writable) {
+export function streamWriter(out: Writable) {
   const writer: ByteWriter & { flush?: () => Promise<void> } = new ByteWriter();
   const CHUNK = 1 << 20;
   const flushChunk = () => {
@@ -66,30 +82,32 @@ function streamWriter(out: Writable) {
   return writer;
 }
 
-/** One row per image, readable by pandas/pyarrow: multi-valued fields as ;-joined strings. */
+/** One row per image, readable by pandas/pyarrow and Hugging Face datasets, with typed columns. */
 export const parquet = defineExporter({
   id: 'parquet',
-  version: '3.0.0',
+  version: '4.0.0',
   description:
-    'Apache Parquet, one row per image (hyparquet-writer), row groups of 2,000; age_at_exam is INT32 under the limited profile and text ("45", "90+", "40-44") under the others',
+    'Apache Parquet, one row per image (hyparquet-writer), row groups of 2,000, the export record’s columns in its order: ' +
+    'multi-valued fields (dominant_colors, dermoscopic_structures) as lists of strings, acquisition_date as DATE (the ' +
+    'first day of the year or month the de-identification profile shows), whole numbers INT32, yes/no BOOLEAN, ' +
+    'image_url and thumbnail_url under the server’s origin; age_at_exam is INT32 under the limited profile and text ' +
+    '("45", "90+", "40-44") under the others; coded values as the API spells them (NEVUS, CONSENSUS)',
   mediaType: 'application/vnd.apache.parquet',
   extension: 'parquet',
   needsImages: false,
   options: z.object({}),
   async write(ctx, out) {
     const profile = ctx.profile;
-    // exact ages are whole numbers; generalised ones are text ("90+", "40-44")
-    const schemaColumns = parquetColumns(profile.id, ctx.split !== null);
+    const columns = parquetColumns(profile.id, ctx.split !== null);
     const writer = new ParquetWriter({
       writer: streamWriter(out),
-      schema: schemaFromColumnData({
-        columnData: schemaColumns.map((c) => ({ name: c.name, type: c.type, data: [] })),
-      }),
+      schema: [{ name: 'root', num_children: columns.length }, ...columns.flatMap((c) => schemaOf(c.name, c.type))],
       createdBy: `dermaset parquet exporter ${parquet.version}`,
       kvMetadata: [
         { key: 'dermaset.policy', value: `${ctx.policy.id}@${ctx.policy.version}` },
         { key: 'dermaset.exporter', value: `parquet@${parquet.version}` },
         { key: 'dermaset.deidentification', value: `${profile.id}@${profile.version}` },
+        { key: 'dermaset.acquisition_date', value: profile.date },
         ...(ctx.split ? [{ key: 'dermaset.split', value: ctx.split.id }] : []),
       ],
     });
@@ -100,14 +118,7 @@ export const parquet = defineExporter({
       batch = [];
       await writer.write({
         rowGroupSize: ROWS_PER_GROUP,
-        columnData: schemaColumns.map((c) => ({
-          name: c.name,
-          type: c.type,
-          data: rows.map((r) => {
-            const v = value(c.column, r);
-            return v === undefined ? null : v;
-          }),
-        })),
+        columnData: columns.map((c) => ({ name: c.name, data: rows.map((r) => parquetValue(c.column, c.type, r)) })),
       });
     };
     for await (const r of ctx.rows()) {
