@@ -70,7 +70,7 @@ describe('examples', () => {
       const test = await env.db.splitAssignment.count({ where: { splitId: id, part: 'test' } });
       expect(out).toMatch(new RegExp(`^test part: ${test} images from \\d+ patients$`, 'm'));
       expect(out).toContain(
-        hasPandas ? 'DataFrame 1026 rows x 16 columns' : 'pandas not installed: 1026 rows as dicts',
+        hasPandas ? 'DataFrame 1026 rows x 18 columns' : 'pandas not installed: 1026 rows as dicts',
       );
     });
 

@@ -13,8 +13,11 @@ import pathlib
 import sys
 import tempfile
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from dermaset import Client, DermasetError  # noqa: E402
+try:  # the installed client (pip install ./clients/python), else its source in this repository
+    from dermaset import Client, DermasetError
+except ImportError:
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "clients" / "python" / "src"))
+    from dermaset import Client, DermasetError  # noqa: E402
 
 ds = Client()
 
