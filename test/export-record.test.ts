@@ -79,10 +79,10 @@ describe('exporter options', () => {
         {
           name: 'metadata',
           type: 'string',
-          default: 'csv',
+          default: 'parquet',
           description:
-            'metadata.csv (text; datasets infers each part’s column types from its own file) or metadata.parquet ' +
-            '(typed: lists, DATE, INT32, BOOLEAN; the same types in every part)',
+            'metadata.parquet (typed: lists, DATE, INT32, BOOLEAN; the same types in every part, as datasets needs) or ' +
+            'metadata.csv (text; datasets infers each part’s types from its own file and refuses parts that differ)',
         },
       ],
       jsonl: [],

@@ -207,7 +207,7 @@ describe('image archives', () => {
     'imagefolder under %s: split/label/<image>, split/metadata.csv and a manifest of every file',
     async (policy) => {
       const labels = registry.policy(policy)?.labels ?? [];
-      const { body } = await runExport('imagefolder', policy, 'VIEWER', { split: 'test' });
+      const { body } = await runExport('imagefolder', policy, 'VIEWER', { split: 'test', metadata: 'csv' });
       const entries = await unzip(body);
       expect(entries.find((e) => e.name === 'metadata.csv')).toBeUndefined();
       const meta = parse(entries.find((e) => e.name === 'test/metadata.csv')?.data ?? '', {
@@ -275,6 +275,22 @@ describe('image archives', () => {
       }
     },
   );
+
+  it('imagefolder by default: each part’s metadata.parquet, typed, file_name relative to the part', async () => {
+    const { body } = await runExport('imagefolder', 'nine-class');
+    const entries = await unzip(body);
+    expect(entries.filter((e) => e.name.endsWith('metadata.csv'))).toEqual([]);
+    const meta = entries.find((e) => e.name === 'train/metadata.parquet');
+    const table = tableFromIPC(readParquet(new Uint8Array(meta?.data ?? Buffer.alloc(0))).intoIPCStream());
+    expect(tally([...(table.getChild('label')?.toArray() ?? [])] as string[])).toEqual(expected('nine-class'));
+    const type = (name: string) => String(table.schema.fields.find((f) => f.name === name)?.type);
+    expect(table.schema.fields[0]?.name).toBe('file_name');
+    expect(type('dominant_colors')).toBe('List<Utf8>');
+    expect(type('acquisition_date')).toMatch(/^Date32/);
+    const names = new Set(entries.map((e) => e.name));
+    const files = [...((table.getChild('file_name')?.toArray() ?? []) as string[])];
+    expect(files.every((f) => /^[a-z_]+\/[0-9a-f]{64}\.\w+$/.test(f) && names.has(`train/${f}`))).toBe(true);
+  });
 
   it('isic-zip: images, metadata.csv, attribution and license, counts per label under two policies', async () => {
     for (const policy of ['screening-binary', 'isic2019']) {

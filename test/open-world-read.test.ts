@@ -456,7 +456,7 @@ describe('exports and Croissant', () => {
   });
 
   it('imagefolder of the public collection: metadata columns and a LICENSES of that collection only', async () => {
-    const { body } = await runExport('imagefolder', { collection: [SLUG] });
+    const { body } = await runExport('imagefolder', { collection: [SLUG] }, { metadata: 'csv' });
     const entries = await unzip(body);
     const meta = parse(entries.find((e) => e.name === 'train/metadata.csv')?.data ?? '', {
       columns: true,

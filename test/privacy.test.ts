@@ -154,7 +154,7 @@ describe('exports de-identify by default and stamp the profile', () => {
   });
 
   it('imagefolder: metadata.csv carries "90+", and the zip’s manifest.json the profile', async () => {
-    const { file } = await exportAs(api, 'VIEWER', { format: 'imagefolder' });
+    const { file } = await exportAs(api, 'VIEWER', { format: 'imagefolder', options: { metadata: 'csv' } });
     const entries = await unzip(file);
     const meta = parse(entries.find((e) => e.name === 'train/metadata.csv')?.data ?? '', {
       columns: true,

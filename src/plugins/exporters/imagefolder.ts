@@ -99,9 +99,10 @@ export const imagefolder = defineExporter({
   id: 'imagefolder',
   version: '4.0.0',
   description:
-    'Hugging Face ImageFolder layout in a zip: <part>/<label>/<sha256>.<ext> and <part>/metadata.csv (or ' +
-    'metadata.parquet) in each part’s folder, file_name relative to it, then every column of the export record ' +
-    '(coded values as the API spells them; in CSV, lists joined with ";"), LICENSES (each collection with its ' +
+    'Hugging Face ImageFolder layout in a zip: <part>/<label>/<sha256>.<ext> and <part>/metadata.parquet (typed as ' +
+    'the parquet export, the same types in every part; option metadata: "csv" for metadata.csv) in each part’s ' +
+    'folder, file_name relative to it, then every column of the export record (coded values as the API spells ' +
+    'them; in CSV, lists joined with ";"), LICENSES (each collection with its ' +
     'licence, attribution and source) and manifest.json; an export of a stored split puts each image in its part’s ' +
     'folder (train, validation, test, fold-1, …), others in the folder the split option names',
   mediaType: 'application/zip',
@@ -113,17 +114,19 @@ export const imagefolder = defineExporter({
       .regex(/^[a-z0-9_-]+$/i, 'must be a plain folder name (letters, digits, _ and -)')
       .default('train')
       .describe('The split folder every image goes to (an export of a stored split uses each image’s part)'),
+    // Parquet by default: datasets infers a CSV's column types from each part's own file and refuses
+    // parts whose types differ ("90+" among one part's ages only, a column empty in one part only)
     metadata: z
-      .enum(['csv', 'parquet'])
-      .default('csv')
+      .enum(['parquet', 'csv'])
+      .default('parquet')
       .describe(
-        'metadata.csv (text; datasets infers each part’s column types from its own file) or metadata.parquet ' +
-          '(typed: lists, DATE, INT32, BOOLEAN; the same types in every part)',
+        'metadata.parquet (typed: lists, DATE, INT32, BOOLEAN; the same types in every part, as datasets needs) or ' +
+          'metadata.csv (text; datasets infers each part’s types from its own file and refuses parts that differ)',
       ),
   }),
   async write(ctx, out) {
     const folder = (r: ExportRow) => (ctx.split ? String(r.split) : String(ctx.options.split));
-    const kind = ctx.options.metadata === 'parquet' ? 'parquet' : 'csv';
+    const kind = ctx.options.metadata === 'csv' ? 'csv' : 'parquet';
     const columns = metadataColumns();
     const tmp = await mkdtemp(join(tmpdir(), 'dermaset-imagefolder-'));
     const parts = new Map<string, PartMetadata>();
