@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closest, editDistance } from '../src/domain/suggest.ts';
 import { importFolder } from '../src/ingest/import.ts';
 import { createPipeline } from '../src/ingest/pipeline.ts';
 import { type Api, createApi } from './helpers/api.ts';
@@ -237,5 +238,37 @@ describe('vocabulary refusals name the closest allowed values', () => {
     expect(summary.invalid.map((p) => [p.code, p.message])).toEqual([
       ['INVALID_RECORD', 'elevation: is not one of: flat, palpable, nodular; did you mean flat?'],
     ]);
+  });
+});
+
+describe('the closest allowed values (domain/suggest.ts)', () => {
+  it.each<[string, string, number]>([
+    ['kitten', 'sitting', 3],
+    ['', 'abc', 3],
+    ['flaw', 'lawn', 2],
+    ['same', 'same', 0],
+  ])('edit distance %s → %s is %i', (a, b, d) => {
+    expect(editDistance(a, b)).toBe(d);
+    expect(editDistance(b, a)).toBe(d);
+  });
+
+  it.each<[string, string[]]>([
+    ['uper extremity', ['upper_extremity']],
+    ['Upper-Extremity', ['upper_extremity']],
+    ['extremity', ['lower_extremity', 'upper_extremity']],
+    ['torso', ['anterior_torso', 'lateral_torso', 'posterior_torso']],
+    ['John Smith MRN 998877', []],
+    ['', []],
+  ])('%s → %j', (given, near) => {
+    const sites = [
+      'head_neck',
+      'trunk',
+      'anterior_torso',
+      'posterior_torso',
+      'lateral_torso',
+      'upper_extremity',
+      'lower_extremity',
+    ];
+    expect(closest(given, sites)).toEqual(near);
   });
 });

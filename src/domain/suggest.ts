@@ -35,9 +35,11 @@ export function closest(given: string, allowed: readonly string[], max = 3): str
   const scored: { value: string; d: number }[] = [];
   for (const value of allowed) {
     const v = comparable(value);
-    const d = editDistance(g, v);
+    // a value holding the given text, or held in it, is as close as one typo away
+    const holds = g.length >= 3 && v.length >= 3 && (v.includes(g) || g.includes(v));
+    const d = holds ? Math.min(1, editDistance(g, v)) : editDistance(g, v);
     const within = Math.max(2, Math.floor(Math.max(g.length, v.length) / 3));
-    if (d <= within || (g.length >= 3 && (v.includes(g) || g.includes(v)))) scored.push({ value, d });
+    if (d <= within) scored.push({ value, d });
   }
   scored.sort((a, b) => a.d - b.d || a.value.localeCompare(b.value));
   // only the nearest: "uper extremity" means upper_extremity, not lower_extremity as well
