@@ -80,6 +80,8 @@ export interface FilterOf<S> {
   split?: S | null;
   /** Images that lack every one of these fields. */
   missing?: OptionalField[] | null;
+  /** Text search: see searchWhere. */
+  search?: string | null;
 }
 
 /** A filter as a caller writes it. */
@@ -161,11 +163,12 @@ export const FILTER_BOUNDS = { depth: 8, filters: 100, values: 500, joins: 30 } 
 /** Conditions on the patient's fields: each filter holding one joins the patient table once. */
 const PATIENT_CONDITIONS = ['sex', 'fitzpatrickType', 'sunburnHistory', 'personalCaHistory', 'patientCode'] as const;
 
-/** The joins a filter's own conditions need: the patient (once), histology (once), the collection (once). */
+/** The joins a filter's own conditions need: the patient (once), histology (once), the collection (once), a search (3). */
 const joinsOf = (f: FilterOf<unknown>) =>
   (PATIENT_CONDITIONS.some((k) => f[k] != null) || f.missing?.some((m) => PATIENT_FIELDS.has(m)) ? 1 : 0) +
   (f.hasHistology != null ? 1 : 0) +
-  (f.collection != null ? 1 : 0);
+  (f.collection != null ? 1 : 0) +
+  (f.search != null ? 3 : 0);
 
 const LOGICAL = new Set(['AND', 'OR', 'NOT']);
 
@@ -219,6 +222,7 @@ export function checkFilterBounds<S>(filter: FilterOf<S> | null | undefined, pat
     range(f.lesionDiameterMm, `${at}.lesionDiameterMm`, DOMAINS.lesionDiameterMm);
     range(f.acquiredAt, `${at}.acquiredAt`);
     if (f.diagnosisTerm) termNodes(f.diagnosisTerm, `${at}.diagnosisTerm`);
+    if (f.search != null) searchText(f.search, `${at}.search`);
     if (f.NOT) stack.push({ f: f.NOT, at: `${at}.NOT`, depth: depth + 1 });
     for (const key of ['OR', 'AND'] as const) {
       const list = f[key] ?? [];
@@ -532,6 +536,7 @@ export function imageWhere(
   }
   if (patient.length > 0) and.push({ patient: patient.length === 1 ? (patient[0] as object) : { AND: patient } });
   if (f.split) and.push(inSplitParts(f.split.id, f.split.parts));
+  if (f.search != null) and.push(searchWhere(f.search, `${path}.search`));
   if (f.AND?.length) and.push(...f.AND.map((x, i) => imageWhere(x, policy, `${path}.AND.${i}`)));
   if (f.OR?.length) and.push({ OR: f.OR.map((x, i) => imageWhere(x, policy, `${path}.OR.${i}`)) });
   if (f.NOT) and.push({ NOT: imageWhere(f.NOT, policy, `${path}.NOT`) });
@@ -559,4 +564,48 @@ export function listTerms(args: { under?: string | null; search?: string | null;
     (t) =>
       (!nodes || nodes.some((n) => isUnder(t.path, n))) && (needle === '' || t.path.toLowerCase().includes(needle)),
   ).slice(0, first);
+}
+
+/** A search's bounds: 1–200 characters once white space is trimmed from both ends. */
+export const SEARCH_BOUNDS = { min: 1, max: 200 } as const;
+
+/** The text a search looks for, checked: trimmed, 1–200 characters, else BAD_USER_INPUT. */
+function searchText(text: string, argument: string): string {
+  const needle = text.trim();
+  if (needle.length < SEARCH_BOUNDS.min || needle.length > SEARCH_BOUNDS.max) {
+    throw badInput(
+      `${argument}: a search holds ${SEARCH_BOUNDS.min}–${SEARCH_BOUNDS.max} characters once trimmed, got ${needle.length}`,
+      argument,
+    );
+  }
+  return needle;
+}
+
+/** Characters of codes, SHA-256 digests and slugs: a needle with any other cannot occur in one. */
+const CODE_TEXT = /^[A-Za-z0-9-]+$/;
+
+/**
+ * Images the text occurs in, ignoring letter case: in the diagnosis term's path ("lentigo" matches
+ * "…:Solar lentigo"), in the patient's or the lesion's code ("P-3K"), at the start of the image's
+ * SHA-256, or in its collection's slug. Terms are matched here against the vocabulary (the
+ * condition is the list of matching paths), and codes (upper case), digests and slugs (lower case)
+ * are stored in one case each, so the same needle in that case matches alike on SQLite (LIKE) and
+ * PostgreSQL; a needle with characters no code, digest or slug holds is only looked for in terms.
+ */
+export function searchWhere(text: string, argument: string): Where {
+  const needle = searchText(text, argument);
+  const lower = needle.toLowerCase();
+  const or: Where[] = [];
+  const terms = TERM_PATHS.filter((p) => p.toLowerCase().includes(lower));
+  if (terms.length > 0) or.push({ diagnosisTerm: { in: terms } });
+  if (CODE_TEXT.test(needle)) {
+    const upper = needle.toUpperCase();
+    or.push(
+      { patient: { code: { contains: upper } } },
+      { lesion: { code: { contains: upper } } },
+      { sha256: { startsWith: lower } },
+      { collection: { slug: { contains: lower } } },
+    );
+  }
+  return or.length === 0 ? NOTHING : { OR: or };
 }

@@ -3,9 +3,10 @@ import { builder } from '../builder.ts';
 import { CLASSES } from '../domain/classes.ts';
 import type { DermoscopicStructure } from '../domain/enums.ts';
 import { ConsensusOutcome } from '../domain/enums.ts';
+import { countQueue, listQueue, QUEUES } from '../resolvers/images.ts';
 import { recordConsensus } from '../resolvers/verification.ts';
-import { consensusQueue } from '../resolvers/workflow.ts';
 import { shownTime, WORKFLOW_TIME_NOTE } from './deidentified.ts';
+import { QueueOrderEnum } from './review.ts';
 import { NOTE_MAX, refusals, staffOnly, trailMutation } from './verification.ts';
 import { DermoscopicStructureEnum, DiagnosisClassEnum, DiagnosisClassInfoRef } from './vocabulary.ts';
 
@@ -74,7 +75,9 @@ builder.queryFields((t) => ({
       cursor: 'id',
       authScopes: { reviewer: true },
       description: 'Images with at least 3 independent reviews and no consensus yet.',
-      resolve: (query) => consensusQueue(query),
+      args: { orderBy: t.arg({ type: QueueOrderEnum, defaultValue: 'OLDEST_FIRST' }) },
+      totalCount: () => countQueue(QUEUES.consensus()),
+      resolve: (query, _root, args) => listQueue(query, QUEUES.consensus(), args.orderBy, args),
     },
     { name: 'ConsensusQueueConnection' },
     { name: 'ConsensusQueueEdge' },

@@ -3,9 +3,10 @@
 import { builder } from '../builder.ts';
 import { CLASSES } from '../domain/classes.ts';
 import { MIN_REASON_LENGTH } from '../domain/verification.ts';
+import { countQueue, listQueue, QUEUES } from '../resolvers/images.ts';
 import { attachHistopathology } from '../resolvers/verification.ts';
-import { pendingHistology } from '../resolvers/workflow.ts';
 import { shownTime, WORKFLOW_TIME_NOTE } from './deidentified.ts';
+import { QueueOrderEnum } from './review.ts';
 import { requireAdmin } from './staff.ts';
 import { REASON_MAX, RESULT_MAX, refusals, staffOnly, trailMutation } from './verification.ts';
 import { DiagnosisClassEnum, DiagnosisClassInfoRef } from './vocabulary.ts';
@@ -82,7 +83,9 @@ builder.queryFields((t) => ({
       cursor: 'id',
       authScopes: { reviewer: true },
       description: 'Malignant by consensus but without histology: not yet verified malignant.',
-      resolve: (query) => pendingHistology(query),
+      args: { orderBy: t.arg({ type: QueueOrderEnum, defaultValue: 'OLDEST_FIRST' }) },
+      totalCount: () => countQueue(QUEUES.histology()),
+      resolve: (query, _root, args) => listQueue(query, QUEUES.histology(), args.orderBy, args),
     },
     { name: 'PendingHistologyConnection' },
     { name: 'PendingHistologyEdge' },

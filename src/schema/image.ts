@@ -1,3 +1,4 @@
+import { getRefFromModel, queryFromInfo } from '@pothos/plugin-prisma';
 import { builder } from '../builder.ts';
 import { CLASSES, type ClassInfo } from '../domain/classes.ts';
 import { ageNumber, ageValue, generaliseFilter, readProfile } from '../domain/deidentify.ts';
@@ -23,12 +24,18 @@ import {
 } from '../domain/quality.ts';
 import { type DiagnosisTerm, termByPath } from '../domain/terms.ts';
 import { type ImageFilter as ImageFilterShape, OPTIONAL_FIELDS } from '../resolvers/image-filter.ts';
-import { countImages, imageBySha256, listImages } from '../resolvers/images.ts';
+import {
+  countImages,
+  IMAGE_ORDER_KEYS,
+  type ImageOrderField,
+  imageBySha256,
+  imagesConnection,
+  sortOrder,
+} from '../resolvers/images.ts';
 import { resolveSelection, resolveSubset } from '../resolvers/subset.ts';
 import type { Context } from '../server/context.ts';
 import { ConsensusDecisionRef } from './consensus.ts';
 import { shownTime } from './deidentified.ts';
-import { PatientRef } from './patient.ts';
 import { ExpertReviewRef } from './review.ts';
 import {
   AnatomicalSiteEnum,
@@ -332,7 +339,8 @@ export const ImageRef = builder.prismaNode('Image', {
         ctx.signedUrl(imagePath(img.sha256, args.variant === 'THUMBNAIL' ? 'thumbnail' : 'original'), args.expiresIn),
     }),
     patient: t.field({
-      type: PatientRef,
+      // by model name: schema/patient.ts declares the type and imports this file (its filters take ImageFilter)
+      type: getRefFromModel('Patient', builder),
       resolve: async (i, _args, ctx) => (await ctx.parts.parts.load(i.id)).patient,
     }),
     lesion: t.relation('lesion'),
@@ -566,6 +574,12 @@ export const ImageFilter = builder.inputRef<ImageFilterShape>('ImageFilter').imp
         'Images lacking every one of these fields: a facet’s `missing` count, selected. ' +
         '`NOT: { missing: [X] }` selects the images that have X; OR several filters for "any of".',
     }),
+    search: t.string({
+      description:
+        'Text (1–200 characters once trimmed; else BAD_USER_INPUT) found, ignoring case, in the diagnosis term’s ' +
+        'path, the patient’s or the lesion’s code, the collection’s slug, or at the start of the image’s SHA-256. ' +
+        'Answered in SQL (the facet index does not hold codes).',
+    }),
   }),
 });
 
@@ -589,25 +603,63 @@ export const RELEASE_ARG_DESCRIPTION =
   'Read as of a stored release (its id): only its images, and every class, term, status, stage and label as the ' +
   'release froze them; an unknown id is BAD_USER_INPUT';
 
+export const OrderDirectionEnum = builder.enumType('OrderDirection', {
+  description:
+    'ASC: smallest (oldest) first; DESC: largest (newest) first. Rows without the value come last either way.',
+  values: ['ASC', 'DESC'] as const,
+});
+
+const ImageOrderFieldEnum = builder.enumType('ImageOrderField', {
+  description:
+    'What images are sorted by; ties (and rows without the value, which come last) in id order. Viewers read ' +
+    'ACQUIRED_AT and CREATED_AT as years and AGE_AT_EXAM top-coded at 90, and are sorted by those values, then id.',
+  values: Object.keys(IMAGE_ORDER_KEYS) as ImageOrderField[],
+});
+
+const ImageOrder = builder.inputType('ImageOrder', {
+  description: 'An order of the images connection (default: ID ASC).',
+  fields: (t) => ({
+    field: t.field({ type: ImageOrderFieldEnum, required: true }),
+    direction: t.field({ type: OrderDirectionEnum, defaultValue: 'ASC' }),
+  }),
+});
+
+/** Whether a caller reads dates as years and ages top-coded (viewers): they are sorted by those values. */
+export const readsCoarse = (ctx: Context) => readProfile(ctx.role) !== 'limited';
+
 builder.queryFields((t) => ({
-  images: t.prismaConnection(
+  images: t.connection(
     {
-      type: 'Image',
-      cursor: 'id',
+      type: ImageRef,
       authScopes: { viewer: true },
       description:
-        'Images matching the filter, in id order (keyset cursors; at most 200 a page). For viewers the filter’s age ' +
-        'and date bounds select no finer than they read the values (an age bound of 90 or more means 90+, date ' +
-        'bounds widen to whole years).',
+        'Images matching the filter, in `orderBy` (default: id ascending), with keyset cursors (at most 200 a ' +
+        'page): a cursor pages only the order it was given under. For viewers the filter’s age and date bounds ' +
+        'select no finer than they read the values (an age bound of 90 or more means 90+, date bounds widen to ' +
+        'whole years), and the order sorts by the values they read.',
       args: {
         filter: t.arg({ type: ImageFilter }),
+        orderBy: t.arg({ type: ImageOrder }),
         policy: t.arg.string({ description: 'Policy for label filters (default: the active policy)' }),
         release: t.arg.string({ description: RELEASE_ARG_DESCRIPTION }),
       },
-      totalCount: async (_conn, args, ctx) => countImages(await imagesSubset(ctx, args)),
-      resolve: async (query, _root, args, ctx) => listImages(query, await imagesSubset(ctx, args), args),
+      resolve: async (_root, args, ctx, info) => {
+        const selection = await imagesSubset(ctx, args);
+        const order = sortOrder(IMAGE_ORDER_KEYS, args.orderBy, readsCoarse(ctx), 'ID');
+        const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'] });
+        const connection = await imagesConnection(query, selection, order, args);
+        return { ...connection, totalCount: () => countImages(selection) };
+      },
     },
-    { name: 'ImageConnection' },
+    {
+      name: 'ImageConnection',
+      fields: (t) => ({
+        totalCount: t.int({
+          description: 'How many images match (every page of this connection, not this page)',
+          resolve: (c) => (c as unknown as { totalCount: () => Promise<number> }).totalCount(),
+        }),
+      }),
+    },
     { name: 'ImageEdge' },
   ),
   image: t.prismaField({

@@ -1,7 +1,25 @@
+import { queryFromInfo } from '@pothos/plugin-prisma';
 import { builder } from '../builder.ts';
+import { readProfile } from '../domain/deidentify.ts';
+import { sortOrder } from '../resolvers/images.ts';
 import { checkPageSize, type PageArgs } from '../resolvers/paging.ts';
-import { countLesions, countPatients, listLesions, listPatients, patientByCode } from '../resolvers/patients.ts';
-import { FitzpatrickTypeEnum, SexEnum } from './vocabulary.ts';
+import {
+  countLesions,
+  countPatients,
+  type LesionFilter as LesionFilterShape,
+  lesionsConnection,
+  lesionWhere,
+  type PatientFilter as PatientFilterShape,
+  patientByCode,
+  patientsConnection,
+  patientWhere,
+  RECORD_ORDER_KEYS,
+  type RecordOrderField,
+  type RecordRead,
+} from '../resolvers/patients.ts';
+import type { Context } from '../server/context.ts';
+import { ImageFilter, OrderDirectionEnum, readsCoarse } from './image.ts';
+import { AnatomicalSiteEnum, DiagnosisClassEnum, FitzpatrickTypeEnum, SexEnum } from './vocabulary.ts';
 
 /** Nested pages in id order; a page past the cap is refused, as on the root connections. */
 const byId = (args: PageArgs) => {
@@ -25,7 +43,7 @@ export const PatientRef = builder.prismaNode('Patient', {
   }),
 });
 
-builder.prismaNode('Lesion', {
+export const LesionRef = builder.prismaNode('Lesion', {
   id: { field: 'id' },
   authScopes: { viewer: true },
   description: 'One lesion of one patient, possibly imaged more than once.',
@@ -37,17 +55,96 @@ builder.prismaNode('Lesion', {
   }),
 });
 
+const RecordOrderFieldEnum = builder.enumType('RecordOrderField', {
+  description:
+    'What patients and lesions are sorted by; ties in id order. CREATED_AT: when the record was first stored ' +
+    '(viewers: by its year, then id, as they read dates).',
+  values: Object.keys(RECORD_ORDER_KEYS) as RecordOrderField[],
+});
+
+const RecordOrder = builder.inputType('RecordOrder', {
+  description: 'An order of the patients or lesions connection (default: ID ASC).',
+  fields: (t) => ({
+    field: t.field({ type: RecordOrderFieldEnum, required: true }),
+    direction: t.field({ type: OrderDirectionEnum, defaultValue: 'ASC' }),
+  }),
+});
+
+const CODES = 'At most 500 codes';
+
+export const PatientFilter = builder.inputRef<PatientFilterShape>('PatientFilter').implement({
+  description:
+    'Conditions on patients, all of which must hold. A condition on a patient field never matches a patient who ' +
+    'lacks it. `collection` and `images` are conditions on the patient’s images: one image must meet both.',
+  fields: (t) => ({
+    code: t.stringList({ description: `Patients with one of these codes. ${CODES}` }),
+    sex: t.field({ type: [SexEnum] }),
+    fitzpatrickType: t.field({ type: [FitzpatrickTypeEnum] }),
+    sunburnHistory: t.boolean(),
+    personalCaHistory: t.boolean(),
+    collection: t.stringList({ description: 'Patients with an image in one of these collections (by slug)' }),
+    images: t.field({
+      type: ImageFilter,
+      description:
+        'Patients with at least one image matching this filter (its bounds and refusals are those of the images ' +
+        'connection’s filter; viewers’ age and date bounds widen as there)',
+    }),
+  }),
+});
+
+const LesionFilter = builder.inputRef<LesionFilterShape>('LesionFilter').implement({
+  description:
+    'Conditions on lesions, all of which must hold. anatomicalSite, diagnosisClass, diagnosisTerm, collection and ' +
+    '`images` are conditions on the lesion’s images: one image must meet them all.',
+  fields: (t) => ({
+    code: t.stringList({ description: `Lesions with one of these codes. ${CODES}` }),
+    patientCode: t.stringList({ description: `Lesions of these patients. ${CODES}` }),
+    anatomicalSite: t.field({ type: [AnatomicalSiteEnum] }),
+    diagnosisClass: t.field({ type: [DiagnosisClassEnum] }),
+    diagnosisTerm: t.stringList({
+      description: 'Terms or nodes of the diagnosis hierarchy, as ImageFilter takes them',
+    }),
+    collection: t.stringList({ description: 'Collections by slug' }),
+    images: t.field({ type: ImageFilter, description: 'Lesions with at least one image matching this filter' }),
+    hasHistology: t.boolean({
+      description: 'true: an image of the lesion has a histopathology report; false: none has',
+    }),
+    patient: t.field({ type: PatientFilter, description: 'Lesions whose patient matches this filter' }),
+  }),
+});
+
+const recordRead = (ctx: Context): RecordRead => ({ scope: ctx, profile: readProfile(ctx.role) });
+
+/** A connection's total, stashed on the value the connection resolves to (see the images connection). */
+const totalCountField = (what: string) =>
+  ({ description: `How many ${what} match (every page, not this page)` }) as const;
+type Counted = { totalCount: () => Promise<number> };
+
 builder.queryFields((t) => ({
-  patients: t.prismaConnection(
+  patients: t.connection(
     {
-      type: 'Patient',
-      cursor: 'id',
+      type: PatientRef,
       authScopes: { viewer: true },
-      description: 'Patients in id order (keyset cursors; at most 200 a page).',
-      totalCount: () => countPatients(),
-      resolve: (query, _root, args) => listPatients(query, args),
+      description:
+        'Patients matching the filter, in `orderBy` (default: id ascending; keyset cursors; at most 200 a page).',
+      args: {
+        filter: t.arg({ type: PatientFilter }),
+        orderBy: t.arg({ type: RecordOrder }),
+      },
+      resolve: async (_root, args, ctx, info) => {
+        const where = await patientWhere(recordRead(ctx), args.filter);
+        const order = sortOrder(RECORD_ORDER_KEYS, args.orderBy, readsCoarse(ctx), 'ID');
+        const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'] });
+        const connection = await patientsConnection(query, where, order, args);
+        return { ...connection, totalCount: () => countPatients(where) };
+      },
     },
-    { name: 'PatientConnection' },
+    {
+      name: 'PatientConnection',
+      fields: (t) => ({
+        totalCount: t.int({ ...totalCountField('patients'), resolve: (c) => (c as unknown as Counted).totalCount() }),
+      }),
+    },
     { name: 'PatientEdge' },
   ),
   patient: t.prismaField({
@@ -57,16 +154,30 @@ builder.queryFields((t) => ({
     args: { code: t.arg.string({ required: true }) },
     resolve: (query, _root, args) => patientByCode(query, args.code),
   }),
-  lesions: t.prismaConnection(
+  lesions: t.connection(
     {
-      type: 'Lesion',
-      cursor: 'id',
+      type: LesionRef,
       authScopes: { viewer: true },
-      description: 'Lesions in id order (keyset cursors; at most 200 a page).',
-      totalCount: () => countLesions(),
-      resolve: (query, _root, args) => listLesions(query, args),
+      description:
+        'Lesions matching the filter, in `orderBy` (default: id ascending; keyset cursors; at most 200 a page).',
+      args: {
+        filter: t.arg({ type: LesionFilter }),
+        orderBy: t.arg({ type: RecordOrder }),
+      },
+      resolve: async (_root, args, ctx, info) => {
+        const where = await lesionWhere(recordRead(ctx), args.filter);
+        const order = sortOrder(RECORD_ORDER_KEYS, args.orderBy, readsCoarse(ctx), 'ID');
+        const query = queryFromInfo({ context: ctx, info, path: ['edges', 'node'] });
+        const connection = await lesionsConnection(query, where, order, args);
+        return { ...connection, totalCount: () => countLesions(where) };
+      },
     },
-    { name: 'LesionConnection' },
+    {
+      name: 'LesionConnection',
+      fields: (t) => ({
+        totalCount: t.int({ ...totalCountField('lesions'), resolve: (c) => (c as unknown as Counted).totalCount() }),
+      }),
+    },
     { name: 'LesionEdge' },
   ),
 }));

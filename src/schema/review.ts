@@ -3,8 +3,8 @@
 import { builder } from '../builder.ts';
 import { CLASSES } from '../domain/classes.ts';
 import type { DermoscopicStructure } from '../domain/enums.ts';
+import { countQueue, listQueue, QUEUES } from '../resolvers/images.ts';
 import { submitReview } from '../resolvers/verification.ts';
-import { reviewQueue } from '../resolvers/workflow.ts';
 import { actorOf } from '../server/context.ts';
 import { shownTime, WORKFLOW_TIME_NOTE } from './deidentified.ts';
 import { refusals, staffOnly, trailMutation } from './verification.ts';
@@ -60,6 +60,14 @@ builder.mutationFields((t) => ({
   }),
 }));
 
+/** The order of a work queue: by when its images were stored (their id). */
+export const QueueOrderEnum = builder.enumType('QueueOrder', {
+  description:
+    'OLDEST_FIRST: images in the order they were stored (id ascending; the default); NEWEST_FIRST: the reverse. ' +
+    'A cursor is an image’s id, and means the same place in either order.',
+  values: ['OLDEST_FIRST', 'NEWEST_FIRST'] as const,
+});
+
 builder.queryFields((t) => ({
   reviewQueue: t.prismaConnection(
     {
@@ -67,7 +75,9 @@ builder.queryFields((t) => ({
       cursor: 'id',
       authScopes: { reviewer: true },
       description: 'Images waiting for my independent review (no consensus yet, not reviewed by me).',
-      resolve: (query, _root, _args, ctx) => reviewQueue(query, actorOf(ctx).code),
+      args: { orderBy: t.arg({ type: QueueOrderEnum, defaultValue: 'OLDEST_FIRST' }) },
+      totalCount: (_conn, _args, ctx) => countQueue(QUEUES.review(actorOf(ctx).code)),
+      resolve: (query, _root, args, ctx) => listQueue(query, QUEUES.review(actorOf(ctx).code), args.orderBy, args),
     },
     { name: 'ReviewQueueConnection' },
     { name: 'ReviewQueueEdge' },
