@@ -253,7 +253,9 @@ export const VOCABULARIES: readonly Vocabulary[] = [
   {
     name: 'QualityVerdict',
     filterFields: ['qualityVerdict'],
-    description: 'What the technical quality advice says about an image',
+    description:
+      'What the technical quality advice says about an image: OK, or a defect one of its checks found. Advice ' +
+      'only: the examiner’s SOP score alone decides acceptance.',
     values: withNames(QUALITY_VERDICTS, QUALITY),
   },
   {

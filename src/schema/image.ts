@@ -16,7 +16,7 @@ import type {
 } from '../domain/enums.ts';
 import { imagePath } from '../domain/image-url.ts';
 import {
-  QUALITY_THRESHOLDS,
+  QUALITY_VERDICTS,
   type QualityCheck,
   type QualityMeasures,
   qualityChecks,
@@ -52,6 +52,7 @@ import {
   SexEnum,
   SplitPartEnum,
   VerificationStageEnum,
+  vocabularyEnum,
 } from './vocabulary.ts';
 
 // ---------------------------------------------------------------- the six blocks of a record
@@ -187,22 +188,8 @@ interface Service extends QualityMeasures {
   imageQualityScore: number | null;
 }
 
-export const QualityVerdictEnum = builder.enumType('QualityVerdict', {
-  description:
-    'What the technical quality advice says about an image: OK, or a defect one of its checks found. Advice ' +
-    'only: the examiner’s SOP score alone decides acceptance.',
-  values: {
-    OK: { description: 'No check found a defect' },
-    BLURRED: { description: `Sharpness below ${QUALITY_THRESHOLDS.minSharpness}` },
-    UNDEREXPOSED: { description: `Mean luminance below ${QUALITY_THRESHOLDS.minMeanLuminance} (of 255)` },
-    OVEREXPOSED: {
-      description: `${QUALITY_THRESHOLDS.maxHighlightShare * 100} % or more of the pixels blown out (luminance ≥ 252)`,
-    },
-    GLARE: {
-      description: `${QUALITY_THRESHOLDS.maxGlareShare * 100} % or more of the pixels bright and colourless (specular glare)`,
-    },
-  },
-});
+/** Described by domain/display-names.ts, as every vocabulary. */
+export const QualityVerdictEnum = vocabularyEnum('QualityVerdict', QUALITY_VERDICTS);
 const QualityCheckNameEnum = builder.enumType('QualityCheckName', {
   values: {
     SHARPNESS: { description: 'sharpness → BLURRED' },

@@ -23,7 +23,7 @@ import { vocabularies } from '../resolvers/vocabularies.ts';
  * A GraphQL enum of a vocabulary of domain/display-names.ts, each value described by its display name
  * (and its meaning), so GraphiQL and generated clients show what a value means.
  */
-function vocabularyEnum<T extends string>(name: string, values: readonly T[]) {
+export function vocabularyEnum<T extends string>(name: string, values: readonly T[]) {
   const v = vocabulary(name);
   const described = Object.fromEntries(
     values.map((value) => {
