@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSchema, createYoga } from 'graphql-yoga';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../src/resolvers/tokens.ts';
 import { SESSION_COOKIE } from '../src/server/context.ts';
@@ -72,6 +72,13 @@ async function signedIn(token: string): Promise<{ context: BrowserContext; page:
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('role').waitFor();
   return { context, page, problems };
+}
+
+/** Waits for `target`, failing with the page's message when it shows a refusal instead. */
+async function appears(page: Page, target: Locator): Promise<void> {
+  const alert = page.locator('[role=alert]');
+  await target.or(alert).first().waitFor({ timeout: 30_000 });
+  if ((await alert.count()) > 0) throw new Error(`the page shows a refusal: ${await alert.first().textContent()}`);
 }
 
 async function screenshot(page: Page, name: string) {
@@ -355,6 +362,65 @@ describe('the console in chromium', () => {
     await page.getByRole('button', { name: 'Submit review' }).click();
     await page.getByText('Your review is in.').waitFor();
     expect((await stageOf(id)).version).toBe(version + 2);
+    expect(problems).toEqual([]);
+  });
+
+  it('an admin reaches every page: statistics, datasheet, queues, an export to its download, a split and a release created', async () => {
+    const { page, problems } = await signedIn(api.tokens.ADMIN);
+    const facts = await asToken<{
+      datasetSummary: { classes: unknown[] };
+      datasheet: { sections: unknown[] };
+    }>(api.tokens.ADMIN, '{ datasetSummary { classes { count } } datasheet { sections { id } } }');
+
+    await page.getByRole('link', { name: 'Statistics' }).click();
+    const table4 = page.getByRole('table', { name: 'Diagnosis classes (Table 4)' });
+    await table4.waitFor();
+    expect(await table4.locator('tbody tr').count()).toBe(facts.datasetSummary.classes.length);
+
+    await page.getByRole('link', { name: 'Datasheet' }).click();
+    await page.locator('.ds-section h2').first().waitFor();
+    expect(await page.locator('.ds-section').count()).toBe(facts.datasheet.sections.length);
+
+    for (const [link, heading] of [
+      ['Review', 'My review queue'],
+      ['Consensus', 'Consensus queue'],
+      ['Histology', 'Pending histology'],
+      ['Tokens', 'Tokens'],
+    ] as const) {
+      await page.getByRole('link', { name: link, exact: true }).click();
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+    }
+
+    // an export: started, listed, finished with a download the session opens
+    await page.getByRole('link', { name: 'Exports' }).click();
+    await page.getByLabel('Format').selectOption('jsonl');
+    await page.getByRole('button', { name: 'Start export' }).click();
+    const download = page.getByRole('link', { name: /^Download/ }).first();
+    await appears(page, download);
+    const href = (await download.getAttribute('href')) as string;
+    const fetched = await page.evaluate(async (u) => {
+      const res = await fetch(u);
+      return { status: res.status, lines: (await res.text()).split('\n').filter(Boolean).length };
+    }, href);
+    expect(fetched.status).toBe(200);
+    expect(fetched.lines).toBeGreaterThan(1000);
+
+    // a split and a release, created and listed
+    await page.getByRole('link', { name: 'Splits' }).click();
+    await page.getByLabel('Name').fill('console split');
+    await page.getByLabel('accept an oversized unit').check();
+    await page.getByRole('button', { name: 'Create a train/validation/test split' }).click();
+    const split = page.getByRole('row').filter({ hasText: 'console split' });
+    await appears(page, split);
+    expect(await split.locator('td').nth(5).textContent()).toBe('yes');
+
+    await page.getByRole('link', { name: 'Releases' }).click();
+    await page.getByLabel('Name').fill('console release');
+    await page.getByLabel('Version').fill('1.0.0');
+    await page.getByRole('button', { name: 'Create release' }).click();
+    const release = page.getByRole('row').filter({ hasText: 'console release' });
+    await appears(page, release);
+    expect(await release.locator('td').nth(1).textContent()).toBe('1.0.0');
     expect(problems).toEqual([]);
   });
 

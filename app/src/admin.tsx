@@ -264,6 +264,8 @@ export function SplitsPage() {
   const state = useLoad('splits', () => gql<{ splits: SplitRow[] }>(SPLITS));
   const [name, setName] = useState('');
   const [seed, setSeed] = useState('1');
+  const [fractions, setFractions] = useState({ train: '0.7', validation: '0.15', test: '0.15' });
+  const [oversized, setOversized] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const create = async (e: FormEvent) => {
@@ -271,7 +273,18 @@ export function SplitsPage() {
     setError(null);
     setBusy(true);
     try {
-      await gql(CREATE_SPLIT, { input: { name: name || null, seed: Number(seed) } });
+      await gql(CREATE_SPLIT, {
+        input: {
+          name: name || null,
+          seed: Number(seed),
+          fractions: {
+            train: Number(fractions.train),
+            validation: Number(fractions.validation),
+            test: Number(fractions.test),
+          },
+          allowOversizedUnits: oversized,
+        },
+      });
       state.reload();
     } catch (x) {
       setError(x);
@@ -287,6 +300,25 @@ export function SplitsPage() {
         <input id="split-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
         <label htmlFor="split-seed">Seed</label>
         <input id="split-seed" type="number" value={seed} onChange={(e) => setSeed(e.target.value)} />
+        {(['train', 'validation', 'test'] as const).map((part) => (
+          <span key={part} className="inline-form">
+            <label htmlFor={`split-${part}`}>{part}</label>
+            <input
+              id={`split-${part}`}
+              type="number"
+              step="0.01"
+              min="0"
+              max="1"
+              className="narrow"
+              value={fractions[part]}
+              onChange={(e) => setFractions({ ...fractions, [part]: e.target.value })}
+            />
+          </span>
+        ))}
+        <label>
+          <input type="checkbox" checked={oversized} onChange={(e) => setOversized(e.target.checked)} /> accept an
+          oversized unit
+        </label>
         <button type="submit" disabled={busy}>
           Create a train/validation/test split
         </button>

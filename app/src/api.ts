@@ -91,7 +91,9 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   const res = await fetch('/graphql', {
     method: 'POST',
     credentials: 'same-origin',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+    // application/json: a document this server's schema lacks a field of is answered 200 with its errors
+    // (a newer console on an older server falls back without a failed request)
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
     body: JSON.stringify({ query, variables }),
   });
   let body: GraphQLBody<T>;
@@ -148,18 +150,18 @@ const IMAGE_CARD = `
   patient { code }
 `;
 
-const GALLERY_BASE = `images(filter: $filter, first: $first, after: $after) {
+const GALLERY_BASE = `images(filter: $filter, first: $first, after: $after, ORDER) {
   edges { node { ${IMAGE_CARD} } }
   pageInfo { hasNextPage endCursor }
 }`;
 
 export const GALLERY = {
-  newer: `query ConsoleGallery($filter: ImageFilter, $first: Int, $after: String) {
-    ${GALLERY_BASE.replace('pageInfo', 'totalCount pageInfo')}
+  newer: `query ConsoleGallery($filter: ImageFilter, $first: Int, $after: String, $orderBy: ImageOrder) {
+    ${GALLERY_BASE.replace('ORDER', 'orderBy: $orderBy').replace('pageInfo', 'totalCount pageInfo')}
     facets(filter: $filter) { total fields { field present missing values { value count filter displayName } } }
   }`,
   older: `query ConsoleGalleryOlder($filter: ImageFilter, $first: Int, $after: String) {
-    ${GALLERY_BASE}
+    ${GALLERY_BASE.replace(', ORDER', '')}
     facets(filter: $filter) { total fields { field present missing values { value count } } }
   }`,
 };
@@ -194,6 +196,30 @@ const IMAGE_DETAIL_DOC = `query ConsoleImage($id: ID!, $staff: Boolean!) {
 
 /** One image with its six blocks and trail; examiner and reviewer codes only for staff (reviewers, admins). */
 export const imageDetail = <T>(id: string) => gql<T>(IMAGE_DETAIL_DOC, { id, staff: staff() });
+
+export const DATASHEET = `query ConsoleDatasheet {
+  datasheet { sections { id title entries { key question answer fromData } } }
+}`;
+
+const VOCABULARY = `query ConsoleVocabulary($name: String) { vocabularies(name: $name) { values { value displayName } } }`;
+const vocabularies = new Map<string, Promise<Map<string, string>>>();
+
+/** The display names of one vocabulary (DermoscopicStructure, …), read once; empty on a server without them. */
+export function displayNames(name: string): Promise<Map<string, string>> {
+  let names = vocabularies.get(name);
+  if (!names) {
+    names = gql<{ vocabularies: { values: { value: string; displayName: string }[] }[] }>(VOCABULARY, { name }).then(
+      (d) => new Map(d.vocabularies.flatMap((v) => v.values.map((x) => [x.value, x.displayName] as const))),
+      (e) => {
+        if (isSchemaMismatch(e)) return new Map<string, string>();
+        vocabularies.delete(name);
+        throw e;
+      },
+    );
+    vocabularies.set(name, names);
+  }
+  return names;
+}
 
 export const CLASSES = `query ConsoleClasses { diagnosisClasses { code name status } }`;
 

@@ -1,7 +1,7 @@
 // Browse: the gallery with facets wired to filters, the image detail (six blocks and the trail),
 // the datasheet and the statistics.
 import { useState } from 'react';
-import { CLASSES, GALLERY, GALLERY_PAGE, gql, gqlEither, imageDetail, STATS, SUMMARY } from './api.ts';
+import { CLASSES, DATASHEET, GALLERY, GALLERY_PAGE, gql, gqlEither, imageDetail, STATS, SUMMARY } from './api.ts';
 import { Link, Loading, navigate, pct, useLoad, useLocation, when } from './ui.tsx';
 import { humanize } from './vocab.ts';
 
@@ -77,23 +77,45 @@ function combine(chosen: Chosen[]): Filter | null {
   return parts.length === 0 ? null : parts.length === 1 ? (parts[0] as Filter) : { AND: parts };
 }
 
+/** The gallery's orders (ImageOrder; a server without orderBy shows id order whatever is chosen). */
+const ORDERS = [
+  { id: 'stored', label: 'Oldest first', orderBy: { field: 'ID', direction: 'ASC' } },
+  { id: 'newest', label: 'Newest first', orderBy: { field: 'ID', direction: 'DESC' } },
+  { id: 'acquired', label: 'Acquisition date', orderBy: { field: 'ACQUIRED_AT', direction: 'ASC' } },
+  { id: 'age', label: 'Age at exam', orderBy: { field: 'AGE_AT_EXAM', direction: 'ASC' } },
+  { id: 'quality', label: 'Image quality, best first', orderBy: { field: 'IMAGE_QUALITY_SCORE', direction: 'DESC' } },
+] as const;
+
 export function Gallery() {
   const { search } = useLocation();
   const selected = readSelected(search);
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const after = cursors[cursors.length - 1] ?? null;
   const filter = combine(selected);
-  const key = JSON.stringify([filter, after]);
+  const order = ORDERS.find((o) => o.id === search.get('order')) ?? (ORDERS[0] as (typeof ORDERS)[number]);
+  const key = JSON.stringify([filter, after, order.id]);
   const state = useLoad(key, () =>
-    gqlEither<GalleryData>(GALLERY.newer, GALLERY.older, { filter, first: GALLERY_PAGE, after }),
+    gqlEither<GalleryData>(GALLERY.newer, GALLERY.older, {
+      filter,
+      first: GALLERY_PAGE,
+      after,
+      orderBy: order.orderBy,
+    }),
   );
+  const withParams = (f: Chosen[], o: string) => {
+    const params = new URLSearchParams();
+    if (f.length) params.set('f', JSON.stringify(f));
+    if (o !== ORDERS[0]?.id) params.set('order', o);
+    const q = params.toString();
+    return q ? `/?${q}` : '/';
+  };
   const toggle = (c: Chosen) => {
     const k = JSON.stringify(c);
     const next = selected.some((s) => JSON.stringify(s) === k)
       ? selected.filter((s) => JSON.stringify(s) !== k)
       : [...selected, c];
     setCursors([null]);
-    navigate(next.length ? `/?f=${encodeURIComponent(JSON.stringify(next))}` : '/');
+    navigate(withParams(next, order.id));
   };
   return (
     <section aria-labelledby="gallery-title">
@@ -105,7 +127,7 @@ export function Gallery() {
               <p>
                 {data.facets.total} images match{selected.length ? ` ${selected.length} chosen values` : ''}.
                 {selected.length > 0 && (
-                  <button type="button" className="link" onClick={() => navigate('/')}>
+                  <button type="button" className="link" onClick={() => navigate(withParams([], order.id))}>
                     Clear
                   </button>
                 )}
@@ -133,6 +155,23 @@ export function Gallery() {
                 ))}
             </aside>
             <div>
+              <p className="inline-form">
+                <label htmlFor="gallery-order">Order</label>
+                <select
+                  id="gallery-order"
+                  value={order.id}
+                  onChange={(e) => {
+                    setCursors([null]);
+                    navigate(withParams(selected, e.target.value));
+                  }}
+                >
+                  {ORDERS.map((o) => (
+                    <option key={o.id} value={o.id}>
+                      {o.label}
+                    </option>
+                  ))}
+                </select>
+              </p>
               <ul className="cards" aria-label="Images">
                 {data.images.edges.map(({ node }) => (
                   <li key={node.id} className="card">
@@ -400,14 +439,46 @@ function Trail({ image }: { image: Detail }) {
 }
 
 export function DatasheetPage() {
+  const state = useLoad('datasheet', () =>
+    gql<{
+      datasheet: {
+        sections: {
+          id: string;
+          title: string;
+          entries: { key: string; question: string; answer: string; fromData: boolean }[];
+        }[];
+      };
+    }>(DATASHEET),
+  );
   return (
     <section aria-labelledby="ds-title">
       <h1 id="ds-title">Datasheet</h1>
       <p>
-        The datasheet of the whole dataset under the active policy, as the server renders it.{' '}
-        <a href="/datasheet.html">Open it on its own page</a> or <a href="/datasheet.md">as Markdown</a>.
+        The datasheet of the whole dataset under the active policy. With its figures:{' '}
+        <a href="/datasheet.html">the HTML page</a> (opens on its own: the server forbids framing) or{' '}
+        <a href="/datasheet.md">Markdown</a>. Answers marked <em>from the data</em> are computed, the others written by
+        staff.
       </p>
-      <iframe title="Datasheet" src="/datasheet.html" className="datasheet" />
+      <Loading state={state}>
+        {(d) =>
+          d.datasheet.sections.map((section) => (
+            <section key={section.id} aria-labelledby={`ds-${section.id}`} className="ds-section">
+              <h2 id={`ds-${section.id}`}>{section.title}</h2>
+              <dl className="ds-entries">
+                {section.entries.map((e) => (
+                  <div key={e.key}>
+                    <dt>{e.question}</dt>
+                    <dd>
+                      {e.answer}
+                      {e.fromData && <span className="code"> (from the data)</span>}
+                    </dd>
+                  </div>
+                ))}
+              </dl>
+            </section>
+          ))
+        }
+      </Loading>
     </section>
   );
 }

@@ -6,6 +6,7 @@ import {
   ATTACH_HISTOLOGY,
   CLASSES,
   CONSENSUS_QUEUE,
+  displayNames,
   gql,
   HISTOLOGY_QUEUE,
   imageDetail,
@@ -150,6 +151,7 @@ function ClassSelect({
 }
 
 function StructureChoice({ value, onChange }: { value: string[]; onChange: (v: string[]) => void }) {
+  const names = useLoad('vocabulary:DermoscopicStructure', () => displayNames('DermoscopicStructure'));
   return (
     <fieldset className="structures">
       <legend>Dermoscopic structures</legend>
@@ -162,7 +164,7 @@ function StructureChoice({ value, onChange }: { value: string[]; onChange: (v: s
             checked={value.includes(s)}
             onChange={(e) => onChange(e.target.checked ? [...value, s] : value.filter((x) => x !== s))}
           />{' '}
-          {humanize(s)}
+          {names.data?.get(s) ?? humanize(s)}
         </label>
       ))}
     </fieldset>
