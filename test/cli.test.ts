@@ -61,7 +61,8 @@ describe('npx dermaset in a clone', { timeout: CLI_TIMEOUT }, () => {
     expect(r.stderr).not.toMatch(/not found/);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: dermaset/);
-    for (const command of ['serve', 'import', 'datasheet', 'token']) expect(r.stdout).toContain(command);
+    for (const command of ['serve', 'import', 'datasheet', 'export', 'split', 'policy', 'release', 'token'])
+      expect(r.stdout).toContain(command);
   });
 
   it('creates a token as the README shows', async () => {
