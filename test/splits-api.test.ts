@@ -493,8 +493,11 @@ describe('a split in exports, Croissant and filters', () => {
 
   it('imagefolder: each image in its part’s folder', async () => {
     const { body } = await start('imagefolder', { id: split.id });
-    const entries = (await unzip(body)).filter(
-      (e) => !e.name.endsWith('.csv') && !e.name.endsWith('.json') && e.name !== 'LICENSES',
+    const all = await unzip(body);
+    // each part's folder has its metadata file (Hugging Face reads the parts as splits)
+    for (const p of split.parts) expect(all.some((e) => e.name === `${p.name}/metadata.parquet`)).toBe(true);
+    const entries = all.filter(
+      (e) => !e.name.endsWith('/metadata.parquet') && !e.name.endsWith('.json') && e.name !== 'LICENSES',
     );
     expect(entries).toHaveLength(split.imageCount);
     const parts = partOf();

@@ -28,7 +28,17 @@ const csvCell = (v: unknown) => (v === null || v === undefined ? '' : Array.isAr
 interface PartMetadata {
   path: string;
   add(fileName: string, r: ExportRow): Promise<void>;
+  /** Finishes the file; a second call does nothing. */
   close(): Promise<void>;
+}
+
+/** `close` run once, whoever calls it again (the archive after the images, the cleanup after a failure). */
+function closeOnce(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | null = null;
+  return () => {
+    closing ??= close();
+    return closing;
+  };
 }
 
 const ROWS_PER_GROUP = 2_000;
@@ -42,10 +52,10 @@ function csvMetadata(path: string, columns: readonly ExportColumn[]): PartMetada
     async add(fileName, r) {
       if (!out.write(line([fileName, ...columns.map((c) => csvCell(columnValue(c, r)))]))) await once(out, 'drain');
     },
-    async close() {
+    close: closeOnce(async () => {
       out.end();
       await finished(out);
-    },
+    }),
   };
 }
 
@@ -80,12 +90,12 @@ function parquetMetadata(path: string, columns: readonly ExportColumn[], ctx: { 
       batch.push([fileName, r]);
       if (batch.length === ROWS_PER_GROUP) await flush();
     },
-    async close() {
+    close: closeOnce(async () => {
       await flush();
       await writer.finish();
       out.end();
       await finished(out);
-    },
+    }),
   };
 }
 
@@ -155,6 +165,7 @@ export const imagefolder = defineExporter({
       await zip.finish();
       return files;
     } finally {
+      // a failed run leaves files open: close them (once: a closed part's close does nothing) before removing them
       await Promise.all([...parts.values()].map((m) => m.close().catch(() => undefined)));
       await rm(tmp, { recursive: true, force: true });
     }
