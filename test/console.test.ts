@@ -381,14 +381,20 @@ describe('the console in chromium', () => {
     await page.locator('.ds-section h2').first().waitFor();
     expect(await page.locator('.ds-section').count()).toBe(facts.datasheet.sections.length);
 
-    for (const [link, heading] of [
-      ['Review', 'My review queue'],
-      ['Consensus', 'Consensus queue'],
-      ['Histology', 'Pending histology'],
-      ['Tokens', 'Tokens'],
+    const queues = await asToken<Record<string, { totalCount: number }>>(
+      api.tokens.ADMIN,
+      '{ reviewQueue { totalCount } consensusQueue { totalCount } pendingHistology { totalCount } }',
+    );
+    for (const [link, heading, field] of [
+      ['Review', 'My review queue', 'reviewQueue'],
+      ['Consensus', 'Consensus queue', 'consensusQueue'],
+      ['Histology', 'Pending histology', 'pendingHistology'],
+      ['Tokens', 'Tokens', null],
     ] as const) {
       await page.getByRole('link', { name: link, exact: true }).click();
       await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+      const total = field ? queues[field]?.totalCount : 0;
+      if (total) await expect.poll(() => page.getByTestId('queue-total').textContent()).toBe(`${total} waiting.`);
     }
 
     // an export: started, listed, finished with a download the session opens

@@ -243,15 +243,18 @@ export const SUMMARY = `query ConsoleSummary {
 
 const QUEUE_NODE = `node { id version sha256 thumbnail: url(variant: THUMBNAIL) diagnostic { verificationStage } }`;
 
-export const REVIEW_QUEUE = `query ConsoleReviewQueue($first: Int, $after: String) {
-  reviewQueue(first: $first, after: $after) { edges { ${QUEUE_NODE} } pageInfo { hasNextPage endCursor } }
-}`;
-export const CONSENSUS_QUEUE = `query ConsoleConsensusQueue($first: Int, $after: String) {
-  consensusQueue(first: $first, after: $after) { edges { ${QUEUE_NODE} } pageInfo { hasNextPage endCursor } }
-}`;
-export const HISTOLOGY_QUEUE = `query ConsolePendingHistology($first: Int, $after: String) {
-  pendingHistology(first: $first, after: $after) { edges { ${QUEUE_NODE} } pageInfo { hasNextPage endCursor } }
-}`;
+/** A queue's page; newer servers also count the whole queue (totalCount). */
+const queue = (name: string, field: string) => ({
+  newer: `query Console${name}($first: Int, $after: String) {
+    ${field}(first: $first, after: $after) { totalCount edges { ${QUEUE_NODE} } pageInfo { hasNextPage endCursor } }
+  }`,
+  older: `query Console${name}Older($first: Int, $after: String) {
+    ${field}(first: $first, after: $after) { edges { ${QUEUE_NODE} } pageInfo { hasNextPage endCursor } }
+  }`,
+});
+export const REVIEW_QUEUE = queue('ReviewQueue', 'reviewQueue');
+export const CONSENSUS_QUEUE = queue('ConsensusQueue', 'consensusQueue');
+export const HISTOLOGY_QUEUE = queue('PendingHistology', 'pendingHistology');
 
 export const SUBMIT_REVIEW = `mutation ConsoleReview($image: ID!, $expectedVersion: Int!, $diagnosisClass: DiagnosisClass!, $structures: [DermoscopicStructure!]!) {
   submitReview(image: $image, expectedVersion: $expectedVersion, diagnosisClass: $diagnosisClass, structures: $structures) { id version }

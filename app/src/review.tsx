@@ -8,6 +8,7 @@ import {
   CONSENSUS_QUEUE,
   displayNames,
   gql,
+  gqlEither,
   HISTOLOGY_QUEUE,
   imageDetail,
   QUEUE_PAGE,
@@ -27,7 +28,7 @@ interface QueueNode {
 }
 type QueueData = Record<
   string,
-  { edges: { node: QueueNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }
+  { totalCount?: number; edges: { node: QueueNode }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } }
 >;
 
 const QUEUES = {
@@ -55,7 +56,9 @@ export function Queue({ kind }: { kind: keyof typeof QUEUES }) {
   const q = QUEUES[kind];
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const after = cursors[cursors.length - 1] ?? null;
-  const state = useLoad(`${kind}:${after}`, () => gql<QueueData>(q.doc, { first: QUEUE_PAGE, after }));
+  const state = useLoad(`${kind}:${after}`, () =>
+    gqlEither<QueueData>(q.doc.newer, q.doc.older, { first: QUEUE_PAGE, after }),
+  );
   return (
     <section aria-labelledby="queue-title">
       <h1 id="queue-title">{q.title}</h1>
@@ -65,6 +68,9 @@ export function Queue({ kind }: { kind: keyof typeof QUEUES }) {
           if (!conn) return null;
           return (
             <>
+              {conn.totalCount != null && conn.totalCount > 0 && (
+                <p data-testid="queue-total">{conn.totalCount} waiting.</p>
+              )}
               {conn.edges.length === 0 && <p>{q.empty}</p>}
               <ul className="cards" aria-label={q.title}>
                 {conn.edges.map(({ node }) => (
