@@ -138,6 +138,15 @@ describe('dermaset split and an export of one part', { timeout: CLI_TIMEOUT }, (
     expect(r.code).toBe(0);
     const split = await env.db.split.findFirstOrThrow({ where: { seed: 3 } });
     expect(JSON.parse(split.parts)).toEqual(['fold-1', 'fold-2', 'fold-3', 'fold-4', 'fold-5']);
+
+    // a part the split lacks is the API's refusal, as one line
+    const before = await snapshot(env);
+    const wrong = await dermaset(env, ['export', 'jsonl', '--split', split.id, '--part', 'validation']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wrong.stderr).toMatch(/^dermaset export: .*(fold|part)/);
+    expect(wrong.stderr).not.toMatch(STACK);
+    expect(await snapshot(env)).toEqual(before);
   });
 });
 
