@@ -11,6 +11,8 @@ echo "== generated code (Prisma clients, Pothos types, typed documents)"
 node scripts/generate.mjs > /dev/null
 echo "== typecheck (tsc)"
 npx tsc --noEmit -p .
+echo "== typecheck the console (tsc -p app)"
+npx tsc --noEmit -p app/tsconfig.json
 echo "== schema.graphql is up to date"
 npx tsx scripts/print-schema.ts --check
 echo "== import rules (dependency-cruiser: .dependency-cruiser.cjs)"
