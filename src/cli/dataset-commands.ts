@@ -185,7 +185,7 @@ function printSplit(s: SplitRow) {
   console.log(
     `  leaks     ${certificate.clean ? 'none (clean)' : `${certificate.leaks?.length ?? 0} (see the split's certificate)`}`,
   );
-  for (const p of summary.parts) console.log(`  ${p.name.padEnd(10)}${p.images} images, ${p.patients} patients`);
+  for (const p of summary.parts) console.log(`  ${p.name.padEnd(11)}${p.images} images, ${p.patients} patients`);
 }
 
 async function createSplitCommand(opts: SplitCreateOpts): Promise<void> {
