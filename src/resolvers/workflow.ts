@@ -1,12 +1,10 @@
 // The verification workflow's services beside the trail writes (verification.ts): running one write
-// for the API (typed errors, the image read back with the request's selection), the three work
-// queues, and the blind-review filter.
+// for the API (typed errors, the image read back with the request's selection) and the blind-review
+// filter. The three work queues' conditions are in images.ts (QUEUES).
 import { createGraphQLError } from 'graphql-yoga';
 import { db } from '../db/current.ts';
 import type { Prisma } from '../db/generated/sqlite/client.ts';
-import { MALIGNANT_CLASSES } from '../domain/classes.ts';
 import type { ReviewVisibility } from '../domain/review-visibility.ts';
-import { MIN_CONSENSUS_REVIEWS } from '../domain/verification.ts';
 import { VerificationError } from './verification.ts';
 
 type ImageQuery = { include?: Prisma.ImageInclude; select?: Prisma.ImageSelect };
@@ -36,30 +34,6 @@ export async function writeTrail<Input>(
   await service(input).catch(typed);
   return db().image.findUniqueOrThrow({ ...query, where: { id: imageId } });
 }
-
-/** Images waiting for this reviewer's independent review: no consensus yet, not reviewed by them. */
-export const reviewQueue = (query: ImageQuery & Prisma.ImageFindManyArgs, reviewerCode: string) =>
-  db().image.findMany({
-    ...query,
-    where: { consensus: null, reviews: { none: { reviewerCode } } },
-    orderBy: { id: 'asc' },
-  });
-
-/** Images with enough independent reviews and no consensus yet. */
-export const consensusQueue = (query: ImageQuery & Prisma.ImageFindManyArgs) =>
-  db().image.findMany({
-    ...query,
-    where: { consensus: null, reviewCount: { gte: MIN_CONSENSUS_REVIEWS } },
-    orderBy: { id: 'asc' },
-  });
-
-/** Malignant by consensus but without histology: not yet verified malignant. */
-export const pendingHistology = (query: ImageQuery & Prisma.ImageFindManyArgs) =>
-  db().image.findMany({
-    ...query,
-    where: { diagnosisClass: { in: [...MALIGNANT_CLASSES] }, consensus: { isNot: null }, histopathology: null },
-    orderBy: { id: 'asc' },
-  });
 
 /**
  * The blind-review rule (domain/review-visibility.ts) as a filter on an image's reviews, or
