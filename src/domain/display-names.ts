@@ -285,6 +285,34 @@ export function vocabulary(name: string): Vocabulary {
 export const displayName = (vocabularyName: string, value: string): string =>
   BY_NAME.get(vocabularyName)?.get(value)?.displayName ?? value;
 
+/**
+ * The label of each field a facet counts, keyed by the ImageFilter input field that selects it (as
+ * `FieldFacet.field` names it): what a heading over its values says.
+ */
+export const FILTER_FIELD_NAMES = {
+  sex: 'Sex',
+  fitzpatrickType: 'Fitzpatrick type',
+  sunburnHistory: 'Sunburn history',
+  personalCaHistory: 'Personal cancer history',
+  anatomicalSite: 'Anatomical site',
+  colors: 'Dominant colours',
+  elevation: 'Elevation',
+  borderRegularity: 'Border regularity',
+  structures: 'Dermoscopic structures',
+  diagnosisClass: 'Diagnosis class',
+  diagnosisTerm: 'Diagnosis term',
+  origin: 'Origin',
+  clinicalStatus: 'Clinical status',
+  collection: 'Collection',
+  verificationStage: 'Verification stage',
+  imageQualityScore: 'Image quality score',
+  hasHistology: 'Histopathology report',
+  nearDuplicate: 'Near-duplicate',
+  factConflict: 'Conflicting patient facts',
+  qualityVerdict: 'Quality advice',
+  label: 'Label under the policy',
+} as const satisfies Readonly<Record<string, string>>;
+
 /** A yes/no field's value, shown. */
 export const yesNo = (v: boolean): string => (v ? 'Yes' : 'No');
 

@@ -34,11 +34,20 @@ export async function revokeToken(id: number): Promise<boolean> {
   return count > 0;
 }
 
+/** What a token's listing shows: never the secret's hash. */
+const LISTED = { id: true, name: true, role: true, prefix: true, createdAt: true, revokedAt: true } as const;
+
+/** Bounds on what a caller gives a token (the API's createToken). */
+export const TOKEN_BOUNDS = { label: 100 } as const;
+
 export function listTokens() {
-  return db().apiToken.findMany({
-    orderBy: { id: 'asc' },
-    select: { id: true, name: true, role: true, prefix: true, createdAt: true, revokedAt: true },
-  });
+  return db().apiToken.findMany({ orderBy: { id: 'asc' }, select: LISTED });
+}
+
+/** One token as listTokens shows it, or null (an id outside the integer range is no token). */
+export function tokenById(id: number) {
+  if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) return Promise.resolve(null);
+  return db().apiToken.findUnique({ where: { id }, select: LISTED });
 }
 
 /** How long a looked-up token is trusted before it is read again (revocation takes effect within it). */

@@ -8,9 +8,9 @@ import { recordConsensus } from '../resolvers/verification.ts';
 import { shownTime, WORKFLOW_TIME_NOTE } from './deidentified.ts';
 import { QueueOrderEnum } from './review.ts';
 import { NOTE_MAX, refusals, staffOnly, trailMutation } from './verification.ts';
-import { DermoscopicStructureEnum, DiagnosisClassEnum, DiagnosisClassInfoRef } from './vocabulary.ts';
+import { DermoscopicStructureEnum, DiagnosisClassEnum, DiagnosisClassInfoRef, vocabularyEnum } from './vocabulary.ts';
 
-const ConsensusOutcomeEnum = builder.enumType('ConsensusOutcome', { values: Object.values(ConsensusOutcome) });
+const ConsensusOutcomeEnum = vocabularyEnum('ConsensusOutcome', Object.values(ConsensusOutcome));
 
 export const ConsensusDecisionRef = builder.prismaObject('ConsensusDecision', {
   authScopes: { viewer: true },

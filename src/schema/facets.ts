@@ -1,8 +1,10 @@
 import { JSONResolver } from 'graphql-scalars';
 import { builder } from '../builder.ts';
+import { FILTER_FIELD_NAMES } from '../domain/display-names.ts';
 import {
   computeFacets,
   type Distribution,
+  type FacetField,
   type Facets,
   type FacetValue,
   type FieldFacet,
@@ -11,6 +13,9 @@ import {
 import { ImageFilter, RELEASE_ARG_DESCRIPTION, readSubset } from './image.ts';
 
 builder.addScalarType('JSON', JSONResolver);
+
+/** Every facet's label: a facet without one fails the typecheck here. */
+const FIELD_NAMES: Readonly<Record<FacetField, string>> = FILTER_FIELD_NAMES;
 
 const FacetValueRef = builder.objectRef<FacetValue>('FacetValue').implement({
   description:
@@ -44,6 +49,10 @@ export const FieldFacetRef = builder.objectRef<FieldFacet>('FieldFacet').impleme
   fields: (t) => ({
     field: t.exposeString('field', {
       description: 'The ImageFilter input field its values select (camelCase: anatomicalSite, hasHistology, …)',
+    }),
+    displayName: t.string({
+      description: 'What to call the field: "Fitzpatrick type", "Sunburn history", "Anatomical site", …',
+      resolve: (f) => FIELD_NAMES[f.field],
     }),
     present: t.exposeInt('present', { description: 'Images with a value' }),
     missing: t.exposeInt('missing', { description: 'Images without one' }),

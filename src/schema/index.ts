@@ -20,5 +20,6 @@ import './datasheet.ts';
 import './datasheet-url.ts';
 import './split.ts';
 import './release.ts';
+import './token.ts';
 
 export const schema = builder.toSchema();
