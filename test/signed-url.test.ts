@@ -341,6 +341,23 @@ describe('signed datasheet, export, split and metadata URLs', () => {
     expect((await bare(api, sign(`/splits/${splitId}/manifest.csv?part=TRAIN`).replace('TRAIN', 'TEST'))).status).toBe(
       403,
     );
+    // Split.manifestUrl gives the same URL for one part (and the whole split), signed for the caller
+    const given = await gql(
+      api,
+      api.headers('VIEWER'),
+      `query($id: String!) { split(id: $id) { test: manifestUrl(part: TEST, expiresIn: 120) all: manifestUrl } }`,
+      { id: splitId },
+    );
+    const urls = given.data?.split as { test: string; all: string };
+    expect(urls.test).toMatch(
+      new RegExp(`^http://test/splits/${splitId}/manifest\\.csv\\?part=TEST&expires=\\d+&signature=`),
+    );
+    const testPart = (await (await bare(api, urls.test)).text()).trim().split('\n');
+    const whole = (await (await bare(api, urls.all)).text()).trim().split('\n');
+    expect(testPart.length).toBeGreaterThan(1);
+    expect(testPart.slice(1).every((l) => /\btest\b|\bTEST\b/.test(l))).toBe(true);
+    expect(whole.length).toBeGreaterThan(testPart.length);
+    expect((await bare(api, urls.test.replace('part=TEST', 'part=TRAIN'))).status).toBe(403);
     const jsonl = await bare(api, sign('/croissant/metadata.jsonl?policy=ham10000'));
     expect(jsonl.status).toBe(200);
     expect((await jsonl.text()).trim().split('\n')).toHaveLength(6);

@@ -191,6 +191,27 @@ const SplitRef = builder.prismaObject('Split', {
     manifestHash: t.exposeString('manifestHash', {
       description: 'SHA-256 of "<image sha256>\\t<part>\\n" lines sorted by image sha256',
     }),
+    manifestUrl: t.string({
+      args: {
+        part: t.arg({ type: SplitPartEnum, description: 'One part only (default: every part)' }),
+        fold: t.arg.int({ description: 'The fold of a k-fold split, with part' }),
+        profile: t.arg.string({ description: 'safe-harbor (default), research or limited (admins only)' }),
+        expiresIn: t.arg.int({ required: false, description: 'Seconds: 60 to 604800, default 3600' }),
+      },
+      select: { id: true },
+      description:
+        'GET /splits/<id>/manifest.csv (with part, fold and profile) as a URL signed for the caller: it opens ' +
+        'without a header until it expires, e.g. with pandas.read_csv. The route checks part, fold and profile ' +
+        'when it is opened (a bad one is 400, limited below admin 403).',
+      resolve: (s, args, ctx) => {
+        const query = new URLSearchParams();
+        if (args.part) query.set('part', args.part);
+        if (args.fold !== null && args.fold !== undefined) query.set('fold', String(args.fold));
+        if (args.profile) query.set('profile', args.profile);
+        const q = query.toString();
+        return ctx.signedUrl(`/splits/${s.id}/manifest.csv${q ? `?${q}` : ''}`, args.expiresIn);
+      },
+    }),
     largestUnit: t.field({
       type: SplitUnitRef,
       nullable: true,
