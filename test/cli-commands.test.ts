@@ -107,7 +107,9 @@ describe('dermaset split and an export of one part', { timeout: CLI_TIMEOUT }, (
     expect(r.stdout).toContain(`split ${id} "cli 70/15/15"`);
     expect(r.stdout).toContain(`manifest  sha256 ${stored.manifestHash}`);
     const test = await env.db.splitAssignment.count({ where: { splitId: id, part: 'test' } });
-    expect(r.stdout).toMatch(new RegExp(`^ {2}test {6}${test} images`, 'm'));
+    expect(r.stdout).toMatch(new RegExp(`^ {2}test {7}${test} images`, 'm'));
+    // a progress bar per phase on stderr, the last one storing every assignment
+    expect(r.stderr).toMatch(new RegExp(`storing .*${stored.imageCount}/${stored.imageCount}`));
 
     const list = await dermaset(env, ['split', 'list']);
     expect(list.code).toBe(0);

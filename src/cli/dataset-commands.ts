@@ -7,7 +7,7 @@ import { finished } from 'node:stream/promises';
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config.ts';
 import { CLI_ACTOR } from '../ingest/import.ts';
-import { progressBar } from '../ingest/progress.ts';
+import { phaseProgress, progressBar } from '../ingest/progress.ts';
 import { registry } from '../plugins/index.ts';
 import type { ImageFilter } from '../resolvers/image-filter.ts';
 import { coerceInput, filterOption } from './graphql-input.ts';
@@ -212,7 +212,8 @@ async function createSplitCommand(opts: SplitCreateOpts): Promise<void> {
   };
   // the API's own input type: the same bounds, enums and refusals as createSplit(input:)
   const input = await coerceInput<Parameters<typeof createSplit>[1]>('split', 'CreateSplitInput', given);
-  const id = await createSplit(requestScope(), input, CLI_ACTOR);
+  const bar = phaseProgress();
+  const id = await createSplit(requestScope(), input, CLI_ACTOR, (p) => bar.update(p)).finally(() => bar.stop());
   printSplit((await storedSplit(id)) as SplitRow);
 }
 

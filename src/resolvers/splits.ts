@@ -322,7 +322,15 @@ function oversizedMessage(unit: SplitUnitSummary, total: number, parts: readonly
  * no labelled image, fewer patient groups than parts, or (unless allowOversizedUnits) a unit so large
  * that a part misses its target by more than PART_TOLERANCE. Returns the new split's id.
  */
-export async function createSplit(scope: RequestScope, req: CreateSplitRequest, actor: Actor) {
+/** What a split is doing, for a progress bar (the CLI's): its phases in order, each with done of total. */
+export type SplitProgress = (p: { phase: 'reading' | 'assigning' | 'storing'; done: number; total: number }) => void;
+
+export async function createSplit(
+  scope: RequestScope,
+  req: CreateSplitRequest,
+  actor: Actor,
+  progress: SplitProgress = () => {},
+) {
   const parts = accepted(partsOf(req));
   if (req.name != null && req.name.length > 200) throw badInput('name is longer than 200 characters', 'input.name');
   const seed = req.seed ?? 0;
@@ -347,10 +355,14 @@ export async function createSplit(scope: RequestScope, req: CreateSplitRequest, 
 
   const near = await nearDuplicates(subset.release?.id ?? null);
   const by = new Set(stratifyBy);
+  progress({ phase: 'reading', done: 0, total: 1 });
   const { members, excluded } = await membersOf(subset, near, by);
+  progress({ phase: 'reading', done: 1, total: 1 });
   if (members.length === 0) throw badInput(`no image matches the filter with a label under ${policy.id}`, 'input');
   const items: SplitItem[] = members.map((m) => ({ id: m.id, stratum: stratumOf(m, by), groups: groupsOf(m) }));
+  progress({ phase: 'assigning', done: 0, total: items.length });
   const result = stratifiedGroupSplit(items, parts, seed, keep);
+  progress({ phase: 'assigning', done: items.length, total: items.length });
   const { assignment } = result;
   const names = parts.map((p) => p.name);
   const measured = measureParts(
@@ -429,10 +441,13 @@ export async function createSplit(scope: RequestScope, req: CreateSplitRequest, 
       });
       // multi-row INSERTs of literal rows, 10,000 a statement: createMany and bound parameters spend
       // most of a large split's time building row objects and parameter lists
-      for (let i = 0; i < rows.length; i += 10_000)
+      for (let i = 0; i < rows.length; i += 10_000) {
+        progress({ phase: 'storing', done: i, total: rows.length });
         await tx.$executeRawUnsafe(
           `INSERT INTO split_assignment (split_id, image_id, part) VALUES ${rows.slice(i, i + 10_000).join(', ')}`,
         );
+      }
+      progress({ phase: 'storing', done: rows.length, total: rows.length });
     },
     // a million assignments take more than the default few seconds of an interactive transaction
     { timeout: 300_000 },
