@@ -167,14 +167,59 @@ describe('the console in chromium', () => {
       mimeType: 'image/jpeg',
       buffer: await lesion(9_601, { cls: 'MELANOMA' }),
     });
-    const rec = record({ patient_id: 'MRN-CONSOLE-1', lesion_id: 'L7', clinical_diagnosis: 'melanoma' });
-    for (const [field, value] of Object.entries(rec)) await a.locator(`#record-${field}`).fill(String(value));
+    // the typed record (AcquisitionRecordInput): texts, a date, numbers, choices and lists
+    await a.locator('#record-patientId').fill('MRN-CONSOLE-1');
+    await a.locator('#record-lesionId').fill('L7');
+    await a.locator('#record-acquisitionDate').fill('2025-07-01');
+    await a.locator('#record-ageAtExam').fill('44');
+    await a.locator('#record-sex').selectOption('FEMALE');
+    await a.locator('#record-fitzpatrickType').selectOption('II');
+    await a.locator('#record-sunburnHistory').selectOption('yes');
+    await a.locator('#record-personalCaHistory').selectOption('no');
+    await a.locator('#record-anatomicalSite').selectOption('POSTERIOR_TORSO');
+    await a.locator('#record-lesionDiameterMm').fill('5.5');
+    await a.locator('#record-dominantColors').selectOption(['LIGHT_BROWN', 'DARK_BROWN']);
+    await a.locator('#record-elevation').selectOption('FLAT');
+    await a.locator('#record-borderRegularity').selectOption('REGULAR');
+    await a.locator('#record-dermoscopicStructures').selectOption(['PIGMENT_NETWORK_TYPICAL']);
+    await a.locator('#record-clinicalDiagnosis').fill('melanoma');
+    await a.locator('#record-imageQualityScore').selectOption('4');
     await a.getByRole('button', { name: 'Upload' }).click();
     await expect.poll(() => a.getByTestId('outcome').textContent()).toBe('ACCEPTED');
     await a.getByRole('link', { name: 'Open it' }).click();
     await a.getByTestId('stage').waitFor();
     const id = decodeURIComponent(new URL(a.url()).pathname.replace('/app/images/', ''));
     expect(await a.getByTestId('stage').textContent()).toBe('INITIAL');
+    // stored as typed, read back through the API
+    const stored = await asToken<{
+      node: {
+        demographic: unknown;
+        anamnestic: unknown;
+        morphological: unknown;
+        dermoscopic: unknown;
+        acquiredAt: string;
+      };
+    }>(
+      api.tokens.ADMIN,
+      `query($id: ID!) { node(id: $id) { ... on Image { acquiredAt
+        demographic { ageAtExam sex fitzpatrickType } anamnestic { sunburnHistory personalCaHistory }
+        morphological { anatomicalSite lesionDiameterMm dominantColors elevation borderRegularity }
+        dermoscopic { dermoscopicStructures } } } }`,
+      { id },
+    );
+    expect(stored.node).toMatchObject({
+      demographic: { ageAtExam: 44, sex: 'FEMALE', fitzpatrickType: 'II' },
+      anamnestic: { sunburnHistory: true, personalCaHistory: false },
+      morphological: {
+        anatomicalSite: 'POSTERIOR_TORSO',
+        lesionDiameterMm: 5.5,
+        dominantColors: expect.arrayContaining(['LIGHT_BROWN', 'DARK_BROWN']),
+        elevation: 'FLAT',
+        borderRegularity: 'REGULAR',
+      },
+      dermoscopic: { dermoscopicStructures: ['PIGMENT_NETWORK_TYPICAL'] },
+    });
+    expect(stored.node.acquiredAt.slice(0, 10)).toBe('2025-07-01');
     expect(annotator.problems).toEqual([]);
 
     // three reviewers, each blind: no other review is shown before their own is in
@@ -430,6 +475,54 @@ describe('the console in chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('an admin creates a token in the console; it signs in elsewhere; revoked, that browser is signed out at its next request', async () => {
+    const admin = await signedIn(api.tokens.ADMIN);
+    const { page } = admin;
+    await page.getByRole('link', { name: 'Tokens', exact: true }).click();
+    await page.getByRole('heading', { name: 'Tokens', exact: true }).waitFor();
+    await page.getByLabel('Label', { exact: true }).fill('console token');
+    await page.getByLabel('Role', { exact: true }).selectOption('ANNOTATOR');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const shown = page.getByTestId('new-secret');
+    await appears(page, shown);
+    const secret = (await shown.textContent()) as string;
+    expect(secret).toMatch(/^dst_/);
+    const row = page.getByRole('row').filter({ hasText: 'console token' });
+    await row.waitFor();
+    expect(await row.locator('td').nth(2).textContent()).toBe('ANNOTATOR');
+    // the list never shows a secret: only its first characters
+    expect(await page.getByRole('table').textContent()).not.toContain(secret);
+    await screenshot(page, 'tokens');
+    // the secret is shown once: gone after "I have kept it"
+    await page.getByRole('button', { name: 'I have kept it' }).click();
+    expect(await page.getByTestId('new-secret').count()).toBe(0);
+
+    // the new token signs in, in a browser of its own
+    const other = await signedIn(secret);
+    expect(await other.page.getByTestId('role').textContent()).toBe('ANNOTATOR');
+    await other.page.getByRole('link', { name: 'Upload' }).click();
+    await other.page.getByRole('heading', { name: 'Acquire an image' }).waitFor();
+
+    // revoked, after a confirmation
+    await row.getByRole('button', { name: 'Revoke console token' }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Confirm revocation' });
+    await confirm.waitFor();
+    await confirm.getByRole('button', { name: 'Revoke it' }).click();
+    await expect.poll(() => row.locator('td').nth(5).textContent()).toMatch(/^revoked /);
+    const { tokens } = await asToken<{ tokens: { label: string; revokedAt: string | null }[] }>(
+      api.tokens.ADMIN,
+      '{ tokens { label revokedAt } }',
+    );
+    expect(tokens.find((t) => t.label === 'console token')?.revokedAt).toBeTruthy();
+
+    // the other browser's next request is refused: it is shown as signed out
+    await other.page.getByRole('link', { name: 'Statistics' }).click();
+    await other.page.getByTestId('signed-out').waitFor();
+    await other.page.getByLabel('API token').waitFor();
+    expect(admin.problems).toEqual([]);
+    expect(other.problems).toEqual([]);
+  });
+
   it('keeps the session cookie out of scripts (HttpOnly, SameSite=Strict) and loads thumbnails in <img>', async () => {
     const { context, page, problems } = await signedIn(api.tokens.VIEWER);
     const cookie = (await context.cookies()).find((c) => c.name === SESSION_COOKIE);
@@ -450,6 +543,26 @@ describe('the console in chromium', () => {
     );
     expect(widths.every((w) => w > 0)).toBe(true);
     await screenshot(page, 'gallery');
+
+    // the facet headings are the server's field names ("Fitzpatrick type"), in its order
+    const { facets } = await asToken<{ facets: { fields: { displayName: string }[] } }>(
+      api.tokens.VIEWER,
+      '{ facets { fields { displayName } } }',
+    );
+    expect(facets.fields.map((f) => f.displayName)).toContain('Fitzpatrick type');
+    expect(await page.locator('.facets details summary').allTextContents()).toEqual(
+      facets.fields.map((f) => f.displayName),
+    );
+
+    // create forms only for roles that may use them: a viewer may split (any token), not release
+    await page.getByRole('link', { name: 'Splits' }).click();
+    await page.getByRole('form', { name: 'Create a split' }).waitFor();
+    await page.getByRole('link', { name: 'Releases' }).click();
+    await page.getByRole('table', { name: 'Collections' }).waitFor();
+    expect(await page.getByRole('form', { name: 'Create a release' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Tokens' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Gallery' }).click();
+    await page.locator('.cards img').first().waitFor();
 
     // a facet value narrows the gallery to its count
     const facet = page.locator('.facets details[open] li label').first();

@@ -2,7 +2,7 @@
 // navigation by role, and the pages.
 import { type FormEvent, useEffect, useState } from 'react';
 import { ExportsPage, PolicyPage, ReleasesPage, SplitsPage, TokensPage } from './admin.tsx';
-import { atLeast, getSession, type Session, signIn, signOut } from './api.ts';
+import { atLeast, getSession, onSignedOut, type Session, signIn, signOut } from './api.ts';
 import { DatasheetPage, Gallery, ImageDetail, StatsPage } from './browse.tsx';
 import { ConsensusForm, HistologyForm, Queue, ReviewForm } from './review.tsx';
 import { Link, navigate, Problem, useLocation } from './ui.tsx';
@@ -82,11 +82,11 @@ function Page({ session }: { session: Session }) {
     case 'exports':
       return reviewer ? <ExportsPage /> : forbidden;
     case 'splits':
-      return <SplitsPage />;
+      return <SplitsPage canCreate={atLeast(session, 'VIEWER')} />;
     case 'tokens':
       return admin ? <TokensPage /> : forbidden;
     case 'releases':
-      return <ReleasesPage />;
+      return <ReleasesPage canCreate={admin} />;
     default:
       return <p role="alert">There is no page {path} in the console.</p>;
   }
@@ -95,10 +95,18 @@ function Page({ session }: { session: Session }) {
 export function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
+  const [ended, setEnded] = useState(false);
   useEffect(() => {
     getSession().then(setSession, (e) => {
       setError(e);
       setSession(null);
+    });
+    // a request the server no longer knows the caller of (the token revoked, the session over)
+    return onSignedOut(() => {
+      setSession((s) => {
+        if (s) setEnded(true);
+        return null;
+      });
     });
   }, []);
   if (session === undefined) return <p aria-busy="true">Loading…</p>;
@@ -106,7 +114,17 @@ export function App() {
     return (
       <>
         <Problem error={error} />
-        <SignIn onSignedIn={setSession} />
+        {ended && (
+          <p role="status" data-testid="signed-out">
+            You are signed out: the server no longer accepts this session (it ended, or its token was revoked).
+          </p>
+        )}
+        <SignIn
+          onSignedIn={(s) => {
+            setEnded(false);
+            setSession(s);
+          }}
+        />
       </>
     );
   const out = async () => {

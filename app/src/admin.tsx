@@ -15,6 +15,7 @@ import {
   SPLITS,
   START_EXPORT,
   STATS,
+  TOKEN_LABEL_MAX,
   TOKENS,
 } from './api.ts';
 import { StatsTable } from './browse.tsx';
@@ -260,7 +261,8 @@ interface SplitRow {
   certificate: { clean: boolean };
 }
 
-export function SplitsPage() {
+/** canCreate: the role may create splits (every signed-in role: createSplit needs a token, any role). */
+export function SplitsPage({ canCreate }: { canCreate: boolean }) {
   const state = useLoad('splits', () => gql<{ splits: SplitRow[] }>(SPLITS));
   const [name, setName] = useState('');
   const [seed, setSeed] = useState('1');
@@ -295,34 +297,36 @@ export function SplitsPage() {
   return (
     <section aria-labelledby="splits-title">
       <h1 id="splits-title">Splits</h1>
-      <form onSubmit={create} aria-label="Create a split" className="inline-form">
-        <label htmlFor="split-name">Name</label>
-        <input id="split-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
-        <label htmlFor="split-seed">Seed</label>
-        <input id="split-seed" type="number" value={seed} onChange={(e) => setSeed(e.target.value)} />
-        {(['train', 'validation', 'test'] as const).map((part) => (
-          <span key={part} className="inline-form">
-            <label htmlFor={`split-${part}`}>{part}</label>
-            <input
-              id={`split-${part}`}
-              type="number"
-              step="0.01"
-              min="0"
-              max="1"
-              className="narrow"
-              value={fractions[part]}
-              onChange={(e) => setFractions({ ...fractions, [part]: e.target.value })}
-            />
-          </span>
-        ))}
-        <label>
-          <input type="checkbox" checked={oversized} onChange={(e) => setOversized(e.target.checked)} /> accept an
-          oversized unit
-        </label>
-        <button type="submit" disabled={busy}>
-          Create a train/validation/test split
-        </button>
-      </form>
+      {canCreate && (
+        <form onSubmit={create} aria-label="Create a split" className="inline-form">
+          <label htmlFor="split-name">Name</label>
+          <input id="split-name" value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
+          <label htmlFor="split-seed">Seed</label>
+          <input id="split-seed" type="number" value={seed} onChange={(e) => setSeed(e.target.value)} />
+          {(['train', 'validation', 'test'] as const).map((part) => (
+            <span key={part} className="inline-form">
+              <label htmlFor={`split-${part}`}>{part}</label>
+              <input
+                id={`split-${part}`}
+                type="number"
+                step="0.01"
+                min="0"
+                max="1"
+                className="narrow"
+                value={fractions[part]}
+                onChange={(e) => setFractions({ ...fractions, [part]: e.target.value })}
+              />
+            </span>
+          ))}
+          <label>
+            <input type="checkbox" checked={oversized} onChange={(e) => setOversized(e.target.checked)} /> accept an
+            oversized unit
+          </label>
+          <button type="submit" disabled={busy}>
+            Create a train/validation/test split
+          </button>
+        </form>
+      )}
       <Problem error={error} />
       <Loading state={state}>
         {(d) => (
@@ -362,20 +366,62 @@ export function SplitsPage() {
 }
 
 interface TokenRow {
-  id: string;
-  name: string;
+  id: number;
+  label: string;
   role: string;
+  prefix: string;
   createdAt: string;
   revokedAt: string | null;
-  lastUsedAt: string | null;
+}
+
+const TOKEN_ROLES = ['VIEWER', 'ANNOTATOR', 'REVIEWER', 'ADMIN'] as const;
+
+/** The secret of a token just made: shown this once, with a button that copies it. */
+function NewSecret({ secret, label, onDone }: { secret: string; label: string; onDone: () => void }) {
+  const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(secret);
+      setCopied('yes');
+    } catch {
+      setCopied('no');
+    }
+  };
+  return (
+    <div role="status" className="ok" aria-label="New token">
+      <p>
+        The token for <strong>{label}</strong>, shown only now (the server keeps only its hash):
+      </p>
+      <p>
+        <code data-testid="new-secret">{secret}</code>{' '}
+        <button type="button" onClick={copy}>
+          Copy
+        </button>{' '}
+        {copied === 'yes' ? 'Copied.' : copied === 'no' ? 'The browser refused: select it and copy it by hand.' : ''}
+      </p>
+      <button type="button" onClick={onDone}>
+        I have kept it
+      </button>
+    </div>
+  );
 }
 
 export function TokensPage() {
   const state = useLoad('tokens', () => gql<{ tokens: TokenRow[] }>(TOKENS));
-  const [name, setName] = useState('');
-  const [role, setRole] = useState('VIEWER');
-  const [created, setCreated] = useState<string | null>(null);
+  const [label, setLabel] = useState('');
+  const [role, setRole] = useState<(typeof TOKEN_ROLES)[number]>('VIEWER');
+  const [created, setCreated] = useState<{ secret: string; label: string } | null>(null);
+  const [confirming, setConfirming] = useState<TokenRow | null>(null);
+  // the records the mutations answered with, by id: the list shows them over what it read
+  const [answered, setAnswered] = useState<ReadonlyMap<number, TokenRow>>(new Map());
+  const remember = (t: TokenRow) => setAnswered((m) => new Map(m).set(t.id, t));
+  const rowsOf = (read: TokenRow[]) => {
+    const byId = new Map(read.map((t) => [t.id, t]));
+    for (const [id, t] of answered) byId.set(id, t);
+    return [...byId.values()].sort((a, b) => a.id - b.id);
+  };
   const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
   if (state.error && isSchemaMismatch(state.error))
     return (
       <section aria-labelledby="tokens-title">
@@ -389,69 +435,104 @@ export function TokensPage() {
   const create = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
+    setBusy(true);
     try {
-      const r = await gql<{ createToken: { token: string } }>(CREATE_TOKEN, { name, role });
-      setCreated(r.createToken.token);
-      state.reload();
+      const r = await gql<{ createToken: { secret: string; token: TokenRow } }>(CREATE_TOKEN, {
+        input: { label: label.trim(), role },
+      });
+      setCreated({ secret: r.createToken.secret, label: r.createToken.token.label });
+      remember(r.createToken.token);
+      setLabel('');
     } catch (x) {
       setError(x);
+    } finally {
+      setBusy(false);
     }
   };
-  const revoke = async (id: string) => {
+  const revoke = async (t: TokenRow) => {
     setError(null);
+    setBusy(true);
     try {
-      await gql(REVOKE_TOKEN, { id });
-      state.reload();
+      const r = await gql<{ revokeToken: TokenRow }>(REVOKE_TOKEN, { id: t.id });
+      remember(r.revokeToken);
+      setConfirming(null);
     } catch (x) {
       setError(x);
+    } finally {
+      setBusy(false);
     }
   };
   return (
     <section aria-labelledby="tokens-title">
       <h1 id="tokens-title">Tokens</h1>
       <form onSubmit={create} aria-label="Create a token" className="inline-form">
-        <label htmlFor="token-name">Name</label>
-        <input id="token-name" required value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
+        <label htmlFor="token-label">Label</label>
+        <input
+          id="token-label"
+          required
+          value={label}
+          onChange={(e) => setLabel(e.target.value)}
+          maxLength={TOKEN_LABEL_MAX}
+          placeholder="gallery frontend"
+        />
         <label htmlFor="token-role">Role</label>
-        <select id="token-role" value={role} onChange={(e) => setRole(e.target.value)}>
-          {['VIEWER', 'ANNOTATOR', 'REVIEWER', 'ADMIN'].map((r) => (
-            <option key={r}>{r}</option>
+        <select id="token-role" value={role} onChange={(e) => setRole(e.target.value as (typeof TOKEN_ROLES)[number])}>
+          {TOKEN_ROLES.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
           ))}
         </select>
-        <button type="submit">Create token</button>
+        <button type="submit" disabled={busy || !label.trim()}>
+          Create token
+        </button>
       </form>
-      {created && (
-        <p role="status">
-          The new token, shown once: <code>{created}</code>
-        </p>
-      )}
+      {created && <NewSecret secret={created.secret} label={created.label} onDone={() => setCreated(null)} />}
       <Problem error={error} />
+      {confirming && (
+        <div role="alertdialog" aria-label="Confirm revocation" className="problem">
+          <p>
+            Revoke token {confirming.id} ({confirming.label}, {confirming.role})? Every request, session and signed URL
+            of it stops at once; this cannot be undone.
+          </p>
+          <button type="button" disabled={busy} onClick={() => revoke(confirming)}>
+            Revoke it
+          </button>{' '}
+          <button type="button" onClick={() => setConfirming(null)}>
+            Keep it
+          </button>
+        </div>
+      )}
       <Loading state={state}>
         {(d) => (
           <table>
-            <caption>Tokens</caption>
+            <caption>Tokens, oldest first</caption>
             <thead>
               <tr>
-                <th scope="col">Name</th>
+                <th scope="col">Id</th>
+                <th scope="col">Label</th>
                 <th scope="col">Role</th>
+                <th scope="col">Starts with</th>
                 <th scope="col">Created</th>
-                <th scope="col">Last used</th>
                 <th scope="col">State</th>
               </tr>
             </thead>
             <tbody>
-              {d.tokens.map((t) => (
-                <tr key={t.id}>
-                  <td>{t.name}</td>
+              {rowsOf(d.tokens).map((t) => (
+                <tr key={t.id} data-token-id={t.id}>
+                  <td>{t.id}</td>
+                  <td>{t.label}</td>
                   <td>{t.role}</td>
+                  <td>
+                    <code>{t.prefix}…</code>
+                  </td>
                   <td>{when(t.createdAt)}</td>
-                  <td>{when(t.lastUsedAt)}</td>
                   <td>
                     {t.revokedAt ? (
                       `revoked ${when(t.revokedAt)}`
                     ) : (
-                      <button type="button" onClick={() => revoke(t.id)}>
-                        Revoke {t.name}
+                      <button type="button" onClick={() => setConfirming(t)} aria-label={`Revoke ${t.label}`}>
+                        Revoke
                       </button>
                     )}
                   </td>
@@ -465,7 +546,8 @@ export function TokensPage() {
   );
 }
 
-export function ReleasesPage() {
+/** canCreate: the role may create releases (admins). */
+export function ReleasesPage({ canCreate }: { canCreate: boolean }) {
   const state = useLoad('releases', () =>
     gql<{
       releases: {
@@ -495,19 +577,21 @@ export function ReleasesPage() {
   return (
     <section aria-labelledby="releases-title">
       <h1 id="releases-title">Releases and collections</h1>
-      <form onSubmit={create} aria-label="Create a release" className="inline-form">
-        <label htmlFor="release-name">Name</label>
-        <input id="release-name" required value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
-        <label htmlFor="release-version">Version</label>
-        <input
-          id="release-version"
-          required
-          value={version}
-          onChange={(e) => setVersion(e.target.value)}
-          placeholder="1.0.0"
-        />
-        <button type="submit">Create release</button>
-      </form>
+      {canCreate && (
+        <form onSubmit={create} aria-label="Create a release" className="inline-form">
+          <label htmlFor="release-name">Name</label>
+          <input id="release-name" required value={name} onChange={(e) => setName(e.target.value)} maxLength={200} />
+          <label htmlFor="release-version">Version</label>
+          <input
+            id="release-version"
+            required
+            value={version}
+            onChange={(e) => setVersion(e.target.value)}
+            placeholder="1.0.0"
+          />
+          <button type="submit">Create release</button>
+        </form>
+      )}
       <Problem error={error} />
       <Loading state={state}>
         {(d) => (

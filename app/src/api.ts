@@ -79,8 +79,23 @@ interface GraphQLBody<T> {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
+/**
+ * Told when the server no longer knows the caller (UNAUTHENTICATED: the session ended, its token was
+ * revoked): the frame shows the sign-in form again.
+ */
+const signedOutListeners = new Set<() => void>();
+export function onSignedOut(listener: () => void): () => void {
+  signedOutListeners.add(listener);
+  return () => signedOutListeners.delete(listener);
+}
+function signedOut(): void {
+  signedInRole = null;
+  for (const l of signedOutListeners) l();
+}
+
 function unwrap<T>(body: GraphQLBody<T>, status: number): T {
   const first = body.errors?.[0];
+  if (first?.extensions?.code === 'UNAUTHENTICATED' || (status === 401 && !body.data)) signedOut();
   if (first) throw new ApiError(first.message, first.extensions?.code ?? 'GRAPHQL_ERROR');
   if (!body.data) throw new ApiError(`the server answered ${status} without data`, `HTTP_${status}`);
   return body.data;
@@ -100,6 +115,7 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
   try {
     body = (await res.json()) as GraphQLBody<T>;
   } catch {
+    if (res.status === 401) signedOut();
     throw new ApiError(`${res.status} ${res.statusText}`, `HTTP_${res.status}`);
   }
   return unwrap(body, res.status);
@@ -157,6 +173,10 @@ const GALLERY_BASE = `images(filter: $filter, first: $first, after: $after, ORDE
 
 export const GALLERY = {
   newer: `query ConsoleGallery($filter: ImageFilter, $first: Int, $after: String, $orderBy: ImageOrder) {
+    ${GALLERY_BASE.replace('ORDER', 'orderBy: $orderBy').replace('pageInfo', 'totalCount pageInfo')}
+    facets(filter: $filter) { total fields { field displayName present missing values { value count filter displayName } } }
+  }`,
+  middle: `query ConsoleGalleryMiddle($filter: ImageFilter, $first: Int, $after: String, $orderBy: ImageOrder) {
     ${GALLERY_BASE.replace('ORDER', 'orderBy: $orderBy').replace('pageInfo', 'totalCount pageInfo')}
     facets(filter: $filter) { total fields { field present missing values { value count filter displayName } } }
   }`,
@@ -266,8 +286,8 @@ export const ATTACH_HISTOLOGY = `mutation ConsoleHistology($image: ID!, $expecte
   attachHistopathology(image: $image, expectedVersion: $expectedVersion, diagnosisClass: $diagnosisClass, result: $result, reason: $reason) { id version }
 }`;
 
-export const UPLOAD = `mutation ConsoleUpload($file: File!, $record: JSONObject!) {
-  createInitialAnnotation(file: $file, record: $record) {
+export const UPLOAD = `mutation ConsoleUpload($file: File!, $input: AcquisitionRecordInput!) {
+  createInitialAnnotation(file: $file, input: $input) {
     outcome
     intake { id outcome reason errorCode }
     image { id sha256 }
@@ -302,6 +322,11 @@ export const RELEASES = `query ConsoleReleases {
 }`;
 export const CREATE_RELEASE = `mutation ConsoleCreateRelease($input: CreateReleaseInput!) { createRelease(input: $input) { id } }`;
 
-export const TOKENS = `query ConsoleTokens { tokens { id name role createdAt revokedAt lastUsedAt } }`;
-export const CREATE_TOKEN = `mutation ConsoleCreateToken($name: String!, $role: String!) { createToken(name: $name, role: $role) { token } }`;
-export const REVOKE_TOKEN = `mutation ConsoleRevokeToken($id: String!) { revokeToken(id: $id) }`;
+const TOKEN_FIELDS = 'id label role prefix createdAt revokedAt';
+/** Token labels: 1–100 characters (CreateTokenInput.label). */
+export const TOKEN_LABEL_MAX = 100;
+export const TOKENS = `query ConsoleTokens { tokens { ${TOKEN_FIELDS} } }`;
+export const CREATE_TOKEN = `mutation ConsoleCreateToken($input: CreateTokenInput!) {
+  createToken(input: $input) { secret token { ${TOKEN_FIELDS} } }
+}`;
+export const REVOKE_TOKEN = `mutation ConsoleRevokeToken($id: Int!) { revokeToken(id: $id) { ${TOKEN_FIELDS} } }`;

@@ -1,7 +1,18 @@
 // Browse: the gallery with facets wired to filters, the image detail (six blocks and the trail),
 // the datasheet and the statistics.
 import { useState } from 'react';
-import { CLASSES, DATASHEET, GALLERY, GALLERY_PAGE, gql, gqlEither, imageDetail, STATS, SUMMARY } from './api.ts';
+import {
+  CLASSES,
+  DATASHEET,
+  GALLERY,
+  GALLERY_PAGE,
+  gql,
+  gqlEither,
+  imageDetail,
+  isSchemaMismatch,
+  STATS,
+  SUMMARY,
+} from './api.ts';
 import { Link, Loading, navigate, pct, useLoad, useLocation, when } from './ui.tsx';
 import { humanize } from './vocab.ts';
 
@@ -15,6 +26,8 @@ interface FacetValue {
 }
 interface FieldFacet {
   field: string;
+  /** Newer servers: the field's label ("Fitzpatrick type"). */
+  displayName?: string | null;
   present: number;
   missing: number;
   values: FacetValue[];
@@ -51,8 +64,8 @@ function filterOf(field: string, v: FacetValue): Filter {
   return { [camel(field)]: [text.toUpperCase().replace(/[^A-Z0-9]+/g, '_')] };
 }
 
-/** anatomicalSite or anatomical_site → Anatomical site. */
-const fieldName = (field: string) => humanize(field.replace(/([a-z])([A-Z])/g, '$1_$2'));
+/** The server's label of the field; on an older server without one, anatomicalSite or anatomical_site → Anatomical site. */
+const fieldName = (f: FieldFacet) => f.displayName ?? humanize(f.field.replace(/([a-z])([A-Z])/g, '$1_$2'));
 
 /** A chosen facet value: its field and the filter it stands for. */
 interface Chosen {
@@ -94,14 +107,14 @@ export function Gallery() {
   const filter = combine(selected);
   const order = ORDERS.find((o) => o.id === search.get('order')) ?? (ORDERS[0] as (typeof ORDERS)[number]);
   const key = JSON.stringify([filter, after, order.id]);
-  const state = useLoad(key, () =>
-    gqlEither<GalleryData>(GALLERY.newer, GALLERY.older, {
-      filter,
-      first: GALLERY_PAGE,
-      after,
-      orderBy: order.orderBy,
-    }),
-  );
+  const state = useLoad(key, () => {
+    const variables = { filter, first: GALLERY_PAGE, after, orderBy: order.orderBy };
+    // the newest document first, then those of older servers (without field names, without orders)
+    return gql<GalleryData>(GALLERY.newer, variables).catch((e: unknown) => {
+      if (!isSchemaMismatch(e)) throw e;
+      return gqlEither<GalleryData>(GALLERY.middle, GALLERY.older, variables);
+    });
+  });
   const withParams = (f: Chosen[], o: string) => {
     const params = new URLSearchParams();
     if (f.length) params.set('f', JSON.stringify(f));
@@ -136,7 +149,7 @@ export function Gallery() {
                 .filter((f) => f.values.length > 0 && f.values.length <= 40)
                 .map((f) => (
                   <details key={f.field} open={f.values.length <= 8}>
-                    <summary>{fieldName(f.field)}</summary>
+                    <summary>{fieldName(f)}</summary>
                     <ul>
                       {f.values.map((v) => {
                         const chosen = { field: f.field, filter: filterOf(f.field, v) };

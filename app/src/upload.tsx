@@ -2,7 +2,7 @@
 import { type FormEvent, useState } from 'react';
 import { gqlUpload, UPLOAD } from './api.ts';
 import { Link, Problem } from './ui.tsx';
-import { RECORD_FIELDS } from './vocab.ts';
+import { humanize, RECORD_FIELDS, type RecordField, typedRecord } from './vocab.ts';
 
 interface Result {
   createInitialAnnotation: {
@@ -15,7 +15,7 @@ interface Result {
 
 export function UploadPage() {
   const [file, setFile] = useState<File | null>(null);
-  const [record, setRecord] = useState<Record<string, string>>({});
+  const [record, setRecord] = useState<Record<string, string | string[]>>({});
   const [result, setResult] = useState<Result['createInitialAnnotation'] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -26,9 +26,8 @@ export function UploadPage() {
     setError(null);
     setResult(null);
     try {
-      // empty fields are left out: the record holds what the examiner wrote
-      const filled = Object.fromEntries(Object.entries(record).filter(([, v]) => v.trim() !== ''));
-      const r = await gqlUpload<Result>(UPLOAD, { record: filled }, file);
+      // the typed record (AcquisitionRecordInput): empty fields are left out
+      const r = await gqlUpload<Result>(UPLOAD, { input: typedRecord(record) }, file);
       setResult(r.createInitialAnnotation);
     } catch (x) {
       setError(x);
@@ -54,15 +53,7 @@ export function UploadPage() {
               {f.label}
               {f.required ? ' (required)' : ''}
             </label>
-            <input
-              id={`record-${f.name}`}
-              name={f.name}
-              placeholder={f.hint}
-              required={f.required}
-              value={record[f.name] ?? ''}
-              onChange={(e) => setRecord({ ...record, [f.name]: e.target.value })}
-              maxLength={500}
-            />
+            <FieldInput field={f} value={record[f.name]} onChange={(v) => setRecord({ ...record, [f.name]: v })} />
           </div>
         ))}
         <Problem error={error} />
@@ -86,5 +77,64 @@ export function UploadPage() {
         </div>
       )}
     </section>
+  );
+}
+
+/** One field of the record as its type asks: a text, a date, a number, a choice or several. */
+function FieldInput({
+  field: f,
+  value,
+  onChange,
+}: {
+  field: RecordField;
+  value: string | string[] | undefined;
+  onChange: (v: string | string[]) => void;
+}) {
+  const id = `record-${f.name}`;
+  if (f.kind === 'many')
+    return (
+      <select
+        id={id}
+        name={f.name}
+        multiple
+        size={Math.min(6, f.values?.length ?? 1)}
+        value={Array.isArray(value) ? value : []}
+        onChange={(e) => onChange([...e.target.selectedOptions].map((o) => o.value))}
+      >
+        {f.values?.map((v) => (
+          <option key={v} value={v}>
+            {humanize(v)}
+          </option>
+        ))}
+      </select>
+    );
+  const text = typeof value === 'string' ? value : '';
+  if (f.kind === 'one' || f.kind === 'yesno') {
+    const options = f.kind === 'yesno' ? ['yes', 'no'] : (f.values ?? []);
+    return (
+      <select id={id} name={f.name} required={f.required} value={text} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{f.required ? 'Choose…' : 'Not recorded'}</option>
+        {options.map((v) => (
+          <option key={v} value={v}>
+            {/^[IV]+$|^\d$/.test(v) ? v : humanize(v)}
+          </option>
+        ))}
+      </select>
+    );
+  }
+  return (
+    <input
+      id={id}
+      name={f.name}
+      type={f.kind === 'date' ? 'date' : f.kind === 'int' || f.kind === 'float' ? 'number' : 'text'}
+      step={f.kind === 'float' ? '0.1' : undefined}
+      min={f.min}
+      max={f.max}
+      placeholder={f.hint}
+      required={f.required}
+      value={text}
+      onChange={(e) => onChange(e.target.value)}
+      maxLength={f.maxLength ?? 500}
+    />
   );
 }
