@@ -133,6 +133,8 @@ const MUTATIONS = [
   'deleteSplit',
   'createRelease',
   'updateCollection',
+  'createToken',
+  'revokeToken',
 ];
 /** createInitialAnnotation needs a multipart upload: its role rules are tested in test/workflow.test.ts. */
 const MISSING_IMAGE = Buffer.from('Image:999999').toString('base64');

@@ -262,9 +262,15 @@ describe('every policy decides every record, of the 9 or outside them', () => {
     const w = where as Record<string, unknown>;
     if (Array.isArray(w.OR)) return w.OR.some((x) => holds(x, row));
     return Object.entries(w).every(([k, v]) => {
-      if (v !== null && typeof v === 'object' && 'in' in v) return (v as { in: unknown[] }).in.includes(row[k]);
-      if (v !== null && typeof v === 'object' && 'notIn' in v)
-        return !(v as { notIn: unknown[] }).notIn.includes(row[k]);
+      if (v !== null && typeof v === 'object') {
+        // the conditions of one column hold together: equals, in, notIn and `not: null` (a known value)
+        const c = v as { equals?: unknown; in?: unknown[]; notIn?: unknown[]; not?: unknown };
+        if ('not' in c && c.not === null && row[k] === null) return false;
+        if ('equals' in c && row[k] !== c.equals) return false;
+        if (c.in && !c.in.includes(row[k])) return false;
+        if (c.notIn?.includes(row[k])) return false;
+        return 'equals' in c || 'in' in c || 'notIn' in c || 'not' in c;
+      }
       return row[k] === v;
     });
   }

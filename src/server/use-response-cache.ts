@@ -26,7 +26,7 @@ export interface ResponseCacheOptions {
 }
 
 /** Root fields whose answers read rows the data versions do not cover. */
-const UNCACHED = new Set(['export', 'exports']);
+const UNCACHED = new Set(['export', 'exports', 'tokens']);
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
