@@ -97,6 +97,16 @@ describe('createToken and tokens', () => {
     expect(stored.tokenHash).not.toContain(made.secret);
   });
 
+  it('a list read again after a change shows the change (never an answer the response cache kept)', async () => {
+    const ids = async () => dataOf<{ tokens: TokenJson[] }>(await gql(LIST, {}, as('ADMIN'))).tokens;
+    const before = await ids();
+    const made = await create('listed at once', 'VIEWER');
+    const after = await ids();
+    expect(after.map((t) => t.id)).toEqual([...before.map((t) => t.id), made.token.id]);
+    await gql(REVOKE, { id: made.token.id }, as('ADMIN'));
+    expect((await ids()).find((t) => t.id === made.token.id)?.revokedAt).toBeTypeOf('string');
+  });
+
   it('takes a label of exactly 100 characters and every role', async () => {
     const label = 'x'.repeat(100);
     for (const role of ['VIEWER', 'ANNOTATOR', 'REVIEWER', 'ADMIN'] as const) {
