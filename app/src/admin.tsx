@@ -19,7 +19,7 @@ import {
   TOKENS,
 } from './api.ts';
 import { StatsTable } from './browse.tsx';
-import { Loading, Problem, useLoad, when } from './ui.tsx';
+import { DataTable, Loading, Problem, useLoad, when } from './ui.tsx';
 
 interface Policy {
   id: string;
@@ -200,48 +200,46 @@ export function ExportsPage() {
               </button>
             </form>
             <Problem error={error} />
-            <table>
-              <caption>Exports, newest first (at most 100)</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Started</th>
-                  <th scope="col">Format</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Progress</th>
-                  <th scope="col">Download</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.exports.map((x) => (
-                  <tr key={x.id}>
-                    <td>{when(x.createdAt)}</td>
-                    <td>{x.format}</td>
-                    <td>
+            <DataTable
+              caption="Exports, newest first (at most 100)"
+              rows={d.exports}
+              rowKey={(x) => x.id}
+              columns={[
+                { header: 'Started', cell: (x) => when(x.createdAt) },
+                { header: 'Format', cell: (x) => x.format },
+                {
+                  header: 'Status',
+                  cell: (x) => (
+                    <>
                       {x.status}
                       {x.error ? `: ${x.error}` : ''}
-                    </td>
-                    <td>
-                      {x.progress?.rowsTotal ? (
-                        <progress value={x.progress.rowsDone} max={x.progress.rowsTotal}>
-                          {x.progress.rowsDone} of {x.progress.rowsTotal}
-                        </progress>
-                      ) : x.rowCount != null ? (
-                        `${x.rowCount} rows`
-                      ) : (
-                        '—'
-                      )}
-                    </td>
-                    <td>
-                      {x.downloadUrl ? (
-                        <a href={x.downloadUrl}>Download{x.byteSize ? ` (${Math.ceil(x.byteSize / 1024)} KiB)` : ''}</a>
-                      ) : (
-                        '—'
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                    </>
+                  ),
+                },
+                {
+                  header: 'Progress',
+                  cell: (x) =>
+                    x.progress?.rowsTotal ? (
+                      <progress value={x.progress.rowsDone} max={x.progress.rowsTotal}>
+                        {x.progress.rowsDone} of {x.progress.rowsTotal}
+                      </progress>
+                    ) : x.rowCount != null ? (
+                      `${x.rowCount} rows`
+                    ) : (
+                      '—'
+                    ),
+                },
+                {
+                  header: 'Download',
+                  cell: (x) =>
+                    x.downloadUrl ? (
+                      <a href={x.downloadUrl}>Download{x.byteSize ? ` (${Math.ceil(x.byteSize / 1024)} KiB)` : ''}</a>
+                    ) : (
+                      '—'
+                    ),
+                },
+              ]}
+            />
           </>
         )}
       </Loading>
@@ -330,35 +328,26 @@ export function SplitsPage({ canCreate }: { canCreate: boolean }) {
       <Problem error={error} />
       <Loading state={state}>
         {(d) => (
-          <table>
-            <caption>Splits, newest first (at most 50)</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Created</th>
-                <th scope="col">Policy</th>
-                <th scope="col">Images</th>
-                <th scope="col">Parts (images / patients)</th>
-                <th scope="col">Leak-free</th>
-                <th scope="col">Manifest</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.splits.map((s) => (
-                <tr key={s.id}>
-                  <td>{s.name ?? s.id}</td>
-                  <td>{when(s.createdAt)}</td>
-                  <td>{s.policyId}</td>
-                  <td>{s.imageCount}</td>
-                  <td>{s.parts.map((p) => `${p.name} ${p.images}/${p.patients}`).join(', ')}</td>
-                  <td>{s.certificate.clean ? 'yes' : 'no'}</td>
-                  <td>
-                    <a href={`/splits/${encodeURIComponent(s.id)}/manifest.csv`}>CSV</a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            caption="Splits, newest first (at most 50)"
+            rows={d.splits}
+            rowKey={(s) => s.id}
+            columns={[
+              { header: 'Name', cell: (s) => s.name ?? s.id },
+              { header: 'Created', cell: (s) => when(s.createdAt) },
+              { header: 'Policy', cell: (s) => s.policyId },
+              { header: 'Images', cell: (s) => s.imageCount },
+              {
+                header: 'Parts (images / patients)',
+                cell: (s) => s.parts.map((p) => `${p.name} ${p.images}/${p.patients}`).join(', '),
+              },
+              { header: 'Leak-free', cell: (s) => (s.certificate.clean ? 'yes' : 'no') },
+              {
+                header: 'Manifest',
+                cell: (s) => <a href={`/splits/${encodeURIComponent(s.id)}/manifest.csv`}>CSV</a>,
+              },
+            ]}
+          />
         )}
       </Loading>
     </section>
@@ -505,41 +494,30 @@ export function TokensPage() {
       )}
       <Loading state={state}>
         {(d) => (
-          <table>
-            <caption>Tokens, oldest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Id</th>
-                <th scope="col">Label</th>
-                <th scope="col">Role</th>
-                <th scope="col">Starts with</th>
-                <th scope="col">Created</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rowsOf(d.tokens).map((t) => (
-                <tr key={t.id} data-token-id={t.id}>
-                  <td>{t.id}</td>
-                  <td>{t.label}</td>
-                  <td>{t.role}</td>
-                  <td>
-                    <code>{t.prefix}…</code>
-                  </td>
-                  <td>{when(t.createdAt)}</td>
-                  <td>
-                    {t.revokedAt ? (
-                      `revoked ${when(t.revokedAt)}`
-                    ) : (
-                      <button type="button" onClick={() => setConfirming(t)} aria-label={`Revoke ${t.label}`}>
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            caption="Tokens, oldest first"
+            rows={rowsOf(d.tokens)}
+            rowKey={(t) => t.id}
+            rowProps={(t) => ({ 'data-token-id': t.id })}
+            columns={[
+              { header: 'Id', cell: (t) => t.id },
+              { header: 'Label', cell: (t) => t.label },
+              { header: 'Role', cell: (t) => t.role },
+              { header: 'Starts with', cell: (t) => <code>{t.prefix}…</code> },
+              { header: 'Created', cell: (t) => when(t.createdAt) },
+              {
+                header: 'State',
+                cell: (t) =>
+                  t.revokedAt ? (
+                    `revoked ${when(t.revokedAt)}`
+                  ) : (
+                    <button type="button" onClick={() => setConfirming(t)} aria-label={`Revoke ${t.label}`}>
+                      Revoke
+                    </button>
+                  ),
+              },
+            ]}
+          />
         )}
       </Loading>
     </section>
@@ -596,52 +574,29 @@ export function ReleasesPage({ canCreate }: { canCreate: boolean }) {
       <Loading state={state}>
         {(d) => (
           <>
-            <table>
-              <caption>Releases (at most 50)</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Version</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Images</th>
-                  <th scope="col">Content hash</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.releases.map((r) => (
-                  <tr key={r.id}>
-                    <td>{r.name}</td>
-                    <td>{r.version}</td>
-                    <td>{when(r.createdAt)}</td>
-                    <td>{r.imageCount}</td>
-                    <td>
-                      <code>{r.contentHash.slice(0, 16)}</code>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-            <table>
-              <caption>Collections</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Licence</th>
-                  <th scope="col">Images</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.collections.map((c) => (
-                  <tr key={c.slug}>
-                    <td>{c.name}</td>
-                    <td>{c.kind}</td>
-                    <td>{c.license}</td>
-                    <td>{c.imageCount}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable
+              caption="Releases (at most 50)"
+              rows={d.releases}
+              rowKey={(r) => r.id}
+              columns={[
+                { header: 'Name', cell: (r) => r.name },
+                { header: 'Version', cell: (r) => r.version },
+                { header: 'Created', cell: (r) => when(r.createdAt) },
+                { header: 'Images', cell: (r) => r.imageCount },
+                { header: 'Content hash', cell: (r) => <code>{r.contentHash.slice(0, 16)}</code> },
+              ]}
+            />
+            <DataTable
+              caption="Collections"
+              rows={d.collections}
+              rowKey={(c) => c.slug}
+              columns={[
+                { header: 'Name', cell: (c) => c.name },
+                { header: 'Kind', cell: (c) => c.kind },
+                { header: 'Licence', cell: (c) => c.license },
+                { header: 'Images', cell: (c) => c.imageCount },
+              ]}
+            />
           </>
         )}
       </Loading>

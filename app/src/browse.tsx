@@ -13,7 +13,7 @@ import {
   STATS,
   SUMMARY,
 } from './api.ts';
-import { Link, Loading, navigate, pct, useLoad, useLocation, when } from './ui.tsx';
+import { DataTable, Link, Loading, navigate, pct, useLoad, useLocation, when } from './ui.tsx';
 import { humanize } from './vocab.ts';
 
 type Filter = Record<string, unknown>;
@@ -426,27 +426,17 @@ function Trail({ image }: { image: Detail }) {
   return (
     <section aria-labelledby="trail-title">
       <h2 id="trail-title">Trail</h2>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">When (UTC)</th>
-            <th scope="col">Step</th>
-            <th scope="col">By</th>
-            <th scope="col">Diagnosis</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r, n) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: the trail is read once, in order
-            <tr key={n}>
-              {r.map((cell, k) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: fixed columns
-                <td key={k}>{cell}</td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        rows={rows}
+        // the trail is read once, in order
+        rowKey={(_, n) => n}
+        columns={[
+          { header: 'When (UTC)', cell: (r) => r[0] },
+          { header: 'Step', cell: (r) => r[1] },
+          { header: 'By', cell: (r) => r[2] },
+          { header: 'Diagnosis', cell: (r) => r[3] },
+        ]}
+      />
     </section>
   );
 }
@@ -513,42 +503,32 @@ interface StatsData {
 
 export function StatsTable({ stats, caption }: { stats: StatsData['stats']; caption: string }) {
   return (
-    <table className="stats" aria-label={caption}>
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Label</th>
-          <th scope="col">Images</th>
-          <th scope="col">Share</th>
-        </tr>
-      </thead>
-      <tbody>
-        {stats.labels.map((l) => (
-          <tr key={l.label} data-label={l.label}>
-            <th scope="row">{l.label}</th>
-            <td>{l.count}</td>
-            <td>{pct(l.share)}</td>
-          </tr>
-        ))}
-      </tbody>
-      <tfoot>
-        <tr>
-          <th scope="row">Images</th>
-          <td>{stats.images}</td>
+    <DataTable
+      className="stats"
+      label={caption}
+      caption={caption}
+      rows={stats.labels}
+      rowKey={(l) => l.label}
+      rowProps={(l) => ({ 'data-label': l.label })}
+      columns={[
+        { header: 'Label', cell: (l) => l.label, rowHeader: true },
+        { header: 'Images', cell: (l) => l.count },
+        { header: 'Share', cell: (l) => pct(l.share) },
+      ]}
+      footer={(
+        [
+          ['Images', stats.images],
+          ['Excluded by the policy', stats.excluded],
+          ['Unmapped', stats.unmapped],
+        ] as const
+      ).map(([k, v]) => (
+        <tr key={k}>
+          <th scope="row">{k}</th>
+          <td>{v}</td>
           <td />
         </tr>
-        <tr>
-          <th scope="row">Excluded by the policy</th>
-          <td>{stats.excluded}</td>
-          <td />
-        </tr>
-        <tr>
-          <th scope="row">Unmapped</th>
-          <td>{stats.unmapped}</td>
-          <td />
-        </tr>
-      </tfoot>
-    </table>
+      ))}
+    />
   );
 }
 
@@ -598,44 +578,26 @@ export function StatsPage() {
               ))}
             </dl>
             <div className="tables">
-              <table>
-                <caption>Diagnosis classes (Table 4)</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Class</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Images</th>
-                    <th scope="col">Share</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {s.classes.map((c) => (
-                    <tr key={c.diagnosisClass}>
-                      <th scope="row">{nameOf(c.diagnosisClass)}</th>
-                      <td>{humanize(c.status)}</td>
-                      <td>{c.count}</td>
-                      <td>{pct(c.share)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              <table>
-                <caption>Verification stages</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Stage</th>
-                    <th scope="col">Images</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {s.stages.map((c) => (
-                    <tr key={c.stage}>
-                      <th scope="row">{humanize(c.stage)}</th>
-                      <td>{c.count}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <DataTable
+                caption="Diagnosis classes (Table 4)"
+                rows={s.classes}
+                rowKey={(c) => c.diagnosisClass}
+                columns={[
+                  { header: 'Class', cell: (c) => nameOf(c.diagnosisClass), rowHeader: true },
+                  { header: 'Status', cell: (c) => humanize(c.status) },
+                  { header: 'Images', cell: (c) => c.count },
+                  { header: 'Share', cell: (c) => pct(c.share) },
+                ]}
+              />
+              <DataTable
+                caption="Verification stages"
+                rows={s.stages}
+                rowKey={(c) => c.stage}
+                columns={[
+                  { header: 'Stage', cell: (c) => humanize(c.stage), rowHeader: true },
+                  { header: 'Images', cell: (c) => c.count },
+                ]}
+              />
               <Loading state={stats}>
                 {({ stats: x }) => <StatsTable stats={x} caption={`Labels under ${x.policyId} ${x.policyVersion}`} />}
               </Loading>

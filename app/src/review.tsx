@@ -1,7 +1,7 @@
 // Review: my queue and the blind review form, consensus with the reviews side by side, histology
 // entry. Every write carries the version the page read: a change made meanwhile comes back as
 // CONFLICT and is shown, never swallowed.
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, type ReactNode, useState } from 'react';
 import {
   ATTACH_HISTOLOGY,
   CLASSES,
@@ -212,237 +212,234 @@ function useWrite() {
   return { error, busy, done, run };
 }
 
-export function ReviewForm({ id }: { id: string }) {
+/** What an image's write page gives its form: the image read, the classes, the write and its submit. */
+interface ImageWriteContext {
+  image: ReviewImage;
+  classes: ClassInfo[];
+  write: ReturnType<typeof useWrite>;
+  reload: () => void;
+  /** Sends `doc` with the image and the version read, then `variables`; reloads the image after. */
+  submitWith: (doc: string, variables: Record<string, unknown>) => (e: FormEvent) => void;
+}
+
+/** A page that reads one image and writes to it: its heading, loading, a missing image, the submit. */
+function ImageWritePage({
+  id,
+  slug,
+  title,
+  children,
+}: {
+  id: string;
+  slug: string;
+  title: string;
+  children: (context: ImageWriteContext) => ReactNode;
+}) {
   const state = useImage(id);
-  const [cls, setCls] = useState('');
-  const [structures, setStructures] = useState<string[]>([]);
   const write = useWrite();
   return (
-    <section aria-labelledby="review-title">
-      <h1 id="review-title">Blind review</h1>
+    <section aria-labelledby={`${slug}-title`}>
+      <h1 id={`${slug}-title`}>{title}</h1>
       <Loading state={state}>
         {({ image, classes }) => {
           if (!image) return <p role="alert">No image has the id {id}.</p>;
-          const submit = (e: FormEvent) => {
+          const submitWith = (doc: string, variables: Record<string, unknown>) => (e: FormEvent) => {
             e.preventDefault();
             void write.run(async () => {
-              await gql(SUBMIT_REVIEW, {
-                image: image.id,
-                expectedVersion: image.version,
-                diagnosisClass: cls,
-                structures,
-              });
+              await gql(doc, { image: image.id, expectedVersion: image.version, ...variables });
               state.reload();
             });
           };
-          return (
-            <div className="review-layout">
-              <ImageHeader image={image} />
-              <div>
-                <section aria-labelledby="others-title" className="others">
-                  <h2 id="others-title">Reviews visible to you</h2>
-                  {image.reviews.length === 0 ? (
-                    <p data-testid="no-reviews">None. Review blind: the others' reviews show once yours is in.</p>
-                  ) : (
-                    <ul data-testid="visible-reviews">
-                      {image.reviews.map((r) => (
-                        <li key={`${r.reviewerId}-${r.createdAt}`}>
-                          {r.reviewerId ?? 'a reviewer'}: {r.diagnosisClass.name} (
-                          {r.structures.map(humanize).join(', ') || 'no structures'})
-                        </li>
-                      ))}
-                    </ul>
-                  )}
-                </section>
-                {write.done ? (
-                  <p role="status">
-                    Your review is in. <Link to="/review">Back to the queue</Link>
-                  </p>
-                ) : (
-                  <form onSubmit={submit} aria-label="Your review">
-                    <label htmlFor="review-class">Diagnosis class</label>
-                    <ClassSelect id="review-class" classes={classes} value={cls} onChange={setCls} />
-                    <StructureChoice value={structures} onChange={setStructures} />
-                    <Problem error={write.error} />
-                    {write.error != null && (
-                      <button type="button" onClick={state.reload}>
-                        Reload the image
-                      </button>
-                    )}
-                    <button type="submit" disabled={write.busy || !cls}>
-                      Submit review
-                    </button>
-                  </form>
-                )}
-              </div>
-            </div>
-          );
+          return children({ image, classes, write, reload: state.reload, submitWith });
         }}
       </Loading>
     </section>
+  );
+}
+
+export function ReviewForm({ id }: { id: string }) {
+  const [cls, setCls] = useState('');
+  const [structures, setStructures] = useState<string[]>([]);
+  return (
+    <ImageWritePage id={id} slug="review" title="Blind review">
+      {({ image, classes, write, reload, submitWith }) => {
+        const submit = submitWith(SUBMIT_REVIEW, { diagnosisClass: cls, structures });
+        return (
+          <div className="review-layout">
+            <ImageHeader image={image} />
+            <div>
+              <section aria-labelledby="others-title" className="others">
+                <h2 id="others-title">Reviews visible to you</h2>
+                {image.reviews.length === 0 ? (
+                  <p data-testid="no-reviews">None. Review blind: the others' reviews show once yours is in.</p>
+                ) : (
+                  <ul data-testid="visible-reviews">
+                    {image.reviews.map((r) => (
+                      <li key={`${r.reviewerId}-${r.createdAt}`}>
+                        {r.reviewerId ?? 'a reviewer'}: {r.diagnosisClass.name} (
+                        {r.structures.map(humanize).join(', ') || 'no structures'})
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </section>
+              {write.done ? (
+                <p role="status">
+                  Your review is in. <Link to="/review">Back to the queue</Link>
+                </p>
+              ) : (
+                <form onSubmit={submit} aria-label="Your review">
+                  <label htmlFor="review-class">Diagnosis class</label>
+                  <ClassSelect id="review-class" classes={classes} value={cls} onChange={setCls} />
+                  <StructureChoice value={structures} onChange={setStructures} />
+                  <Problem error={write.error} />
+                  {write.error != null && (
+                    <button type="button" onClick={reload}>
+                      Reload the image
+                    </button>
+                  )}
+                  <button type="submit" disabled={write.busy || !cls}>
+                    Submit review
+                  </button>
+                </form>
+              )}
+            </div>
+          </div>
+        );
+      }}
+    </ImageWritePage>
+  );
+}
+
+/** One row of the side-by-side table: the initial annotation's cell, then each review's. */
+function CompareRow({
+  initial,
+  reviews,
+  cell,
+}: {
+  initial: ReactNode;
+  reviews: ReviewImage['reviews'];
+  cell: (review: ReviewImage['reviews'][number]) => ReactNode;
+}) {
+  return (
+    <tr>
+      <td>{initial}</td>
+      {reviews.map((r) => (
+        <td key={`${r.reviewerId}-${r.createdAt}`}>{cell(r)}</td>
+      ))}
+    </tr>
   );
 }
 
 export function ConsensusForm({ id }: { id: string }) {
-  const state = useImage(id);
   const [cls, setCls] = useState('');
   const [structures, setStructures] = useState<string[]>([]);
   const [note, setNote] = useState('');
-  const write = useWrite();
   return (
-    <section aria-labelledby="consensus-title">
-      <h1 id="consensus-title">Consensus</h1>
-      <Loading state={state}>
-        {({ image, classes }) => {
-          if (!image) return <p role="alert">No image has the id {id}.</p>;
-          const submit = (e: FormEvent) => {
-            e.preventDefault();
-            void write.run(async () => {
-              await gql(RECORD_CONSENSUS, {
-                image: image.id,
-                expectedVersion: image.version,
-                diagnosisClass: cls,
-                structures,
-                note: note || null,
-              });
-              state.reload();
-            });
-          };
-          return (
-            <>
-              <ImageHeader image={image} />
-              <table className="side-by-side" aria-label="The reviews side by side">
-                <thead>
-                  <tr>
-                    <th scope="col">Initial annotation</th>
-                    {image.reviews.map((r, n) => (
-                      <th scope="col" key={`${r.reviewerId}-${r.createdAt}`}>
-                        Review {n + 1} {r.reviewerId ? `(${r.reviewerId})` : ''}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  <tr>
-                    <td>
-                      {image.initialAnnotation?.diagnosisClass?.name ??
-                        image.initialAnnotation?.clinicalDiagnosis ??
-                        '—'}
-                    </td>
-                    {image.reviews.map((r) => (
-                      <td key={`${r.reviewerId}-${r.createdAt}`}>{r.diagnosisClass.name}</td>
-                    ))}
-                  </tr>
-                  <tr>
-                    <td>{image.initialAnnotation?.structures.map(humanize).join(', ') || '—'}</td>
-                    {image.reviews.map((r) => (
-                      <td key={`${r.reviewerId}-${r.createdAt}`}>{r.structures.map(humanize).join(', ') || '—'}</td>
-                    ))}
-                  </tr>
-                  <tr>
-                    <td>{when(null)}</td>
-                    {image.reviews.map((r) => (
-                      <td key={`${r.reviewerId}-${r.createdAt}`}>{when(r.createdAt)}</td>
-                    ))}
-                  </tr>
-                </tbody>
-              </table>
-              {image.consensus || write.done ? (
-                <p role="status">
-                  Consensus recorded: {image.consensus?.diagnosisClass?.name ?? ''} (
-                  {humanize(image.consensus?.outcome)}). <Link to="/consensus">Back to the queue</Link>
-                </p>
-              ) : (
-                <form onSubmit={submit} aria-label="The consensus">
-                  <label htmlFor="consensus-class">Agreed diagnosis class</label>
-                  <ClassSelect id="consensus-class" classes={classes} value={cls} onChange={setCls} />
-                  <StructureChoice value={structures} onChange={setStructures} />
-                  <label htmlFor="consensus-note">Note</label>
-                  <textarea
-                    id="consensus-note"
-                    value={note}
-                    onChange={(e) => setNote(e.target.value)}
-                    maxLength={2000}
-                  />
-                  <Problem error={write.error} />
-                  <button type="submit" disabled={write.busy || !cls}>
-                    Record consensus
-                  </button>
-                </form>
-              )}
-            </>
-          );
-        }}
-      </Loading>
-    </section>
+    <ImageWritePage id={id} slug="consensus" title="Consensus">
+      {({ image, classes, write, submitWith }) => {
+        const submit = submitWith(RECORD_CONSENSUS, { diagnosisClass: cls, structures, note: note || null });
+        return (
+          <>
+            <ImageHeader image={image} />
+            <table className="side-by-side" aria-label="The reviews side by side">
+              <thead>
+                <tr>
+                  <th scope="col">Initial annotation</th>
+                  {image.reviews.map((r, n) => (
+                    <th scope="col" key={`${r.reviewerId}-${r.createdAt}`}>
+                      Review {n + 1} {r.reviewerId ? `(${r.reviewerId})` : ''}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                <CompareRow
+                  initial={
+                    image.initialAnnotation?.diagnosisClass?.name ?? image.initialAnnotation?.clinicalDiagnosis ?? '—'
+                  }
+                  reviews={image.reviews}
+                  cell={(r) => r.diagnosisClass.name}
+                />
+                <CompareRow
+                  initial={image.initialAnnotation?.structures.map(humanize).join(', ') || '—'}
+                  reviews={image.reviews}
+                  cell={(r) => r.structures.map(humanize).join(', ') || '—'}
+                />
+                <CompareRow initial={when(null)} reviews={image.reviews} cell={(r) => when(r.createdAt)} />
+              </tbody>
+            </table>
+            {image.consensus || write.done ? (
+              <p role="status">
+                Consensus recorded: {image.consensus?.diagnosisClass?.name ?? ''} ({humanize(image.consensus?.outcome)}
+                ). <Link to="/consensus">Back to the queue</Link>
+              </p>
+            ) : (
+              <form onSubmit={submit} aria-label="The consensus">
+                <label htmlFor="consensus-class">Agreed diagnosis class</label>
+                <ClassSelect id="consensus-class" classes={classes} value={cls} onChange={setCls} />
+                <StructureChoice value={structures} onChange={setStructures} />
+                <label htmlFor="consensus-note">Note</label>
+                <textarea id="consensus-note" value={note} onChange={(e) => setNote(e.target.value)} maxLength={2000} />
+                <Problem error={write.error} />
+                <button type="submit" disabled={write.busy || !cls}>
+                  Record consensus
+                </button>
+              </form>
+            )}
+          </>
+        );
+      }}
+    </ImageWritePage>
   );
 }
 
 export function HistologyForm({ id }: { id: string }) {
-  const state = useImage(id);
   const [cls, setCls] = useState('');
   const [result, setResult] = useState('');
   const [reason, setReason] = useState('');
-  const write = useWrite();
   return (
-    <section aria-labelledby="histology-title">
-      <h1 id="histology-title">Histology</h1>
-      <Loading state={state}>
-        {({ image, classes }) => {
-          if (!image) return <p role="alert">No image has the id {id}.</p>;
-          const submit = (e: FormEvent) => {
-            e.preventDefault();
-            void write.run(async () => {
-              await gql(ATTACH_HISTOLOGY, {
-                image: image.id,
-                expectedVersion: image.version,
-                diagnosisClass: cls,
-                result,
-                reason: reason || null,
-              });
-              state.reload();
-            });
-          };
-          return (
-            <>
-              <ImageHeader image={image} />
-              <p>
-                Consensus: {image.consensus?.diagnosisClass?.name ?? '—'} ({humanize(image.consensus?.outcome)})
+    <ImageWritePage id={id} slug="histology" title="Histology">
+      {({ image, classes, write, submitWith }) => {
+        const submit = submitWith(ATTACH_HISTOLOGY, { diagnosisClass: cls, result, reason: reason || null });
+        return (
+          <>
+            <ImageHeader image={image} />
+            <p>
+              Consensus: {image.consensus?.diagnosisClass?.name ?? '—'} ({humanize(image.consensus?.outcome)})
+            </p>
+            {image.histopathology || write.done ? (
+              <p role="status">
+                Histology recorded: {image.histopathology?.result}.{' '}
+                <Link to={`/images/${encodeURIComponent(image.id)}`}>See the image</Link>
               </p>
-              {image.histopathology || write.done ? (
-                <p role="status">
-                  Histology recorded: {image.histopathology?.result}.{' '}
-                  <Link to={`/images/${encodeURIComponent(image.id)}`}>See the image</Link>
-                </p>
-              ) : (
-                <form onSubmit={submit} aria-label="The histopathology report">
-                  <label htmlFor="histology-class">Histological diagnosis class</label>
-                  <ClassSelect id="histology-class" classes={classes} value={cls} onChange={setCls} />
-                  <label htmlFor="histology-result">Report</label>
-                  <textarea
-                    id="histology-result"
-                    required
-                    value={result}
-                    onChange={(e) => setResult(e.target.value)}
-                    maxLength={2000}
-                  />
-                  <label htmlFor="histology-reason">Reason, when it differs from the consensus</label>
-                  <input
-                    id="histology-reason"
-                    value={reason}
-                    onChange={(e) => setReason(e.target.value)}
-                    maxLength={500}
-                  />
-                  <Problem error={write.error} />
-                  <button type="submit" disabled={write.busy || !cls || !result}>
-                    Record histology
-                  </button>
-                </form>
-              )}
-            </>
-          );
-        }}
-      </Loading>
-    </section>
+            ) : (
+              <form onSubmit={submit} aria-label="The histopathology report">
+                <label htmlFor="histology-class">Histological diagnosis class</label>
+                <ClassSelect id="histology-class" classes={classes} value={cls} onChange={setCls} />
+                <label htmlFor="histology-result">Report</label>
+                <textarea
+                  id="histology-result"
+                  required
+                  value={result}
+                  onChange={(e) => setResult(e.target.value)}
+                  maxLength={2000}
+                />
+                <label htmlFor="histology-reason">Reason, when it differs from the consensus</label>
+                <input
+                  id="histology-reason"
+                  value={reason}
+                  onChange={(e) => setReason(e.target.value)}
+                  maxLength={500}
+                />
+                <Problem error={write.error} />
+                <button type="submit" disabled={write.busy || !cls || !result}>
+                  Record histology
+                </button>
+              </form>
+            )}
+          </>
+        );
+      }}
+    </ImageWritePage>
   );
 }

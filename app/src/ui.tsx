@@ -98,3 +98,68 @@ export function Loading<T>({ state, children }: { state: Loaded<T>; children: (d
 export const pct = (share: number | null | undefined) => (share == null ? '—' : `${(share * 100).toFixed(1)} %`);
 export const when = (iso: string | null | undefined) =>
   iso ? new Date(iso).toISOString().slice(0, 16).replace('T', ' ') : '—';
+
+/** One column of a DataTable: its header, its cell for a row, and whether that cell heads the row. */
+export interface Column<Row> {
+  header: ReactNode;
+  cell: (row: Row) => ReactNode;
+  /** The cell is a <th scope="row"> rather than a <td>. */
+  rowHeader?: boolean;
+}
+
+/** A table of rows: caption, column headers (<th scope="col">), a row per item, an optional footer. */
+export function DataTable<Row>({
+  caption,
+  columns,
+  rows,
+  rowKey,
+  rowProps,
+  className,
+  label,
+  footer,
+}: {
+  caption?: ReactNode;
+  columns: Column<Row>[];
+  rows: readonly Row[];
+  rowKey: (row: Row, index: number) => string | number;
+  /** Extra attributes of a row's <tr> (data-*). */
+  rowProps?: (row: Row) => Record<`data-${string}`, string | number>;
+  className?: string;
+  /** The table's aria-label, when it has one. */
+  label?: string;
+  footer?: ReactNode;
+}) {
+  return (
+    <table className={className} aria-label={label}>
+      {caption != null && <caption>{caption}</caption>}
+      <thead>
+        <tr>
+          {columns.map((c, k) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: fixed columns
+            <th scope="col" key={k}>
+              {c.header}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((row, n) => (
+          <tr key={rowKey(row, n)} {...rowProps?.(row)}>
+            {columns.map((c, k) =>
+              c.rowHeader ? (
+                // biome-ignore lint/suspicious/noArrayIndexKey: fixed columns
+                <th scope="row" key={k}>
+                  {c.cell(row)}
+                </th>
+              ) : (
+                // biome-ignore lint/suspicious/noArrayIndexKey: fixed columns
+                <td key={k}>{c.cell(row)}</td>
+              ),
+            )}
+          </tr>
+        ))}
+      </tbody>
+      {footer != null && <tfoot>{footer}</tfoot>}
+    </table>
+  );
+}
