@@ -231,12 +231,11 @@ export function patientBootstrap(
   }
   const random = new Random(options.seed ?? 0);
   const values: number[] = [];
-  const score = new Float64Array(s.score.length * 2);
-  const positive = new Uint8Array(s.score.length * 2);
+  // one buffer pair for every resample, grown when a resample draws more images than it holds
+  let sc = new Float64Array(s.score.length * 2);
+  let po = new Uint8Array(s.score.length * 2);
   for (let r = 0; r < resamples; r++) {
     let size = 0;
-    let sc = score;
-    let po = positive;
     for (let d = 0; d < ids.length; d++) {
       const k = Math.floor(random.next() * ids.length);
       for (let m = counts[k] as number; m < (counts[k + 1] as number); m++) {
