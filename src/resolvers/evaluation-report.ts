@@ -1,8 +1,10 @@
 // The evaluation report: one EvaluationResult as Markdown or as a self-contained HTML page, with the
-// ROC and reliability figures. It reads nothing but the result — no database, no clock, no id the
+// ROC and reliability figures. renderEvaluationReport reads nothing but the result — no database, no clock, no id the
 // result does not hold — so the same result always gives the same bytes (a saved evaluation on a
 // release reproduces its report byte for byte). Both formats are written from one list of blocks,
 // each text escaped for its format: names, labels and collection slugs are the callers' words.
+// savedEvaluationReport reads a saved evaluation's result for GET /evaluations/<id>.html and .md.
+import { db } from '../db/current.ts';
 import { displayName } from '../domain/display-names.ts';
 import type {
   Estimate,
@@ -12,6 +14,7 @@ import type {
   Stratum,
   StratumDimension,
 } from '../domain/evaluation-result.ts';
+import { type Role, roleAtLeast } from '../domain/roles.ts';
 import { type EvaluationFigure, evaluationFigures } from './evaluation-charts.ts';
 
 export type ReportFormat = 'MARKDOWN' | 'HTML';
@@ -411,4 +414,32 @@ export async function renderEvaluationReport(result: EvaluationResult, format: R
   const doc = blocks(result, figures);
   const { model } = result.input;
   return format === 'HTML' ? html(doc, `Evaluation of ${model.name} ${model.version}`) : markdown(doc);
+}
+
+// ---- a saved evaluation's report --------------------------------------------------------------
+
+/** The longest saved-evaluation id looked up (longer ones are no evaluation's: not found). */
+export const MAX_EVALUATION_ID_LENGTH = 64;
+const EVALUATION_ID = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_EVALUATION_ID_LENGTH}}$`);
+
+/**
+ * The result as a caller of `role` may read it: the reviewers' staff codes are shown to reviewers
+ * and admins only (as reviews show them); below that each reviewer's row keeps its numbers, unnamed.
+ */
+export function resultForReader(result: EvaluationResult, role: Role): EvaluationResult {
+  if (roleAtLeast(role, 'REVIEWER') || result.raters.every((r) => r.rater === null)) return result;
+  return { ...result, raters: result.raters.map((r) => (r.kind === 'REVIEWER' ? { ...r, rater: null } : r)) };
+}
+
+/**
+ * The report of the saved evaluation `id` (table evaluation, its result JSON) for a caller of
+ * `role`, or null when no evaluation has that id (an id that is not 1 to MAX_EVALUATION_ID_LENGTH
+ * letters, digits, `_` or `-` is looked up nowhere). The same saved evaluation always gives the
+ * same bytes to callers of the same rights.
+ */
+export async function savedEvaluationReport(id: string, format: ReportFormat, role: Role): Promise<string | null> {
+  if (!EVALUATION_ID.test(id)) return null;
+  const row = await db().evaluation.findUnique({ where: { id }, select: { result: true } });
+  if (!row) return null;
+  return renderEvaluationReport(resultForReader(JSON.parse(row.result) as EvaluationResult, role), format);
 }

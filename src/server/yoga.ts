@@ -12,6 +12,7 @@ import { useRequestLog, yogaLogger } from './logger.ts';
 import { useAppRoutes } from './use-app-routes.ts';
 import { useDatasheetRoutes } from './use-datasheet-routes.ts';
 import { useDbErrors } from './use-db-errors.ts';
+import { useEvaluationRoutes } from './use-evaluation-routes.ts';
 import { useExportRoutes } from './use-export-routes.ts';
 import { useHealth, useReadyz } from './use-health.ts';
 import { useImageRoutes } from './use-image-routes.ts';
@@ -236,6 +237,7 @@ export function createDermasetYoga(
       useExportRoutes(context.tokens, access),
       useDatasheetRoutes(context.tokens, access, { maxVariableDepth: LIMITS.maxVariableDepth }),
       useSplitRoutes(context.tokens, access),
+      useEvaluationRoutes(context.tokens, access),
       // the web console at /app (app/dist, built at npm install)
       useAppRoutes(),
       useIntrospection(api.introspection),
