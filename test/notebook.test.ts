@@ -31,7 +31,7 @@ const PIP_INDEX = [
   '--find-links',
   '/opt/wheels',
 ];
-const EXTRAS = '[pandas,parquet,datasets]';
+const EXTRAS = '[pandas,parquet,datasets,evaluate]';
 /** What the client's own reinstall builds with, without build isolation (setuptools as pip's constraints pin it). */
 const BUILD = 'setuptools wheel';
 
@@ -111,7 +111,7 @@ describe('the installed Python client in a notebook', () => {
   it('installs as a package: imported from the venv, not from the repository', async () => {
     const { stdout } = await py(['-c', 'import dermaset, sys; print(dermaset.__file__); print(dermaset.__version__)']);
     expect(stdout).toContain(join('site-packages', 'dermaset', '__init__.py'));
-    expect(stdout).toMatch(/^0\.2\.0$/m);
+    expect(stdout).toMatch(/^0\.3\.0$/m);
   });
 
   it('names DERMASET_TOKEN when the token is missing, and defaults the URL to the server’s port', async () => {

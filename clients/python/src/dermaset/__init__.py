@@ -1,5 +1,6 @@
 """dermaset: a client for a dermaset server (see dermaset.client)."""
 from .client import DEFAULT_URL, MAX_WORKERS, Client, ConfigurationError, DermasetError
+from .evaluation import Evaluation, ImportReport
 
-__all__ = ["Client", "DermasetError", "ConfigurationError", "DEFAULT_URL", "MAX_WORKERS"]
-__version__ = "0.2.0"
+__all__ = ["Client", "DermasetError", "ConfigurationError", "DEFAULT_URL", "MAX_WORKERS", "Evaluation", "ImportReport"]
+__version__ = "0.3.0"

@@ -23,6 +23,8 @@ import urllib.parse
 import urllib.request
 import zipfile
 
+from . import evaluation as _ev
+
 __all__ = ["Client", "DermasetError", "ConfigurationError", "DEFAULT_URL", "MAX_WORKERS"]
 
 DEFAULT_URL = "http://127.0.0.1:4000"
@@ -114,11 +116,11 @@ class Client:
 
     def graphql(self, query, variables=None):
         """Runs one GraphQL operation; raises DermasetError on a GraphQL error."""
-        req = urllib.request.Request(
-            f"{self.url}/graphql",
-            data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-            headers=self._headers(),
-        )
+        return self._post_graphql(json.dumps({"query": query, "variables": variables or {}}, allow_nan=False).encode(),
+                                  self._headers())
+
+    def _post_graphql(self, data, headers):
+        req = urllib.request.Request(f"{self.url}/graphql", data=data, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as res:
                 body = json.load(res)
@@ -131,6 +133,9 @@ class Client:
                                       "extensions": {"code": f"HTTP_{e.code}"}}]) from None
         if body.get("errors"):
             raise DermasetError(body["errors"])
+        if "data" not in body:  # a refusal before GraphQL (413 REQUEST_ENTITY_TOO_LARGE, 403 CSRF_REFUSED)
+            raise DermasetError([{"message": body.get("message") or body.get("error") or "no data",
+                                  "extensions": {"code": body.get("code")}}])
         return body["data"]
 
     # ------------------------------------------------------------------ splits
@@ -455,6 +460,247 @@ class Client:
         return pd.DataFrame(rows)
 
 
+    # ------------------------------------------------------------------ models and predictions
+
+    def register_model(self, name, version, policy=None, training_notes=None):
+        """Registers a model (you become its owner): name 1-100 characters, version 1-50, the policy whose labels
+        it predicts (default: the active one), training_notes up to 10,000 characters. A name and version already
+        registered is refused. Returns the model: {id, name, version, labels, policy, ...}."""
+        model_input = {"name": name, "version": version}
+        if policy is not None:
+            model_input["policy"] = policy
+        if training_notes is not None:
+            model_input["trainingNotes"] = training_notes
+        return self.graphql(_ev.REGISTER_MODEL, {"input": model_input})["registerModel"]
+
+    def model(self, name, version=None):
+        """A registered model by name and version (None if there is none); model("name@version") works too."""
+        if version is None:
+            name, _, version = str(name).rpartition("@")
+            if not name:
+                raise ValueError('model() needs a name and a version, or "name@version"')
+        return self.graphql(_ev.MODEL, {"name": name, "version": version})["model"]
+
+    def models(self):
+        """Every registered model, as a list of dicts (newest paging as the server orders them)."""
+        out, after = [], None
+        while True:
+            page = self.graphql(_ev.MODELS, {"first": 100, "after": after})["models"]
+            out.extend(e["node"] for e in page["edges"])
+            if not page["pageInfo"]["hasNextPage"]:
+                return out
+            after = page["pageInfo"]["endCursor"]
+
+    def _model(self, model):
+        """A model reference as the model's dict: the dict itself (with labels), a global id, "name@version" or
+        a (name, version) pair."""
+        if isinstance(model, dict) and "id" in model and "labels" in model:
+            return model
+        if isinstance(model, dict) and "id" in model:
+            model = model["id"]
+        if isinstance(model, (tuple, list)) and len(model) == 2:
+            found = self.model(*model)
+            label = "@".join(model)
+        elif isinstance(model, str) and "@" in model:
+            found = self.model(model)
+            label = model
+        elif isinstance(model, str):
+            node = self.graphql(_ev.MODEL_NODE, {"id": model})["node"]
+            found = node if node and node.get("__typename") == "Model" else None
+            label = model
+        else:
+            raise ValueError(f"a model is its dict, its id, \"name@version\" or (name, version); got {model!r}")
+        if found is None:
+            raise DermasetError([{"message": f"no model {label}", "extensions": {"code": "NOT_FOUND"}}])
+        return found
+
+    def import_predictions(self, model, frame, image_column="image", saliency=None, batch_size=500, progress=True):
+        """Stores a model's predictions from a pandas DataFrame or a list of dicts: one row per image, the image
+        in `image_column` (its global id or its SHA-256), one column per label of the model holding its score
+        (named as the model's labels, case-insensitive; other columns are ignored). The server refuses per row an
+        unknown image, a missing label, scores that are not probabilities (outside [0, 1], or not summing to
+        1 +- 0.01), an image twice in one batch, and a prediction different from one already stored; refused rows
+        change nothing, and an identical re-import stores nothing (all `unchanged`). A score that is missing or
+        not finite (NaN) is refused here, NOT_A_PROBABILITY, without being sent.
+        saliency: a column name whose values are saliency maps (a PNG/JPEG path or bytes; empty for none), or a
+        dict from the image value to one. The server takes one file per request, so a row with a map is sent
+        on its own. batch_size: rows per request, 1 to 1000. progress: a bar on stderr.
+        Returns an ImportReport: received, stored, unchanged, refused, batches and refusals (a DataFrame with
+        pandas) whose `row` is the row's position in `frame` (`index` its DataFrame index label)."""
+        if not isinstance(batch_size, int) or not 1 <= batch_size <= _ev.MAX_BATCH:
+            raise ValueError(f"batch_size must be a whole number from 1 to {_ev.MAX_BATCH}")
+        m = self._model(model)
+        if hasattr(frame, "to_dict"):
+            index = list(frame.index)
+            rows = frame.to_dict("records")
+        else:
+            rows = list(frame)
+            index = list(range(len(rows)))
+        columns = list(dict.fromkeys(k for row in rows for k in row)) if rows else []
+        if rows and image_column not in columns:
+            raise ValueError(f"no column {image_column!r} naming the image (its id or SHA-256); columns: "
+                             f"{', '.join(map(str, columns))}")
+        by_lower = {}
+        for c in columns:
+            by_lower.setdefault(str(c).lower(), c)
+        label_columns, missing = {}, []
+        for label in m["labels"]:
+            col = label if label in columns else by_lower.get(label.lower())
+            if col is None:
+                missing.append(label)
+            label_columns[label] = col
+        if rows and missing:
+            raise ValueError(f"model {m['name']}@{m['version']} has labels without a column: {', '.join(missing)} "
+                             f"(columns: {', '.join(map(str, columns))})")
+        saliency_of = self._saliency_reader(saliency, columns, image_column) if rows else None
+
+        report = _ev.ImportReport(received=len(rows))
+        refusals = []
+        batch = []  # (position, prediction, saliency or None)
+
+        def send(items):
+            predictions = [p for _, p, _ in items]
+            files = {str(i): f for i, (_, _, f) in enumerate(items) if f is not None}
+            variables = {"model": m["id"], "predictions": predictions}
+            if files:
+                answer = self._graphql_upload(_ev.IMPORT_PREDICTIONS, variables, {
+                    k: f"variables.predictions.{k}.saliency" for k in files}, files)
+            else:
+                answer = self.graphql(_ev.IMPORT_PREDICTIONS, variables)
+            r = answer["importPredictions"]
+            report.stored += r["stored"]
+            report.unchanged += r["unchanged"]
+            report.refused += r["refused"]
+            report.batches += 1
+            for refusal in r["refusals"]:
+                position = items[refusal["row"]][0]
+                refusals.append({"row": position, "index": index[position], "image": refusal["image"],
+                                 "code": refusal["code"], "message": refusal["message"]})
+            if progress:
+                last = items[-1][0] + 1
+                _progress_line(f"predictions {last}/{len(rows)} rows", last, len(rows))
+
+        for position, row in enumerate(rows):
+            image = row.get(image_column)
+            scores, bad, absent = [], [], []
+            for label, col in label_columns.items():
+                if col not in row:
+                    absent.append(label)
+                    continue
+                score = _ev.finite_probability(row[col])
+                if score is None:
+                    bad.append(f"{label}={row[col]!r}")
+                scores.append({"label": label, "score": score})
+            if bad or absent:
+                report.refused += 1
+                refusals.append({"row": position, "index": index[position],
+                                 "image": None if image is None else str(image),
+                                 "code": "MISSING_LABEL" if absent else "NOT_A_PROBABILITY",
+                                 "message": (f"no score for {', '.join(absent)}" if absent else
+                                             f"scores that are not finite numbers: {', '.join(bad)}") + " (not sent)"})
+                continue
+            prediction = {"image": "" if image is None else str(image), "scores": scores}
+            named = saliency_of(row) if saliency_of else None
+            if named is not None:
+                prediction["saliency"] = None
+                if batch:
+                    send(batch)
+                    batch = []
+                send([(position, prediction, named)])
+            else:
+                batch.append((position, prediction, None))
+                if len(batch) == batch_size:
+                    send(batch)
+                    batch = []
+        if batch:
+            send(batch)
+        if progress and rows:
+            sys.stderr.write("\n")
+        refusals.sort(key=lambda r: r["row"])
+        report.refusals = _ev.table(refusals, ["row", "index", "image", "code", "message"])
+        return report
+
+    @staticmethod
+    def _saliency_reader(saliency, columns, image_column):
+        """A function from a row to its saliency map's (name, bytes), or None for no map."""
+        if saliency is None:
+            return None
+        if isinstance(saliency, str):
+            if saliency not in columns:
+                raise ValueError(f"saliency={saliency!r} is not a column of the frame")
+
+            def of(row):
+                return _saliency_bytes(row[saliency])
+        elif isinstance(saliency, dict):
+            def of(row):
+                return _saliency_bytes(saliency.get(row[image_column]))
+        else:
+            raise ValueError("saliency: a column name, or a dict from the image to a file path or bytes")
+        return of
+
+    def _graphql_upload(self, query, variables, paths, files):
+        """One GraphQL operation with files (the GraphQL multipart request spec): paths maps each file's key to
+        the variable it fills, files maps the key to (file name, bytes)."""
+        boundary = f"dermaset-{os.urandom(12).hex()}"
+        parts = [("operations", None, json.dumps({"query": query, "variables": variables}).encode()),
+                 ("map", None, json.dumps({k: [v] for k, v in paths.items()}).encode())]
+        parts += [(k, name, data) for k, (name, data) in files.items()]
+        body = io.BytesIO()
+        for field, filename, data in parts:
+            body.write(f"--{boundary}\r\n".encode())
+            if filename is None:
+                body.write(f'content-disposition: form-data; name="{field}"\r\n\r\n'.encode())
+            else:
+                kind = "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
+                safe = filename.replace('"', "").replace("\r", "").replace("\n", "")
+                body.write(f'content-disposition: form-data; name="{field}"; filename="{safe}"\r\n'
+                           f"content-type: {kind}\r\n\r\n".encode())
+            body.write(data)
+            body.write(b"\r\n")
+        body.write(f"--{boundary}--\r\n".encode())
+        headers = {**self._headers(), "content-type": f"multipart/form-data; boundary={boundary}"}
+        return self._post_graphql(body.getvalue(), headers)
+
+    # ------------------------------------------------------------------ evaluations
+
+    def evaluate(self, model, split=None, split_part=None, fold=None, release=None, collection=None, filter=None,
+                 positive=None, policy=None, threshold=None, sensitivity=None, resamples=1000, seed=0, bins=10,
+                 min_stratum_patients=10):
+        """Evaluates a model's stored predictions on one subset: split=<id> (split_part="test", fold=k),
+        release=<id>, collection=<slug> or filter={...}. positive: the labels counting as positive (the score
+        of an image is the sum of their scores). threshold (default 0.5) or sensitivity= (an operating point:
+        the threshold reaching that sensitivity). resamples: 0-10,000 patient bootstrap resamples (0: no
+        intervals), seed, bins (2-50, the reliability table), min_stratum_patients (smaller strata get no
+        interval). Returns an Evaluation: overall, confusion, strata, reliability, roc, raters as DataFrames,
+        .note, .report(format), .save(), .errors()."""
+        m = self._model(model)
+        subset = _ev.subset_input(split, split_part, fold, release, collection, filter)
+        value = _ev.evaluation_input(m["id"], subset, positive, policy, threshold, sensitivity, resamples, seed,
+                                     bins, min_stratum_patients)
+        result = self.graphql(_ev.EVALUATION, {"input": value})["evaluation"]
+        return _ev.Evaluation.from_result(self, value, result)
+
+    def compare_models(self, a, b, split=None, split_part=None, fold=None, release=None, collection=None,
+                       filter=None, positive=None, policy=None, resamples=1000, seed=0):
+        """Two models on the same subset (the images both scored): each one's AUROC and the paired difference
+        A - B, with patient bootstrap intervals from the same resamples. A table (DataFrame with pandas):
+        estimate, model, value, lower, upper, images, patients; the bootstrap sentence in .attrs["note"]."""
+        ma, mb = self._model(a), self._model(b)
+        value = _ev.evaluation_input(None, _ev.subset_input(split, split_part, fold, release, collection, filter),
+                                     positive, policy, resamples=resamples, seed=seed)
+        comparison = {"models": [ma["id"], mb["id"]], "subset": value["subset"], "positive": value["positive"],
+                      "resamples": resamples, "seed": seed}
+        if policy is not None:
+            comparison["policy"] = policy
+        result = self.graphql(_ev.COMPARE, {"input": comparison})["modelComparison"]
+        return _ev.comparison_table(result, f"{ma['name']}@{ma['version']}", f"{mb['name']}@{mb['version']}")
+
+    def saved_evaluation(self, evaluation_id, expires_in=None):
+        """A saved evaluation's id, createdAt and reportUrl (None if there is none)."""
+        query = ("query Saved($id: ID!, $expiresIn: Int) { savedEvaluation(id: $id) "
+                 "{ id createdAt reportUrl(expiresIn: $expiresIn) } }")
+        return self.graphql(query, {"id": evaluation_id, "expiresIn": expires_in})["savedEvaluation"]
+
 _EXPORT_FIELDS = """
   id format status rowCount byteSize sha256 error createdAt finishedAt downloadUrl manifestUrl
   progress { rowsDone rowsTotal fraction }
@@ -496,3 +742,13 @@ def _progress_line(label, done, total, width=30):
     filled = int(round(share * width))
     sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {share * 100:5.1f}%")
     sys.stderr.flush()
+
+
+def _saliency_bytes(value):
+    """A saliency map given as a path or bytes, as (file name, bytes); None, NaN or "" for no map."""
+    if value is None or value == "" or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        return "saliency.png", bytes(value)
+    with open(os.fspath(value), "rb") as f:
+        return os.path.basename(os.fspath(value)), f.read()
