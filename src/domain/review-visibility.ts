@@ -47,3 +47,15 @@ export function seesReview(role: Role | null, facts: ReviewFacts): boolean {
       return facts.decided || facts.author || facts.coReviewer;
   }
 }
+
+/**
+ * Blind regions: where a reviewer marked each structure (ExpertReview.regions) is stricter than the
+ * review itself. Until the image's consensus only the review's author and admins see its regions; a
+ * co-reviewer sees the other review's class and structures but not where they lie (a drawing is more
+ * suggestive than a word, and the consensus meeting should see the regions all at once). After the
+ * consensus, whoever sees the review sees its regions.
+ */
+export function seesRegions(role: Role | null, facts: Omit<ReviewFacts, 'coReviewer'>): boolean {
+  if (role === 'ADMIN') return true;
+  return facts.decided || (role === 'REVIEWER' && facts.author);
+}
