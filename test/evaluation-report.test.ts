@@ -2,6 +2,7 @@
 // its numbers in their places, the callers' words escaped, the ROC and reliability figures as SVG,
 // the same bytes on every render — and GET /evaluations/<id>.html|.md serving a saved evaluation
 // with the API's access rules (bearer, public read, signed URL, revoked signer), on both databases.
+import { marked, type Token, type Tokens } from 'marked';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,7 +116,7 @@ describe('renderEvaluationReport', () => {
   it('puts the numbers in their places in the Markdown, three decimals each', async () => {
     const md = await renderEvaluationReport(sample(), 'MARKDOWN');
     for (const line of [
-      '- Model: `resnet <script>alert(1)</script>` version `1.0\\|rc*1`',
+      '- Model: `resnet <script>alert(1)</script>` version `1.0|rc*1`',
       '- Policy: `binary-malignancy` version 1.0.0',
       '- Positive labels: `malignant`',
       '- Threshold: 0.500 (a score at or above it is called positive)',
@@ -167,6 +168,34 @@ describe('renderEvaluationReport', () => {
     expect(md).toContain('# Evaluation of resnet &lt;script&gt;alert(1)&lt;/script&gt; 1.0\\|rc\\*1');
     expect(md).toContain('- Subset: release r\\_abc (dermaset 1.0.0) &lt;b&gt;frozen&lt;/b&gt;');
     expect(md.replace(/`[^`\n]*`/g, '')).not.toMatch(/<(script|b|i)\b/);
+  });
+
+  it('parses as the Markdown it means: whole tables, no raw HTML, no link but the two figures', async () => {
+    const r = sample();
+    // words that would break a table, open a link or emphasis, or end a block
+    r.strata.push({
+      ...metrics({ images: 5 }),
+      dimension: 'COLLECTION',
+      value: 'a|b`c` [x](javascript:alert(1)) *y*\n# z',
+      tooSmall: true,
+    });
+    r.input.positive = ['mal|ignant', '<img src=x onerror=alert(1)>'];
+    const md = await renderEvaluationReport(r, 'MARKDOWN');
+    const kinds = new Set<string>();
+    const images: string[] = [];
+    marked.walkTokens(marked.lexer(md), (t: Token) => {
+      kinds.add(t.type);
+      if (t.type === 'image') images.push((t as Tokens.Image).href.slice(0, 26));
+      if (t.type === 'table') {
+        const table = t as Tokens.Table;
+        for (const row of table.rows) expect(row.length).toBe(table.header.length);
+      }
+    });
+    expect([...kinds].filter((k) => ['html', 'link', 'heading'].includes(k))).toEqual(['heading']);
+    expect(images).toEqual(['data:image/svg+xml;base64,', 'data:image/svg+xml;base64,']);
+    const html = await marked.parse(md);
+    expect(html).not.toMatch(/<img src="x|<a |<script/);
+    expect(html).toContain('<code>a|b`c` [x](javascript:alert(1)) *y* # z</code>');
   });
 
   it('states an operating point and a bootstrap turned off', async () => {
@@ -335,13 +364,24 @@ describe('GET /evaluations/<id>.html and .md', () => {
     }
   });
 
-  it('keeps the API’s access rules: 401 without a token, public read, 405 for writes', async () => {
+  it('keeps the API’s access rules: 401 without a token, the session cookie, public read, 405 for writes', async () => {
     const anonymous = await get(api, `/evaluations/${ID}.html`);
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
     // the refusal comes before the lookup: an unknown id is not told apart
     expect((await get(api, '/evaluations/ev_unknown.html')).status).toBe(401);
     expect((await get(api, `/evaluations/${ID}.md`, { authorization: 'Bearer not-a-token' })).status).toBe(401);
+    // a browser signed in at POST /session sends the cookie alone
+    const session = await api.yoga.fetch('http://test/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: api.tokens.VIEWER }),
+    });
+    const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect(cookie).toMatch(/=/);
+    const byCookie = await get(api, `/evaluations/${ID}.html`, { cookie });
+    expect(byCookie.status).toBe(200);
+    expect(await byCookie.text()).toBe(await renderEvaluationReport(resultForReader(sample(), 'VIEWER'), 'HTML'));
     const shown = await get(open, `/evaluations/${ID}.md`);
     expect(shown.status).toBe(200);
     expect(await shown.text()).not.toContain('R-SECRET');

@@ -51,7 +51,9 @@ type Block =
   | { kind: 'table'; head: string[]; align: ('left' | 'right')[]; rows: Line[][] }
   | { kind: 'figure'; figure: EvaluationFigure };
 
-const DIMENSIONS: Readonly<Record<StratumDimension, { title: string; vocabulary?: string; note?: string }>> = {
+const DIMENSIONS: Readonly<
+  Record<StratumDimension, { title: string; vocabulary?: string; note?: string } | undefined>
+> = {
   VERIFICATION_STAGE: {
     title: 'Verification stage',
     vocabulary: 'VerificationStage',
@@ -205,10 +207,12 @@ function blocks(r: EvaluationResult, figures: EvaluationFigure[]): Block[] {
       ` has fewer than ${count(input.minStratumPatients)} patients, or no positives or no negatives: its values are shown without an interval.`,
     ],
   });
-  for (const dimension of DIMENSION_ORDER) {
+  // the known dimensions in their order, then any other a result carries, in its order
+  const dimensions = [...new Set([...DIMENSION_ORDER, ...r.strata.map((s) => s.dimension)])];
+  for (const dimension of dimensions) {
     const rows = r.strata.filter((s) => s.dimension === dimension);
     if (rows.length === 0) continue;
-    const d = DIMENSIONS[dimension];
+    const d = DIMENSIONS[dimension] ?? { title: String(dimension) };
     out.push({ kind: 'heading', level: 3, text: d.title });
     if (d.note) out.push({ kind: 'paragraph', text: [d.note] });
     out.push({
@@ -305,24 +309,28 @@ const mdText = (s: string) =>
     .replaceAll('>', '&gt;')
     .replace(/[\\`*_[\]|!#~]/g, (c) => `\\${c}`);
 
-/** Code spans hold anything but a backtick run longer than their fence; `<` stays literal inside. */
-function mdCode(s: string): string {
-  const one = s.replace(/[\r\n\t]+/g, ' ').replaceAll('|', '\\|');
+/**
+ * A code span holds anything but a backtick run as long as its fence, and `<` stays literal inside;
+ * in a table cell a `|` is escaped (GFM splits cells before it reads code spans).
+ */
+function mdCode(s: string, inTable: boolean): string {
+  const flat = s.replace(/[\r\n\t]+/g, ' ');
+  const one = inTable ? flat.replaceAll('|', '\\|') : flat;
   const longest = Math.max(0, ...[...one.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(longest + 1);
   const pad = one.startsWith('`') || one.endsWith('`') || one.startsWith(' ') ? ' ' : '';
   return `${fence}${pad}${one}${pad}${fence}`;
 }
 
-const mdInline = (x: Inline): string =>
+const mdInline = (x: Inline, inTable: boolean): string =>
   typeof x === 'string'
     ? mdText(x)
     : 'code' in x
-      ? mdCode(x.code)
+      ? mdCode(x.code, inTable)
       : 'em' in x
         ? `_${mdText(x.em)}_`
         : `**${mdText(x.strong)}**`;
-const mdLine = (l: Line) => l.map(mdInline).join('');
+const mdLine = (l: Line, inTable = false) => l.map((x) => mdInline(x, inTable)).join('');
 
 const dataUri = (svg: string) => `data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')}`;
 
@@ -339,7 +347,7 @@ function markdown(doc: Block[]): string {
         return [
           `| ${b.head.map(mdText).join(' | ')} |`,
           `|${b.align.map((a) => (a === 'right' ? '---:' : '---')).join('|')}|`,
-          ...b.rows.map((r) => `| ${r.map(mdLine).join(' | ')} |`),
+          ...b.rows.map((r) => `| ${r.map((c) => mdLine(c, true)).join(' | ')} |`),
         ].join('\n');
       case 'figure':
         // the figure itself, as the HTML page shows it: an SVG image in a data URI
