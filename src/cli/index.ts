@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // dermaset's command line: serve, migrate, demo, import, datasheet, export, split, policy, release,
-// blobs, token. The server and the datasheet (the GraphQL schema, Vega) are imported by the
+// model, predictions, blobs, token. The server and the datasheet (the GraphQL schema, Vega) are imported by the
 // commands that use them, so that `--help`, `token` and `import` start in a fraction of the time.
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
@@ -18,6 +18,7 @@ import { StartError } from '../server/start-error.ts';
 import { openBlobStore } from '../storage/open.ts';
 import { DEFAULT_GRACE_MS, formatSweep, minGraceMs, parseDuration, sweepBlobs } from '../storage/sweep.ts';
 import { registerDatasetCommands } from './dataset-commands.ts';
+import { registerPredictionCommands } from './prediction-commands.ts';
 import { withDatabase } from './with-database.ts';
 
 /** A commander argument parser for a positive whole number, refusing anything else in one line. */
@@ -200,6 +201,7 @@ program
   });
 
 registerDatasetCommands(program);
+registerPredictionCommands(program);
 
 const blobs = program
   .command('blobs')
