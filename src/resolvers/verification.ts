@@ -16,6 +16,7 @@ import {
   textProblem,
   WORKFLOW_TEXT_LIMITS,
 } from '../domain/verification.ts';
+import { prepareRegions, type RegionsRequest } from './regions.ts';
 
 export type VerificationErrorCode =
   | 'BAD_USER_INPUT'
@@ -85,10 +86,14 @@ export interface ReviewInput {
   structures: readonly DermoscopicStructure[];
   at?: Date;
   expectedVersion?: number;
+  /** Where the reviewer marked the structures (resolvers/regions.ts), stored with the review. */
+  regions?: RegionsRequest | null;
 }
 
 export async function submitReview(input: ReviewInput): Promise<{ id: number }> {
-  return db().$transaction(async (tx) => {
+  // a bad region refuses the review before anything is written; a failed write removes the masks it stored
+  const regions = await prepareRegions(input.regions, input.structures);
+  const written = db().$transaction(async (tx) => {
     const image = await requireImage(tx, input.imageId);
     if (image.consensus) {
       throw new VerificationError('ALREADY_DECIDED', 'the image already has a consensus decision: reviews are closed');
@@ -109,6 +114,7 @@ export async function submitReview(input: ReviewInput): Promise<{ id: number }> 
       },
       select: { id: true },
     });
+    await regions.save(tx, review.id);
     // the votes agreement statistics group by, read after the row lock claimVersion took (so a
     // concurrent review of the image is either seen here or waits for this one)
     const votes = await tx.expertReview.findMany({
@@ -124,6 +130,7 @@ export async function submitReview(input: ReviewInput): Promise<{ id: number }> 
     });
     return review;
   });
+  return regions.settle(written);
 }
 
 export interface ConsensusInput {

@@ -7,6 +7,7 @@ import { countQueue, listQueue, QUEUES } from '../resolvers/images.ts';
 import { submitReview } from '../resolvers/verification.ts';
 import { actorOf } from '../server/context.ts';
 import { shownTime, WORKFLOW_TIME_NOTE } from './deidentified.ts';
+import { StructureRegionInput } from './regions.ts';
 import { refusals, staffOnly, trailMutation } from './verification.ts';
 import { DermoscopicStructureEnum, DiagnosisClassEnum, DiagnosisClassInfoRef } from './vocabulary.ts';
 
@@ -44,18 +45,27 @@ builder.mutationFields((t) => ({
       refusals('reviewer', [
         '`ALREADY_DECIDED` once the image has a consensus decision',
         '`DUPLICATE_REVIEW` for a second review by the same reviewer',
+        '`BAD_USER_INPUT` (with `argument`, e.g. `regions.1.polygons.0`) for a region out of bounds or of a ' +
+          'structure the review does not list (see StructureRegionInput)',
       ]),
     args: {
       diagnosisClass: t.arg({ type: DiagnosisClassEnum, required: true }),
       structures: t.arg({ type: [DermoscopicStructureEnum], required: true }),
+      regions: t.arg({
+        type: [StructureRegionInput],
+        description:
+          'Optional: where each structure lies (polygons or a mask), stored with the review; blind until the ' +
+          'consensus even to co-reviewers (ExpertReview.regions)',
+      }),
     },
     service: submitReview,
-    input: ({ imageId, expectedVersion, actor }, args) => ({
+    input: ({ imageId, expectedVersion, actor }, args, ctx) => ({
       imageId,
       reviewerCode: actor,
       diagnosisClass: args.diagnosisClass,
       structures: args.structures as DermoscopicStructure[],
       expectedVersion,
+      regions: args.regions ? { regions: args.regions, dataDir: ctx.dataDir } : null,
     }),
   }),
 }));
