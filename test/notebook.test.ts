@@ -1,9 +1,13 @@
-// The notebook acceptance test (issue 16): a virtual environment installs the Python client with its
-// pandas, parquet and datasets extras from the local package mirror (never pypi.org), then
+// The notebook acceptance test (issues 16 and 17): a virtual environment installs the Python client with
+// its pandas, parquet, datasets and evaluate extras from the local package mirror (never pypi.org), then
 // examples/python/export_walkthrough.py runs against a real HTTP server on 127.0.0.1: it creates a
 // split, downloads the test part in parallel (a second run skips every file), exports the split as
 // an ImageFolder and loads it with Hugging Face datasets keeping every metadata column, and reads
-// the Parquet export with pyarrow (lists, a date, URLs) and pandas.
+// the Parquet export with pyarrow (lists, a date, URLs) and pandas. It ends with a model: logistic
+// regression (scikit-learn) on colour histograms of the train part's thumbnails, registered, its
+// test-part predictions imported from a DataFrame (twice: the second stores nothing), evaluated with
+// patient bootstrap intervals, saved, and compared with a second baseline; every figure it prints is
+// checked here against the server's own evaluation of the same model (no number is written in here).
 // The venv is made once per machine (node_modules/.cache, keyed by the client's pyproject and the
 // pip arguments, under flock so the SQLite and PostgreSQL runs do not both install); each run
 // reinstalls only the client itself, without dependencies.
@@ -180,5 +184,221 @@ describe('the installed Python client in a notebook', () => {
     expect(out).toMatch(/^datasets parquet: 1026 rows, dominant_colors List\(Value\('string'\)\)$/m);
     // the wait drew its progress from rowsDone / rowsTotal
     expect(err).toMatch(/export [0-9a-f]{8} parquet: 1026\/1026 rows \[#+\] 100\.0%/);
+  });
+
+  it('imports a DataFrame’s predictions: refusals carry the frame’s row positions and index labels, refused rows store nothing', async () => {
+    const images = await env.db.image.findMany({ select: { sha256: true }, orderBy: { id: 'asc' }, take: 5 });
+    const [a, b, c, d] = images.map((i) => i.sha256);
+    const script = [
+      'import math, sys, pandas as pd',
+      'from dermaset import Client',
+      'ds = Client()',
+      'm = ds.register_model("refusals", "1", policy="three-tier")',
+      `shas = ${JSON.stringify([a, b, c, d])}`,
+      'frame = pd.DataFrame({"image": [shas[0], shas[1], "0" * 64, shas[2], shas[0], shas[3]],',
+      '                      "Benign": [0.5, math.nan, 0.5, 0.9, 0.5, 0.2], "borderline": [0.25] * 6,',
+      '                      "MALIGNANT": [0.25, 0.25, 0.25, 0.25, 0.25, 0.55], "note": list("uvwxyz")},',
+      '                     index=["r0", "r1", "r2", "r3", "r4", "r5"])',
+      'r = ds.import_predictions(m, frame, batch_size=4, progress=False)',
+      'print(f"report {r.received} {r.stored} {r.unchanged} {r.refused} {r.batches}")',
+      'print(r.refusals[["row", "index", "code"]].to_csv(index=False), end="")',
+      'again = ds.import_predictions(m["id"], frame, batch_size=4, progress=False)',
+      'print(f"again {again.stored} {again.unchanged} {again.refused}")',
+      'for bad in ({"batch_size": 1001}, {"batch_size": 0}):',
+      '    try:',
+      '        ds.import_predictions(m, frame, **bad)',
+      '    except ValueError as e:',
+      '        print("ValueError", e)',
+      'try:',
+      '    ds.import_predictions("refusals@1", frame.drop(columns=["MALIGNANT"]))',
+      'except ValueError as e:',
+      '    print("ValueError", e)',
+    ].join('\n');
+    const { stdout } = await py(['-c', script]);
+    // r1's NaN is refused in the client, unsent; r0, r2, r3, r4 go in the first batch (r4 repeats r0's image), r5 alone
+    expect(stdout).toContain('report 6 2 0 4 2');
+    expect(stdout).toContain(
+      'row,index,code\n1,r1,NOT_A_PROBABILITY\n2,r2,UNKNOWN_IMAGE\n3,r3,NOT_A_PROBABILITY\n4,r4,DUPLICATE_IMAGE\n',
+    );
+    expect(stdout).toContain('again 0 2 4');
+    expect(stdout).toContain('ValueError batch_size must be a whole number from 1 to 1000');
+    expect(stdout).toMatch(/ValueError model refusals@1 has labels without a column: malignant/);
+    const model = await env.db.model.findFirstOrThrow({ where: { name: 'refusals', version: '1' } });
+    const stored = await env.db.prediction.findMany({ where: { modelId: model.id } });
+    const shas = await env.db.image.findMany({ where: { id: { in: stored.map((p) => p.imageId) } } });
+    expect(shas.map((i) => i.sha256).sort()).toEqual([a, d].sort());
+    expect(model.predictionCount).toBe(2);
+  });
+
+  describe('the walkthrough’s model', () => {
+    const line = (re: RegExp) => {
+      const m = re.exec(out);
+      expect(m, `${re} in:\n${out}\n${err}`).toBeTruthy();
+      return m as RegExpExecArray;
+    };
+    const figure = (s: string | undefined) => (s === 'n/a' || s === undefined ? null : Number(s));
+    /** A printed figure (4 decimals) against the server's number. */
+    const near = (printed: number | null, actual: number | null) => {
+      if (actual === null) expect(printed).toBeNull();
+      else expect(Math.abs((printed ?? Number.NaN) - actual)).toBeLessThanOrEqual(5.000001e-5);
+    };
+    const gql = async (query: string, variables: Record<string, unknown>) => {
+      const res = await api.yoga.fetch('http://test/graphql', {
+        method: 'POST',
+        headers: { ...api.headers('VIEWER'), 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as { data?: Record<string, unknown>; errors?: unknown[] };
+      expect(body.errors, JSON.stringify(body.errors)).toBeUndefined();
+      return body.data as Record<string, never>;
+    };
+    const EST = '{ value lower upper }';
+    const METRICS = ['sensitivity', 'specificity', 'ppv', 'npv', 'balancedAccuracy', 'auroc', 'auprc', 'ece'];
+    const SNAKE: Record<string, string> = { balancedAccuracy: 'balanced_accuracy' };
+    type Est = { value: number | null; lower: number | null; upper: number | null };
+    const splitId = () => line(/^split ([0-9a-f-]{36})/m)[1];
+    const subset = () => ({ split: { id: splitId(), part: 'TEST' } });
+
+    it('is trained on the train part’s labelled thumbnails', async () => {
+      const labelled = await env.db.splitAssignment.count({ where: { splitId: splitId(), part: 'train' } });
+      const m = line(/^baseline trained on (\d+) thumbnails: classes (.+)$/m);
+      // the three-tier policy labels every class of the cohort
+      expect(Number(m[1])).toBe(labelled);
+      expect(m[2]).toBe('benign, borderline, malignant');
+    });
+
+    it('is registered with the policy’s labels, its predictions imported once: the re-import stores nothing', async () => {
+      const m = line(/^model (\S+): colour-histogram-baseline@(\S+), labels (.+)$/m);
+      expect(m[3]).toBe('benign, borderline, malignant');
+      const stored = await env.db.model.findFirstOrThrow({
+        where: { name: 'colour-histogram-baseline', version: m[2] },
+        include: { _count: { select: { predictions: true } } },
+      });
+      const test = await env.db.splitAssignment.count({ where: { splitId: splitId(), part: 'test' } });
+      expect(stored.policyId).toBe('three-tier');
+      expect(stored._count.predictions).toBe(test);
+      expect(stored.predictionCount).toBe(test);
+      expect(out).toContain(`import: received ${test}, stored ${test}, unchanged 0, refused 0`);
+      expect(out).toContain(`re-import: stored 0, unchanged ${test}, refused 0`);
+    });
+
+    it('prints the server’s evaluation of that model on the test part: counts, confusion, every metric with its interval', async () => {
+      const model = line(/^model (\S+): colour-histogram-baseline@/m)[1];
+      const set = `images patients positives negatives confusion { tp fp tn fn } ${METRICS.map((k) => `${k} ${EST}`).join(' ')}`;
+      const data = await gql(
+        `query E($input: EvaluationInput!) { evaluation(input: $input) {
+          input { threshold } missingPredictions unlabelled bootstrap { note resamples seed unit }
+          overall { ${set} } strata { dimension value tooSmall images patients auroc ${EST} }
+          reliability { count } roc { fpr } raters { kind } errors(first: 5) { edges { node { image { sha256 } loss } } } } }`,
+        { input: { model, subset: subset(), positive: ['malignant'], resamples: 1000, seed: 0 } },
+      );
+      const e = data.evaluation as unknown as {
+        input: { threshold: number };
+        missingPredictions: number;
+        unlabelled: number;
+        bootstrap: { note: string; resamples: number; seed: number; unit: string };
+        overall: Record<string, Est> & {
+          images: number;
+          patients: number;
+          positives: number;
+          confusion: { tp: number; fp: number; tn: number; fn: number };
+        };
+        strata: {
+          dimension: string;
+          value: string | null;
+          tooSmall: boolean;
+          images: number;
+          patients: number;
+          auroc: Est;
+        }[];
+        reliability: unknown[];
+        roc: unknown[];
+        raters: unknown[];
+        errors: { edges: { node: { image: { sha256: string }; loss: number } }[] };
+      };
+      const o = e.overall;
+      expect(e.bootstrap.resamples).toBe(1000);
+      expect(o.images).toBeGreaterThan(0);
+      const head = line(
+        /^evaluation: (\d+) images, (\d+) patients, (\d+) positives, threshold (\S+), missing predictions (\d+), unlabelled (\d+)$/m,
+      );
+      expect(head.slice(1, 4).map(Number)).toEqual([o.images, o.patients, o.positives]);
+      near(Number(head[4]), e.input.threshold);
+      expect(head.slice(5, 7).map(Number)).toEqual([e.missingPredictions, e.unlabelled]);
+      expect(e.missingPredictions).toBe(0);
+      expect(out).toContain(`note: ${e.bootstrap.note}`);
+      expect(e.bootstrap.note).toMatch(/patient/i);
+      const c = o.confusion;
+      expect(out).toContain(`confusion: tp ${c.tp} fn ${c.fn} fp ${c.fp} tn ${c.tn}`);
+      for (const k of METRICS) {
+        const m = line(new RegExp(`^metric ${SNAKE[k] ?? k}: (\\S+) \\[(\\S+), (\\S+)\\]$`, 'm'));
+        const est = o[k] as Est;
+        near(figure(m[1]), est.value);
+        near(figure(m[2]), est.lower);
+        near(figure(m[3]), est.upper);
+      }
+      const dims = new Set(e.strata.map((s) => s.dimension)).size;
+      const small = e.strata.filter((s) => s.tooSmall).length;
+      expect(out).toContain(`strata: ${e.strata.length} over ${dims} dimensions, ${small} too small`);
+      const histology = e.strata.find((s) => s.dimension === 'VERIFICATION_STAGE' && s.value === 'HISTOLOGY');
+      if (histology) {
+        const m = line(/^histology-verified: (\d+) images, (\d+) patients, auroc (\S+)$/m);
+        expect([Number(m[1]), Number(m[2])]).toEqual([histology.images, histology.patients]);
+        near(figure(m[3]), histology.auroc.value);
+      }
+      expect(out).toContain(
+        `reliability bins: ${e.reliability.length}, roc points: ${e.roc.length}, rater rows: ${e.raters.length}`,
+      );
+      const worst = e.errors.edges.map((x) => x.node.image.sha256.slice(0, 8));
+      const printed = line(/^largest losses: (.+)$/m)[1]?.split(', ') ?? [];
+      expect(printed.map((p) => p.slice(0, 8))).toEqual(worst);
+      for (const [i, p] of printed.entries()) {
+        expect(Math.abs(Number(p.slice(9)) - (e.errors.edges[i]?.node.loss ?? Number.NaN))).toBeLessThanOrEqual(
+          5.000001e-4,
+        );
+      }
+    });
+
+    it('saves the evaluation (the row holds its input and result) and renders its report', async () => {
+      const id = line(/^saved evaluation (\S+)$/m)[1];
+      const row = await env.db.evaluation.findUnique({ where: { id } });
+      expect(row, `evaluation ${id}`).toBeTruthy();
+      const m = line(/^report: (\d+) lines, first: (.+)$/m);
+      expect(Number(m[1])).toBeGreaterThan(10);
+      expect(m[2]).toMatch(/colour-histogram-baseline/);
+    });
+
+    it('compares the two baselines as the server does: both AUROCs and their paired difference', async () => {
+      const a = line(/^model (\S+): colour-histogram-baseline@/m)[1];
+      const version = line(/^model \S+: colour-histogram-baseline@(\S+),/m)[1];
+      const b = await gql('query M($v: String!) { model(name: "mean-colour-baseline", version: $v) { id } }', {
+        v: version,
+      });
+      const data = await gql(
+        `query C($input: ModelComparisonInput!) { modelComparison(input: $input) { images patients aurocA ${EST} aurocB ${EST} difference ${EST} } }`,
+        {
+          input: {
+            models: [a, (b.model as unknown as { id: string }).id],
+            subset: subset(),
+            positive: ['malignant'],
+            resamples: 1000,
+            seed: 0,
+          },
+        },
+      );
+      const c = data.modelComparison as unknown as { images: number; patients: number } & Record<string, Est>;
+      const rows: [string, Est][] = [
+        ['auroc colour-histogram-baseline', c.aurocA as Est],
+        ['auroc mean-colour-baseline', c.aurocB as Est],
+        ['difference mean-colour-baseline', c.difference as Est],
+      ];
+      for (const [prefix, est] of rows) {
+        const m = line(new RegExp(`^comparison ${prefix}@\\S+(?: - \\S+)?: (\\S+) \\[(\\S+), (\\S+)\\]$`, 'm'));
+        near(figure(m[1]), est.value);
+        near(figure(m[2]), est.lower);
+        near(figure(m[3]), est.upper);
+      }
+      expect(out).toContain(`comparison images ${c.images}, patients ${c.patients}`);
+    });
   });
 });

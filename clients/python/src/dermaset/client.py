@@ -683,7 +683,7 @@ class Client:
     def compare_models(self, a, b, split=None, split_part=None, fold=None, release=None, collection=None,
                        filter=None, positive=None, policy=None, resamples=1000, seed=0):
         """Two models on the same subset (the images both scored): each one's AUROC and the paired difference
-        A - B, with patient bootstrap intervals from the same resamples. A table (DataFrame with pandas):
+        B - A, with patient bootstrap intervals from the same resamples. A table (DataFrame with pandas):
         estimate, model, value, lower, upper, images, patients; the bootstrap sentence in .attrs["note"]."""
         ma, mb = self._model(a), self._model(b)
         value = _ev.evaluation_input(None, _ev.subset_input(split, split_part, fold, release, collection, filter),

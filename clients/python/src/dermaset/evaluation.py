@@ -39,8 +39,8 @@ _METRIC_SET = ("images patients positives negatives confusion { tp fp tn fn } "
 _BOOTSTRAP = "bootstrap { unit resamples seed level note }"
 _RESULT = """
   input {
-    model { id name version } subset policy { id version } positive threshold
-    operatingPoint { sensitivity } bins minStratumPatients
+    model { name version } subset subsetInput policy policyVersion positive threshold
+    operatingPointSensitivity bins minStratumPatients
   }
   %s
   missingPredictions unlabelled
@@ -291,10 +291,11 @@ class Evaluation:
 
 
 def comparison_table(result, a_name, b_name):
-    """modelComparison as rows: the two AUROCs and their paired difference (A - B), each with its interval."""
+    """modelComparison as rows: the two AUROCs and their paired difference (B - A, as the server gives it),
+    each with its interval."""
     rows = [{"estimate": "auroc", "model": a_name, **_interval(result["aurocA"])},
             {"estimate": "auroc", "model": b_name, **_interval(result["aurocB"])},
-            {"estimate": "difference", "model": f"{a_name} - {b_name}", **_interval(result["difference"])}]
+            {"estimate": "difference", "model": f"{b_name} - {a_name}", **_interval(result["difference"])}]
     for row in rows:
         row.update(images=result["images"], patients=result["patients"])
     frame = table(rows, ["estimate", "model", "value", "lower", "upper", "images", "patients"])
