@@ -122,6 +122,18 @@ export function modelPredictions(query: { cursor?: unknown }, modelId: number, p
   });
 }
 
+/**
+ * The blob key of a model's saliency map for an image (by the image's SHA-256), or null when the
+ * model has no prediction with a map for it: the saliency route's one read.
+ */
+export async function saliencyBlobKey(modelId: number, imageSha256: string): Promise<string | null> {
+  const p = await db().prediction.findFirst({
+    where: { modelId, image: { sha256: imageSha256 } },
+    select: { saliencyKey: true },
+  });
+  return p?.saliencyKey ?? null;
+}
+
 /** A model's labels in its order (stored with the model when it was registered). */
 export const labelsOf = (model: { labels: string }): string[] => storedLabels(model.labels);
 
