@@ -12,6 +12,9 @@ export const EvaluationSubsetInput = builder.inputRef<EvaluationSubset>('Evaluat
     filter: t.field({ type: ImageFilter, description: 'The images of a filter, as `images` selects them' }),
     split: t.field({ type: SplitSelectionInput, description: 'A stored split, or one of its parts or folds' }),
     collection: t.string({ description: 'A collection’s slug (1–200 characters)' }),
-    release: t.id({ description: 'A stored release’s id: its images, as of it' }),
+    release: t.string({
+      description:
+        'A stored release’s id (as `release(id:)` takes it: a String, not a global id): its images, as of it',
+    }),
   }),
 });

@@ -39,7 +39,7 @@ import type { EvaluationSubset } from '../resolvers/evaluation-subset.ts';
 import type { ImageFilter as ImageFilterShape } from '../resolvers/image-filter.ts';
 import { actorOf, type Context } from '../server/context.ts';
 import { EvaluationSubsetInput } from './evaluation-subset.ts';
-import { type GlobalId, rowIdOf } from './ids.ts';
+import { type GlobalId, parseGlobalId, rowIdOf } from './ids.ts';
 import { ImageFilter, ImageRef } from './image.ts';
 import { requireToken } from './staff.ts';
 
@@ -54,6 +54,9 @@ function shown(ctx: Context, result: EvaluationResult, rows: () => Promise<Evalu
   ROWS.set(out, rows);
   return out;
 }
+
+/** A saved evaluation's global id: base64 of `SavedEvaluation:<key>` (every ID of this API is a global id). */
+const savedGlobalId = (key: string) => Buffer.from(`SavedEvaluation:${key}`).toString('base64');
 
 const modelIdOf = (g: GlobalId, argument: string): number => {
   if (g.typename !== 'Model') throw badInput(`${argument}: expected a Model id, got a ${g.typename} id`, argument);
@@ -421,7 +424,10 @@ const SavedEvaluationRef = builder.objectRef<ShownSaved>('SavedEvaluation').impl
     'An evaluation stored with its input and result; its id is a hash of both, so saving the same evaluation again ' +
     'gives the same one.',
   fields: (t) => ({
-    id: t.id({ resolve: (s) => s.saved.id }),
+    id: t.id({
+      description: 'A global id (SavedEvaluation:<key>); the key alone names the report route, /evaluations/<key>.html',
+      resolve: (s) => savedGlobalId(s.saved.id),
+    }),
     result: t.field({ type: EvaluationResultRef, resolve: (s) => s.result }),
     reportUrl: t.string({
       args: { expiresIn: t.arg.int({ description: 'Seconds (60 s to 7 days, default 1 h)' }) },
@@ -456,7 +462,10 @@ builder.queryFields((t) => ({
     description: 'A saved evaluation by its id; null when none has it.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
-      const saved = await savedEvaluation(String(args.id));
+      const g = parseGlobalId(String(args.id));
+      if (g?.typename !== 'SavedEvaluation')
+        throw badInput('id: expected a SavedEvaluation id (as saveEvaluation gives it)', 'id');
+      const saved = await savedEvaluation(g.id);
       return saved ? showSaved(ctx, saved) : null;
     },
   }),
