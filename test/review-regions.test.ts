@@ -17,13 +17,23 @@ import { lesion, record } from './helpers/images.ts';
 import { snapshot } from './helpers/snapshot.ts';
 
 let env: TestEnv;
+/** SQL statements sent while `counting` (the statement bound of a page's regions). */
+let counting = false;
+const statements: string[] = [];
 let api: Api;
 let pipeline: AcquisitionPipeline;
 /** Three reviewers with their own tokens. */
 const reviewers: string[] = [];
 
 beforeAll(async () => {
-  env = await createTestEnv({ DERMASET_MIN_SIDE: '32' });
+  env = await createTestEnv(
+    { DERMASET_MIN_SIDE: '32' },
+    {
+      onQuery: (sql) => {
+        if (counting) statements.push(sql);
+      },
+    },
+  );
   api = await createApi(env);
   pipeline = createPipeline(env.config, env.db);
   for (const n of [1, 2, 3]) reviewers.push((await createToken(`regions reviewer ${n}`, 'REVIEWER')).token);
@@ -187,6 +197,83 @@ describe('submitReview with regions, and who sees them', () => {
     expect(veil?.maskUrl).toBeNull();
     expect(cysts?.polygons).toBeNull();
     expect(cysts?.maskUrl).toMatch(/^http:\/\/test\/regions\/\d+\/mask\.png\?/);
+  });
+});
+
+describe('GET /regions/<id>/mask.png', () => {
+  let image: { row: number; id: string };
+  let maskRegion = 0;
+  const get = (path: string, who: Who) => api.yoga.fetch(`http://test${path}`, { headers: headers(who) });
+
+  beforeAll(async () => {
+    image = await newImage();
+    const res = await upload(
+      0,
+      SUBMIT,
+      {
+        image: image.id,
+        v: await version(image.row),
+        structures: ['MILIA_LIKE_CYSTS'],
+        regions: [{ structure: 'MILIA_LIKE_CYSTS', mask: null }],
+      },
+      { 'regions.0.mask': await maskPng(12, 12, (x, y) => x + y < 12) },
+    );
+    expect(res.errors).toBeUndefined();
+    maskRegion = (await env.db.reviewRegion.findFirstOrThrow({ where: { review: { imageId: image.row } } })).id;
+  });
+
+  it('before the consensus: the author and admins get the PNG, everyone else 404 as for no region', async () => {
+    const path = `/regions/${maskRegion}/mask.png`;
+    const mine = await get(path, 0);
+    expect([mine.status, mine.headers.get('content-type')]).toEqual([200, 'image/png']);
+    const meta = await sharp(Buffer.from(await mine.arrayBuffer())).metadata();
+    expect([meta.width, meta.height, meta.channels]).toEqual([12, 12, 1]);
+    expect((await get(path, 'ADMIN')).status).toBe(200);
+    for (const who of [1, 'VIEWER', 'REVIEWER'] as const) {
+      const res = await get(path, who);
+      expect([who, res.status, ((await res.json()) as { code: string }).code]).toEqual([who, 404, 'NOT_FOUND']);
+    }
+    expect((await get('/regions/999999/mask.png', 'ADMIN')).status).toBe(404);
+    expect((await get(path, null)).status).toBe(401);
+    const post = await api.yoga.fetch(`http://test${path}`, { method: 'POST', headers: headers('ADMIN') });
+    expect(post.status).toBe(405);
+  });
+
+  it('after the consensus: a viewer opens maskUrl without a header (signed)', async () => {
+    for (const who of ['E-2', 'E-3'])
+      await submitReview({ imageId: image.row, reviewerCode: who, diagnosisClass: 'NEVUS', structures: [] });
+    await recordConsensus({ imageId: image.row, diagnosisClass: 'NEVUS', structures: [], decidedBy: 'E-2' });
+    const res = await gql<RegionsAnswer>('VIEWER', REGIONS, { id: image.id });
+    const url = (res.data?.node.reviews ?? []).flatMap((r) => r.regions)[0]?.maskUrl ?? '';
+    expect(url).toContain(`/regions/${maskRegion}/mask.png?`);
+    const opened = await api.yoga.fetch(url);
+    expect(opened.status).toBe(200);
+    const tampered = await api.yoga.fetch(url.replace(`/regions/${maskRegion}/`, `/regions/${maskRegion + 1}/`));
+    expect(tampered.status).toBe(403);
+  });
+});
+
+describe('a page of images with their reviews’ regions', () => {
+  it('reads the regions of a page’s reviews in one statement, for 1 image as for all', async () => {
+    const PAGE = `query P($n: Int!) { images(first: $n) { edges { node { reviews { regions { structure polygons } } } } } }`;
+    const count = async (n: number) => {
+      statements.length = 0;
+      counting = true;
+      const res = await gql<{ images: { edges: { node: { reviews: { regions: unknown[] }[] } }[] } }>('ADMIN', PAGE, {
+        n,
+      });
+      counting = false;
+      expect(res.errors).toBeUndefined();
+      const regions = (res.data?.images.edges ?? []).flatMap((e) => e.node.reviews.flatMap((r) => r.regions)).length;
+      return { statements: statements.filter((q) => q.includes('review_region')).length, regions };
+    };
+    // the first request of a token reads it once; each count below is a new request (the response cache has none)
+    await count(2);
+    const one = await count(1);
+    const all = await count(100);
+    expect(all.regions).toBeGreaterThan(one.regions);
+    // the regions of a page's reviews: one statement, for 1 image as for all of them
+    expect([one.statements, all.statements]).toEqual([1, 1]);
   });
 });
 

@@ -292,3 +292,19 @@ export function maskReader(store: BlobStore) {
     return p;
   };
 }
+
+/** A region's mask as the mask route needs it: its blob key, its review's author and whether the image is decided. */
+export async function regionMask(
+  id: number,
+): Promise<{ maskKey: string | null; reviewerCode: string; decided: boolean } | null> {
+  const row = await db().reviewRegion.findUnique({
+    where: { id },
+    select: {
+      maskKey: true,
+      review: { select: { reviewerCode: true, image: { select: { consensus: { select: { id: true } } } } } },
+    },
+  });
+  return row
+    ? { maskKey: row.maskKey, reviewerCode: row.review.reviewerCode, decided: row.review.image.consensus !== null }
+    : null;
+}

@@ -21,6 +21,7 @@ import { useIntrospection } from './use-introspection.ts';
 import { useMetrics } from './use-metrics.ts';
 import { useQueryCost } from './use-query-cost.ts';
 import { type Readiness, useReadiness } from './use-readiness.ts';
+import { useRegionRoutes } from './use-region-routes.ts';
 import { useDermasetResponseCache } from './use-response-cache.ts';
 import { useSessionRoutes } from './use-session-routes.ts';
 import { useSplitRoutes } from './use-split-routes.ts';
@@ -238,6 +239,7 @@ export function createDermasetYoga(
       useDatasheetRoutes(context.tokens, access, { maxVariableDepth: LIMITS.maxVariableDepth }),
       useSplitRoutes(context.tokens, access),
       useEvaluationRoutes(context.tokens, access),
+      useRegionRoutes(store, context.tokens, access, context.pipeline),
       // the web console at /app (app/dist, built at npm install)
       useAppRoutes(),
       useIntrospection(api.introspection),
