@@ -19,6 +19,8 @@ import {
   topKIoU,
   union,
 } from '../src/domain/regions.ts';
+import { seesRegions, seesReview } from '../src/domain/review-visibility.ts';
+import { ROLES } from '../src/domain/roles.ts';
 
 const rect = (x0: number, y0: number, x1: number, y1: number): Polygon => [
   [x0, y0],
@@ -291,4 +293,21 @@ describe('presenceKappa', () => {
     expect(presenceKappa([{ raters: 3, present: 3 }])).toBeNull();
     expect(presenceKappa([])).toBeNull();
   });
+});
+
+describe('seesRegions: stricter than seesReview before the consensus', () => {
+  for (const role of [...ROLES, null]) {
+    it(`${role ?? 'anonymous'}`, () => {
+      for (const author of [false, true])
+        for (const coReviewer of [false, true])
+          for (const decided of [false, true]) {
+            const sees = seesRegions(role, { author, decided });
+            // never more than the review itself shows (only reviewers and admins author reviews)
+            if (sees && (role === 'ADMIN' || role === 'REVIEWER' || !author))
+              expect(seesReview(role, { author, coReviewer, decided })).toBe(true);
+            const expected = role === 'ADMIN' || decided || (role === 'REVIEWER' && author);
+            expect([role, author, coReviewer, decided, sees]).toEqual([role, author, coReviewer, decided, expected]);
+          }
+    });
+  }
 });
