@@ -7,6 +7,7 @@ import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db } from '../src/db/current.ts';
+import { CLASSES } from '../src/domain/classes.ts';
 import type { Estimate, EvaluationResult, MetricSet } from '../src/domain/evaluation-result.ts';
 import { expiryOf, signPath } from '../src/domain/signed-url.ts';
 import { stableSvgIds } from '../src/resolvers/evaluation-charts.ts';
@@ -16,7 +17,9 @@ import {
   resultForReader,
 } from '../src/resolvers/evaluation-report.ts';
 import { revokeToken, TokenResolver } from '../src/resolvers/tokens.ts';
+import { correctLabel } from '../src/resolvers/verification.ts';
 import { type Api, createApi } from './helpers/api.ts';
+import { createCohortEnv } from './helpers/cohort.ts';
 import { createTestEnv, type TestEnv } from './helpers/database.ts';
 
 const est = (value: number | null, lower: number | null = null, upper: number | null = null): Estimate => ({
@@ -422,4 +425,131 @@ describe('GET /evaluations/<id>.html and .md', () => {
     expect(revoked.status).toBe(401);
     expect(await revoked.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
+});
+
+/** A GraphQL request without a typed document (the generated documents are the lead's to regenerate). */
+async function gql<T>(a: Api, role: 'VIEWER' | 'ADMIN', query: string, variables?: Record<string, unknown>) {
+  const res = await a.yoga.fetch('http://test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...a.headers(role) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const answer = (await res.json()) as { data?: T; errors?: unknown[] };
+  if (answer.errors || !answer.data) throw new Error(JSON.stringify(answer.errors));
+  return answer.data;
+}
+
+/** A score in [0, 1] from a hash of the image and its clinical status: a model better than chance, fixed. */
+const scoreOf = (sha256: string, malignant: boolean) => {
+  const noise = Number.parseInt(sha256.slice(0, 8), 16) / 0xffffffff;
+  return Math.round((malignant ? 0.35 + 0.6 * noise : 0.6 * noise) * 1e6) / 1e6;
+};
+
+describe('acceptance: an evaluation made on a release is reproducible byte for byte', () => {
+  let cohort: TestEnv;
+  let api: Api;
+  beforeAll(async () => {
+    cohort = await createCohortEnv();
+    api = await createApi(cohort);
+  }, 300_000);
+  afterAll(() => cohort?.dispose());
+
+  const SAVE = `mutation Save($input: EvaluationInput!) {
+    saveEvaluation(input: $input) { id reportUrl result { report(format: HTML) } }
+  }`;
+  const EVALUATE = `query Evaluate($input: EvaluationInput!) {
+    evaluation(input: $input) { report(format: HTML) md: report(format: MARKDOWN) overall { images confusion { tp fp tn fn } } }
+  }`;
+  type Saved = { saveEvaluation: { id: string; reportUrl: string; result: { report: string } } };
+  type Evaluated = { evaluation: { report: string; md: string; overall: { images: number; confusion: unknown } } };
+  /** The report as Markdown at the route of the signed HTML URL (its key), read with a header. */
+  const markdownOf = async (reportUrl: string) => {
+    const path = new URL(reportUrl).pathname;
+    expect(path).toMatch(/^\/evaluations\/[A-Za-z0-9_-]{1,64}\.html$/);
+    return (
+      await api.yoga.fetch(`http://test${path.replace(/\.html$/, '.md')}`, { headers: api.headers('ADMIN') })
+    ).text();
+  };
+
+  it('serves the saved report unchanged after consensus labels are corrected and the policy switched', async () => {
+    const registered = await gql<{ registerModel: { id: string } }>(
+      api,
+      'ADMIN',
+      'mutation { registerModel(input: { name: "acceptance", version: "1", policy: "screening-binary" }) { id } }',
+    );
+    const model = await db().model.findFirstOrThrow({ where: { name: 'acceptance' } });
+    expect(JSON.parse(model.labels)).toEqual(['benign', 'malignant']);
+    const images = await db().image.findMany({ select: { id: true, sha256: true, diagnosisClass: true } });
+    await db().prediction.createMany({
+      data: images.map((i) => {
+        const s = scoreOf(i.sha256, i.diagnosisClass !== null && CLASSES[i.diagnosisClass].status === 'MALIGNANT');
+        return { modelId: model.id, imageId: i.id, scores: JSON.stringify([Math.round((1 - s) * 1e6) / 1e6, s]) };
+      }),
+    });
+    const release = (
+      await gql<{ createRelease: { id: string } }>(
+        api,
+        'ADMIN',
+        'mutation { createRelease(input: { name: "acceptance", version: "1.0.0" }) { id } }',
+      )
+    ).createRelease.id;
+    const split = (
+      await gql<{ createSplit: { id: string } }>(
+        api,
+        'ADMIN',
+        `mutation($release: String!) { createSplit(input: { name: "on the release", release: $release, seed: 5, policy: "screening-binary", fractions: { train: 0.5, validation: 0.2, test: 0.3 } }) { id } }`,
+        { release },
+      )
+    ).createSplit.id;
+    const base = { model: registered.registerModel.id, positive: ['malignant'], resamples: 200, seed: 11 };
+    const frozen = [
+      { ...base, subset: { release } },
+      { ...base, subset: { split: { id: split, part: 'TEST' } } },
+    ];
+    const live = { ...base, subset: { filter: {} } };
+
+    const before = [];
+    for (const input of frozen) {
+      const saved = (await gql<Saved>(api, 'ADMIN', SAVE, { input })).saveEvaluation;
+      // the signed reportUrl opens the report without a header: the mutation's own report, byte for byte
+      const html = await (await api.yoga.fetch(saved.reportUrl)).text();
+      expect(html).toBe(saved.result.report);
+      expect(html).toContain('<figure id="figure-roc"><svg');
+      const md = await markdownOf(saved.reportUrl);
+      expect(md).toContain('# Evaluation of acceptance 1');
+      before.push({ input, saved, html, md });
+    }
+    const liveBefore = (await gql<Evaluated>(api, 'ADMIN', EVALUATE, { input: live })).evaluation;
+
+    // live labels change: consensus labels corrected from nevus to melanoma (benign to malignant under
+    // the model's policy), and the active policy switched (every image of the demo cohort is decided
+    // already: a consensus or histology, so a correction is how its labels change)
+    const nevi = await db().image.findMany({
+      where: { diagnosisClass: 'NEVUS', histopathology: null },
+      select: { id: true, consensus: { select: { id: true } } },
+      orderBy: { id: 'asc' },
+    });
+    const corrected = nevi.filter((i) => i.consensus !== null).slice(0, 20);
+    expect(corrected).toHaveLength(20);
+    for (const i of corrected)
+      await correctLabel({ imageId: i.id, diagnosisClass: 'MELANOMA', reason: 'acceptance: re-read', actor: 'test' });
+    await gql(api, 'ADMIN', 'mutation { setActivePolicy(id: "nine-class") { id } }');
+
+    // the live subset moved
+    const liveAfter = (await gql<Evaluated>(api, 'ADMIN', EVALUATE, { input: live })).evaluation;
+    expect(liveAfter.overall.confusion).not.toEqual(liveBefore.overall.confusion);
+    expect(liveAfter.report).not.toBe(liveBefore.report);
+
+    // the frozen ones did not: evaluated again, the same report; saved again, the same evaluation;
+    // served, the same bytes
+    for (const { input, saved, html, md } of before) {
+      const again = (await gql<Evaluated>(api, 'ADMIN', EVALUATE, { input })).evaluation;
+      expect(again.report, JSON.stringify(input.subset)).toBe(html);
+      expect(again.md).toBe(md);
+      const resaved = (await gql<Saved>(api, 'ADMIN', SAVE, { input })).saveEvaluation;
+      expect(resaved.id).toBe(saved.id);
+      expect(await (await api.yoga.fetch(resaved.reportUrl)).text()).toBe(html);
+      expect(await markdownOf(resaved.reportUrl)).toBe(md);
+    }
+  }, 300_000);
 });
