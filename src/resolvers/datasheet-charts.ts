@@ -16,7 +16,8 @@ const CACHED_FIGURES = 64;
 /** Forgets every rendered figure (bench/stats measures the cold datasheet with it). */
 export const clearChartCache = () => rendered.clear();
 
-function svg(spec: TopLevelSpec): Promise<string> {
+/** A Vega-Lite spec rendered to SVG, memoised by the spec (the evaluation report's figures use it too). */
+export function renderVegaLite(spec: TopLevelSpec): Promise<string> {
   const key = createHash('sha256').update(JSON.stringify(spec)).digest('hex');
   const hit = rendered.get(key);
   if (hit) {
@@ -59,7 +60,7 @@ export async function charts(s: Stats): Promise<{ id: string; title: string; svg
     ageBins.set(Math.floor(b.value / 5) * 5, (ageBins.get(Math.floor(b.value / 5) * 5) ?? 0) + b.count);
   const sex = s.patientDistributions.find((d) => d.field === 'sex');
   return Promise.all([
-    svg({
+    renderVegaLite({
       ...base,
       title: 'Images per diagnostic class',
       height: 220,
@@ -71,7 +72,7 @@ export async function charts(s: Stats): Promise<{ id: string; title: string; svg
         color: { field: 'status', type: 'nominal', title: 'clinical status' },
       },
     }).then((x) => ({ id: 'classes', title: 'Class distribution', svg: x })),
-    svg({
+    renderVegaLite({
       ...base,
       title: `Age at first examination (${s.age.n} patients with a valid age)`,
       height: 200,
@@ -82,7 +83,7 @@ export async function charts(s: Stats): Promise<{ id: string; title: string; svg
         y: { field: 'patients', type: 'quantitative' },
       },
     }).then((x) => ({ id: 'age', title: 'Age distribution', svg: x })),
-    svg({
+    renderVegaLite({
       ...base,
       width: 300,
       title: 'Patients by sex',
@@ -91,7 +92,7 @@ export async function charts(s: Stats): Promise<{ id: string; title: string; svg
       mark: 'bar',
       encoding: { y: { field: 'sex', type: 'nominal', title: null }, x: { field: 'patients', type: 'quantitative' } },
     }).then((x) => ({ id: 'sex', title: 'Sex distribution', svg: x })),
-    svg({
+    renderVegaLite({
       ...base,
       title: 'Images per patient',
       height: 200,
@@ -123,7 +124,7 @@ export async function comparisonChart(
     { value: name(v.value), subset: title, share: v.b.share ?? 0 },
   ]);
   const what = useLabel ? `label under ${shift.policy.id}` : 'diagnosis term';
-  const made = await svg({
+  const made = await renderVegaLite({
     ...base,
     title: `Share of each ${what}: this subset and ${title}`,
     height: { step: 12 },

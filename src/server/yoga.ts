@@ -5,6 +5,7 @@ import { GraphQLError, type ValidationContext } from 'graphql';
 import { createGraphQLError, createYoga, type MaskError, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Config } from '../config.ts';
 import { db } from '../db/current.ts';
+import { PREDICTION_BOUNDS } from '../domain/predictions.ts';
 import { schema } from '../schema/index.ts';
 import { storeFor } from '../storage/open.ts';
 import { type Context, contextFactory } from './context.ts';
@@ -23,6 +24,7 @@ import { useQueryCost } from './use-query-cost.ts';
 import { type Readiness, useReadiness } from './use-readiness.ts';
 import { useRegionRoutes } from './use-region-routes.ts';
 import { useDermasetResponseCache } from './use-response-cache.ts';
+import { useSaliencyRoutes } from './use-saliency-routes.ts';
 import { useSessionRoutes } from './use-session-routes.ts';
 import { useSplitRoutes } from './use-split-routes.ts';
 import { corsFor, useWebSecurity } from './use-web-security.ts';
@@ -240,6 +242,7 @@ export function createDermasetYoga(
       useSplitRoutes(context.tokens, access),
       useEvaluationRoutes(context.tokens, access),
       useRegionRoutes(store, context.tokens, access, context.pipeline),
+      useSaliencyRoutes(store, context.tokens, access),
       // the web console at /app (app/dist, built at npm install)
       useAppRoutes(),
       useIntrospection(api.introspection),
@@ -251,6 +254,7 @@ export function createDermasetYoga(
         listBounds: {
           'Query.nodes(ids:)': LIMITS.maxNodeIds,
           'Query.auditSplit(assignments:)': LIMITS.maxAuditEntries,
+          'Mutation.importPredictions(predictions:)': PREDICTION_BOUNDS.batch,
         },
       }),
       useQueryCost(LIMITS.maxCost),

@@ -83,6 +83,12 @@ export async function sweepBlobs(db: Db, store: BlobStore | string, opts: SweepO
     referenced.add(r.storageKey);
     referenced.add(r.thumbnailKey);
   }
+  // saliency maps (prediction.saliency_key) and reviewers' structure masks (review_region.mask_key)
+  // are blobs too: without these a map older than the grace period would be swept as an orphan
+  const maps = await db.prediction.findMany({ where: { saliencyKey: { not: null } }, select: { saliencyKey: true } });
+  for (const m of maps) if (m.saliencyKey) referenced.add(m.saliencyKey);
+  const masks = await db.reviewRegion.findMany({ where: { maskKey: { not: null } }, select: { maskKey: true } });
+  for (const m of masks) if (m.maskKey) referenced.add(m.maskKey);
   for (const f of files) {
     if (!f.temporary && (!isBlobKey(f.key) || referenced.has(f.key))) continue;
     if (f.modifiedMs >= cutoff) {
