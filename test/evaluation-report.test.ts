@@ -169,7 +169,9 @@ describe('renderEvaluationReport', () => {
     expect(order).toEqual([...order].sort((a, b) => a - b));
     // the callers' words outside code spans cannot open HTML or Markdown: escaped
     expect(md).toContain('# Evaluation of resnet &lt;script&gt;alert(1)&lt;/script&gt; 1.0\\|rc\\*1');
-    expect(md).toContain('- Subset: release r\\_abc (dermaset 1.0.0) &lt;b&gt;frozen&lt;/b&gt;');
+    expect(md).toContain(
+      '- Subset: release r\\_abc (dermaset 1.0.0) &lt;b&gt;frozen&lt;/b&gt; (as asked: `{"release":"r_abc"}`)',
+    );
     expect(md.replace(/`[^`\n]*`/g, '')).not.toMatch(/<(script|b|i)\b/);
   });
 
@@ -212,6 +214,10 @@ describe('renderEvaluationReport', () => {
     );
     expect(md).toContain('No intervals: the bootstrap was off (0 resamples).');
     expect(md).not.toContain('Every interval is');
+    expect(md).toContain('![ROC curve over 5 points; AUROC 0.912; the dot is the threshold 0.314](data:');
+    // no positives: no sensitivity, no operating point to mark
+    r.overall = { ...r.overall, positives: 0, sensitivity: est(null) };
+    expect(await renderEvaluationReport(r, 'MARKDOWN')).toContain('![ROC curve over 5 points; AUROC 0.912](data:');
   });
 
   it('writes self-contained HTML: text escaped, two inline SVG figures, no script', async () => {

@@ -129,7 +129,11 @@ export async function evaluationFigures(r: EvaluationResult): Promise<Evaluation
     {
       id: 'roc',
       title: 'ROC curve',
-      caption: `ROC curve over ${r.roc.length} points; AUROC ${fixed(r.overall.auroc.value)}; the dot is the threshold ${r.input.threshold.toFixed(3)}`,
+      caption: `ROC curve over ${r.roc.length} points; AUROC ${fixed(r.overall.auroc.value)}${
+        r.overall.sensitivity.value !== null && r.overall.specificity.value !== null
+          ? `; the dot is the threshold ${fixed(r.input.threshold)}`
+          : ''
+      }`,
       svg: stableSvgIds(roc, 'roc'),
     },
     {

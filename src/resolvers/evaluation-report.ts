@@ -117,7 +117,7 @@ function blocks(r: EvaluationResult, figures: EvaluationFigure[]): Block[] {
     kind: 'list',
     items: [
       ['Model: ', { code: input.model.name }, ' version ', { code: input.model.version }],
-      ['Subset: ', input.subset],
+      ['Subset: ', input.subset, ' (as asked: ', { code: JSON.stringify(input.subsetInput ?? {}) }, ')'],
       ['Policy: ', { code: input.policy.id }, ` version ${input.policy.version}`],
       [
         'Positive labels: ',
