@@ -2,7 +2,6 @@
 // structures (presence kappa and region IoU), and a model's saliency maps against the regions.
 import { builder } from '../builder.ts';
 import { readProfile } from '../domain/deidentify.ts';
-import type { Estimate } from '../domain/evaluation-result.ts';
 import { badInput } from '../resolvers/errors.ts';
 import { type EvaluationSubset, evaluationSubsetRequest } from '../resolvers/evaluation-subset.ts';
 import {
@@ -14,17 +13,12 @@ import {
 } from '../resolvers/interpretability.ts';
 import { AGREEMENT_GRID, type StructureAgreementRow, structureAgreement } from '../resolvers/structure-agreement.ts';
 import { resolveSelection, resolveSubset } from '../resolvers/subset.ts';
+import { EstimateRef } from './evaluation.ts';
 import { EvaluationSubsetInput } from './evaluation-subset.ts';
 import { rowIdOf } from './ids.ts';
 import { DermoscopicStructureEnum } from './vocabulary.ts';
 
 const n = (x: number) => x.toLocaleString('en-US');
-
-// The one Estimate type (schema/evaluation.ts declares it): this ref names it rather than declaring
-// a second type of the same name. TODO(lead): once schema/evaluation.ts exports its EstimateRef,
-// import that instead.
-const EstimateRef = builder.objectRef<Estimate>('Estimate');
-builder.configStore.associateParamWithRef(EstimateRef, 'Estimate');
 
 const StructureAgreementRef = builder.objectRef<StructureAgreementRow>('StructureAgreement').implement({
   description: 'Reviewers’ agreement on one dermoscopic structure, over images with at least two reviews.',
