@@ -62,6 +62,47 @@ function venv(): string {
   return dir;
 }
 
+/** The standard-library core (pandas blocked) through every evaluation call; argv[1]: the SHA-256 of 60 images. */
+const STDLIB_SCRIPT = `import hashlib, io, json, sys, urllib.request
+sys.modules["pandas"] = None  # the standard-library core: tables are lists of dicts
+from PIL import Image
+from dermaset import Client, DermasetError
+shas = json.loads(sys.argv[1])
+ds = Client()
+m = ds.register_model("stdlib", "1", policy="three-tier", training_notes="scores from the SHA-256")
+rows = []
+for s in shas:
+    p = int(s[:4], 16) / 65535
+    rows.append({"image": s, "malignant": p, "benign": (1 - p) / 2, "borderline": (1 - p) / 2})
+def png(shade):
+    buf = io.BytesIO()
+    Image.new("L", (16, 12), shade).save(buf, "PNG")
+    return buf.getvalue()
+maps = {shas[10]: png(200), shas[30]: png(90)}
+r = ds.import_predictions(("stdlib", "1"), rows, saliency=maps, batch_size=25, progress=False)
+print(f"import {r.received} {r.stored} {r.unchanged} {r.refused} {r.batches} {type(r.refusals).__name__}")
+ev = ds.evaluate("stdlib@1", filter={"sex": ["FEMALE"]}, positive="malignant", sensitivity=0.8, resamples=200, seed=3)
+print(f"tables {type(ev.overall).__name__} {type(ev.strata).__name__} {ev.overall[0]['metric']}")
+print(f"operating point: threshold {ev.threshold!r} sensitivity {ev.metric('sensitivity')[0]!r} images {ev.images} missing {ev.missing_predictions}")
+for fmt in ("markdown", "html"):
+    print(f"report {fmt} {hashlib.sha256(ev.report(fmt).encode()).hexdigest()}")
+saved = ev.save(expires_in=120)
+again = ds.saved_evaluation(saved["id"])
+with urllib.request.urlopen(saved["reportUrl"]) as res:  # signed: no header
+    print(f"saved {saved['id']} {again['id'] == saved['id']} {res.status} {res.headers['content-type']}")
+print(repr(ev))
+for kwargs in ({}, {"split": "x", "release": "y"}, {"split_part": "test"}, {"split": "x", "split_part": "holdout"},
+               {"filter": {}, "threshold": 0.3, "sensitivity": 0.9}, {"filter": {}, "positive": []}):
+    try:
+        ds.evaluate(m, **{"positive": ["malignant"], **kwargs})
+    except ValueError as e:
+        print("ValueError", str(e).split(";")[0].split(":")[0])
+try:
+    ds.evaluate("nope@0", filter={}, positive=["malignant"])
+except DermasetError as e:
+    print("DermasetError", e.code)
+`;
+
 let env: TestEnv;
 let api: Api;
 let server: Server;
@@ -230,6 +271,79 @@ describe('the installed Python client in a notebook', () => {
     expect(model.predictionCount).toBe(2);
   });
 
+  it('works without pandas (tables as lists of dicts): saliency maps uploaded, an operating point, reports, a saved evaluation, the client’s refusals', async () => {
+    const images = await env.db.image.findMany({ select: { sha256: true }, orderBy: { id: 'asc' }, take: 60 });
+    const shas = images.map((i) => i.sha256);
+    const { stdout } = await py(['-c', STDLIB_SCRIPT, JSON.stringify(shas)]);
+    // 60 rows in batches of 25, each of the two rows with a map in a request of its own: 10 + 1 + 19 + 1 + 25 + 4
+    expect(stdout).toContain('import 60 60 0 0 6 list\n');
+    const model = await env.db.model.findFirstOrThrow({ where: { name: 'stdlib', version: '1' } });
+    const withMaps = await env.db.prediction.findMany({ where: { modelId: model.id, saliencyKey: { not: null } } });
+    const mapped = await env.db.image.findMany({ where: { id: { in: withMaps.map((p) => p.imageId) } } });
+    expect(mapped.map((i) => i.sha256).sort()).toEqual([shas[10], shas[30]].sort());
+    expect(stdout).toContain('tables list list sensitivity\n');
+
+    const input = {
+      model: Buffer.from(`Model:${model.id}`).toString('base64'),
+      subset: { filter: { sex: ['FEMALE'] } },
+      positive: ['malignant'],
+      operatingPoint: { sensitivity: 0.8 },
+      resamples: 200,
+      seed: 3,
+    };
+    const res = await api.yoga.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { ...api.headers('VIEWER'), 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `query E($input: EvaluationInput!) { evaluation(input: $input) {
+          input { threshold } missingPredictions overall { images sensitivity { value } }
+          markdown: report(format: MARKDOWN) html: report(format: HTML) } }`,
+        variables: { input },
+      }),
+    });
+    const { data, errors } = (await res.json()) as {
+      data: {
+        evaluation: {
+          input: { threshold: number };
+          missingPredictions: number;
+          overall: { images: number; sensitivity: { value: number } };
+          markdown: string;
+          html: string;
+        };
+      };
+      errors?: unknown;
+    };
+    expect(errors).toBeUndefined();
+    const e = data.evaluation;
+    const point = /^operating point: threshold (\S+) sensitivity (\S+) images (\d+) missing (\d+)$/m.exec(stdout);
+    expect(point, stdout).toBeTruthy();
+    expect(Number(point?.[1])).toBe(e.input.threshold);
+    expect(Number(point?.[2])).toBe(e.overall.sensitivity.value);
+    expect([Number(point?.[3]), Number(point?.[4])]).toEqual([e.overall.images, e.missingPredictions]);
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    expect(stdout).toContain(`report markdown ${sha(e.markdown)}\n`);
+    expect(stdout).toContain(`report html ${sha(e.html)}\n`);
+
+    const saved = /^saved (\S+) True 200 text\/html/m.exec(stdout);
+    expect(saved, stdout).toBeTruthy();
+    const id = saved?.[1] ?? '';
+    const raw = id.startsWith('ev_') ? id : (Buffer.from(id, 'base64').toString().split(':')[1] ?? '');
+    expect(await env.db.evaluation.count({ where: { id: raw, modelId: model.id } })).toBe(1);
+    expect(stdout).toMatch(/^<Evaluation stdlib@1 on .+: \d+ images, \d+ patients, AUROC \S+>$/m);
+    // the client's own refusals, before anything is sent
+    expect(stdout).toContain(
+      [
+        'ValueError name exactly one subset',
+        'ValueError name exactly one subset',
+        'ValueError split_part and fold need split=<split id> (the split the part belongs to)',
+        'ValueError split_part must be one of train, validation, test',
+        'ValueError give threshold or sensitivity (an operating point), not both',
+        'ValueError positive',
+        'DermasetError NOT_FOUND',
+      ].join('\n'),
+    );
+  });
+
   describe('the walkthrough’s model', () => {
     const line = (re: RegExp) => {
       const m = re.exec(out);
@@ -360,8 +474,10 @@ describe('the installed Python client in a notebook', () => {
     });
 
     it('saves the evaluation (the row holds its input and result) and renders its report', async () => {
-      const id = line(/^saved evaluation (\S+)$/m)[1];
-      const row = await env.db.evaluation.findUnique({ where: { id } });
+      const id = line(/^saved evaluation (\S+)$/m)[1] ?? '';
+      // the saved evaluation's global id (SavedEvaluation:ev_…) or its row id
+      const raw = id.startsWith('ev_') ? id : (Buffer.from(id, 'base64').toString().split(':')[1] ?? '');
+      const row = await env.db.evaluation.findUnique({ where: { id: raw } });
       expect(row, `evaluation ${id}`).toBeTruthy();
       const m = line(/^report: (\d+) lines, first: (.+)$/m);
       expect(Number(m[1])).toBeGreaterThan(10);
