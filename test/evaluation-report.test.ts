@@ -10,6 +10,7 @@ import { db } from '../src/db/current.ts';
 import { CLASSES } from '../src/domain/classes.ts';
 import type { Estimate, EvaluationResult, MetricSet } from '../src/domain/evaluation-result.ts';
 import { expiryOf, signPath } from '../src/domain/signed-url.ts';
+import { clearChartCache } from '../src/resolvers/datasheet-charts.ts';
 import { stableSvgIds } from '../src/resolvers/evaluation-charts.ts';
 import {
   MAX_EVALUATION_ID_LENGTH,
@@ -257,6 +258,8 @@ describe('renderEvaluationReport', () => {
     );
     expect(await other.toSVG()).toMatch(/clip\d+|gradient_\d+/);
     other.finalize();
+    // drawn afresh, not from the renderer's memo
+    clearChartCache();
     const again = await Promise.all([
       renderEvaluationReport(sample(), 'HTML'),
       renderEvaluationReport(sample(), 'MARKDOWN'),

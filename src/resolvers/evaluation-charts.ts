@@ -1,10 +1,10 @@
 // The evaluation report's two figures, the ROC curve and the reliability diagram: Vega-Lite
-// specifications rendered to SVG on the server, as the datasheet's figures are. A figure is a pure
-// function of the result's numbers: the same result gives the same bytes, in any process.
-import * as vega from 'vega';
+// specifications rendered to SVG on the server by the datasheet's renderer (renderVegaLite, memoised
+// by the spec). A figure is a pure function of the result's numbers: the same result gives the same
+// bytes, in any process (stableSvgIds).
 import type { TopLevelSpec } from 'vega-lite';
-import { compile } from 'vega-lite';
 import type { EvaluationResult } from '../domain/evaluation-result.ts';
+import { renderVegaLite } from './datasheet-charts.ts';
 
 export interface EvaluationFigure {
   /** stable within a report: the HTML `<figure id="figure-…">` and the ids inside its SVG */
@@ -13,17 +13,6 @@ export interface EvaluationFigure {
   /** what the figure shows, in words (the Markdown image's alternative text, the HTML caption) */
   caption: string;
   svg: string;
-}
-
-// TEMPORARY: the same rendering as src/resolvers/datasheet-charts.ts's `render`, which is not
-// exported; /tmp/h/request-report.md asks the lead to export it, and this goes when it is.
-async function render(spec: TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
 }
 
 /**
@@ -124,7 +113,7 @@ function reliabilitySpec(r: EvaluationResult): TopLevelSpec {
 
 /** The report's figures, in the report's order. */
 export async function evaluationFigures(r: EvaluationResult): Promise<EvaluationFigure[]> {
-  const [roc, reliability] = await Promise.all([render(rocSpec(r)), render(reliabilitySpec(r))]);
+  const [roc, reliability] = await Promise.all([renderVegaLite(rocSpec(r)), renderVegaLite(reliabilitySpec(r))]);
   return [
     {
       id: 'roc',
