@@ -379,7 +379,10 @@ describe('GET /evaluations/<id>.html and .md', () => {
   it('keeps the API’s access rules: 401 without a token, the session cookie, public read, 405 for writes', async () => {
     const anonymous = await get(api, `/evaluations/${ID}.html`);
     expect(anonymous.status).toBe(401);
-    expect(await anonymous.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(await anonymous.json()).toEqual({
+      code: 'UNAUTHENTICATED',
+      message: 'an evaluation report needs a bearer token',
+    });
     // the refusal comes before the lookup: an unknown id is not told apart
     expect((await get(api, '/evaluations/ev_unknown.html')).status).toBe(401);
     expect((await get(api, `/evaluations/${ID}.md`, { authorization: 'Bearer not-a-token' })).status).toBe(401);
@@ -401,6 +404,10 @@ describe('GET /evaluations/<id>.html and .md', () => {
       const res = await get(api, `/evaluations/${ID}.html`, api.headers('ADMIN'), method);
       expect(res.status, method).toBe(405);
       expect(res.headers.get('allow')).toBe('GET, HEAD');
+      expect(await res.json()).toEqual({
+        code: 'METHOD_NOT_ALLOWED',
+        message: `evaluation reports are read with GET or HEAD, not ${method}`,
+      });
     }
     // nothing was written by any of these requests
     expect(await db().evaluation.count()).toBe(1);
