@@ -352,6 +352,16 @@ describe('GET /evaluations/<id>.html and .md', () => {
     expect(await (await get(api, `/evaluations/${ID}.md`, api.headers('REVIEWER'))).text()).toContain(
       'reviewer `R-SECRET01`',
     );
+    // the report's hash is its ETag: a browser revalidating gets 304 without the report; a reviewer's
+    // report (with the codes) is another
+    const etag = html.headers.get('etag') ?? '';
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
+    const unchanged = await get(api, `/evaluations/${ID}.html`, { ...api.headers('VIEWER'), 'if-none-match': etag });
+    expect(unchanged.status).toBe(304);
+    expect(await unchanged.text()).toBe('');
+    const reviewers = await get(api, `/evaluations/${ID}.html`, { ...api.headers('REVIEWER'), 'if-none-match': etag });
+    expect(reviewers.status).toBe(200);
+    expect(reviewers.headers.get('etag')).not.toBe(etag);
     // HEAD answers as GET does, without the report
     const head = await get(api, `/evaluations/${ID}.html`, api.headers('VIEWER'), 'HEAD');
     expect(head.status).toBe(200);
