@@ -41,6 +41,18 @@ const base = {
 const unit = { type: 'quantitative' as const, scale: { domain: [0, 1], nice: false } };
 const fixed = (x: number | null) => (x === null ? '—' : x.toFixed(3));
 
+/** The dashed diagonal from (0, 0) to (1, 1) over the fields x and y: chance, or perfect calibration. */
+const diagonal = (x: string, y: string) => ({
+  data: {
+    values: [
+      { [x]: 0, [y]: 0 },
+      { [x]: 1, [y]: 1 },
+    ],
+  },
+  mark: { type: 'line' as const, color: '#999', strokeDash: [4, 4] },
+  encoding: { x: { field: x, ...unit }, y: { field: y, ...unit } },
+});
+
 /** The ROC curve with the chance diagonal and the operating point at the report's threshold. */
 function rocSpec(r: EvaluationResult): TopLevelSpec {
   const { sensitivity, specificity } = r.overall;
@@ -52,16 +64,7 @@ function rocSpec(r: EvaluationResult): TopLevelSpec {
     ...base,
     title: `ROC curve (AUROC ${fixed(r.overall.auroc.value)})`,
     layer: [
-      {
-        data: {
-          values: [
-            { fpr: 0, tpr: 0 },
-            { fpr: 1, tpr: 1 },
-          ],
-        },
-        mark: { type: 'line', color: '#999', strokeDash: [4, 4] },
-        encoding: { x: { field: 'fpr', ...unit }, y: { field: 'tpr', ...unit } },
-      },
+      diagonal('fpr', 'tpr'),
       {
         data: { values: r.roc.map((p, order) => ({ fpr: p.fpr, tpr: p.tpr, order })) },
         mark: { type: 'line', color: '#1f5fa8', strokeWidth: 2 },
@@ -89,16 +92,7 @@ function reliabilitySpec(r: EvaluationResult): TopLevelSpec {
     ...base,
     title: `Reliability (ECE ${fixed(r.overall.ece.value)})`,
     layer: [
-      {
-        data: {
-          values: [
-            { meanScore: 0, positiveRate: 0 },
-            { meanScore: 1, positiveRate: 1 },
-          ],
-        },
-        mark: { type: 'line', color: '#999', strokeDash: [4, 4] },
-        encoding: { x: { field: 'meanScore', ...unit }, y: { field: 'positiveRate', ...unit } },
-      },
+      diagonal('meanScore', 'positiveRate'),
       {
         data: { values: bins },
         mark: { type: 'line', color: '#1f5fa8', point: { filled: true, size: 50 } },
