@@ -217,11 +217,11 @@ describe('checkRegions', () => {
       'regions.0.polygons.0',
     ],
     [
-      '1,001 points',
+      '501 points',
       [
         {
           structure: 'BLUE_WHITISH_VEIL',
-          polygons: [Array.from({ length: 1001 }, (_, i) => [i / 1001, (i * i) / 1001 ** 2])],
+          polygons: [Array.from({ length: 501 }, (_, i) => [i / 501, (i * i) / 501 ** 2])],
           mask: false,
         },
       ],

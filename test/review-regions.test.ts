@@ -148,9 +148,16 @@ describe('submitReview with regions, and who sees them', () => {
         image: image.id,
         v: await version(image.row),
         structures: ['MILIA_LIKE_CYSTS', 'BLUE_WHITISH_VEIL'],
-        regions: [{ structure: 'MILIA_LIKE_CYSTS', mask: null }],
+        regions: [
+          { structure: 'MILIA_LIKE_CYSTS', mask: null },
+          { structure: 'BLUE_WHITISH_VEIL', mask: null },
+        ],
       },
-      { 'regions.0.mask': await maskPng(40, 30, (x) => x >= 20) },
+      // two masks in one multipart request
+      {
+        'regions.0.mask': await maskPng(40, 30, (x) => x >= 20),
+        'regions.1.mask': await maskPng(40, 30, (_x, y) => y < 10),
+      },
     );
     expect(b.errors).toBeUndefined();
   });
@@ -163,6 +170,7 @@ describe('submitReview with regions, and who sees them', () => {
     expect(rows.map((r) => [r.structure, r.polygons !== null, r.maskKey !== null])).toEqual([
       ['BLUE_WHITISH_VEIL', true, false],
       ['MILIA_LIKE_CYSTS', false, true],
+      ['BLUE_WHITISH_VEIL', false, true],
     ]);
     expect(JSON.parse(rows[0]?.polygons ?? 'null')).toEqual(LEFT_HALF);
     const opened = await blobStore(env.dataDir).open(rows[1]?.maskKey as string);
@@ -179,20 +187,27 @@ describe('submitReview with regions, and who sees them', () => {
   it('before the consensus: the author and admins see the regions, a co-reviewer and a viewer do not', async () => {
     // reviewer 0 sees both reviews (their own is in) but only their own regions
     expect(await regionsSeen(0, image.id)).toEqual([['BLUE_WHITISH_VEIL'], []]);
-    expect(await regionsSeen(1, image.id)).toEqual([[], ['MILIA_LIKE_CYSTS']]);
+    expect(await regionsSeen(1, image.id)).toEqual([[], ['BLUE_WHITISH_VEIL', 'MILIA_LIKE_CYSTS']]);
     // reviewer 2 has not reviewed: sees no review at all; a viewer neither
     expect(await regionsSeen(2, image.id)).toEqual([]);
     expect(await regionsSeen('VIEWER', image.id)).toEqual([]);
-    expect(await regionsSeen('ADMIN', image.id)).toEqual([['BLUE_WHITISH_VEIL'], ['MILIA_LIKE_CYSTS']]);
+    expect(await regionsSeen('ADMIN', image.id)).toEqual([
+      ['BLUE_WHITISH_VEIL'],
+      ['BLUE_WHITISH_VEIL', 'MILIA_LIKE_CYSTS'],
+    ]);
   });
 
   it('after the consensus: whoever sees the reviews sees the regions, a mask by signed URL', async () => {
     await submitReview({ imageId: image.row, reviewerCode: 'E-3', diagnosisClass: 'NEVUS', structures: [] });
     await recordConsensus({ imageId: image.row, diagnosisClass: 'NEVUS', structures: [], decidedBy: 'E-3' });
     for (const who of [0, 1, 2, 'VIEWER', 'ADMIN'] as const)
-      expect([who, await regionsSeen(who, image.id)]).toEqual([who, [['BLUE_WHITISH_VEIL'], ['MILIA_LIKE_CYSTS'], []]]);
+      expect([who, await regionsSeen(who, image.id)]).toEqual([
+        who,
+        [['BLUE_WHITISH_VEIL'], ['BLUE_WHITISH_VEIL', 'MILIA_LIKE_CYSTS'], []],
+      ]);
     const res = await gql<RegionsAnswer>('VIEWER', REGIONS, { id: image.id });
-    const [veil, cysts] = (res.data?.node.reviews ?? []).flatMap((r) => r.regions);
+    const [veil, veilMask, cysts] = (res.data?.node.reviews ?? []).flatMap((r) => r.regions);
+    expect(veilMask?.maskUrl).toMatch(/^http:\/\/test\/regions\/\d+\/mask\.png\?/);
     expect(veil?.polygons).toEqual(LEFT_HALF);
     expect(veil?.maskUrl).toBeNull();
     expect(cysts?.polygons).toBeNull();

@@ -15,7 +15,7 @@ export const REGION_BOUNDS = {
   polygons: 20,
   /** points in one polygon */
   minPoints: 3,
-  maxPoints: 1000,
+  maxPoints: 500,
   /** a mask's file size, in bytes */
   maskBytes: 5 * 1024 * 1024,
   /** a mask's decoded width and height, each */

@@ -72,6 +72,10 @@ builder.scalarType('File', {
     throw new Error('File is an input type');
   },
   parseValue: (value) => {
+    if (Array.isArray(value))
+      throw createGraphQLError(`one file expected, got a list of ${value.length}`, {
+        extensions: { code: 'BAD_USER_INPUT', argument: 'file' },
+      });
     if (!isFile(value)) throw notAFile();
     return value;
   },

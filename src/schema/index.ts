@@ -6,6 +6,7 @@ import './patient.ts';
 import './image.ts';
 import './annotation.ts';
 import './review.ts';
+import './interpretability.ts';
 import './consensus.ts';
 import './histopathology.ts';
 import './label-change.ts';
@@ -21,5 +22,7 @@ import './datasheet-url.ts';
 import './split.ts';
 import './release.ts';
 import './token.ts';
+import './model.ts';
+import './evaluation.ts';
 
 export const schema = builder.toSchema();

@@ -96,6 +96,41 @@ export function csrfRefusal(request: Request, publicUrl: string | undefined): st
 }
 
 /**
+ * A multipart request whose `map` gives one variable path two files (yoga's parser would keep the
+ * last one silently) is malformed: refused when its form is read, before the parser places files.
+ */
+function withOneFilePerPath(request: Request): Request {
+  if (!(request.headers.get('content-type') ?? '').startsWith('multipart/form-data')) return request;
+  return new Proxy(request, {
+    get(target, property) {
+      if (property === 'formData')
+        return async () => {
+          const form = await target.formData();
+          const map = form.get('map');
+          if (typeof map === 'string') {
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(map);
+            } catch {
+              return form; // the parser words this refusal
+            }
+            const seen = new Set<string>();
+            for (const paths of Object.values(parsed as Record<string, unknown>))
+              for (const path of Array.isArray(paths) ? paths : []) {
+                if (typeof path !== 'string') continue;
+                if (seen.has(path)) throw new Error(`the multipart map gives ${path} more than one file`);
+                seen.add(path);
+              }
+          }
+          return form;
+        };
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
  * Headers every response carries (no MIME sniffing, no referrer, no framing), a strict
  * Content-Security-Policy on every HTML response, the request-size bound: a body declared
  * larger than `maxRequestBytes` (or, for an upload, larger than the file limit plus that) is
@@ -120,7 +155,7 @@ export function useWebSecurity(
       if (!requestParser) return;
       setRequestParser(async (request) => {
         try {
-          return await requestParser(request);
+          return await requestParser(withOneFilePerPath(request));
         } catch (e) {
           if (!(e instanceof Error) || (e as { extensions?: { code?: unknown } }).extensions?.code) throw e;
           throw createGraphQLError(e.message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });

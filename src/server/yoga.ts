@@ -41,6 +41,9 @@ export type DermasetYoga = YogaServerInstance<Record<string, never>, Context>;
  * The input bounds (use-input-bounds) hold lists and nesting inside arguments, literal or variable;
  * an ImageFilter has its own (FILTER_BOUNDS in resolvers/image-filter.ts: 8 levels, 200 conditions).
  */
+/** Files one multipart request may carry: a review's 30 region masks and two to spare. */
+export const MAX_UPLOAD_FILES = 32;
+
 export const LIMITS = {
   maxDepth: 10,
   maxCost: 150_000,
@@ -192,14 +195,16 @@ export function createDermasetYoga(
     blockFieldSuggestion: { enabled: !api.introspection },
   });
   // One upload limit: the multipart parser stops reading a file at DERMASET_MAX_BYTES (413
-  // REQUEST_ENTITY_TOO_LARGE), the same bound the pipeline checks; one file and a few small fields.
+  // REQUEST_ENTITY_TOO_LARGE), the same bound the pipeline checks; at most MAX_UPLOAD_FILES files (a
+  // review's masks, a batch of saliency maps) and a few small fields, the whole body bounded by
+  // useWebSecurity (one file's bound plus the request bound).
   const fetchAPI = createFetch({
     formDataLimits: {
       fileSize: config.ingest.maxBytes,
-      files: 1,
+      files: MAX_UPLOAD_FILES,
       fields: 8,
       fieldSize: api.maxRequestBytes,
-      parts: 9,
+      parts: MAX_UPLOAD_FILES + 8,
     },
   });
   return createYoga<Record<string, never>, Context>({

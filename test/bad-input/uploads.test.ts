@@ -172,7 +172,7 @@ describe('requests refused before the pipeline change nothing', () => {
           ),
           annotator(),
         ),
-      'BAD_REQUEST',
+      'BAD_USER_INPUT',
       400,
     ],
     [
