@@ -6,6 +6,7 @@ import {
   bootstrapEvaluation,
   METRICS,
   type MetricName,
+  orderByScore,
   pairedAurocDifference,
   patientDraws,
   patientSlots,
@@ -121,7 +122,7 @@ describe('intervals equal patientBootstrap on the same seed', () => {
   const s = cohort(300, SEED + 1);
   const slots = patientSlots(s.patient);
   const ev = new WeightedEvaluation(s, slots, { threshold: 0.5, bins: 10 });
-  const [overall] = bootstrapEvaluation(ev, slots, { resamples: 200, seed: 5 });
+  const [overall] = bootstrapEvaluation(ev, { resamples: 200, seed: 5 });
   const plain: Record<MetricName, (x: Scored) => number | null> = {
     sensitivity: (x) => confusionAt(x, 0.5).sensitivity,
     specificity: (x) => confusionAt(x, 0.5).specificity,
@@ -142,7 +143,7 @@ describe('intervals equal patientBootstrap on the same seed', () => {
   });
 
   it('no resamples: estimates without intervals', () => {
-    const [o] = bootstrapEvaluation(ev, slots, { resamples: 0, seed: 5 });
+    const [o] = bootstrapEvaluation(ev, { resamples: 0, seed: 5 });
     expect(o?.metrics.auroc.value).toBeCloseTo(auroc(s) as number, 12);
     expect(o?.metrics.auroc.lower).toBeNull();
   });
@@ -180,5 +181,27 @@ describe('the paired AUROC difference', () => {
     expect(d.difference.lower).toBeCloseTo(quantile(sorted, 0.025), 12);
     expect(d.difference.upper).toBeCloseTo(quantile(sorted, 0.975), 12);
     expect(d.difference.resamples).toBe(diffs.length);
+  });
+});
+
+describe('orderByScore', () => {
+  it('orders by score, highest first, ties by index, as a comparator sort does', () => {
+    const s = cohort(2000, SEED + 5).score;
+    const expected = Array.from(s.keys()).sort((a, b) => (s[b] as number) - (s[a] as number) || a - b);
+    expect(Array.from(orderByScore(s))).toEqual(expected);
+  });
+});
+
+describe('strata left out of the resamples', () => {
+  it('a group that needs no interval is not resampled: its estimate stays, its interval is null', () => {
+    const s = cohort(300, SEED + 6);
+    const slots = patientSlots(s.patient);
+    const ev = new WeightedEvaluation(s, slots, { threshold: 0.5, bins: 10, groups: [s.stratum], groupCount: 4 });
+    const all = bootstrapEvaluation(ev, { resamples: 100, seed: 1 });
+    const some = bootstrapEvaluation(ev, { resamples: 100, seed: 1, intervals: (q) => q !== 2 });
+    expect(some[2]?.metrics.auroc.value).toBe(all[2]?.metrics.auroc.value);
+    expect(some[2]?.metrics.auroc.lower).toBeNull();
+    expect(some[1]?.metrics).toEqual(all[1]?.metrics);
+    expect(some[0]?.metrics).toEqual(all[0]?.metrics);
   });
 });

@@ -91,22 +91,65 @@ export function patientDraws(patients: number, seed: number): (mult: Int32Array)
 }
 
 /**
+ * Indices ordered by score, highest first, ties by index: a native numeric sort of the scores, each
+ * image's rank among the distinct values found by binary search, then a counting sort by rank (a
+ * comparator sort of a million indices costs seconds).
+ */
+export function orderByScore(score: Float64Array): Uint32Array {
+  const n = score.length;
+  const distinct = Float64Array.from(score).sort();
+  let u = 0;
+  for (let k = 0; k < n; k++) if (k === 0 || distinct[k] !== distinct[u - 1]) distinct[u++] = distinct[k] as number;
+  const rank = new Int32Array(n);
+  const start = new Int32Array(u + 1);
+  for (let i = 0; i < n; i++) {
+    const v = score[i] as number;
+    let lo = 0;
+    let hi = u - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((distinct[mid] as number) < v) lo = mid + 1;
+      else hi = mid;
+    }
+    // descending: the highest value first
+    const r = u - 1 - lo;
+    rank[i] = r;
+    start[r + 1] = (start[r + 1] as number) + 1;
+  }
+  for (let r = 1; r <= u; r++) start[r] = (start[r] as number) + (start[r - 1] as number);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rank[i] as number;
+    order[start[r] as number] = i;
+    start[r] = (start[r] as number) + 1;
+  }
+  return order;
+}
+
+/** Resamples computed together in one pass: each image's multiplicities for them sit in one cache line. */
+export const BATCH = 16;
+
+/**
  * A set of scored images prepared for weighted passes: sorted once by score (highest first), with
  * the groups each image counts in. Group 0 is always the whole set; `groups[d][i]` (d = 0…D−1) is
  * the group (1…groupCount−1) image i counts in along dimension d, or −1 for none. Each group is laid
- * out as its own contiguous segment in score order, so that a pass is a tight loop per segment with
- * its sums in locals; its breaks (the threshold, the calibration bins) fall between tie groups.
+ * out as its own contiguous segment in score order; its breaks (the threshold, the calibration
+ * bins) fall between tie groups. A pass computes up to BATCH resamples at once: the multiplicities
+ * are laid out patient by patient (BATCH per patient), patients numbered in the order they first
+ * appear by score, so that a pass reads them nearly in order.
  */
 export class WeightedEvaluation {
   readonly n: number;
   readonly groupCount: number;
   readonly bins: number;
   readonly threshold: number;
-  /** per position of the segments: the image's patient slot, positive flag, score, and 1 when the next position ties */
+  readonly patients: number;
+  /** the pass's number of a patient, by its slot (PatientSlots: ascending id) */
+  readonly perm: Int32Array;
+  /** per position of the segments: the patient's pass number, its score, flags (1: positive, 2: the next position ties) */
   readonly #slot: Int32Array;
-  readonly #pos: Uint8Array;
   readonly #score: Float64Array;
-  readonly #tied: Uint8Array;
+  readonly #flags: Uint8Array;
   /** segment q is [segStart[q], segStart[q + 1]) */
   readonly #segStart: Int32Array;
   /** events of segment q: [evStart[q], evStart[q + 1]) into evPos / evKind (1: threshold, 2: bin break) */
@@ -114,8 +157,8 @@ export class WeightedEvaluation {
   readonly #evPos: Int32Array;
   readonly #evKind: Uint8Array;
   readonly #last: Float64Array;
-  readonly #patients: number;
-  #ones: Int32Array | null = null;
+  /** accumulators, BATCH each */
+  readonly #acc = Array.from({ length: 12 }, () => new Float64Array(BATCH));
 
   constructor(
     s: Scored,
@@ -126,14 +169,20 @@ export class WeightedEvaluation {
     this.n = n;
     this.bins = options.bins;
     this.threshold = options.threshold;
+    this.patients = slots.patients;
     const dims = options.groups ?? [];
     const g = Math.max(1, options.groupCount ?? 1);
     this.groupCount = g;
-    this.#patients = slots.patients;
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
     const score = s.score;
-    order.sort((a, b) => (score[b] as number) - (score[a] as number) || a - b);
+    const order = orderByScore(score);
+    // patients numbered by first appearance in score order
+    const perm = new Int32Array(slots.patients).fill(-1);
+    let next = 0;
+    for (let k = 0; k < n; k++) {
+      const p = slots.slot[order[k] as number] as number;
+      if (perm[p] === -1) perm[p] = next++;
+    }
+    this.perm = perm;
     const size = new Int32Array(g + 1);
     size[1] = n;
     for (const dim of dims)
@@ -145,14 +194,13 @@ export class WeightedEvaluation {
     this.#segStart = size;
     const total = size[g] as number;
     this.#slot = new Int32Array(total);
-    this.#pos = new Uint8Array(total);
     this.#score = new Float64Array(total);
-    this.#tied = new Uint8Array(total);
+    this.#flags = new Uint8Array(total);
     const fill = size.slice(0, g);
     const put = (q: number, i: number) => {
       const at = fill[q] as number;
-      this.#slot[at] = slots.slot[i] as number;
-      this.#pos[at] = s.positive[i] as number;
+      this.#slot[at] = perm[slots.slot[i] as number] as number;
+      this.#flags[at] = s.positive[i] ? 1 : 0;
       this.#score[at] = score[i] as number;
       fill[q] = at + 1;
     };
@@ -175,7 +223,7 @@ export class WeightedEvaluation {
       let thresholdSeen = false;
       for (let k = a; k < b; k++) {
         const v = this.#score[k] as number;
-        if (k + 1 < b && this.#score[k + 1] === v) this.#tied[k] = 1;
+        if (k + 1 < b && this.#score[k + 1] === v) this.#flags[k] = (this.#flags[k] as number) | 2;
         if (k > a && this.#score[k - 1] === v) continue;
         // a tie group starts at k
         let kind = 0;
@@ -202,107 +250,161 @@ export class WeightedEvaluation {
     this.#evPos = Int32Array.from(evPos);
     this.#evKind = Uint8Array.from(evKind);
     this.#last = new Float64Array(g * 4);
+    this.active = new Uint8Array(g).fill(1);
   }
 
   /**
-   * Every metric of every group under the patient multiplicities `mult` (null: every image once, the
-   * point estimate), written to out[group * METRICS.length + metric] (NaN where undefined); the
-   * counts of the last pass are kept for counts().
+   * Every metric of every group under the patient multiplicities `mult` (by slot, as patientDraws
+   * fills it; null: every image once, the point estimate), written to out[group * METRICS.length +
+   * metric] (NaN where undefined); the counts of the pass are kept for counts().
    */
   pass(mult: Int32Array | null, out: Float64Array): void {
-    if (mult === null) {
-      this.#ones ??= new Int32Array(this.#patients).fill(1);
-    }
-    const m = mult ?? (this.#ones as Int32Array);
-    for (let q = 0; q < this.groupCount; q++) this.#segment(q, m, out);
+    const m = new Int32Array(this.patients);
+    if (mult === null) m.fill(1);
+    else for (let p = 0; p < this.patients; p++) m[this.perm[p] as number] = mult[p] as number;
+    this.passBatch(m, 1, out, true);
   }
 
-  #segment(q: number, mult: Int32Array, out: Float64Array): void {
+  /**
+   * `batch` resamples at once: multB[patient * batch + b] is the multiplicity of the patient (by its
+   * pass number, perm) in resample b; out[(b * groupCount + group) * METRICS.length + metric].
+   */
+  passBatch(multB: Int32Array, batch: number, out: Float64Array, keepCounts = false): void {
+    const g = this.groupCount;
+    const size = this.#segStart;
+    for (let q = 0; q < g; q++) {
+      if (keepCounts) {
+        this.#segment(q, multB, batch, out, true);
+      } else if (this.active[q] === 0) {
+        for (let b = 0; b < batch; b++) out.fill(Number.NaN, (b * g + q) * M, (b * g + q + 1) * M);
+      } else if (q > 0 && (size[q + 1] as number) - (size[q] as number) === this.n) {
+        // a group of every image (one collection, say) is the whole set: the same numbers
+        for (let b = 0; b < batch; b++) out.copyWithin((b * g + q) * M, b * g * M, (b * g + 1) * M);
+      } else this.#segment(q, multB, batch, out, false);
+    }
+  }
+
+  /** The groups the resamples compute (1) or leave out (0: NaN, no interval); every group by default. */
+  readonly active: Uint8Array;
+
+  #segment(q: number, mult: Int32Array, B: number, out: Float64Array, keepCounts: boolean): void {
     const slot = this.#slot;
-    const pos = this.#pos;
+    const flags = this.#flags;
     const score = this.#score;
-    const tied = this.#tied;
     const evPos = this.#evPos;
     const evKind = this.#evKind;
-    let tp = 0;
-    let fp = 0;
-    let ws = 0;
-    let area = 0;
-    let ap = 0;
-    let gtp = 0;
-    let gfp = 0;
-    let pending = 0;
-    let tpAt = 0;
-    let fpAt = 0;
-    let binTp = 0;
-    let binWs = 0;
-    let ece = 0;
+    const [tp, fp, ws, area, ap, gtp, gfp, tpAt, fpAt, binTp, binWs, ece] = this.#acc as [
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+    ];
+    for (const a of this.#acc) a.fill(0);
+    let prevTied = 0;
     let k = this.#segStart[q] as number;
     const e1 = this.#evStart[q + 1] as number;
     for (let e = this.#evStart[q] as number; e < e1; e++) {
       const stop = evPos[e] as number;
       for (; k < stop; k++) {
-        const w = mult[slot[k] as number] as number;
-        // branch-free on the class: wp is the weight if positive, wn if negative
-        const wp = w * (pos[k] as number);
-        const wn = w - wp;
-        if (tied[k] === 0 && pending === 0) {
-          // a tie group of its own (or the last of one whose others drew nothing)
-          area += wn * tp;
-          tp += wp;
-          fp += wn;
-          ap += (wp * tp) / Math.max(tp + fp, 1);
-          ws += w * (score[k] as number);
+        const base = (slot[k] as number) * B;
+        const f = flags[k] as number;
+        const v = score[k] as number;
+        const tiedNext = f & 2;
+        if (tiedNext === 0 && prevTied === 0) {
+          // a tie group of its own
+          if (f & 1) {
+            for (let b = 0; b < B; b++) {
+              const w = mult[base + b] as number;
+              if (w === 0) continue;
+              const t = (tp[b] as number) + w;
+              tp[b] = t;
+              ap[b] = (ap[b] as number) + (w * t) / (t + (fp[b] as number));
+              ws[b] = (ws[b] as number) + w * v;
+            }
+          } else {
+            for (let b = 0; b < B; b++) {
+              const w = mult[base + b] as number;
+              fp[b] = (fp[b] as number) + w;
+              area[b] = (area[b] as number) + w * (tp[b] as number);
+              ws[b] = (ws[b] as number) + w * v;
+            }
+          }
         } else {
           // tied scores count together: ties count half in AUROC, one precision per threshold in AUPRC
-          gtp += wp;
-          gfp += wn;
-          pending = gtp + gfp;
-          ws += w * (score[k] as number);
-          if (tied[k] === 0) {
-            area += gfp * (tp + gtp / 2);
-            tp += gtp;
-            fp += gfp;
-            if (gtp > 0) ap += (gtp * tp) / (tp + fp);
-            gtp = 0;
-            gfp = 0;
-            pending = 0;
+          const acc = f & 1 ? gtp : gfp;
+          for (let b = 0; b < B; b++) {
+            const w = mult[base + b] as number;
+            acc[b] = (acc[b] as number) + w;
+            ws[b] = (ws[b] as number) + w * v;
+          }
+          if (tiedNext === 0) {
+            for (let b = 0; b < B; b++) {
+              const a = gtp[b] as number;
+              const c = gfp[b] as number;
+              area[b] = (area[b] as number) + c * ((tp[b] as number) + a / 2);
+              const t = (tp[b] as number) + a;
+              tp[b] = t;
+              fp[b] = (fp[b] as number) + c;
+              if (a > 0) ap[b] = (ap[b] as number) + (a * t) / (t + (fp[b] as number));
+              gtp[b] = 0;
+              gfp[b] = 0;
+            }
           }
         }
+        prevTied = tiedNext;
       }
       const kind = evKind[e] as number;
       if (kind & 1) {
-        tpAt = tp;
-        fpAt = fp;
+        tpAt.set(tp);
+        fpAt.set(fp);
       }
       if (kind & 2) {
         // the bin that ends here: |observed positives − summed scores|, summed over bins, / total
-        ece += Math.abs(tp - binTp - (ws - binWs));
-        binTp = tp;
-        binWs = ws;
+        for (let b = 0; b < B; b++) {
+          ece[b] =
+            (ece[b] as number) +
+            Math.abs((tp[b] as number) - (binTp[b] as number) - ((ws[b] as number) - (binWs[b] as number)));
+          binTp[b] = tp[b] as number;
+          binWs[b] = ws[b] as number;
+        }
       }
     }
-    const P = tp;
-    const N = fp;
-    const o = q * M;
-    const sens = P > 0 ? tpAt / P : Number.NaN;
-    const spec = N > 0 ? (N - fpAt) / N : Number.NaN;
-    out[o + SENS] = sens;
-    out[o + SPEC] = spec;
-    out[o + PPV] = tpAt + fpAt > 0 ? tpAt / (tpAt + fpAt) : Number.NaN;
-    out[o + NPV] = P - tpAt + N - fpAt > 0 ? (N - fpAt) / (P - tpAt + N - fpAt) : Number.NaN;
-    out[o + BA] = (sens + spec) / 2;
-    out[o + AUROC] = P > 0 && N > 0 ? area / (P * N) : Number.NaN;
-    out[o + AUPRC] = P > 0 ? ap / P : Number.NaN;
-    out[o + ECE] = P + N > 0 ? ece / (P + N) : Number.NaN;
-    const last = this.#last;
-    last[q * 4] = P;
-    last[q * 4 + 1] = N;
-    last[q * 4 + 2] = tpAt;
-    last[q * 4 + 3] = fpAt;
+    const g = this.groupCount;
+    for (let b = 0; b < B; b++) {
+      const P = tp[b] as number;
+      const N = fp[b] as number;
+      const a = tpAt[b] as number;
+      const c = fpAt[b] as number;
+      const o = (b * g + q) * M;
+      const sens = P > 0 ? a / P : Number.NaN;
+      const spec = N > 0 ? (N - c) / N : Number.NaN;
+      out[o + SENS] = sens;
+      out[o + SPEC] = spec;
+      out[o + PPV] = a + c > 0 ? a / (a + c) : Number.NaN;
+      out[o + NPV] = P - a + N - c > 0 ? (N - c) / (P - a + N - c) : Number.NaN;
+      out[o + BA] = (sens + spec) / 2;
+      out[o + AUROC] = P > 0 && N > 0 ? (area[b] as number) / (P * N) : Number.NaN;
+      out[o + AUPRC] = P > 0 ? (ap[b] as number) / P : Number.NaN;
+      out[o + ECE] = P + N > 0 ? (ece[b] as number) / (P + N) : Number.NaN;
+    }
+    if (keepCounts) {
+      const last = this.#last;
+      last[q * 4] = tp[0] as number;
+      last[q * 4 + 1] = fp[0] as number;
+      last[q * 4 + 2] = tpAt[0] as number;
+      last[q * 4 + 3] = fpAt[0] as number;
+    }
   }
 
-  /** The counts of the last pass per group: positives, negatives, and the calls at the threshold. */
+  /** The counts of the last single pass (pass()) per group: positives, negatives, and the calls at the threshold. */
   counts(q: number): { positives: number; negatives: number; tp: number; fp: number; tn: number; fn: number } {
     const l = this.#last;
     const P = l[q * 4] as number;
@@ -313,9 +415,49 @@ export class WeightedEvaluation {
   }
 }
 
+/**
+ * Runs the resamples of `evs` (one or more evaluations of the same images and patients, e.g. two
+ * models) BATCH at a time: each resample's draws are patientDraws' (the same seed, the same
+ * sequence), laid out for passBatch; `take(r, e, values)` receives resample r's metrics of
+ * evaluation e (values[group * METRICS.length + metric]).
+ */
+export function runResamples(
+  evs: readonly WeightedEvaluation[],
+  o: { resamples: number; seed: number },
+  take: (r: number, e: number, values: Float64Array) => void,
+): void {
+  const first = evs[0];
+  if (!first || o.resamples === 0) return;
+  const P = first.patients;
+  const mult = new Int32Array(P);
+  // each evaluation numbers patients its own way (perm): one layout per evaluation
+  const layouts = evs.map(() => new Int32Array(P * BATCH));
+  const draw = patientDraws(P, o.seed);
+  const outs = evs.map((ev) => new Float64Array(BATCH * ev.groupCount * M));
+  for (let r0 = 0; r0 < o.resamples; r0 += BATCH) {
+    const B = Math.min(BATCH, o.resamples - r0);
+    for (let b = 0; b < B; b++) {
+      draw(mult);
+      evs.forEach((ev, e) => {
+        const target = layouts[e] as Int32Array;
+        const perm = ev.perm;
+        for (let p = 0; p < P; p++) target[(perm[p] as number) * B + b] = mult[p] as number;
+      });
+    }
+    evs.forEach((ev, e) => {
+      const out = outs[e] as Float64Array;
+      ev.passBatch(layouts[e] as Int32Array, B, out);
+      const width = ev.groupCount * M;
+      for (let b = 0; b < B; b++) take(r0 + b, e, out.subarray(b * width, (b + 1) * width));
+    });
+  }
+}
+
 export interface BootstrapOptions {
   resamples: number;
   seed: number;
+  /** whether a group gets an interval, given its point counts (default: every group); the others are not resampled */
+  intervals?: (group: number, counts: { positives: number; negatives: number }) => boolean;
   /** 0.95 by default */
   level?: number;
 }
@@ -339,22 +481,20 @@ const orNull = (v: number | undefined) => (v === undefined || !Number.isFinite(v
  * Every metric of every group of `ev`, with its 95 % (or `level`) percentile interval from the same
  * patient resamples. `resamples: 0` gives the estimates without intervals.
  */
-export function bootstrapEvaluation(ev: WeightedEvaluation, slots: PatientSlots, o: BootstrapOptions): GroupMetrics[] {
+export function bootstrapEvaluation(ev: WeightedEvaluation, o: BootstrapOptions): GroupMetrics[] {
   const g = ev.groupCount;
   const point = new Float64Array(g * M);
   ev.pass(null, point);
   const counts = Array.from({ length: g }, (_, q) => ev.counts(q));
+  if (o.intervals)
+    for (let q = 0; q < g; q++)
+      ev.active[q] = q === 0 || o.intervals(q, counts[q] as { positives: number; negatives: number }) ? 1 : 0;
   const R = o.resamples;
   // samples[(q * M + m) * R + r]
   const samples = new Float64Array(g * M * R);
-  const out = new Float64Array(g * M);
-  const mult = new Int32Array(slots.patients);
-  const draw = patientDraws(slots.patients, o.seed);
-  for (let r = 0; r < R; r++) {
-    draw(mult);
-    ev.pass(mult, out);
-    for (let j = 0; j < g * M; j++) samples[j * R + r] = out[j] as number;
-  }
+  runResamples([ev], { resamples: R, seed: o.seed }, (r, _e, values) => {
+    for (let j = 0; j < g * M; j++) samples[j * R + r] = values[j] as number;
+  });
   const level = o.level ?? 0.95;
   return counts.map((c, q) => {
     const metrics = {} as Record<MetricName, MetricInterval>;
@@ -394,16 +534,10 @@ export function pairedAurocDifference(
   const sa = new Float64Array(R);
   const sb = new Float64Array(R);
   const sd = new Float64Array(R);
-  const mult = new Int32Array(slots.patients);
-  const draw = patientDraws(slots.patients, o.seed);
-  for (let r = 0; r < R; r++) {
-    draw(mult);
-    ea.pass(mult, oa);
-    eb.pass(mult, ob);
-    sa[r] = oa[AUROC] as number;
-    sb[r] = ob[AUROC] as number;
-    sd[r] = (ob[AUROC] as number) - (oa[AUROC] as number);
-  }
+  runResamples([ea, eb], { resamples: R, seed: o.seed }, (r, e, values) => {
+    (e === 0 ? sa : sb)[r] = values[AUROC] as number;
+    if (e === 1) sd[r] = (values[AUROC] as number) - (sa[r] as number);
+  });
   const level = o.level ?? 0.95;
   const interval = (value: number, s: Float64Array): MetricInterval => {
     const iv = percentileInterval(s, R, level);

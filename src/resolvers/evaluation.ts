@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { createGraphQLError } from 'graphql-yoga';
 import { db } from '../db/current.ts';
 import { Prisma } from '../db/generated/sqlite/client.ts';
-import { cohenKappa } from '../domain/agreement.ts';
+import { cohenOfCounts, parseVotes } from '../domain/agreement.ts';
 import { CLASSES } from '../domain/classes.ts';
 import { ageValue, type ProfileId } from '../domain/deidentify.ts';
 import {
@@ -28,6 +28,7 @@ import {
   bootstrapEvaluation,
   type GroupMetrics,
   type MetricInterval,
+  orderByScore,
   pairedAurocDifference,
   patientSlots,
   WeightedEvaluation,
@@ -210,6 +211,12 @@ export interface PredictedImage {
   collection: string;
   /** the consensus class (null: outside the 9), undefined without a consensus (as of the release) */
   consensus: DiagnosisClass | null | undefined;
+  /**
+   * The independent reviews' votes (image.review_votes, "reviewer<TAB>CLASS" lines) of an image with a
+   * consensus, else null. Reviews come before the consensus and none after it, so an image decided
+   * before a release had all of these reviews then.
+   */
+  votes: string | null;
 }
 
 interface RawRow {
@@ -225,6 +232,7 @@ interface RawRow {
   sex: Sex | null;
   fitzpatrick_type: FitzpatrickType | null;
   slug: string;
+  review_votes: string | null;
   d_id: number | bigint | null;
   d_class: DiagnosisClass | null;
   d_at: unknown;
@@ -255,7 +263,7 @@ export async function readPredictedImages(
   for (;;) {
     const batch = await db().$queryRaw<RawRow[]>`
       SELECT p.image_id, i.patient_id, p.scores, ${labels}, i.age_at_exam, i.anatomical_site,
-        pa.sex, pa.fitzpatrick_type, c.slug, d.id AS d_id, d.diagnosis_class AS d_class, d.decided_at AS d_at
+        pa.sex, pa.fitzpatrick_type, c.slug, i.review_votes, d.id AS d_id, d.diagnosis_class AS d_class, d.decided_at AS d_at
       FROM prediction p
       JOIN image i ON i.id = p.image_id
       JOIN patient pa ON pa.id = i.patient_id
@@ -283,42 +291,13 @@ export async function readPredictedImages(
         fitzpatrickType: r.fitzpatrick_type,
         collection: r.slug,
         consensus: decided ? r.d_class : undefined,
+        votes: decided ? r.review_votes : null,
       });
     }
     const last = batch[batch.length - 1];
     if (!last || batch.length < KEYSET_BATCH) return out;
     after = Number(last.image_id);
   }
-}
-
-/** The independent reviews of the model's decided images (as of a release: those in before it), by image. */
-async function readReviews(
-  modelId: number,
-  release: { createdAt: number } | null,
-): Promise<Map<number, { reviewer: string; cls: DiagnosisClass }[]>> {
-  const rows = await db().$queryRaw<
-    {
-      image_id: number | bigint;
-      reviewer_code: string;
-      diagnosis_class: DiagnosisClass;
-      created_at: unknown;
-      d_at: unknown;
-    }[]
-  >`
-    SELECT r.image_id, r.reviewer_code, r.diagnosis_class, r.created_at, d.decided_at AS d_at
-    FROM expert_review r
-    JOIN prediction p ON p.image_id = r.image_id AND p.model_id = ${modelId}
-    JOIN consensus_decision d ON d.image_id = r.image_id
-    ORDER BY r.image_id, r.reviewer_code`;
-  const out = new Map<number, { reviewer: string; cls: DiagnosisClass }[]>();
-  for (const r of rows) {
-    if (release && (millis(r.created_at) > release.createdAt || millis(r.d_at) > release.createdAt)) continue;
-    const id = Number(r.image_id);
-    const list = out.get(id) ?? [];
-    list.push({ reviewer: r.reviewer_code, cls: r.diagnosis_class });
-    out.set(id, list);
-  }
-  return out;
 }
 
 /** The image ids of a subset condition (one column of one SELECT), or null for every image. */
@@ -380,7 +359,7 @@ function metricSet(g: GroupMetrics, patients: number, intervals: boolean): Metri
 
 /** The ROC curve at every distinct score, thinned evenly to at most 201 points, from (0,0) to (1,1). */
 export function rocCurve(s: Scored, maxPoints: number = EVALUATION_BOUNDS.rocPoints): RocPoint[] {
-  const order = Array.from(s.score.keys()).sort((a, b) => (s.score[b] as number) - (s.score[a] as number) || a - b);
+  const order = orderByScore(s.score);
   let P = 0;
   for (const p of s.positive) P += p;
   const N = s.score.length - P;
@@ -594,8 +573,13 @@ export async function evaluate(caller: EvaluationCaller, raw: EvaluationRequest,
   const groupCount = strata.length + 1;
   const slots = patientSlots(scored.patient);
   const ev = new WeightedEvaluation(scored, slots, { threshold, bins: req.bins, groups, groupCount });
-  const metrics = bootstrapEvaluation(ev, slots, { resamples: req.resamples, seed: req.seed });
   const patients = patientsPerGroup(slots.slot, slots.patients, groups, groupCount);
+  // a stratum too small for an interval is not resampled
+  const metrics = bootstrapEvaluation(ev, {
+    resamples: req.resamples,
+    seed: req.seed,
+    intervals: (q, c) => (patients[q] as number) >= req.minStratumPatients && c.positives > 0 && c.negatives > 0,
+  });
   const intervals = req.resamples > 0;
   const overall = metricSet(metrics[0] as GroupMetrics, slots.patients, intervals);
   const strataOut: Stratum[] = strata.map((s, k) => {
@@ -605,7 +589,7 @@ export async function evaluate(caller: EvaluationCaller, raw: EvaluationRequest,
     return { dimension: s.dimension, value: s.value, ...metricSet(g, n, intervals && !tooSmall), tooSmall };
   });
   const cal = calibration(scored, req.bins);
-  const { raters, expertDisagreement } = await agreement(p, threshold);
+  const { raters, expertDisagreement } = agreement(p, threshold);
   const bootstrap: BootstrapInfo = {
     unit: 'PATIENT',
     resamples: req.resamples,
@@ -658,67 +642,78 @@ export async function evaluate(caller: EvaluationCaller, raw: EvaluationRequest,
   };
 }
 
-/** κ of the model's call at the threshold against each reviewer, the consensus and histology; the experts' split. */
-async function agreement(p: Prepared, threshold: number) {
-  const reviews = await readReviews(p.model.id, p.release);
-  const call = (i: number) => ((p.scored.score[i] as number) >= threshold ? 'P' : 'N');
-  const byReviewer = new Map<string, { model: string[]; rater: string[] }>();
-  const consensus = { model: [] as string[], rater: [] as string[] };
-  const histology = { model: [] as string[], rater: [] as string[] };
-  const unanimous = { model: [] as string[], rater: [] as string[] };
-  const split = { model: [] as string[], rater: [] as string[] };
-  const isPositive = (label: string) => p.positive.has(label);
-  for (let i = 0; i < p.images.length; i++) {
-    const r = p.images[i] as PredictedImage;
-    const m = call(i);
-    if (r.verificationStage === 'HISTOLOGY') {
-      histology.model.push(m);
-      histology.rater.push(p.scored.positive[i] ? 'P' : 'N');
-    }
-    let consensusCall: string | null = null;
-    if (r.consensus !== undefined) {
-      const label = expertLabel(p.policy, r.consensus, r);
-      if (label !== null) {
-        consensusCall = isPositive(label) ? 'P' : 'N';
-        consensus.model.push(m);
-        consensus.rater.push(consensusCall);
-      }
-    }
-    const calls: string[] = [];
-    for (const rv of reviews.get(r.imageId) ?? []) {
-      const label = expertLabel(p.policy, rv.cls, r);
-      if (label === null) continue;
-      const c = isPositive(label) ? 'P' : 'N';
-      calls.push(c);
-      const slot = byReviewer.get(rv.reviewer) ?? { model: [], rater: [] };
-      slot.model.push(m);
-      slot.rater.push(c);
-      byReviewer.set(rv.reviewer, slot);
-    }
-    if (calls.length >= 2 && consensusCall !== null) {
-      const side = calls.every((c) => c === calls[0]) ? unanimous : split;
-      side.model.push(m);
-      side.rater.push(consensusCall);
-    }
+/** Paired calls of the model and one rater, counted (Cohen's κ from its counts). */
+class Pairs {
+  images = 0;
+  agree = 0;
+  readonly model = new Map<string, number>();
+  readonly rater = new Map<string, number>();
+  add(m: string, r: string) {
+    this.images++;
+    if (m === r) this.agree++;
+    this.model.set(m, (this.model.get(m) ?? 0) + 1);
+    this.rater.set(r, (this.rater.get(r) ?? 0) + 1);
   }
-  const row = (kind: RaterAgreement['kind'], rater: string | null, x: { model: string[]; rater: string[] }) => {
-    const k = cohenKappa(x.model, x.rater);
-    const agree = x.model.filter((v, i) => v === x.rater[i]).length;
+  row(kind: RaterAgreement['kind'], rater: string | null): RaterAgreement {
     return {
       kind,
       rater,
-      images: x.model.length,
-      kappa: k.kappa,
-      agreement: x.model.length ? agree / x.model.length : null,
+      images: this.images,
+      kappa: cohenOfCounts(this.images, this.agree, this.model, this.rater).kappa,
+      agreement: this.images ? this.agree / this.images : null,
     };
+  }
+}
+
+/** κ of the model's call at the threshold against each reviewer, the consensus and histology; the experts' split. */
+function agreement(p: Prepared, threshold: number) {
+  // an expert's call per class (and, outside the 9, per term and status): decided once
+  const calls = new Map<string, 'P' | 'N' | null>();
+  const expertCall = (cls: DiagnosisClass | null, image: PredictedImage) => {
+    const key = cls ?? `${image.diagnosisTerm}\t${image.clinicalStatus}`;
+    let c = calls.get(key);
+    if (c === undefined) {
+      const label = expertLabel(p.policy, cls, image);
+      c = label === null ? null : p.positive.has(label) ? 'P' : 'N';
+      calls.set(key, c);
+    }
+    return c;
   };
+  const byReviewer = new Map<string, Pairs>();
+  const consensus = new Pairs();
+  const histology = new Pairs();
+  const unanimous = new Pairs();
+  const split = new Pairs();
+  for (let i = 0; i < p.images.length; i++) {
+    const r = p.images[i] as PredictedImage;
+    const m = (p.scored.score[i] as number) >= threshold ? 'P' : 'N';
+    if (r.verificationStage === 'HISTOLOGY') histology.add(m, p.scored.positive[i] ? 'P' : 'N');
+    if (r.consensus === undefined) continue;
+    const consensusCall = expertCall(r.consensus, r);
+    if (consensusCall !== null) consensus.add(m, consensusCall);
+    if (!r.votes) continue;
+    const votes: ('P' | 'N')[] = [];
+    for (const v of parseVotes(r.votes)) {
+      const c = expertCall(v.cls, r);
+      if (c === null) continue;
+      votes.push(c);
+      let pairs = byReviewer.get(v.reviewer);
+      if (!pairs) {
+        pairs = new Pairs();
+        byReviewer.set(v.reviewer, pairs);
+      }
+      pairs.add(m, c);
+    }
+    if (votes.length >= 2 && consensusCall !== null)
+      (votes.every((c) => c === votes[0]) ? unanimous : split).add(m, consensusCall);
+  }
   const raters: RaterAgreement[] = [
-    ...[...byReviewer.keys()].sort().map((code) => row('REVIEWER', code, byReviewer.get(code) as typeof consensus)),
-    row('CONSENSUS', null, consensus),
-    row('HISTOLOGY', null, histology),
+    ...[...byReviewer.keys()].sort().map((code) => (byReviewer.get(code) as Pairs).row('REVIEWER', code)),
+    consensus.row('CONSENSUS', null),
+    histology.row('HISTOLOGY', null),
   ];
-  const side = (x: { model: string[]; rater: string[] }) => {
-    const r = row('CONSENSUS', null, x);
+  const side = (x: Pairs) => {
+    const r = x.row('CONSENSUS', null);
     return { images: r.images, modelAgreesWithConsensus: r.agreement, kappa: r.kappa };
   };
   return { raters, expertDisagreement: { unanimous: side(unanimous), split: side(split) } };
