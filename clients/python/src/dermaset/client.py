@@ -116,7 +116,8 @@ class Client:
 
     def graphql(self, query, variables=None):
         """Runs one GraphQL operation; raises DermasetError on a GraphQL error."""
-        return self._post_graphql(json.dumps({"query": query, "variables": variables or {}}, allow_nan=False).encode(),
+        return self._post_graphql(json.dumps({"query": query, "variables": variables or {}}, allow_nan=False,
+                                             separators=(",", ":")).encode(),
                                   self._headers())
 
     def _post_graphql(self, data, headers):
@@ -482,7 +483,7 @@ class Client:
         return self.graphql(_ev.MODEL, {"name": name, "version": version})["model"]
 
     def models(self):
-        """Every registered model, as a list of dicts (newest paging as the server orders them)."""
+        """Every registered model, as a list of dicts in the server's order (read 100 at a time)."""
         out, after = [], None
         while True:
             page = self.graphql(_ev.MODELS, {"first": 100, "after": after})["models"]
@@ -642,7 +643,7 @@ class Client:
         """One GraphQL operation with files (the GraphQL multipart request spec): paths maps each file's key to
         the variable it fills, files maps the key to (file name, bytes)."""
         boundary = f"dermaset-{os.urandom(12).hex()}"
-        parts = [("operations", None, json.dumps({"query": query, "variables": variables}).encode()),
+        parts = [("operations", None, json.dumps({"query": query, "variables": variables}, allow_nan=False, separators=(",", ":")).encode()),
                  ("map", None, json.dumps({k: [v] for k, v in paths.items()}).encode())]
         parts += [(k, name, data) for k, (name, data) in files.items()]
         body = io.BytesIO()

@@ -83,6 +83,9 @@ query ModelComparison($input: ModelComparisonInput!) {
 }
 """ % (_ESTIMATE, _ESTIMATE, _ESTIMATE, _BOOTSTRAP)
 
+ERRORS_PAGE = 200
+"""The most error rows one request asks for (the server's page bound)."""
+
 _PARTS = {"train": "TRAIN", "validation": "VALIDATION", "test": "TEST"}
 
 
@@ -271,8 +274,10 @@ class Evaluation:
         """The `first` images with the largest loss (binary cross-entropy of the positive score): image_id,
         sha256, label, positive, score, loss. filter: an ImageFilter dict narrowing them (like `images`)."""
         rows, after = [], None
+        # the losses need no intervals: the server evaluates again without resampling
+        quick = {**self.input, "resamples": 0}
         while len(rows) < first:
-            page = self._client.graphql(ERRORS, {"input": self.input, "first": min(100, first - len(rows)),
+            page = self._client.graphql(ERRORS, {"input": quick, "first": min(ERRORS_PAGE, first - len(rows)),
                                                  "after": after, "filter": filter})["evaluation"]["errors"]
             for edge in page["edges"]:
                 n = edge["node"]
