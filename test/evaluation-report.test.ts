@@ -130,7 +130,8 @@ describe('renderEvaluationReport', () => {
       '| Negative images | 840 |',
       '| Images without a prediction of the model (not evaluated) | 3 |',
       '| Images the policy excludes or leaves unmapped (not evaluated) | 12 |',
-      'Every interval is a 95 % percentile bootstrap interval resampled by patient: each of the 1,000 resamples (seed 7)',
+      'Intervals are 95 % percentile bootstrap intervals over 1000 resamples of patients (seed 7).',
+      'Resamples: 1,000 · seed: 7 · level: 95 % · unit: the patient.',
       '## Confusion matrix at the threshold 0.500',
       '| positive | 288 | 72 | 360 |',
       '| negative | 84 | 756 | 840 |',
@@ -162,10 +163,8 @@ describe('renderEvaluationReport', () => {
       '| split | 100 | 0.600 | 0.200 |',
     ])
       expect(md, line).toContain(line);
-    // the service's own sentence is carried too, and the strata come in the fixed dimension order
-    expect(md).toContain(
-      '_Intervals are 95 % percentile bootstrap intervals over 1000 resamples of patients (seed 7)._',
-    );
+    // the service's sentence is the report's, said once; the strata come in the fixed dimension order
+    expect(md.split('percentile bootstrap')).toHaveLength(2);
     const order = ['### Verification stage', '### Sex', '### Age band', '### Collection'].map((h) => md.indexOf(h));
     expect(order).toEqual([...order].sort((a, b) => a - b));
     // the callers' words outside code spans cannot open HTML or Markdown: escaped
@@ -208,7 +207,11 @@ describe('renderEvaluationReport', () => {
     const r = sample();
     r.input.operatingPoint = { sensitivity: 0.9 };
     r.input.threshold = 0.31415;
-    r.bootstrap = { ...r.bootstrap, resamples: 0, note: '' };
+    r.bootstrap = { ...r.bootstrap, note: '' };
+    expect(await renderEvaluationReport(r, 'MARKDOWN')).toContain(
+      'Every interval is a 95 % percentile bootstrap interval resampled by patient: each resample draws',
+    );
+    r.bootstrap = { ...r.bootstrap, resamples: 0 };
     const md = await renderEvaluationReport(r, 'MARKDOWN');
     expect(md).toContain(
       '- Threshold: 0.314, the threshold reaching a sensitivity of 0.900 on the whole subset (operating point)',

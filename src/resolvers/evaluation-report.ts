@@ -94,12 +94,23 @@ function metricRows(m: MetricSet): Line[][] {
   return rows.map(([name, e]) => [[name], [num(e.value)], [interval(e)]]);
 }
 
-function bootstrapSentence(r: EvaluationResult): Line {
+/**
+ * How the intervals were made: the service's own sentence (BootstrapInfo.note, which every output
+ * carries; this one if it is empty), then the resamples, the seed and the level. Without resamples,
+ * that there are no intervals, and nothing else.
+ */
+function bootstrapParagraphs(r: EvaluationResult): Line[] {
   const b = r.bootstrap;
   if (b.resamples === 0)
-    return ['No intervals: the bootstrap was off (0 resamples). Every value below is a point estimate.'];
+    return [['No intervals: the bootstrap was off (0 resamples). Every value below is a point estimate.']];
   return [
-    `Every interval is a ${level(b.level)} percentile bootstrap interval resampled by patient: each of the ${count(b.resamples)} resamples (seed ${b.seed}) draws the subset's patients with replacement and keeps all of a drawn patient's images, because images of one patient are not independent. Every metric uses the same resamples. An interval is left out (${DASH}) when a metric is undefined in too many resamples or the stratum is too small.`,
+    [
+      b.note ||
+        `Every interval is a ${level(b.level)} percentile bootstrap interval resampled by patient: each resample draws the subset's patients with replacement and keeps all of a drawn patient's images, because images of one patient are not independent.`,
+    ],
+    [
+      `Resamples: ${count(b.resamples)} · seed: ${b.seed} · level: ${level(b.level)} · unit: the patient. An interval is left out (${DASH}) when a metric is undefined in too many resamples or the stratum is too small.`,
+    ],
   ];
 }
 
@@ -151,8 +162,7 @@ function blocks(r: EvaluationResult, figures: EvaluationFigure[]): Block[] {
   });
 
   out.push({ kind: 'heading', level: 2, text: 'Intervals' });
-  out.push({ kind: 'paragraph', text: bootstrapSentence(r) });
-  if (r.bootstrap.note) out.push({ kind: 'paragraph', text: [{ em: r.bootstrap.note }] });
+  for (const text of bootstrapParagraphs(r)) out.push({ kind: 'paragraph', text });
 
   const c = o.confusion;
   out.push({ kind: 'heading', level: 2, text: `Confusion matrix at the threshold ${num(input.threshold)}` });
