@@ -99,6 +99,7 @@ describe(`dermaset model register and predictions import on ${testProvider}`, { 
         `${img(4).gid},0.1,0.9,missing.png`, // 7 no such map
         `${img(5).gid},0.1,0.9,../preds.csv`, // 8 outside the folder
         `${img(6).gid},0.3,0.7,`, // 9 good
+        `${img(6).gid},0.3,0.7,`, // 10 the image of line 9 again
       ].join('\n'),
     );
     const report = join(env.dataDir, 'report.json');
@@ -115,7 +116,7 @@ describe(`dermaset model register and predictions import on ${testProvider}`, { 
     ]);
     expect(r.stderr).not.toMatch(STACK);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^cli-net@1: 8 rows read from .*preds\.csv: 3 stored, 0 unchanged, 5 refused$/m);
+    expect(r.stdout).toMatch(/^cli-net@1: 9 rows read from .*preds\.csv: 3 stored, 0 unchanged, 6 refused$/m);
     expect(r.stdout).toMatch(/^ {2}line 4 \S+: MISSING_LABEL no score for benign$/m);
     expect(r.stdout).toMatch(/^ {2}line 5 e{64}: UNKNOWN_IMAGE /m);
     const json = JSON.parse(readFileSync(report, 'utf8')) as { refusals: { line: number; code: string }[] };
@@ -125,6 +126,7 @@ describe(`dermaset model register and predictions import on ${testProvider}`, { 
       [6, 'NOT_A_PROBABILITY'],
       [7, 'BAD_SALIENCY'],
       [8, 'BAD_SALIENCY'],
+      [10, 'DUPLICATE_IMAGE'],
     ]);
     const stored = await env.db.prediction.findMany({ where: { modelId }, orderBy: { imageId: 'asc' } });
     expect(stored.map((p) => [p.imageId, JSON.parse(p.scores), p.saliencyKey !== null])).toEqual([
@@ -138,7 +140,7 @@ describe(`dermaset model register and predictions import on ${testProvider}`, { 
     const versions = await dataVersions();
     const again = await dermaset(env, ['predictions', 'import', '--model', 'cli-net@1', csv, '--saliency-dir', dir]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/: 8 rows read from .*: 0 stored, 3 unchanged, 5 refused$/m);
+    expect(again.stdout).toMatch(/: 9 rows read from .*: 0 stored, 3 unchanged, 6 refused$/m);
     expect(await dataVersions()).toEqual(versions);
     expect(await snapshot(env)).toEqual(before);
   });

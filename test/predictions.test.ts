@@ -436,6 +436,16 @@ describe(`saliency maps on ${testProvider}`, () => {
     const url = (listed.data?.model as { predictions: { edges: { node: { saliencyUrl: string } }[] } } | undefined)
       ?.predictions.edges[0]?.node.saliencyUrl;
     expect(url).toMatch(new RegExp(`/models/${modelRow}/images/${images[0]?.sha256}/saliency\\.png\\?`));
+    // the signed URL serves the stored PNG; the path without a signature needs a token
+    const served = await api.yoga.fetch(url ?? '');
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await served.arrayBuffer())).toEqual(kept);
+    const path = new URL(url ?? '').pathname;
+    expect((await api.yoga.fetch(`http://test${path}`)).status).toBe(401);
+    expect((await api.yoga.fetch(`http://test${path}`, { headers: api.headers('VIEWER') })).status).toBe(200);
+    const other = `http://test/models/${modelRow}/images/${images[5]?.sha256}/saliency.png`;
+    expect((await api.yoga.fetch(other, { headers: api.headers('VIEWER') })).status).toBe(404);
 
     // the same file again: unchanged; without it: another prediction
     const again = await upload(

@@ -293,6 +293,10 @@ async function importCommand(file: string, opts: ImportOpts): Promise<void> {
   bar.update(0, table.count);
   let batch: PredictionRow[] = [];
   let places: number[] = [];
+  // an image named twice in the file is refused as the API refuses it twice in one batch, whichever
+  // batches the two rows fall in (as written: a global id and a SHA-256 of one image are caught
+  // only within a batch)
+  const named = new Map<string, number>();
   const flush = async () => {
     if (batch.length === 0) return;
     const answer: PredictionImportReport = await importPredictions(store, CLI_ACTOR, model.id, batch);
@@ -312,6 +316,18 @@ async function importCommand(file: string, opts: ImportOpts): Promise<void> {
         const score = scoreOf(row.cells[column]);
         return score === undefined ? [] : [{ label, score }];
       });
+      const key = /^[0-9a-fA-F]{64}$/.test(image) ? image.toLowerCase() : image;
+      const first = key === '' ? undefined : named.get(key);
+      if (first !== undefined) {
+        report.refusals.push({
+          line: row.place,
+          image,
+          code: 'DUPLICATE_IMAGE',
+          message: `${table.placeWord} ${first} of the file names the same image`,
+        });
+        continue;
+      }
+      if (key !== '') named.set(key, row.place);
       const name = layout.saliency === null ? '' : cellText(row.cells[layout.saliency]);
       let saliency: SaliencyFile | null = null;
       if (name !== '' && opts.saliencyDir !== undefined) {

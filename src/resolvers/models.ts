@@ -395,7 +395,18 @@ export async function importPredictions(
       await tx.model.update({ where: { id: model.id }, data: { predictionCount: { increment: fresh.length } } });
     });
   } catch (e) {
-    await Promise.allSettled(created.map((key) => store.remove(key)));
+    // a blob this import wrote, unless a row committed meanwhile (an import of the same map by
+    // another model or at the same time) refers to it
+    const kept = new Set(
+      created.length
+        ? (
+            await db()
+              .prediction.findMany({ where: { saliencyKey: { in: created } }, select: { saliencyKey: true } })
+              .catch(() => created.map((saliencyKey) => ({ saliencyKey })))
+          ).map((p) => p.saliencyKey)
+        : [],
+    );
+    await Promise.allSettled(created.filter((key) => !kept.has(key)).map((key) => store.remove(key)));
     if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002')
       throw createGraphQLError(
         'another import stored predictions for some of these images at the same time; import the batch again',
