@@ -177,13 +177,16 @@ print(f"saved evaluation {saved['id']}")
 report = ev.report("markdown")
 print(f"report: {len(report.splitlines())} lines, first: {report.splitlines()[0]}")
 
+def mean_level(x):
+    """Each channel's mean level (in bins of eighths) from the histograms: three numbers per image."""
+    return x.reshape(len(x), 3, -1) @ np.arange(8) / 8
+
+
 mean_colour = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, class_weight="balanced"))
-mean_colour.fit(x_train[labelled].reshape(len(x_train[labelled]), 3, -1) @ np.arange(8) / 8,
-                train["label"][labelled])
+mean_colour.fit(mean_level(x_train[labelled]), train["label"][labelled])
 second = ds.register_model("mean-colour-baseline", model["version"], policy="three-tier",
                            training_notes="logistic regression on the mean RGB level of the thumbnails")
-ds.import_predictions(second, predictions(mean_colour, x_test.reshape(len(x_test), 3, -1) @ np.arange(8) / 8),
-                      progress=False)
+ds.import_predictions(second, predictions(mean_colour, mean_level(x_test)), progress=False)
 comparison = ds.compare_models(model, second, split=split["id"], split_part="test", positive=["malignant"],
                                resamples=1000, seed=0)
 for r in comparison.itertuples():
