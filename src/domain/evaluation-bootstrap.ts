@@ -144,6 +144,8 @@ export class WeightedEvaluation {
   readonly bins: number;
   readonly threshold: number;
   readonly patients: number;
+  /** the images' indices by score, highest first, ties by index (orderByScore) */
+  readonly order: Uint32Array;
   /** the pass's number of a patient, by its slot (PatientSlots: ascending id) */
   readonly perm: Int32Array;
   /** per position of the segments: the patient's pass number, its score, flags (1: positive, 2: the next position ties) */
@@ -175,6 +177,7 @@ export class WeightedEvaluation {
     this.groupCount = g;
     const score = s.score;
     const order = orderByScore(score);
+    this.order = order;
     // patients numbered by first appearance in score order
     const perm = new Int32Array(slots.patients).fill(-1);
     let next = 0;

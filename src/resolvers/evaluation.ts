@@ -358,8 +358,11 @@ function metricSet(g: GroupMetrics, patients: number, intervals: boolean): Metri
 }
 
 /** The ROC curve at every distinct score, thinned evenly to at most 201 points, from (0,0) to (1,1). */
-export function rocCurve(s: Scored, maxPoints: number = EVALUATION_BOUNDS.rocPoints): RocPoint[] {
-  const order = orderByScore(s.score);
+export function rocCurve(
+  s: Scored,
+  maxPoints: number = EVALUATION_BOUNDS.rocPoints,
+  order: Uint32Array = orderByScore(s.score),
+): RocPoint[] {
   let P = 0;
   for (const p of s.positive) P += p;
   const N = s.score.length - P;
@@ -623,7 +626,7 @@ export async function evaluate(caller: EvaluationCaller, raw: EvaluationRequest,
       meanScore: b.meanScore,
       positiveRate: b.observed,
     })),
-    roc: rocCurve(scored),
+    roc: rocCurve(scored, EVALUATION_BOUNDS.rocPoints, ev.order),
     strata: strataOut,
     raters,
     expertDisagreement,
