@@ -53,7 +53,36 @@ beforeAll(async () => {
     });
     images.push({ id: i.id, sha256: i.sha256, gid: gid('Image', i.id) });
   }
+  // 1,300 more images of one lesion, for files longer than a batch
+  const first = images[0] as { id: number };
+  const { patientId, lesionId } = await env.db.image.findUniqueOrThrow({ where: { id: first.id } });
+  await env.db.image.createMany({
+    data: Array.from({ length: BULK }, (_, k) => ({
+      patientId,
+      lesionId,
+      collectionId: own.id,
+      clinicalDiagnosisRaw: 'nevus',
+      diagnosisClass: 'NEVUS' as const,
+      diagnosisTerm: 'Benign:Benign melanocytic proliferations:Nevus',
+      clinicalStatus: 'BENIGN' as const,
+      sha256: bulkSha(k),
+      pixelHash: bulkSha(k).replace('f', 'e'),
+      phash: '0'.repeat(16),
+      width: 64,
+      height: 48,
+      format: 'jpeg',
+      byteSize: 1,
+      storageKey: `bk${k}`,
+      thumbnailKey: `bt${k}`,
+      sharpness: 1,
+      clippedShare: 0,
+      glareShare: 0,
+    })),
+  });
 });
+
+const BULK = 1300;
+const bulkSha = (k: number) => `f${String(k).padStart(63, '0')}`;
 afterAll(() => env?.dispose());
 
 const file = (name: string, text: string | Buffer | Uint8Array) => {
@@ -168,6 +197,52 @@ describe(`dermaset model register and predictions import on ${testProvider}`, { 
     });
     expect(JSON.parse(p.scores)).toEqual([0.1, 0.9]);
     expect((await env.db.model.findUniqueOrThrow({ where: { id: modelId } })).predictionCount).toBe(5);
+  });
+});
+
+describe(`files longer than a batch on ${testProvider}`, { timeout: CLI_TIMEOUT }, () => {
+  it('a CSV of 1,250 rows goes in batches of 1,000; an image named twice in the file is refused across batches', async () => {
+    const r0 = await dermaset(env, ['model', 'register', '--name', 'long', '--version', '1', '--policy', 'three-tier']);
+    expect(r0.code).toBe(0);
+    const rows = Array.from({ length: 1250 }, (_, k) => `${bulkSha(k)},0.2,0.3,0.5`);
+    rows[1100] = `${bulkSha(3).toUpperCase()},0.2,0.3,0.5`; // line 1,102: the image of line 5
+    const csv = file('long.csv', `image,benign,borderline,malignant\n${rows.join('\n')}\n`);
+    const r = await dermaset(env, ['predictions', 'import', '--model', 'long@1', csv]);
+    expect(r.stderr).not.toMatch(STACK);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/: 1250 rows read from .*: 1249 stored, 0 unchanged, 1 refused$/m);
+    expect(r.stdout).toMatch(/^ {2}line 1102 F0+3: DUPLICATE_IMAGE line 5 of the file names the same image$/m);
+    const m = await env.db.model.findFirstOrThrow({ where: { name: 'long' } });
+    expect(m.predictionCount).toBe(1249);
+    expect(await env.db.prediction.count({ where: { modelId: m.id } })).toBe(1249);
+  });
+
+  it('a Parquet file of several row groups', async () => {
+    const n = 1300;
+    const ben = Array.from({ length: n }, (_, k) => (k % 10) / 10);
+    const pq = file(
+      'long.parquet',
+      new Uint8Array(
+        parquetWriteBuffer({
+          rowGroupSize: 300,
+          columnData: [
+            { name: 'IMAGE', data: Array.from({ length: n }, (_, k) => bulkSha(k)), type: 'STRING' },
+            { name: 'Benign', data: ben, type: 'DOUBLE' },
+            { name: 'Malignant', data: ben.map((b) => 1 - b), type: 'DOUBLE' },
+          ],
+        }),
+      ),
+    );
+    const r = await dermaset(env, ['predictions', 'import', '--model', 'cli-net@1', pq]);
+    expect(r.stderr).not.toMatch(STACK);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/: 1300 rows read from .*: 1300 stored, 0 unchanged, 0 refused$/m);
+    const m = await env.db.model.findFirstOrThrow({ where: { name: 'cli-net' } });
+    const last = await env.db.image.findUniqueOrThrow({ where: { sha256: bulkSha(n - 1) } });
+    const p = await env.db.prediction.findUniqueOrThrow({
+      where: { modelId_imageId: { modelId: m.id, imageId: last.id } },
+    });
+    expect(JSON.parse(p.scores)).toEqual([0.9, 1 - 0.9]);
   });
 });
 
