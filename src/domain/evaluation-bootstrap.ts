@@ -127,7 +127,7 @@ export function orderByScore(score: Float64Array): Uint32Array {
 }
 
 /** Resamples computed together in one pass: each image's multiplicities for them sit in one cache line. */
-export const BATCH = 16;
+export const BATCH = 4;
 
 /**
  * A set of scored images prepared for weighted passes: sorted once by score (highest first), with
@@ -159,8 +159,6 @@ export class WeightedEvaluation {
   readonly #evPos: Int32Array;
   readonly #evKind: Uint8Array;
   readonly #last: Float64Array;
-  /** accumulators, BATCH each */
-  readonly #acc = Array.from({ length: 12 }, () => new Float64Array(BATCH));
 
   constructor(
     s: Scored,
@@ -262,149 +260,235 @@ export class WeightedEvaluation {
    * metric] (NaN where undefined); the counts of the pass are kept for counts().
    */
   pass(mult: Int32Array | null, out: Float64Array): void {
-    const m = new Int32Array(this.patients);
-    if (mult === null) m.fill(1);
-    else for (let p = 0; p < this.patients; p++) m[this.perm[p] as number] = mult[p] as number;
-    this.passBatch(m, 1, out, true);
+    const m = new Int32Array(this.patients * BATCH);
+    for (let p = 0; p < this.patients; p++)
+      m[(this.perm[p] as number) * BATCH] = mult === null ? 1 : (mult[p] as number);
+    const all = new Float64Array(BATCH * this.groupCount * M);
+    this.passBatch(m, all, true);
+    out.set(all.subarray(0, this.groupCount * M));
   }
 
   /**
-   * `batch` resamples at once: multB[patient * batch + b] is the multiplicity of the patient (by its
+   * BATCH resamples at once: multB[patient * BATCH + b] is the multiplicity of the patient (by its
    * pass number, perm) in resample b; out[(b * groupCount + group) * METRICS.length + metric].
    */
-  passBatch(multB: Int32Array, batch: number, out: Float64Array, keepCounts = false): void {
+  passBatch(multB: Int32Array, out: Float64Array, keepCounts = false): void {
+    const batch = BATCH;
     const g = this.groupCount;
     const size = this.#segStart;
     for (let q = 0; q < g; q++) {
       if (keepCounts) {
-        this.#segment(q, multB, batch, out, true);
+        this.#segment4(q, multB, out, true);
       } else if (this.active[q] === 0) {
         for (let b = 0; b < batch; b++) out.fill(Number.NaN, (b * g + q) * M, (b * g + q + 1) * M);
       } else if (q > 0 && (size[q + 1] as number) - (size[q] as number) === this.n) {
         // a group of every image (one collection, say) is the whole set: the same numbers
         for (let b = 0; b < batch; b++) out.copyWithin((b * g + q) * M, b * g * M, (b * g + 1) * M);
-      } else this.#segment(q, multB, batch, out, false);
+      } else this.#segment4(q, multB, out, false);
     }
   }
 
   /** The groups the resamples compute (1) or leave out (0: NaN, no interval); every group by default. */
   readonly active: Uint8Array;
 
-  #segment(q: number, mult: Int32Array, B: number, out: Float64Array, keepCounts: boolean): void {
+  /** #segment for exactly 4 resamples (stride 4), its sums in locals: the hot loop of the bootstrap. */
+  #segment4(q: number, mult: Int32Array, out: Float64Array, keepCounts: boolean): void {
     const slot = this.#slot;
     const flags = this.#flags;
     const score = this.#score;
     const evPos = this.#evPos;
     const evKind = this.#evKind;
-    const [tp, fp, ws, area, ap, gtp, gfp, tpAt, fpAt, binTp, binWs, ece] = this.#acc as [
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-    ];
-    for (const a of this.#acc) a.fill(0);
+    let tp0 = 0,
+      tp1 = 0,
+      tp2 = 0,
+      tp3 = 0,
+      fp0 = 0,
+      fp1 = 0,
+      fp2 = 0,
+      fp3 = 0,
+      ws0 = 0,
+      ws1 = 0,
+      ws2 = 0,
+      ws3 = 0,
+      ar0 = 0,
+      ar1 = 0,
+      ar2 = 0,
+      ar3 = 0,
+      ap0 = 0,
+      ap1 = 0,
+      ap2 = 0,
+      ap3 = 0,
+      gt0 = 0,
+      gt1 = 0,
+      gt2 = 0,
+      gt3 = 0,
+      gf0 = 0,
+      gf1 = 0,
+      gf2 = 0,
+      gf3 = 0,
+      ta0 = 0,
+      ta1 = 0,
+      ta2 = 0,
+      ta3 = 0,
+      fa0 = 0,
+      fa1 = 0,
+      fa2 = 0,
+      fa3 = 0,
+      bt0 = 0,
+      bt1 = 0,
+      bt2 = 0,
+      bt3 = 0,
+      bw0 = 0,
+      bw1 = 0,
+      bw2 = 0,
+      bw3 = 0,
+      ec0 = 0,
+      ec1 = 0,
+      ec2 = 0,
+      ec3 = 0;
     let prevTied = 0;
     let k = this.#segStart[q] as number;
     const e1 = this.#evStart[q + 1] as number;
     for (let e = this.#evStart[q] as number; e < e1; e++) {
       const stop = evPos[e] as number;
       for (; k < stop; k++) {
-        const base = (slot[k] as number) * B;
+        const base = (slot[k] as number) << 2;
         const f = flags[k] as number;
         const v = score[k] as number;
+        const w0 = mult[base + 0] as number;
+        const w1 = mult[base + 1] as number;
+        const w2 = mult[base + 2] as number;
+        const w3 = mult[base + 3] as number;
+        ws0 += w0 * v;
+        ws1 += w1 * v;
+        ws2 += w2 * v;
+        ws3 += w3 * v;
         const tiedNext = f & 2;
         if (tiedNext === 0 && prevTied === 0) {
-          // a tie group of its own
           if (f & 1) {
-            for (let b = 0; b < B; b++) {
-              const w = mult[base + b] as number;
-              if (w === 0) continue;
-              const t = (tp[b] as number) + w;
-              tp[b] = t;
-              ap[b] = (ap[b] as number) + (w * t) / (t + (fp[b] as number));
-              ws[b] = (ws[b] as number) + w * v;
-            }
+            tp0 += w0;
+            tp1 += w1;
+            tp2 += w2;
+            tp3 += w3;
+            if (w0 !== 0) ap0 += (w0 * tp0) / (tp0 + fp0);
+            if (w1 !== 0) ap1 += (w1 * tp1) / (tp1 + fp1);
+            if (w2 !== 0) ap2 += (w2 * tp2) / (tp2 + fp2);
+            if (w3 !== 0) ap3 += (w3 * tp3) / (tp3 + fp3);
           } else {
-            for (let b = 0; b < B; b++) {
-              const w = mult[base + b] as number;
-              fp[b] = (fp[b] as number) + w;
-              area[b] = (area[b] as number) + w * (tp[b] as number);
-              ws[b] = (ws[b] as number) + w * v;
-            }
+            fp0 += w0;
+            fp1 += w1;
+            fp2 += w2;
+            fp3 += w3;
+            ar0 += w0 * tp0;
+            ar1 += w1 * tp1;
+            ar2 += w2 * tp2;
+            ar3 += w3 * tp3;
           }
         } else {
           // tied scores count together: ties count half in AUROC, one precision per threshold in AUPRC
-          const acc = f & 1 ? gtp : gfp;
-          for (let b = 0; b < B; b++) {
-            const w = mult[base + b] as number;
-            acc[b] = (acc[b] as number) + w;
-            ws[b] = (ws[b] as number) + w * v;
+          if (f & 1) {
+            gt0 += w0;
+            gt1 += w1;
+            gt2 += w2;
+            gt3 += w3;
+          } else {
+            gf0 += w0;
+            gf1 += w1;
+            gf2 += w2;
+            gf3 += w3;
           }
           if (tiedNext === 0) {
-            for (let b = 0; b < B; b++) {
-              const a = gtp[b] as number;
-              const c = gfp[b] as number;
-              area[b] = (area[b] as number) + c * ((tp[b] as number) + a / 2);
-              const t = (tp[b] as number) + a;
-              tp[b] = t;
-              fp[b] = (fp[b] as number) + c;
-              if (a > 0) ap[b] = (ap[b] as number) + (a * t) / (t + (fp[b] as number));
-              gtp[b] = 0;
-              gfp[b] = 0;
-            }
+            ar0 += gf0 * (tp0 + gt0 / 2);
+            tp0 += gt0;
+            fp0 += gf0;
+            if (gt0 > 0) ap0 += (gt0 * tp0) / (tp0 + fp0);
+            gt0 = 0;
+            gf0 = 0;
+            ar1 += gf1 * (tp1 + gt1 / 2);
+            tp1 += gt1;
+            fp1 += gf1;
+            if (gt1 > 0) ap1 += (gt1 * tp1) / (tp1 + fp1);
+            gt1 = 0;
+            gf1 = 0;
+            ar2 += gf2 * (tp2 + gt2 / 2);
+            tp2 += gt2;
+            fp2 += gf2;
+            if (gt2 > 0) ap2 += (gt2 * tp2) / (tp2 + fp2);
+            gt2 = 0;
+            gf2 = 0;
+            ar3 += gf3 * (tp3 + gt3 / 2);
+            tp3 += gt3;
+            fp3 += gf3;
+            if (gt3 > 0) ap3 += (gt3 * tp3) / (tp3 + fp3);
+            gt3 = 0;
+            gf3 = 0;
           }
         }
         prevTied = tiedNext;
       }
       const kind = evKind[e] as number;
       if (kind & 1) {
-        tpAt.set(tp);
-        fpAt.set(fp);
+        ta0 = tp0;
+        ta1 = tp1;
+        ta2 = tp2;
+        ta3 = tp3;
+        fa0 = fp0;
+        fa1 = fp1;
+        fa2 = fp2;
+        fa3 = fp3;
       }
       if (kind & 2) {
         // the bin that ends here: |observed positives − summed scores|, summed over bins, / total
-        for (let b = 0; b < B; b++) {
-          ece[b] =
-            (ece[b] as number) +
-            Math.abs((tp[b] as number) - (binTp[b] as number) - ((ws[b] as number) - (binWs[b] as number)));
-          binTp[b] = tp[b] as number;
-          binWs[b] = ws[b] as number;
-        }
+        ec0 += Math.abs(tp0 - bt0 - (ws0 - bw0));
+        bt0 = tp0;
+        bw0 = ws0;
+        ec1 += Math.abs(tp1 - bt1 - (ws1 - bw1));
+        bt1 = tp1;
+        bw1 = ws1;
+        ec2 += Math.abs(tp2 - bt2 - (ws2 - bw2));
+        bt2 = tp2;
+        bw2 = ws2;
+        ec3 += Math.abs(tp3 - bt3 - (ws3 - bw3));
+        bt3 = tp3;
+        bw3 = ws3;
       }
     }
     const g = this.groupCount;
-    for (let b = 0; b < B; b++) {
-      const P = tp[b] as number;
-      const N = fp[b] as number;
-      const a = tpAt[b] as number;
-      const c = fpAt[b] as number;
-      const o = (b * g + q) * M;
-      const sens = P > 0 ? a / P : Number.NaN;
-      const spec = N > 0 ? (N - c) / N : Number.NaN;
-      out[o + SENS] = sens;
-      out[o + SPEC] = spec;
-      out[o + PPV] = a + c > 0 ? a / (a + c) : Number.NaN;
-      out[o + NPV] = P - a + N - c > 0 ? (N - c) / (P - a + N - c) : Number.NaN;
-      out[o + BA] = (sens + spec) / 2;
-      out[o + AUROC] = P > 0 && N > 0 ? (area[b] as number) / (P * N) : Number.NaN;
-      out[o + AUPRC] = P > 0 ? (ap[b] as number) / P : Number.NaN;
-      out[o + ECE] = P + N > 0 ? (ece[b] as number) / (P + N) : Number.NaN;
-    }
+    this.#metrics(out, (g * 0 + q) * M, tp0, fp0, ta0, fa0, ar0, ap0, ec0);
+    this.#metrics(out, (g * 1 + q) * M, tp1, fp1, ta1, fa1, ar1, ap1, ec1);
+    this.#metrics(out, (g * 2 + q) * M, tp2, fp2, ta2, fa2, ar2, ap2, ec2);
+    this.#metrics(out, (g * 3 + q) * M, tp3, fp3, ta3, fa3, ar3, ap3, ec3);
     if (keepCounts) {
       const last = this.#last;
-      last[q * 4] = tp[0] as number;
-      last[q * 4 + 1] = fp[0] as number;
-      last[q * 4 + 2] = tpAt[0] as number;
-      last[q * 4 + 3] = fpAt[0] as number;
+      last[q * 4] = tp0;
+      last[q * 4 + 1] = fp0;
+      last[q * 4 + 2] = ta0;
+      last[q * 4 + 3] = fa0;
     }
+  }
+
+  /** One resample's metrics of one group from its sums. */
+  #metrics(
+    out: Float64Array,
+    o: number,
+    P: number,
+    N: number,
+    a: number,
+    c: number,
+    area: number,
+    ap: number,
+    ece: number,
+  ) {
+    const sens = P > 0 ? a / P : Number.NaN;
+    const spec = N > 0 ? (N - c) / N : Number.NaN;
+    out[o + SENS] = sens;
+    out[o + SPEC] = spec;
+    out[o + PPV] = a + c > 0 ? a / (a + c) : Number.NaN;
+    out[o + NPV] = P - a + N - c > 0 ? (N - c) / (P - a + N - c) : Number.NaN;
+    out[o + BA] = (sens + spec) / 2;
+    out[o + AUROC] = P > 0 && N > 0 ? area / (P * N) : Number.NaN;
+    out[o + AUPRC] = P > 0 ? ap / P : Number.NaN;
+    out[o + ECE] = P + N > 0 ? ece / (P + N) : Number.NaN;
   }
 
   /** The counts of the last single pass (pass()) per group: positives, negatives, and the calls at the threshold. */
@@ -439,17 +523,18 @@ export function runResamples(
   const outs = evs.map((ev) => new Float64Array(BATCH * ev.groupCount * M));
   for (let r0 = 0; r0 < o.resamples; r0 += BATCH) {
     const B = Math.min(BATCH, o.resamples - r0);
-    for (let b = 0; b < B; b++) {
-      draw(mult);
+    for (let b = 0; b < BATCH; b++) {
+      if (b < B) draw(mult);
+      else mult.fill(0);
       evs.forEach((ev, e) => {
         const target = layouts[e] as Int32Array;
         const perm = ev.perm;
-        for (let p = 0; p < P; p++) target[(perm[p] as number) * B + b] = mult[p] as number;
+        for (let p = 0; p < P; p++) target[(perm[p] as number) * BATCH + b] = mult[p] as number;
       });
     }
     evs.forEach((ev, e) => {
       const out = outs[e] as Float64Array;
-      ev.passBatch(layouts[e] as Int32Array, B, out);
+      ev.passBatch(layouts[e] as Int32Array, out);
       const width = ev.groupCount * M;
       for (let b = 0; b < B; b++) take(r0 + b, e, out.subarray(b * width, (b + 1) * width));
     });
