@@ -567,11 +567,26 @@ export async function evaluate(caller: EvaluationCaller, raw: EvaluationRequest,
   const strata: { dimension: StratumDimension; value: string | null }[] = [];
   const groups: Int32Array[] = [];
   for (const d of DIMENSIONS) {
-    const values = images.map((r) => stratumValue(d, r));
-    const distinct = sortValues(d, [...new Set(values)]);
-    const id = new Map(distinct.map((v, k) => [v, strata.length + 1 + k]));
+    // ids in the order values are met, then renumbered in the dimension's order
+    const seen = new Map<string | null, number>();
+    const met = new Int32Array(images.length);
+    for (let i = 0; i < images.length; i++) {
+      const v = stratumValue(d, images[i] as PredictedImage);
+      let k = seen.get(v);
+      if (k === undefined) {
+        k = seen.size;
+        seen.set(v, k);
+      }
+      met[i] = k;
+    }
+    const distinct = sortValues(d, [...seen.keys()]);
+    const renumber = new Int32Array(distinct.length);
+    distinct.forEach((v, k) => {
+      renumber[seen.get(v) as number] = strata.length + 1 + k;
+    });
     for (const v of distinct) strata.push({ dimension: d, value: v });
-    groups.push(Int32Array.from(values, (v) => id.get(v) as number));
+    for (let i = 0; i < met.length; i++) met[i] = renumber[met[i] as number] as number;
+    groups.push(met);
   }
   const groupCount = strata.length + 1;
   const slots = patientSlots(scored.patient);
