@@ -291,5 +291,18 @@ describe.runIf(testProvider === 'sqlite')(
       expect(r.stderr.trim()).toMatch(message);
       expect(await snapshot(env)).toEqual(before);
     });
+
+    it('model register: a name and version registered already, an unknown policy', async () => {
+      const before = await snapshot(env);
+      const again = await dermaset(env, ['model', 'register', '--name', 'cli-net', '--version', '1']);
+      expect(again.code).toBe(2);
+      expect(again.stderr.trim()).toMatch(
+        /^dermaset model register: model cli-net@1 is registered already \(under screening-binary, [^)]+\); .*register another version/,
+      );
+      const policy = await dermaset(env, ['model', 'register', '--name', 'x', '--version', '1', '--policy', 'nope']);
+      expect(policy.code).toBe(2);
+      expect(policy.stderr.trim()).toMatch(/^dermaset model register: unknown policy "nope"; known: /);
+      expect(await snapshot(env)).toEqual(before);
+    });
   },
 );
