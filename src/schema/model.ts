@@ -1,7 +1,6 @@
 // Models and their predictions over the API: registerModel (any signed-in token, which owns the
 // model), importPredictions (the owner or an admin, in batches of at most 1,000 rows with per-row
 // refusals), models and model(name, version), a model's predictions a page at a time.
-import type { ObjectRef } from '@pothos/core';
 import { builder } from '../builder.ts';
 import {
   MODEL_BOUNDS,
@@ -10,7 +9,6 @@ import {
   PREDICTION_REFUSAL_MEANINGS,
   storedScores,
 } from '../domain/predictions.ts';
-import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { badInput } from '../resolvers/errors.ts';
 import {
   countModels,
@@ -26,12 +24,8 @@ import {
 } from '../resolvers/models.ts';
 import { actorOf } from '../server/context.ts';
 import { rowIdOf } from './ids.ts';
+import { PolicyRef } from './policy.ts';
 import { requireToken } from './staff.ts';
-
-// schema/policy.ts declares the Policy type and does not export its ref: named here by its type name
-// (Pothos resolves a type name to the declared type when the schema is built)
-type SchemaTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
-const PolicyType = 'Policy' as unknown as ObjectRef<SchemaTypes, ClassMappingPolicy>;
 
 /** The path of a prediction's saliency map (served by the saliency route). */
 export const saliencyPath = (modelId: number, imageSha256: string) =>
@@ -88,7 +82,7 @@ builder.prismaNode('Model', {
     name: t.exposeString('name'),
     version: t.exposeString('version'),
     policy: t.field({
-      type: PolicyType,
+      type: PolicyRef,
       description: 'The policy whose labels the model scores (as registered: its id; the labels are the model’s own)',
       select: { policyId: true },
       resolve: (m, _args, ctx) => ctx.policy(m.policyId),

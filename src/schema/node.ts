@@ -31,7 +31,7 @@ const asSent = { extensions: { relayGlobalIDAlwaysParse: false } };
 
 export const nodeQueryOptions = {
   description:
-    'An Image, Patient, Lesion or IntakeRecord by its global id; null when there is no such record. An id that is ' +
+    'An Image, Patient, Lesion, IntakeRecord or Model by its global id; null when there is no such record. An id that is ' +
     'not a global id, or one of a type that is not a Node (a Split, an Export), is BAD_USER_INPUT.',
   args: { id: asSent },
   resolve: async (_root: unknown, args: { id: GlobalId }, ctx: Context, info: GraphQLResolveInfo) =>

@@ -7,7 +7,7 @@ import { actorOf } from '../server/context.ts';
 import { ADMIN_CODE_DESCRIPTION } from './staff.ts';
 import { VerificationStageEnum } from './vocabulary.ts';
 
-const PolicyRef = builder.objectRef<ClassMappingPolicy>('Policy').implement({
+export const PolicyRef = builder.objectRef<ClassMappingPolicy>('Policy').implement({
   description: 'A class-mapping policy: how the 9 classes become the labels of one kind of model.',
   fields: (t) => ({
     id: t.exposeString('id'),
