@@ -67,10 +67,19 @@ export interface PatientSlots {
 
 export function patientSlots(patient: Int32Array): PatientSlots {
   const ids = Int32Array.from(new Set(patient)).sort();
-  const rank = new Map<number, number>();
-  for (let k = 0; k < ids.length; k++) rank.set(ids[k] as number, k);
   const slot = new Int32Array(patient.length);
-  for (let i = 0; i < patient.length; i++) slot[i] = rank.get(patient[i] as number) as number;
+  const min = ids[0] ?? 0;
+  const span = (ids[ids.length - 1] ?? 0) - min + 1;
+  if (span <= 4 * patient.length + 1024) {
+    // ids dense enough for a lookup table (row ids are)
+    const rank = new Int32Array(span);
+    for (let k = 0; k < ids.length; k++) rank[(ids[k] as number) - min] = k;
+    for (let i = 0; i < patient.length; i++) slot[i] = rank[(patient[i] as number) - min] as number;
+  } else {
+    const rank = new Map<number, number>();
+    for (let k = 0; k < ids.length; k++) rank.set(ids[k] as number, k);
+    for (let i = 0; i < patient.length; i++) slot[i] = rank.get(patient[i] as number) as number;
+  }
   return { slot, patients: ids.length };
 }
 
@@ -198,19 +207,29 @@ export class WeightedEvaluation {
     this.#score = new Float64Array(total);
     this.#flags = new Uint8Array(total);
     const fill = size.slice(0, g);
-    const put = (q: number, i: number) => {
-      const at = fill[q] as number;
-      this.#slot[at] = perm[slots.slot[i] as number] as number;
-      this.#flags[at] = s.positive[i] ? 1 : 0;
-      this.#score[at] = score[i] as number;
-      fill[q] = at + 1;
-    };
+    const segSlot = this.#slot;
+    const segScore = this.#score;
+    const segFlags = this.#flags;
+    const patientOf = slots.slot;
+    const positive = s.positive;
     for (let k = 0; k < n; k++) {
       const i = order[k] as number;
-      put(0, i);
-      for (const dim of dims) {
-        const q = dim[i] as number;
-        if (q >= 0) put(q, i);
+      const p = perm[patientOf[i] as number] as number;
+      const f = positive[i] ? 1 : 0;
+      const v = score[i] as number;
+      let at = fill[0] as number;
+      segSlot[at] = p;
+      segFlags[at] = f;
+      segScore[at] = v;
+      fill[0] = at + 1;
+      for (let d = 0; d < dims.length; d++) {
+        const q = (dims[d] as Int32Array)[i] as number;
+        if (q < 0) continue;
+        at = fill[q] as number;
+        segSlot[at] = p;
+        segFlags[at] = f;
+        segScore[at] = v;
+        fill[q] = at + 1;
       }
     }
     const evStart = new Int32Array(g + 1);

@@ -511,8 +511,15 @@ async function prepare(caller: EvaluationCaller, req: CheckedRequest, raw: Evalu
   const score: number[] = [];
   const positive: number[] = [];
   let unlabelled = 0;
+  // a policy decides on four columns that take few distinct values: each combination decided once
+  const decided = new Map<string, ReturnType<typeof decide>>();
   for (const r of all) {
-    const d = decide(policy, r);
+    const key = `${r.diagnosisClass}|${r.diagnosisTerm}|${r.clinicalStatus}|${r.verificationStage}`;
+    let d = decided.get(key);
+    if (!d) {
+      d = decide(policy, r);
+      decided.set(key, d);
+    }
     if (d.kind !== 'mapped') {
       unlabelled++;
       continue;
