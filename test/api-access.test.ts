@@ -118,6 +118,27 @@ const Q = {
   auditSplit: graphql(
     `query M31($sha: String!) { auditSplit(assignments: [{ sha256: $sha, part: "train" }]) { clean patients } }`,
   ),
+  registerModel: graphql(
+    `mutation M39($name: String!) { registerModel(input: { name: $name, version: "1" }) { id labels } }`,
+  ),
+  importPredictions: graphql(
+    `mutation M40($model: ID!) { importPredictions(model: $model, predictions: []) { received } }`,
+  ),
+  models: graphql(`query M41 { models(first: 5) { totalCount } model(name: "none", version: "1") { id } }`),
+  evaluation: graphql(
+    `query M42($model: ID!) { evaluation(input: { model: $model, subset: { filter: {} }, positive: ["malignant"] }) { missingPredictions } }`,
+  ),
+  saveEvaluation: graphql(
+    `mutation M43($model: ID!) { saveEvaluation(input: { model: $model, subset: { filter: {} }, positive: ["malignant"] }) { id } }`,
+  ),
+  savedEvaluation: graphql(`query M44 { savedEvaluation(id: "U2F2ZWRFdmFsdWF0aW9uOm5vbmU=") { id } }`),
+  modelComparison: graphql(
+    `query M45($a: ID!, $b: ID!) { modelComparison(input: { models: [$a, $b], subset: { filter: {} }, positive: ["malignant"] }) { images } }`,
+  ),
+  structureAgreement: graphql(`query M46 { structureAgreement { structure images } }`),
+  interpretability: graphql(
+    `query M47($model: ID!) { interpretability(input: { model: $model, subset: { filter: {} } }) { structure } }`,
+  ),
 };
 /** Every mutation of the schema must have a row in the matrix. */
 const MUTATIONS = [
@@ -135,9 +156,13 @@ const MUTATIONS = [
   'updateCollection',
   'createToken',
   'revokeToken',
+  'registerModel',
+  'importPredictions',
+  'saveEvaluation',
 ];
 /** createInitialAnnotation needs a multipart upload: its role rules are tested in test/workflow.test.ts. */
 const MISSING_IMAGE = Buffer.from('Image:999999').toString('base64');
+const MISSING_MODEL = Buffer.from('Model:999999').toString('base64');
 
 describe('the role matrix: every role against every query gives the data or a typed error', () => {
   const cases: [
@@ -193,6 +218,21 @@ describe('the role matrix: every role against every query gives the data or a ty
     ['collections', (w) => api.as(w, Q.collections), atLeast('VIEWER')],
     ['diagnosisTerms', (w) => api.as(w, Q.diagnosisTerms), atLeast('VIEWER')],
     ['domainShift', (w) => api.as(w, Q.domainShift), atLeast('VIEWER')],
+    // models: any signed-in token registers one (a name per role, each registered once); the reads and the
+    // writes on a model that does not exist reach NOT_FOUND
+    ['registerModel', (w) => api.as(w, Q.registerModel, { name: `matrix-${w ?? 'anonymous'}` }), atLeast('VIEWER')],
+    ['importPredictions', (w) => api.as(w, Q.importPredictions, { model: MISSING_MODEL }), atLeast('VIEWER')],
+    ['models', (w) => api.as(w, Q.models), atLeast('VIEWER')],
+    ['evaluation', (w) => api.as(w, Q.evaluation, { model: MISSING_MODEL }), atLeast('VIEWER')],
+    ['saveEvaluation', (w) => api.as(w, Q.saveEvaluation, { model: MISSING_MODEL }), atLeast('VIEWER')],
+    ['savedEvaluation', (w) => api.as(w, Q.savedEvaluation), atLeast('VIEWER')],
+    [
+      'modelComparison',
+      (w) => api.as(w, Q.modelComparison, { a: MISSING_MODEL, b: Buffer.from('Model:999998').toString('base64') }),
+      atLeast('VIEWER'),
+    ],
+    ['structureAgreement', (w) => api.as(w, Q.structureAgreement), atLeast('VIEWER')],
+    ['interpretability', (w) => api.as(w, Q.interpretability, { model: MISSING_MODEL }), atLeast('VIEWER')],
   ];
   const grid = cases.flatMap(([name, run, allowed, domain]) =>
     everyone.map((who) => [name, who ?? 'anonymous', run, allowed, who, domain ?? 'NOT_FOUND'] as const),

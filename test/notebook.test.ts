@@ -275,8 +275,8 @@ describe('the installed Python client in a notebook', () => {
     const images = await env.db.image.findMany({ select: { sha256: true }, orderBy: { id: 'asc' }, take: 60 });
     const shas = images.map((i) => i.sha256);
     const { stdout } = await py(['-c', STDLIB_SCRIPT, JSON.stringify(shas)]);
-    // 60 rows in batches of 25, each of the two rows with a map in a request of its own: 10 + 1 + 19 + 1 + 25 + 4
-    expect(stdout).toContain('import 60 60 0 0 6 list\n');
+    // 60 rows in batches of 25, the two maps carried in the batches of their rows (up to 32 files a request): 25 + 25 + 10
+    expect(stdout).toContain('import 60 60 0 0 3 list\n');
     const model = await env.db.model.findFirstOrThrow({ where: { name: 'stdlib', version: '1' } });
     const withMaps = await env.db.prediction.findMany({ where: { modelId: model.id, saliencyKey: { not: null } } });
     const mapped = await env.db.image.findMany({ where: { id: { in: withMaps.map((p) => p.imageId) } } });
@@ -356,7 +356,7 @@ describe('the installed Python client in a notebook', () => {
       if (actual === null) expect(printed).toBeNull();
       else expect(Math.abs((printed ?? Number.NaN) - actual)).toBeLessThanOrEqual(5.000001e-5);
     };
-    const gql = async (query: string, variables: Record<string, unknown>) => {
+    const ask = async (query: string, variables: Record<string, unknown>) => {
       const res = await api.yoga.fetch('http://test/graphql', {
         method: 'POST',
         headers: { ...api.headers('VIEWER'), 'content-type': 'application/json' },
@@ -399,7 +399,7 @@ describe('the installed Python client in a notebook', () => {
     it('prints the server’s evaluation of that model on the test part: counts, confusion, every metric with its interval', async () => {
       const model = line(/^model (\S+): colour-histogram-baseline@/m)[1];
       const set = `images patients positives negatives confusion { tp fp tn fn } ${METRICS.map((k) => `${k} ${EST}`).join(' ')}`;
-      const data = await gql(
+      const data = await ask(
         `query E($input: EvaluationInput!) { evaluation(input: $input) {
           input { threshold } missingPredictions unlabelled bootstrap { note resamples seed unit }
           overall { ${set} } strata { dimension value tooSmall images patients auroc ${EST} }
@@ -487,10 +487,10 @@ describe('the installed Python client in a notebook', () => {
     it('compares the two baselines as the server does: both AUROCs and their paired difference', async () => {
       const a = line(/^model (\S+): colour-histogram-baseline@/m)[1];
       const version = line(/^model \S+: colour-histogram-baseline@(\S+),/m)[1];
-      const b = await gql('query M($v: String!) { model(name: "mean-colour-baseline", version: $v) { id } }', {
+      const b = await ask('query M($v: String!) { model(name: "mean-colour-baseline", version: $v) { id } }', {
         v: version,
       });
-      const data = await gql(
+      const data = await ask(
         `query C($input: ModelComparisonInput!) { modelComparison(input: $input) { images patients aurocA ${EST} aurocB ${EST} difference ${EST} } }`,
         {
           input: {

@@ -33,6 +33,9 @@ DEFAULT_URL = "http://127.0.0.1:4000"
 MAX_WORKERS = 32
 """The most parallel downloads download_images runs."""
 
+_MAX_FILES = 32
+"""The most files one multipart request carries (the server's bound)."""
+
 _EXTENSIONS = {"jpeg": "jpg", "jpg": "jpg", "png": "png", "webp": "webp", "tiff": "tif", "gif": "gif"}
 _CONTENT_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/tiff": "tif"}
 
@@ -524,8 +527,8 @@ class Client:
         change nothing, and an identical re-import stores nothing (all `unchanged`). A score that is missing or
         not finite (NaN) is refused here, NOT_A_PROBABILITY, without being sent.
         saliency: a column name whose values are saliency maps (a PNG/JPEG path or bytes; empty for none), or a
-        dict from the image value to one. The server takes one file per request, so a row with a map is sent
-        on its own. batch_size: rows per request, 1 to 1000. progress: a bar on stderr.
+        dict from the image value to one. A request carries at most 32 files (the server's bound), so a batch
+        is sent when it holds 32 maps. batch_size: rows per request, 1 to 1000. progress: a bar on stderr.
         Returns an ImportReport: received, stored, unchanged, refused, batches and refusals (a DataFrame with
         pandas) whose `row` is the row's position in `frame` (`index` its DataFrame index label)."""
         if not isinstance(batch_size, int) or not 1 <= batch_size <= _ev.MAX_BATCH:
@@ -558,6 +561,7 @@ class Client:
         report = _ev.ImportReport(received=len(rows))
         refusals = []
         batch = []  # (position, prediction, saliency or None)
+        maps = 0  # saliency maps in the batch: a request carries at most _MAX_FILES files
 
         def send(items):
             predictions = [p for _, p, _ in items]
@@ -604,15 +608,11 @@ class Client:
             named = saliency_of(row) if saliency_of else None
             if named is not None:
                 prediction["saliency"] = None
-                if batch:
-                    send(batch)
-                    batch = []
-                send([(position, prediction, named)])
-            else:
-                batch.append((position, prediction, None))
-                if len(batch) == batch_size:
-                    send(batch)
-                    batch = []
+            batch.append((position, prediction, named))
+            maps += named is not None
+            if len(batch) == batch_size or maps == _MAX_FILES:
+                send(batch)
+                batch, maps = [], 0
         if batch:
             send(batch)
         if progress and rows:
