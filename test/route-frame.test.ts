@@ -138,7 +138,7 @@ describe('the route frame', () => {
   });
 });
 
-describe('the four routes keep the frame', () => {
+describe('the routes keep the frame', () => {
   const routes = [
     { path: `/images/${'a'.repeat(64)}/original`, reads: 'image bytes are read', what: 'image bytes' },
     { path: '/exports/00000000-0000-4000-8000-000000000000/file', reads: 'exports are read', what: 'an export' },
@@ -150,6 +150,13 @@ describe('the four routes keep the frame', () => {
     { path: '/datasheet.html', reads: '/datasheet.html is read', what: 'the datasheet' },
     { path: '/datasheet.md', reads: '/datasheet.md is read', what: 'the datasheet' },
     { path: '/croissant/metadata.jsonl', reads: '/croissant/metadata.jsonl is read', what: 'the metadata file' },
+    { path: '/evaluations/none.html', reads: 'evaluation reports are read', what: 'an evaluation report' },
+    { path: '/regions/1/mask.png', reads: 'region masks are read', what: 'a region mask' },
+    {
+      path: `/models/1/images/${'a'.repeat(64)}/saliency.png`,
+      reads: 'saliency maps are read',
+      what: 'a saliency map',
+    },
   ];
 
   it.each(routes)('$path: 405 with Allow, 401 without a token', async ({ path, reads, what }) => {
