@@ -184,3 +184,10 @@ export const pathUnder =
   (prefix: string, pattern: RegExp) =>
   (url: URL): { parts: RegExpExecArray | null } | null =>
     url.pathname.startsWith(prefix) ? { parts: pattern.exec(url.pathname) } : null;
+
+/** The request already holds this version (`If-None-Match` names the ETag): answer 304. */
+export const holdsVersion = (request: Request, etag: string): boolean =>
+  request.headers
+    .get('if-none-match')
+    ?.split(/\s*,\s*/)
+    .includes(etag) ?? false;

@@ -3,7 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import { type ReportFormat, savedEvaluationReport } from '../resolvers/evaluation-report.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
 import type { AccessOptions } from './context.ts';
-import { pathUnder, useRoute } from './route.ts';
+import { holdsVersion, pathUnder, useRoute } from './route.ts';
 
 /** `/evaluations/<key>.html` or `.md`; the key's own bound (MAX_EVALUATION_ID_LENGTH) is the service's. */
 const ROUTE = /^\/evaluations\/([^/]{1,200})\.(html|md)$/;
@@ -39,13 +39,7 @@ export function useEvaluationRoutes(tokens: TokenResolver, access: AccessOptions
           'cache-control': 'private, no-cache',
           etag,
         };
-        if (
-          request.headers
-            .get('if-none-match')
-            ?.split(/\s*,\s*/)
-            .includes(etag)
-        )
-          return new fetchAPI.Response(null, { status: 304, headers });
+        if (holdsVersion(request, etag)) return new fetchAPI.Response(null, { status: 304, headers });
         return new fetchAPI.Response(report, { headers });
       },
     },

@@ -1,13 +1,12 @@
-import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
 import { seesRegions } from '../domain/review-visibility.ts';
 import type { AcquisitionPipeline } from '../ingest/pipeline.ts';
 import { regionMask } from '../resolvers/regions.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
-import type { BlobStore, OpenedBlob } from '../storage/blob-store.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 import { type AccessOptions, tokenSource } from './context.ts';
 import { pathUnder, useRoute } from './route.ts';
-import { blobFault } from './use-image-routes.ts';
+import { serveBlob } from './use-image-routes.ts';
 
 const ROUTE = /^\/regions\/(\d{1,10})\/mask\.png$/;
 
@@ -30,33 +29,26 @@ export function useRegionRoutes(
       match: pathUnder('/regions/', ROUTE),
       reads: 'region masks are read',
       what: 'a region mask',
-      async handle({ match: { parts: m }, role, identity, fetchAPI, json, fault }) {
+      async handle(call) {
+        const {
+          match: { parts: m },
+          role,
+          identity,
+          json,
+        } = call;
         const region = m?.[1] ? await regionMask(Number(m[1])) : null;
         const author = () =>
           role === 'REVIEWER' &&
           pipeline().deps.pseudonyms.code('examiner', tokenSource(identity?.tokenId)) === region?.reviewerCode;
         if (!region?.maskKey || !seesRegions(role, { author: author(), decided: region.decided }))
           return json(404, 'NOT_FOUND', 'no such region mask');
-        let blob: OpenedBlob;
-        try {
-          blob = await store.open(region.maskKey);
-        } catch (e) {
-          const { status, code } = blobFault(e);
-          return fault(
-            status,
-            code,
-            code === 'BLOB_MISSING' ? 'this mask is not stored on this server' : 'the blob store is unavailable',
-            `mask ${region.maskKey}: ${(e as Error).message}`,
-          );
-        }
-        return new fetchAPI.Response(Readable.toWeb(blob.stream) as ReadableStream, {
-          headers: {
-            'content-type': 'image/png',
-            'content-length': String(blob.size),
-            // the bytes never change, but who may read them does (at the consensus)
-            'cache-control': 'private, no-cache',
-            'x-content-type-options': 'nosniff',
-          },
+        return serveBlob(store, call, {
+          key: region.maskKey,
+          etag: null,
+          // the bytes never change, but who may read them does (at the consensus)
+          headers: { 'content-type': 'image/png', 'cache-control': 'private, no-cache' },
+          missing: 'this mask is not stored on this server',
+          about: `the mask of region ${m?.[1]}`,
         });
       },
     },

@@ -1,11 +1,10 @@
-import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
 import { saliencyBlobKey } from '../resolvers/models.ts';
 import type { TokenResolver } from '../resolvers/tokens.ts';
-import type { BlobStore, OpenedBlob } from '../storage/blob-store.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 import type { AccessOptions } from './context.ts';
 import { pathUnder, useRoute } from './route.ts';
-import { blobFault, causeOf } from './use-image-routes.ts';
+import { contentEtag, serveBlob } from './use-image-routes.ts';
 
 const ROUTE = /^\/models\/(\d{1,10})\/images\/([0-9a-f]{64})\/saliency\.png$/;
 
@@ -22,45 +21,22 @@ export function useSaliencyRoutes(store: BlobStore, tokens: TokenResolver, acces
       match: pathUnder('/models/', ROUTE),
       reads: 'saliency maps are read',
       what: 'a saliency map',
-      async handle({ request, match: { parts: m }, fetchAPI, json, fault }) {
+      async handle(call) {
+        const {
+          match: { parts: m },
+          json,
+        } = call;
         const key = m?.[1] && m[2] ? await saliencyBlobKey(Number(m[1]), m[2]) : null;
         if (!m || !key) return json(404, 'NOT_FOUND', 'no such saliency map');
-        const etag = `"${key.split('/').pop()?.split('.')[0]}"`;
-        const headers = {
-          etag,
-          'cache-control': `${access.publicRead ? 'public' : 'private'}, max-age=31536000, immutable`,
-          'content-type': 'image/png',
-          'x-content-type-options': 'nosniff',
-        };
-        if (
-          request.headers
-            .get('if-none-match')
-            ?.split(/\s*,\s*/)
-            .includes(etag)
-        )
-          return new fetchAPI.Response(null, { status: 304, headers });
-        let blob: OpenedBlob;
-        try {
-          blob = await store.open(key);
-        } catch (e) {
-          const { status, code } = blobFault(e);
-          return fault(
-            status,
-            code,
-            code === 'BLOB_MISSING'
-              ? 'this saliency map is not stored on this server'
-              : 'the image store is unavailable; try again later',
-            `the saliency map of model ${m[1]} for image ${m[2]} (blob ${key}) cannot be read, ${code}: ${causeOf(e)}`,
-          );
-        }
-        const sized = { ...headers, 'content-length': String(blob.size) };
-        if (request.method === 'HEAD') {
-          blob.stream.destroy();
-          return new fetchAPI.Response(null, { status: 200, headers: sized });
-        }
-        return new fetchAPI.Response(Readable.toWeb(blob.stream) as ReadableStream<Uint8Array>, {
-          status: 200,
-          headers: sized,
+        return serveBlob(store, call, {
+          key,
+          etag: contentEtag(key),
+          headers: {
+            'cache-control': `${access.publicRead ? 'public' : 'private'}, max-age=31536000, immutable`,
+            'content-type': 'image/png',
+          },
+          missing: 'this saliency map is not stored on this server',
+          about: `the saliency map of model ${m[1]} for image ${m[2]}`,
         });
       },
     },
