@@ -92,6 +92,9 @@ export async function interpretability(
         subset.where,
         { consensus: { isNot: null } },
         { predictions: { some: { modelId, saliencyKey: { not: null } } } },
+        // only images some reviewer marked regions on: the read is bounded by what experts drew,
+        // not by the subset's size
+        { reviews: { some: { regions: { some: {} } } } },
       ],
     },
     select: {
