@@ -47,7 +47,7 @@ interface Answer<T> {
   data?: T | null;
   errors?: { message: string; extensions?: { code?: string; argument?: string } }[];
 }
-async function gql<T>(
+async function ask<T>(
   query: string,
   variables: Record<string, unknown> = {},
   role: Parameters<Api['headers']>[0] = 'VIEWER',
@@ -74,7 +74,7 @@ type Shown = Omit<EvaluationResult, 'input'> & {
   input: { threshold: number; operatingPointSensitivity: number | null; subset: string; policy: string };
 };
 const evaluation = async (input: Record<string, unknown>, role: Parameters<Api['headers']>[0] = 'VIEWER') =>
-  gql<{ evaluation: Shown }>(EVALUATE, { input: { model: gidA(), positive: ['malignant'], ...input } }, role);
+  ask<{ evaluation: Shown }>(EVALUATE, { input: { model: gidA(), positive: ['malignant'], ...input } }, role);
 
 /** The evaluated images as this test reads them: every image with a prediction of the model and a label. */
 interface Truth {
@@ -417,7 +417,7 @@ describe('the errors connection', () => {
   const input = { model: encodeGlobalID('Model', 0), subset: { filter: {} }, positive: ['malignant'], resamples: 0 };
 
   it('largest loss first, paged, with the total', async () => {
-    const first = await gql<Page>(ERRORS, { input: { ...input, model: gidA() }, first: 5 });
+    const first = await ask<Page>(ERRORS, { input: { ...input, model: gidA() }, first: 5 });
     expect(first.errors).toBeUndefined();
     const e = first.data?.evaluation.errors;
     expect(e?.totalCount).toBe(first.data?.evaluation.overall.images);
@@ -425,7 +425,7 @@ describe('the errors connection', () => {
     expect(losses).toEqual([...losses].sort((a, b) => b - a));
     for (const x of e?.edges ?? [])
       expect(x.node.loss).toBeCloseTo(x.node.positive ? -Math.log(x.node.score) : -Math.log(1 - x.node.score), 9);
-    const next = await gql<Page>(ERRORS, {
+    const next = await ask<Page>(ERRORS, {
       input: { ...input, model: gidA() },
       first: 5,
       after: e?.pageInfo.endCursor,
@@ -437,13 +437,13 @@ describe('the errors connection', () => {
   });
 
   it('filterable like images: the filter intersects', async () => {
-    const res = await gql<Page>(ERRORS, { input: { ...input, model: gidA() }, first: 3, filter: { sex: ['MALE'] } });
+    const res = await ask<Page>(ERRORS, { input: { ...input, model: gidA() }, first: 3, filter: { sex: ['MALE'] } });
     const truth = await truthOf(modelA, { patient: { sex: 'MALE' } });
     expect(res.data?.evaluation.errors.totalCount).toBe(truth.rows.length);
   });
 
   it('refuses a page over 200', async () => {
-    const res = await gql<Page>(ERRORS, { input: { ...input, model: gidA() }, first: 201 });
+    const res = await ask<Page>(ERRORS, { input: { ...input, model: gidA() }, first: 201 });
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
@@ -451,7 +451,7 @@ describe('the errors connection', () => {
 describe('refusals change nothing', () => {
   const refused = async (input: Record<string, unknown>, code = 'BAD_USER_INPUT') => {
     const before = await env.db.evaluation.count();
-    const res = await gql('mutation S($input: EvaluationInput!) { saveEvaluation(input: $input) { id } }', {
+    const res = await ask('mutation S($input: EvaluationInput!) { saveEvaluation(input: $input) { id } }', {
       input: { model: gidA(), positive: ['malignant'], subset: { filter: {} }, resamples: 0, ...input },
     });
     expect(res.errors?.[0]?.extensions?.code, JSON.stringify(res.errors)).toBe(code);
@@ -484,7 +484,7 @@ describe('refusals change nothing', () => {
   });
 
   it('saveEvaluation needs a token', async () => {
-    const res = await gql(
+    const res = await ask(
       'mutation S($input: EvaluationInput!) { saveEvaluation(input: $input) { id } }',
       { input: { model: gidA(), positive: ['malignant'], subset: { filter: {} }, resamples: 0 } },
       null,
@@ -506,9 +506,9 @@ describe('saved evaluations', () => {
       };
     };
     const before = await env.db.evaluation.count();
-    const a = await gql<Saved>(SAVE, { input });
+    const a = await ask<Saved>(SAVE, { input });
     expect(a.errors).toBeUndefined();
-    const b = await gql<Saved>(SAVE, { input });
+    const b = await ask<Saved>(SAVE, { input });
     expect(b.data?.saveEvaluation.id).toBe(a.data?.saveEvaluation.id);
     expect(await env.db.evaluation.count()).toBe(before + 1);
     const id = a.data?.saveEvaluation.id as string;
@@ -520,7 +520,7 @@ describe('saved evaluations', () => {
     const page = await api.yoga.fetch(`http://test/evaluations/${key}.md`, { headers: api.headers('VIEWER') });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('eval-a');
-    const read = await gql<{
+    const read = await ask<{
       savedEvaluation: {
         id: string;
         result: { overall: { auroc: { value: number } }; errors: { totalCount: number } };
@@ -533,14 +533,14 @@ describe('saved evaluations', () => {
       a.data?.saveEvaluation.result.overall.auroc.value,
     );
     expect(read.data?.savedEvaluation.result.errors.totalCount).toBe(a.data?.saveEvaluation.result.errors.totalCount);
-    const none = await gql<{ savedEvaluation: null }>(`query R($id: ID!) { savedEvaluation(id: $id) { id } }`, {
+    const none = await ask<{ savedEvaluation: null }>(`query R($id: ID!) { savedEvaluation(id: $id) { id } }`, {
       id: Buffer.from('SavedEvaluation:ev_nothing').toString('base64'),
     });
     expect(none.data?.savedEvaluation).toBeNull();
   });
 
   it('the report, as Markdown and HTML', async () => {
-    const res = await gql<{ evaluation: { md: string; html: string } }>(
+    const res = await ask<{ evaluation: { md: string; html: string } }>(
       `query E($input: EvaluationInput!) { evaluation(input: $input) { md: report html: report(format: HTML) } }`,
       { input: { model: gidA(), positive: ['malignant'], subset: { filter: {} }, resamples: 20 } },
     );
@@ -552,7 +552,7 @@ describe('saved evaluations', () => {
 
 describe('modelComparison', () => {
   it('the paired AUROC difference equals pairedAurocDifference on the images both scored', async () => {
-    const res = await gql<{
+    const res = await ask<{
       modelComparison: {
         images: number;
         patients: number;
@@ -583,7 +583,7 @@ describe('modelComparison', () => {
   });
 
   it('refuses anything but two different models', async () => {
-    const res = await gql(`query C($input: ModelComparisonInput!) { modelComparison(input: $input) { images } }`, {
+    const res = await ask(`query C($input: ModelComparisonInput!) { modelComparison(input: $input) { images } }`, {
       input: { models: [gidA(), gidA()], subset: { filter: {} }, positive: ['malignant'] },
     });
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
