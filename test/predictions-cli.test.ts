@@ -93,114 +93,131 @@ const file = (name: string, text: string | Buffer | Uint8Array) => {
 
 const img = (n: number) => images[n] as { id: number; sha256: string; gid: string };
 
-describe(`dermaset model register and predictions import on ${testProvider}`, { timeout: CLI_TIMEOUT }, () => {
-  let modelId = 0;
-  it('registers a model as the CLI actor', async () => {
-    const r = await dermaset(env, ['model', 'register', '--name', 'cli-net', '--version', '1', '--notes', 'ISIC 2019']);
-    expect(r.stderr).not.toMatch(STACK);
-    expect(r.code).toBe(0);
-    expect(r.stdout.trim()).toMatch(
-      /^registered cli-net@1 \(id [A-Za-z0-9+/=]+\), policy screening-binary \S+, labels benign, malignant$/,
-    );
-    const m = await env.db.model.findFirstOrThrow({ where: { name: 'cli-net' } });
-    expect(m).toMatchObject({ createdBy: 'dermaset-cli', ownerTokenId: null, trainingNotes: 'ISIC 2019' });
-    modelId = m.id;
-  });
+// The command line on SQLite only, for CI time: importPredictions, the service it calls, runs on both
+// databases in test/predictions.test.ts.
+const CLI_DB = testProvider === 'sqlite';
 
-  it('imports a CSV: good rows stored, refused rows reported by line (all of them with --report), saliency maps from the folder', async () => {
-    const dir = join(env.dataDir, 'maps');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, 'a.png'),
-      await sharp({ create: { width: 12, height: 10, channels: 3, background: '#406080' } })
-        .png()
-        .toBuffer(),
-    );
-    const csv = file(
-      'preds.csv',
-      [
-        'Image,MALIGNANT,benign,saliency',
-        `${img(0).gid},0.2,0.8,a.png`, // line 2 good, with a map
-        `${img(1).sha256},0.5,0.5,`, // 3 good
-        `${img(2).gid},0.5,,`, // 4 no benign score
-        `${'e'.repeat(64)},0.1,0.9,`, // 5 no such image
-        `${img(3).gid},abc,0.9,`, // 6 not a number
-        `${img(4).gid},0.1,0.9,missing.png`, // 7 no such map
-        `${img(5).gid},0.1,0.9,../preds.csv`, // 8 outside the folder
-        `${img(6).gid},0.3,0.7,`, // 9 good
-        `${img(6).gid},0.3,0.7,`, // 10 the image of line 9 again
-      ].join('\n'),
-    );
-    const report = join(env.dataDir, 'report.json');
-    const r = await dermaset(env, [
-      'predictions',
-      'import',
-      '--model',
-      'cli-net@1',
-      csv,
-      '--saliency-dir',
-      dir,
-      '--report',
-      report,
-    ]);
-    expect(r.stderr).not.toMatch(STACK);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^cli-net@1: 9 rows read from .*preds\.csv: 3 stored, 0 unchanged, 6 refused$/m);
-    expect(r.stdout).toMatch(/^ {2}line 4 \S+: MISSING_LABEL no score for benign$/m);
-    expect(r.stdout).toMatch(/^ {2}line 5 e{64}: UNKNOWN_IMAGE /m);
-    const json = JSON.parse(readFileSync(report, 'utf8')) as { refusals: { line: number; code: string }[] };
-    expect(json.refusals.map((x) => [x.line, x.code])).toEqual([
-      [4, 'MISSING_LABEL'],
-      [5, 'UNKNOWN_IMAGE'],
-      [6, 'NOT_A_PROBABILITY'],
-      [7, 'BAD_SALIENCY'],
-      [8, 'BAD_SALIENCY'],
-      [10, 'DUPLICATE_IMAGE'],
-    ]);
-    const stored = await env.db.prediction.findMany({ where: { modelId }, orderBy: { imageId: 'asc' } });
-    expect(stored.map((p) => [p.imageId, JSON.parse(p.scores), p.saliencyKey !== null])).toEqual([
-      [img(0).id, [0.8, 0.2], true],
-      [img(1).id, [0.5, 0.5], false],
-      [img(6).id, [0.7, 0.3], false],
-    ]);
-
-    // the same file again: nothing written, not even the data versions
-    const before = await snapshot(env);
-    const versions = await dataVersions();
-    const again = await dermaset(env, ['predictions', 'import', '--model', 'cli-net@1', csv, '--saliency-dir', dir]);
-    expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/: 9 rows read from .*: 0 stored, 3 unchanged, 6 refused$/m);
-    expect(await dataVersions()).toEqual(versions);
-    expect(await snapshot(env)).toEqual(before);
-  });
-
-  it('imports a Parquet file named by image_sha256, its scores as doubles', async () => {
-    const pq = file(
-      'preds.parquet',
-      new Uint8Array(
-        parquetWriteBuffer({
-          columnData: [
-            { name: 'image_sha256', data: [img(2).sha256, img(3).sha256, img(7).sha256], type: 'STRING' },
-            { name: 'benign', data: [0.1, 0.6, 1.5], type: 'DOUBLE' },
-            { name: 'malignant', data: [0.9, 0.4, 0], type: 'DOUBLE' },
-          ],
-        }),
-      ),
-    );
-    const r = await dermaset(env, ['predictions', 'import', '--model', 'cli-net@1', pq]);
-    expect(r.stderr).not.toMatch(STACK);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/: 3 rows read from .*preds\.parquet: 2 stored, 0 unchanged, 1 refused$/m);
-    expect(r.stdout).toMatch(/^ {2}row 3 c\d+: NOT_A_PROBABILITY the score of benign is 1\.5/m);
-    const p = await env.db.prediction.findUniqueOrThrow({
-      where: { modelId_imageId: { modelId, imageId: img(2).id } },
+describe.runIf(CLI_DB)(
+  `dermaset model register and predictions import on ${testProvider}`,
+  { timeout: CLI_TIMEOUT },
+  () => {
+    let modelId = 0;
+    it('registers a model as the CLI actor', async () => {
+      const r = await dermaset(env, [
+        'model',
+        'register',
+        '--name',
+        'cli-net',
+        '--version',
+        '1',
+        '--notes',
+        'ISIC 2019',
+      ]);
+      expect(r.stderr).not.toMatch(STACK);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim()).toMatch(
+        /^registered cli-net@1 \(id [A-Za-z0-9+/=]+\), policy screening-binary \S+, labels benign, malignant$/,
+      );
+      const m = await env.db.model.findFirstOrThrow({ where: { name: 'cli-net' } });
+      expect(m).toMatchObject({ createdBy: 'dermaset-cli', ownerTokenId: null, trainingNotes: 'ISIC 2019' });
+      modelId = m.id;
     });
-    expect(JSON.parse(p.scores)).toEqual([0.1, 0.9]);
-    expect((await env.db.model.findUniqueOrThrow({ where: { id: modelId } })).predictionCount).toBe(5);
-  });
-});
 
-describe(`files longer than a batch on ${testProvider}`, { timeout: CLI_TIMEOUT }, () => {
+    it('imports a CSV: good rows stored, refused rows reported by line (all of them with --report), saliency maps from the folder', async () => {
+      const dir = join(env.dataDir, 'maps');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, 'a.png'),
+        await sharp({ create: { width: 12, height: 10, channels: 3, background: '#406080' } })
+          .png()
+          .toBuffer(),
+      );
+      const csv = file(
+        'preds.csv',
+        [
+          'Image,MALIGNANT,benign,saliency',
+          `${img(0).gid},0.2,0.8,a.png`, // line 2 good, with a map
+          `${img(1).sha256},0.5,0.5,`, // 3 good
+          `${img(2).gid},0.5,,`, // 4 no benign score
+          `${'e'.repeat(64)},0.1,0.9,`, // 5 no such image
+          `${img(3).gid},abc,0.9,`, // 6 not a number
+          `${img(4).gid},0.1,0.9,missing.png`, // 7 no such map
+          `${img(5).gid},0.1,0.9,../preds.csv`, // 8 outside the folder
+          `${img(6).gid},0.3,0.7,`, // 9 good
+          `${img(6).gid},0.3,0.7,`, // 10 the image of line 9 again
+        ].join('\n'),
+      );
+      const report = join(env.dataDir, 'report.json');
+      const r = await dermaset(env, [
+        'predictions',
+        'import',
+        '--model',
+        'cli-net@1',
+        csv,
+        '--saliency-dir',
+        dir,
+        '--report',
+        report,
+      ]);
+      expect(r.stderr).not.toMatch(STACK);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^cli-net@1: 9 rows read from .*preds\.csv: 3 stored, 0 unchanged, 6 refused$/m);
+      expect(r.stdout).toMatch(/^ {2}line 4 \S+: MISSING_LABEL no score for benign$/m);
+      expect(r.stdout).toMatch(/^ {2}line 5 e{64}: UNKNOWN_IMAGE /m);
+      const json = JSON.parse(readFileSync(report, 'utf8')) as { refusals: { line: number; code: string }[] };
+      expect(json.refusals.map((x) => [x.line, x.code])).toEqual([
+        [4, 'MISSING_LABEL'],
+        [5, 'UNKNOWN_IMAGE'],
+        [6, 'NOT_A_PROBABILITY'],
+        [7, 'BAD_SALIENCY'],
+        [8, 'BAD_SALIENCY'],
+        [10, 'DUPLICATE_IMAGE'],
+      ]);
+      const stored = await env.db.prediction.findMany({ where: { modelId }, orderBy: { imageId: 'asc' } });
+      expect(stored.map((p) => [p.imageId, JSON.parse(p.scores), p.saliencyKey !== null])).toEqual([
+        [img(0).id, [0.8, 0.2], true],
+        [img(1).id, [0.5, 0.5], false],
+        [img(6).id, [0.7, 0.3], false],
+      ]);
+
+      // the same file again: nothing written, not even the data versions
+      const before = await snapshot(env);
+      const versions = await dataVersions();
+      const again = await dermaset(env, ['predictions', 'import', '--model', 'cli-net@1', csv, '--saliency-dir', dir]);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toMatch(/: 9 rows read from .*: 0 stored, 3 unchanged, 6 refused$/m);
+      expect(await dataVersions()).toEqual(versions);
+      expect(await snapshot(env)).toEqual(before);
+    });
+
+    it('imports a Parquet file named by image_sha256, its scores as doubles', async () => {
+      const pq = file(
+        'preds.parquet',
+        new Uint8Array(
+          parquetWriteBuffer({
+            columnData: [
+              { name: 'image_sha256', data: [img(2).sha256, img(3).sha256, img(7).sha256], type: 'STRING' },
+              { name: 'benign', data: [0.1, 0.6, 1.5], type: 'DOUBLE' },
+              { name: 'malignant', data: [0.9, 0.4, 0], type: 'DOUBLE' },
+            ],
+          }),
+        ),
+      );
+      const r = await dermaset(env, ['predictions', 'import', '--model', 'cli-net@1', pq]);
+      expect(r.stderr).not.toMatch(STACK);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/: 3 rows read from .*preds\.parquet: 2 stored, 0 unchanged, 1 refused$/m);
+      expect(r.stdout).toMatch(/^ {2}row 3 c\d+: NOT_A_PROBABILITY the score of benign is 1\.5/m);
+      const p = await env.db.prediction.findUniqueOrThrow({
+        where: { modelId_imageId: { modelId, imageId: img(2).id } },
+      });
+      expect(JSON.parse(p.scores)).toEqual([0.1, 0.9]);
+      expect((await env.db.model.findUniqueOrThrow({ where: { id: modelId } })).predictionCount).toBe(5);
+    });
+  },
+);
+
+describe.runIf(CLI_DB)(`files longer than a batch on ${testProvider}`, { timeout: CLI_TIMEOUT }, () => {
   it('a CSV of 1,250 rows goes in batches of 1,000; an image named twice in the file is refused across batches', async () => {
     const r0 = await dermaset(env, ['model', 'register', '--name', 'long', '--version', '1', '--policy', 'three-tier']);
     expect(r0.code).toBe(0);
