@@ -11,6 +11,7 @@ import { useDatabase } from '../src/db/current.ts';
 import { dataVersions } from '../src/db/data-version.ts';
 import { CLI_TIMEOUT, dermaset } from './helpers/cli.ts';
 import { createTestEnv, type TestEnv, testProvider } from './helpers/database.ts';
+import { bareImageRow } from './helpers/images.ts';
 import { snapshot } from './helpers/snapshot.ts';
 
 let env: TestEnv;
@@ -29,27 +30,14 @@ beforeAll(async () => {
     const p = await env.db.patient.create({ data: { code: `P-cli-${n}` } });
     const l = await env.db.lesion.create({ data: { code: `L-cli-${n}`, patientId: p.id } });
     const i = await env.db.image.create({
-      data: {
+      data: bareImageRow({
         patientId: p.id,
         lesionId: l.id,
         collectionId: own.id,
-        clinicalDiagnosisRaw: 'nevus',
-        diagnosisClass: 'NEVUS',
-        diagnosisTerm: 'Benign:Benign melanocytic proliferations:Nevus',
-        clinicalStatus: 'BENIGN',
         sha256: hex(n),
         pixelHash: hex(n).replace('c', 'd'),
-        phash: '0'.repeat(16),
-        width: 64,
-        height: 48,
-        format: 'jpeg',
-        byteSize: 1,
-        storageKey: `k${n}`,
-        thumbnailKey: `t${n}`,
-        sharpness: 1,
-        clippedShare: 0,
-        glareShare: 0,
-      },
+        key: String(n),
+      }),
     });
     images.push({ id: i.id, sha256: i.sha256, gid: gid('Image', i.id) });
   }
@@ -57,27 +45,16 @@ beforeAll(async () => {
   const first = images[0] as { id: number };
   const { patientId, lesionId } = await env.db.image.findUniqueOrThrow({ where: { id: first.id } });
   await env.db.image.createMany({
-    data: Array.from({ length: BULK }, (_, k) => ({
-      patientId,
-      lesionId,
-      collectionId: own.id,
-      clinicalDiagnosisRaw: 'nevus',
-      diagnosisClass: 'NEVUS' as const,
-      diagnosisTerm: 'Benign:Benign melanocytic proliferations:Nevus',
-      clinicalStatus: 'BENIGN' as const,
-      sha256: bulkSha(k),
-      pixelHash: bulkSha(k).replace('f', 'e'),
-      phash: '0'.repeat(16),
-      width: 64,
-      height: 48,
-      format: 'jpeg',
-      byteSize: 1,
-      storageKey: `bk${k}`,
-      thumbnailKey: `bt${k}`,
-      sharpness: 1,
-      clippedShare: 0,
-      glareShare: 0,
-    })),
+    data: Array.from({ length: BULK }, (_, k) =>
+      bareImageRow({
+        patientId,
+        lesionId,
+        collectionId: own.id,
+        sha256: bulkSha(k),
+        pixelHash: bulkSha(k).replace('f', 'e'),
+        key: `b${k}`,
+      }),
+    ),
   });
 });
 

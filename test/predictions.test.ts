@@ -16,6 +16,7 @@ import { sweepBlobs } from '../src/storage/sweep.ts';
 import { type Api, createApi } from './helpers/api.ts';
 import { multipart, postMultipart } from './helpers/bad-input.ts';
 import { createTestEnv, type TestEnv, testProvider } from './helpers/database.ts';
+import { bareImageRow } from './helpers/images.ts';
 import { snapshot } from './helpers/snapshot.ts';
 
 let env: TestEnv;
@@ -36,27 +37,14 @@ beforeAll(async () => {
     const p = await env.db.patient.create({ data: { code: `P-pred-${n}` } });
     const l = await env.db.lesion.create({ data: { code: `L-pred-${n}`, patientId: p.id } });
     const i = await env.db.image.create({
-      data: {
+      data: bareImageRow({
         patientId: p.id,
         lesionId: l.id,
         collectionId: own.id,
-        clinicalDiagnosisRaw: 'nevus',
-        diagnosisClass: 'NEVUS',
-        diagnosisTerm: 'Benign:Benign melanocytic proliferations:Nevus',
-        clinicalStatus: 'BENIGN',
         sha256: hex(n, 'a'),
         pixelHash: hex(n, 'b'),
-        phash: '0'.repeat(16),
-        width: 64,
-        height: 48,
-        format: 'jpeg',
-        byteSize: 1,
-        storageKey: `k${n}`,
-        thumbnailKey: `t${n}`,
-        sharpness: 1,
-        clippedShare: 0,
-        glareShare: 0,
-      },
+        key: String(n),
+      }),
     });
     images.push({ id: i.id, sha256: i.sha256, gid: gid('Image', i.id) });
   }

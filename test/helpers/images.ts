@@ -71,3 +71,36 @@ export async function blockPicture(id: string, format: 'jpeg' | 'png' = 'jpeg'):
   const img = sharp(px, { raw: { width: 64, height: 64, channels: 3 } });
   return format === 'png' ? img.png().toBuffer() : img.jpeg({ quality: 92 }).toBuffer();
 }
+
+/**
+ * The data of an image row written straight to the table: a nevus of 64×48 px with no bytes behind
+ * it (`k<key>` / `t<key>` blob keys that are never read), for tests that need rows, not pictures.
+ */
+export const bareImageRow = (r: {
+  patientId: number;
+  lesionId: number;
+  collectionId: number;
+  sha256: string;
+  pixelHash: string;
+  key: string;
+}) => ({
+  patientId: r.patientId,
+  lesionId: r.lesionId,
+  collectionId: r.collectionId,
+  clinicalDiagnosisRaw: 'nevus',
+  diagnosisClass: 'NEVUS' as const,
+  diagnosisTerm: 'Benign:Benign melanocytic proliferations:Nevus',
+  clinicalStatus: 'BENIGN' as const,
+  sha256: r.sha256,
+  pixelHash: r.pixelHash,
+  phash: '0'.repeat(16),
+  width: 64,
+  height: 48,
+  format: 'jpeg',
+  byteSize: 1,
+  storageKey: `k${r.key}`,
+  thumbnailKey: `t${r.key}`,
+  sharpness: 1,
+  clippedShare: 0,
+  glareShare: 0,
+});
