@@ -10,7 +10,7 @@
 // A stratum reads the same draws restricted to its own patients (every metric and every stratum
 // shares each resample, as the comparison of two models shares them too): its resample size varies
 // with how many of its patients were drawn.
-import { quantile, type Scored } from './evaluation-metrics.ts';
+import { orderByScore, quantile, type Scored } from './evaluation-metrics.ts';
 import { Random } from './random.ts';
 
 /** The metrics of one group, as they are computed per resample (index into a group's row). */
@@ -97,42 +97,6 @@ export function patientDraws(patients: number, seed: number): (mult: Int32Array)
       mult[k] = (mult[k] as number) + 1;
     }
   };
-}
-
-/**
- * Indices ordered by score, highest first, ties by index: a native numeric sort of the scores, each
- * image's rank among the distinct values found by binary search, then a counting sort by rank (a
- * comparator sort of a million indices costs seconds).
- */
-export function orderByScore(score: Float64Array): Uint32Array {
-  const n = score.length;
-  const distinct = Float64Array.from(score).sort();
-  let u = 0;
-  for (let k = 0; k < n; k++) if (k === 0 || distinct[k] !== distinct[u - 1]) distinct[u++] = distinct[k] as number;
-  const rank = new Int32Array(n);
-  const start = new Int32Array(u + 1);
-  for (let i = 0; i < n; i++) {
-    const v = score[i] as number;
-    let lo = 0;
-    let hi = u - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((distinct[mid] as number) < v) lo = mid + 1;
-      else hi = mid;
-    }
-    // descending: the highest value first
-    const r = u - 1 - lo;
-    rank[i] = r;
-    start[r + 1] = (start[r + 1] as number) + 1;
-  }
-  for (let r = 1; r <= u; r++) start[r] = (start[r] as number) + (start[r - 1] as number);
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rank[i] as number;
-    order[start[r] as number] = i;
-    start[r] = (start[r] as number) + 1;
-  }
-  return order;
 }
 
 /** Resamples computed together in one pass: each image's multiplicities for them sit in one cache line. */

@@ -61,11 +61,39 @@ export function confusionAt(s: Scored, threshold: number): ThresholdMetrics {
   };
 }
 
-/** Indices ordered by score, highest first (ties by index: the order does not change any metric). */
-function byScoreDesc(score: Float64Array): Uint32Array {
-  const order = new Uint32Array(score.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  order.sort((a, b) => (score[b] as number) - (score[a] as number) || a - b);
+/**
+ * Indices ordered by score, highest first, ties by index (the order changes no metric): a native numeric sort of the scores, each
+ * image's rank among the distinct values found by binary search, then a counting sort by rank (a
+ * comparator sort of a million indices costs seconds).
+ */
+export function orderByScore(score: Float64Array): Uint32Array {
+  const n = score.length;
+  const distinct = Float64Array.from(score).sort();
+  let u = 0;
+  for (let k = 0; k < n; k++) if (k === 0 || distinct[k] !== distinct[u - 1]) distinct[u++] = distinct[k] as number;
+  const rank = new Int32Array(n);
+  const start = new Int32Array(u + 1);
+  for (let i = 0; i < n; i++) {
+    const v = score[i] as number;
+    let lo = 0;
+    let hi = u - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((distinct[mid] as number) < v) lo = mid + 1;
+      else hi = mid;
+    }
+    // descending: the highest value first
+    const r = u - 1 - lo;
+    rank[i] = r;
+    start[r + 1] = (start[r + 1] as number) + 1;
+  }
+  for (let r = 1; r <= u; r++) start[r] = (start[r] as number) + (start[r - 1] as number);
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rank[i] as number;
+    order[start[r] as number] = i;
+    start[r] = (start[r] as number) + 1;
+  }
   return order;
 }
 
@@ -79,7 +107,7 @@ export function thresholdAtSensitivity(s: Scored, target: number): number | null
   if (positives === 0) return null;
   const need = Math.ceil(target * positives - 1e-12);
   if (need <= 0) return Number.POSITIVE_INFINITY;
-  const order = byScoreDesc(s.score);
+  const order = orderByScore(s.score);
   let tp = 0;
   for (let k = 0; k < order.length; k++) {
     const i = order[k] as number;
@@ -91,11 +119,15 @@ export function thresholdAtSensitivity(s: Scored, target: number): number | null
   return s.score[order[order.length - 1] as number] as number;
 }
 
-/** The ROC and precision-recall points: one per distinct score, highest first (with ties together). */
-function curve(s: Scored) {
-  const order = byScoreDesc(s.score);
+/**
+ * The ROC and precision-recall points: one per distinct score, highest first (with ties together):
+ * the true and false positives at each threshold, the threshold itself (score ≥ it is positive).
+ * `order` is orderByScore's, when the caller has it already.
+ */
+export function curve(s: Scored, order: Uint32Array = orderByScore(s.score)) {
   const tps: number[] = [];
   const fps: number[] = [];
+  const thresholds: number[] = [];
   let tp = 0;
   let fp = 0;
   for (let k = 0; k < order.length; k++) {
@@ -106,9 +138,10 @@ function curve(s: Scored) {
     if (next === undefined || s.score[next] !== s.score[i]) {
       tps.push(tp);
       fps.push(fp);
+      thresholds.push(s.score[i] as number);
     }
   }
-  return { tps, fps, positives: tp, negatives: fp };
+  return { tps, fps, thresholds, positives: tp, negatives: fp };
 }
 
 /** Area under the ROC curve (trapezoids over the distinct thresholds: ties count half). Null without both classes. */

@@ -28,12 +28,11 @@ import {
   bootstrapEvaluation,
   type GroupMetrics,
   type MetricInterval,
-  orderByScore,
   pairedAurocDifference,
   patientSlots,
   WeightedEvaluation,
 } from '../domain/evaluation-bootstrap.ts';
-import { calibration, type Scored, thresholdAtSensitivity } from '../domain/evaluation-metrics.ts';
+import { calibration, curve, orderByScore, type Scored, thresholdAtSensitivity } from '../domain/evaluation-metrics.ts';
 import type {
   BootstrapInfo,
   Estimate,
@@ -363,23 +362,16 @@ export function rocCurve(
   maxPoints: number = EVALUATION_BOUNDS.rocPoints,
   order: Uint32Array = orderByScore(s.score),
 ): RocPoint[] {
-  let P = 0;
-  for (const p of s.positive) P += p;
-  const N = s.score.length - P;
-  if (P === 0 || N === 0) return [];
-  const top = s.score[order[0] as number] as number;
+  const { tps, fps, thresholds, positives, negatives } = curve(s, order);
+  if (positives === 0 || negatives === 0) return [];
   // (0,0): a threshold just above the highest score, which calls no image positive
-  const all: RocPoint[] = [{ fpr: 0, tpr: 0, threshold: top + 2 ** -40 }];
-  let tp = 0;
-  let fp = 0;
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k] as number;
-    if (s.positive[i]) tp++;
-    else fp++;
-    const next = order[k + 1];
-    if (next === undefined || s.score[next] !== s.score[i])
-      all.push({ fpr: fp / N, tpr: tp / P, threshold: s.score[i] as number });
-  }
+  const all: RocPoint[] = [{ fpr: 0, tpr: 0, threshold: (thresholds[0] as number) + 2 ** -40 }];
+  for (let k = 0; k < tps.length; k++)
+    all.push({
+      fpr: (fps[k] as number) / negatives,
+      tpr: (tps[k] as number) / positives,
+      threshold: thresholds[k] as number,
+    });
   if (all.length <= maxPoints) return all;
   const out: RocPoint[] = [];
   for (let j = 0; j < maxPoints; j++) out.push(all[Math.round((j * (all.length - 1)) / (maxPoints - 1))] as RocPoint);
