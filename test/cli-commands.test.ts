@@ -39,13 +39,13 @@ function field(record: Record<string, unknown>, name: string): unknown {
 describe.runIf(CLI_DB)('dermaset policy', { timeout: CLI_TIMEOUT }, () => {
   it('shows the active policy and every policy, switches it and records the switch as the CLI actor', async () => {
     const shown = await dermaset(env, ['policy', 'show']);
-    expect(shown.code).toBe(0);
+    expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toMatch(/^active: screening-binary$/m);
     expect(shown.stdout).toMatch(/^\* screening-binary\t/m);
     expect(shown.stdout).toMatch(/^ {2}three-tier\t/m);
 
     const set = await dermaset(env, ['policy', 'set', 'three-tier']);
-    expect(set.code).toBe(0);
+    expect(set.code, set.stderr).toBe(0);
     expect(set.stdout.trim()).toBe('active policy: screening-binary → three-tier');
     const change = await env.db.policyChange.findFirst({ orderBy: { id: 'desc' } });
     expect(change).toMatchObject({ fromPolicy: 'screening-binary', toPolicy: 'three-tier', actor: 'dermaset-cli' });
@@ -74,7 +74,7 @@ describe.runIf(CLI_DB)('dermaset export', { timeout: CLI_TIMEOUT }, () => {
       out,
     ]);
     expect(r.stderr).not.toMatch(STACK);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const rows = lines(out);
     const melanomas = await env.db.image.count({ where: { diagnosisClass: 'MELANOMA' } });
     expect(melanomas).toBeGreaterThan(0);
@@ -103,7 +103,7 @@ describe.runIf(CLI_DB)('dermaset split and an export of one part', { timeout: CL
       'sex,fitzpatrick_type',
     ]);
     expect(r.stderr).not.toMatch(STACK);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const stored = await env.db.split.findFirstOrThrow({ where: { name: 'cli 70/15/15' } });
     id = stored.id;
     expect(stored).toMatchObject({ seed: 7, createdBy: 'dermaset-cli', policyId: 'screening-binary' });
@@ -116,20 +116,20 @@ describe.runIf(CLI_DB)('dermaset split and an export of one part', { timeout: CL
     expect(r.stderr).toMatch(new RegExp(`storing .*${stored.imageCount}/${stored.imageCount}`));
 
     const list = await dermaset(env, ['split', 'list']);
-    expect(list.code).toBe(0);
+    expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(
       new RegExp(`^${id}\\t.*\\t${stored.imageCount} images\\ttrain,validation,test\\tcli 70/15/15$`, 'm'),
     );
 
     const shown = await dermaset(env, ['split', 'show', id]);
-    expect(shown.code).toBe(0);
+    expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toBe(r.stdout);
   });
 
   it('exports the test part: exactly its images, each row with its part', async () => {
     const out = join(env.dataDir, 'test-part.jsonl');
     const r = await dermaset(env, ['export', 'jsonl', '--split', id, '--part', 'test', '--out', out]);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const rows = lines(out);
     const assigned = await env.db.splitAssignment.findMany({
       where: { splitId: id, part: 'test' },
@@ -141,14 +141,14 @@ describe.runIf(CLI_DB)('dermaset split and an export of one part', { timeout: CL
 
   it('makes a k-fold split', async () => {
     const r = await dermaset(env, ['split', 'create', '--folds', '5', '--seed', '3']);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const split = await env.db.split.findFirstOrThrow({ where: { seed: 3 } });
     expect(JSON.parse(split.parts)).toEqual(['fold-1', 'fold-2', 'fold-3', 'fold-4', 'fold-5']);
 
     // a part the split lacks is the API's refusal, as one line
     const before = await snapshot(env);
     const wrong = await dermaset(env, ['export', 'jsonl', '--split', split.id, '--part', 'validation']);
-    expect(wrong.code).toBe(2);
+    expect(wrong.code, wrong.stderr).toBe(2);
     expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
     expect(wrong.stderr).toMatch(/^dermaset export: .*(fold|part)/);
     expect(wrong.stderr).not.toMatch(STACK);
@@ -168,7 +168,7 @@ describe.runIf(CLI_DB)('dermaset release', { timeout: CLI_TIMEOUT }, () => {
       '{"diagnosisClass":["NEVUS","MELANOMA"]}',
     ]);
     expect(r.stderr).not.toMatch(STACK);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const release = await env.db.release.findFirstOrThrow({ where: { name: 'cli-release' } });
     const images = await env.db.image.count({ where: { diagnosisClass: { in: ['NEVUS', 'MELANOMA'] } } });
     expect(release).toMatchObject({ version: '1.0.0', imageCount: images, createdBy: 'dermaset-cli' });
@@ -176,7 +176,7 @@ describe.runIf(CLI_DB)('dermaset release', { timeout: CLI_TIMEOUT }, () => {
       `release ${release.id} "cli-release" 1.0.0: ${images} images, sha256 ${release.contentHash}`,
     );
     const list = await dermaset(env, ['release', 'list', '--name', 'cli-release']);
-    expect(list.code).toBe(0);
+    expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(new RegExp(`^${release.id}\\t.*\\tcli-release\\t1\\.0\\.0\\t${images} images$`, 'm'));
   });
 });
@@ -247,7 +247,7 @@ describe.runIf(testProvider === 'sqlite')(
     it.concurrent.for(cases)('%s', async ([, args, message], { expect }) => {
       const before = await snapshot(env);
       const r = await dermaset(env, args);
-      expect(r.code).toBe(2);
+      expect(r.code, r.stderr).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(STACK);

@@ -59,7 +59,7 @@ describe('npx dermaset in a clone', { timeout: CLI_TIMEOUT }, () => {
   it('answers --help without installing anything', async () => {
     const r = await npx(clone, ['--no-install', 'dermaset', '--help']);
     expect(r.stderr).not.toMatch(/not found/);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^Usage: dermaset/);
     for (const command of ['serve', 'import', 'datasheet', 'export', 'split', 'policy', 'release', 'token'])
       expect(r.stdout).toContain(command);
@@ -67,7 +67,7 @@ describe('npx dermaset in a clone', { timeout: CLI_TIMEOUT }, () => {
 
   it('creates a token as the README shows', async () => {
     const r = await npx(clone, ['dermaset', 'token', 'create', '--role', 'viewer', '--name', 'gallery frontend']);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toMatch(/^dst_[A-Za-z0-9_-]{43}$/);
     expect(await env.db.apiToken.count({ where: { name: 'gallery frontend' } })).toBe(1);
   });
@@ -88,14 +88,14 @@ describe('mistakes in the environment are one line that says what to do', { time
 
   it('a port in use', async () => {
     const r = await npx(root, ['dermaset', 'serve'], { PORT: String(busyPort), DERMASET_SEED_DEMO: 'false' });
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).not.toMatch(STACK);
     expect(r.stderr).toMatch(new RegExp(`port ${busyPort} on 127\\.0\\.0\\.1 is already in use.*PORT=${busyPort + 1}`));
   });
 
   it('PORT=abc', async () => {
     const r = await npx(root, ['dermaset', 'serve'], { PORT: 'abc' });
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).not.toMatch(STACK);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/PORT: must be a whole number from 0 to 65535, got "abc"/);

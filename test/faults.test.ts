@@ -122,7 +122,7 @@ describe('blob sweep', () => {
       const youngOrphan = plant('originals', 'blob', 0);
 
       const dry = await dermaset(env, ['blobs', 'sweep', '--dry-run']);
-      expect(dry.code).toBe(0);
+      expect(dry.code, dry.stderr).toBe(0);
       expect(dry.stdout).toContain(`would remove ${staleTmp}`);
       expect(dry.stdout).toContain(`would remove ${staleOrphan}`);
       expect(dry.stdout).toMatch(/would remove 1 temporary files \(400 B\) and 1 unreferenced blobs \(600 B\)/);
@@ -130,12 +130,12 @@ describe('blob sweep', () => {
 
       // a grace longer than their age keeps them
       const kept = await dermaset(env, ['blobs', 'sweep', '--grace', '4h']);
-      expect(kept.code).toBe(0);
+      expect(kept.code, kept.stderr).toBe(0);
       expect(kept.stdout).toMatch(/removed 0 temporary files \(0 B\) and 0 unreferenced blobs \(0 B\)/);
       expect(present(staleTmp) && present(staleOrphan)).toBe(true);
 
       const swept = await dermaset(env, ['blobs', 'sweep', '--grace', '30m']);
-      expect(swept.code).toBe(0);
+      expect(swept.code, swept.stderr).toBe(0);
       expect(swept.stdout).toContain(`removed ${staleTmp}`);
       expect(swept.stdout).toMatch(/removed 1 temporary files \(400 B\) and 1 unreferenced blobs \(600 B\)/);
       expect(present(staleTmp) || present(staleOrphan)).toBe(false);
@@ -215,7 +215,7 @@ describe('a database out of reach at start', () => {
         DATABASE_URL: UNREACHABLE,
         DERMASET_PSEUDONYM_KEY: 'k'.repeat(32),
       });
-      expect(r.code).toBe(1);
+      expect(r.code, r.stderr).toBe(1);
       expect(r.stdout).toBe('');
       const lines = r.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);

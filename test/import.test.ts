@@ -217,7 +217,7 @@ describe('dermaset import --format <importer>', { timeout: CLI_TIMEOUT }, () => 
     const pub = await cli(['import', folder, '--metadata', csv, '--collection', 'some-public']);
     const slug = await cli(['import', folder, '--metadata', csv, '--collection', 'Not A Slug']);
     const unknown = await cli(['import', folder, '--metadata', csv, '--collection', 'elsewhere']);
-    for (const r of [pub, slug, unknown]) expect(r.code).toBe(2);
+    for (const r of [pub, slug, unknown]) expect(r.code, r.stderr).toBe(2);
     expect(pub.stderr).toMatch(/the collection some-public is a public collection/);
     expect(slug.stderr).toMatch(/--collection "Not A Slug" is not a collection slug/);
     expect(unknown.stderr).toMatch(/there is no collection elsewhere, and the dermaset importer states no facts/);
@@ -227,7 +227,7 @@ describe('dermaset import --format <importer>', { timeout: CLI_TIMEOUT }, () => 
 
   it('refuses an unknown format', async () => {
     const failed = await cli(['import', folder, '--format', 'fitzpatrick17k']);
-    expect(failed.code).toBe(2);
+    expect(failed.code, failed.stderr).toBe(2);
     expect(failed.stderr).toMatch(
       /unknown --format "fitzpatrick17k"; known: dermaset, ham10000, isic2019, isic-legacy, pad-ufes-20/,
     );
@@ -243,7 +243,7 @@ describe('dermaset import refuses what is not an import, storing nothing', { tim
   ])('--concurrency %s %s: a usage error naming the option, exit 1', async (n, format) => {
     const before = await counts();
     const r = await cli(['import', folder, '--metadata', csv, ...format, `--concurrency=${n}`]);
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/--concurrency <n>.*is invalid.*whole number from 1 to 64/s);
     expect(r.stdout).not.toContain('rows:');
     expect(await counts()).toEqual(before);
@@ -265,7 +265,7 @@ describe('dermaset import refuses what is not an import, storing nothing', { tim
     writeFileSync(file, 'hello world\n');
     const before = await counts();
     const r = await cli(['import', folder, '--metadata', file]);
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(
       /lacks the column\(s\) file_name, patient_id, acquisition_date, clinical_diagnosis, image_quality_score/,
     );
@@ -339,7 +339,7 @@ describe('dermaset import --dry-run (our CSV format)', { timeout: CLI_TIMEOUT },
     const before = await counts();
     const blobs = readdirSync(join(env.dataDir, 'blobs'), { recursive: true }).length;
     const r = await cli(['import', dry, '--metadata', dryCsv, '--dry-run']);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('format: dermaset (dry run: nothing was stored)');
     expect(r.stdout).toContain('rows: 5');
     expect(r.stdout).toContain('ready to import: 1');

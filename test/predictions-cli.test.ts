@@ -91,7 +91,7 @@ describe.runIf(CLI_DB)(
         'ISIC 2019',
       ]);
       expect(r.stderr).not.toMatch(STACK);
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       expect(r.stdout.trim()).toMatch(
         /^registered cli-net@1 \(id [A-Za-z0-9+/=]+\), policy screening-binary \S+, labels benign, malignant$/,
       );
@@ -137,7 +137,7 @@ describe.runIf(CLI_DB)(
         report,
       ]);
       expect(r.stderr).not.toMatch(STACK);
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/^cli-net@1: 9 rows read from .*preds\.csv: 3 stored, 0 unchanged, 6 refused$/m);
       expect(r.stdout).toMatch(/^ {2}line 4 \S+: MISSING_LABEL no score for benign$/m);
       expect(r.stdout).toMatch(/^ {2}line 5 e{64}: UNKNOWN_IMAGE /m);
@@ -161,7 +161,7 @@ describe.runIf(CLI_DB)(
       const before = await snapshot(env);
       const versions = await dataVersions();
       const again = await dermaset(env, ['predictions', 'import', '--model', 'cli-net@1', csv, '--saliency-dir', dir]);
-      expect(again.code).toBe(0);
+      expect(again.code, again.stderr).toBe(0);
       expect(again.stdout).toMatch(/: 9 rows read from .*: 0 stored, 3 unchanged, 6 refused$/m);
       expect(await dataVersions()).toEqual(versions);
       expect(await snapshot(env)).toEqual(before);
@@ -182,7 +182,7 @@ describe.runIf(CLI_DB)(
       );
       const r = await dermaset(env, ['predictions', 'import', '--model', 'cli-net@1', pq]);
       expect(r.stderr).not.toMatch(STACK);
-      expect(r.code).toBe(0);
+      expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/: 3 rows read from .*preds\.parquet: 2 stored, 0 unchanged, 1 refused$/m);
       expect(r.stdout).toMatch(/^ {2}row 3 c\d+: NOT_A_PROBABILITY the score of benign is 1\.5/m);
       const p = await env.db.prediction.findUniqueOrThrow({
@@ -197,13 +197,13 @@ describe.runIf(CLI_DB)(
 describe.runIf(CLI_DB)(`files longer than a batch on ${testProvider}`, { timeout: CLI_TIMEOUT }, () => {
   it('a CSV of 1,250 rows goes in batches of 1,000; an image named twice in the file is refused across batches', async () => {
     const r0 = await dermaset(env, ['model', 'register', '--name', 'long', '--version', '1', '--policy', 'three-tier']);
-    expect(r0.code).toBe(0);
+    expect(r0.code, r0.stderr).toBe(0);
     const rows = Array.from({ length: 1250 }, (_, k) => `${bulkSha(k)},0.2,0.3,0.5`);
     rows[1100] = `${bulkSha(3).toUpperCase()},0.2,0.3,0.5`; // line 1,102: the image of line 5
     const csv = file('long.csv', `image,benign,borderline,malignant\n${rows.join('\n')}\n`);
     const r = await dermaset(env, ['predictions', 'import', '--model', 'long@1', csv]);
     expect(r.stderr).not.toMatch(STACK);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/: 1250 rows read from .*: 1249 stored, 0 unchanged, 1 refused$/m);
     expect(r.stdout).toMatch(/^ {2}line 1102 F0+3: DUPLICATE_IMAGE line 5 of the file names the same image$/m);
     const m = await env.db.model.findFirstOrThrow({ where: { name: 'long' } });
@@ -229,7 +229,7 @@ describe.runIf(CLI_DB)(`files longer than a batch on ${testProvider}`, { timeout
     );
     const r = await dermaset(env, ['predictions', 'import', '--model', 'cli-net@1', pq]);
     expect(r.stderr).not.toMatch(STACK);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/: 1300 rows read from .*: 1300 stored, 0 unchanged, 0 refused$/m);
     const m = await env.db.model.findFirstOrThrow({ where: { name: 'cli-net' } });
     const last = await env.db.image.findUniqueOrThrow({ where: { sha256: bulkSha(n - 1) } });
@@ -280,7 +280,7 @@ describe.runIf(testProvider === 'sqlite')(
       const given = args();
       const before = await snapshot(env);
       const r = await dermaset(env, ['predictions', 'import', ...given]);
-      expect(r.code).toBe(2);
+      expect(r.code, r.stderr).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr.trim()).toMatch(message);
       expect(await snapshot(env)).toEqual(before);
@@ -289,12 +289,12 @@ describe.runIf(testProvider === 'sqlite')(
     it('model register: a name and version registered already, an unknown policy', async () => {
       const before = await snapshot(env);
       const again = await dermaset(env, ['model', 'register', '--name', 'cli-net', '--version', '1']);
-      expect(again.code).toBe(2);
+      expect(again.code, again.stderr).toBe(2);
       expect(again.stderr.trim()).toMatch(
         /^dermaset model register: model cli-net@1 is registered already \(under screening-binary, [^)]+\); .*register another version/,
       );
       const policy = await dermaset(env, ['model', 'register', '--name', 'x', '--version', '1', '--policy', 'nope']);
-      expect(policy.code).toBe(2);
+      expect(policy.code, policy.stderr).toBe(2);
       expect(policy.stderr.trim()).toMatch(/^dermaset model register: unknown policy "nope"; known: /);
       expect(await snapshot(env)).toEqual(before);
     });

@@ -221,7 +221,7 @@ describe('an identifier typed into the wrong field of a CSV import', () => {
         ]),
       );
       const out = await dermaset(env, ['import', folder, '--metadata', metadata]);
-      expect(out.code).toBe(0);
+      expect(out.code, out.stderr).toBe(0);
       expect(out.stdout).toMatch(/row 2 img-14\.jpg: INVALID_RECORD sex: is not one of: female, male/);
       expect(out.stdout).toMatch(/row 3 img-15\.jpg: INVALID_RECORD anatomical_site: /);
       expect(`${out.stdout}${out.stderr}`).not.toMatch(/John|998877/);
@@ -255,7 +255,7 @@ describe('an oversize CSV value', () => {
         cols.map((c) => `"${c === 'file_name' ? f : (r[c] ?? '')}"`).join(',');
       writeFileSync(metadata, [cols.join(','), line(ok, 'img-0.jpg'), line(big, 'img-1.jpg')].join('\n'));
       const out = await dermaset(env, ['import', folder, '--metadata', metadata]);
-      expect(out.code).toBe(2);
+      expect(out.code, out.stderr).toBe(2);
       const lines = out.stderr.split('\n').filter((l) => l.startsWith('dermaset import:'));
       expect(lines).toEqual([
         `dermaset import: the metadata file: row 3 is longer than ${CSV_RECORD_LIMIT.toLocaleString('en-US')} bytes, the limit of one CSV record (a value that long is no field of a record); nothing was imported`,
