@@ -1,7 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { type Provider, providerOf } from './db/provider.ts';
 import type { StorageConfig } from './storage/open.ts';
+
+/** Worker threads of large evaluations by default: the cores, at most 4 (DERMASET_EVALUATION_THREADS). */
+export const DEFAULT_EVALUATION_THREADS = Math.min(4, availableParallelism());
 
 /** A whole number within bounds, refused with the value it got (`PORT=abc` is one readable line). */
 const wholeNumber = (min: number, max: number, def: number) =>
@@ -63,6 +67,7 @@ const OperationsEnv = z.object({
   DERMASET_METRICS_TOKEN: z.string().min(16, 'DERMASET_METRICS_TOKEN must be at least 16 characters').optional(),
   DERMASET_SHUTDOWN_TIMEOUT: wholeNumber(0, 3600, 30),
   DERMASET_METRICS_REFRESH: wholeNumber(0, 3600, 15),
+  DERMASET_EVALUATION_THREADS: wholeNumber(0, 64, DEFAULT_EVALUATION_THREADS),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -157,6 +162,8 @@ export interface OperationsConfig {
   metricsRefreshS: number;
   /** Seconds a SIGTERM waits for requests and running exports before it gives up on them. */
   shutdownTimeoutS: number;
+  /** Worker threads for the bootstrap of large evaluations (0: in the request's thread); default the cores, at most 4. */
+  evaluationThreads: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -251,6 +258,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       metricsToken: e.DERMASET_METRICS_TOKEN,
       metricsRefreshS: e.DERMASET_METRICS_REFRESH,
       shutdownTimeoutS: e.DERMASET_SHUTDOWN_TIMEOUT,
+      evaluationThreads: e.DERMASET_EVALUATION_THREADS,
       logLevel: e.LOG_LEVEL,
     },
   };

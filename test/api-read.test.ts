@@ -10,6 +10,7 @@ import { type Api, createApi } from './helpers/api.ts';
 import { classInfo } from './helpers/classes.ts';
 import { createCohortEnv } from './helpers/cohort.ts';
 import type { TestEnv } from './helpers/database.ts';
+import { requestWork } from './helpers/statements.ts';
 
 let env: TestEnv;
 let api: Api;
@@ -34,7 +35,7 @@ function loadAll() {
 }
 
 beforeAll(async () => {
-  env = await createCohortEnv({ onQuery: () => statements++ });
+  env = await createCohortEnv({ onQuery: (sql) => (requestWork(sql) ? statements++ : 0) });
   api = await createApi(env);
   all = await loadAll();
 }, 300_000);

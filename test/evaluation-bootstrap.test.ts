@@ -1,9 +1,10 @@
 // domain/evaluation-bootstrap.ts against the plain functions of domain/evaluation-metrics.ts: the
 // weighted one-pass metrics equal the unweighted ones on the images a draw expands to (the whole set
 // and a stratum, tied scores included), and its intervals equal patientBootstrap's on the same seed.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   bootstrapEvaluation,
+  type GroupMetrics,
   METRICS,
   type MetricName,
   pairedAurocDifference,
@@ -22,25 +23,9 @@ import {
   type Scored,
 } from '../src/domain/evaluation-metrics.ts';
 import { Random } from '../src/domain/random.ts';
+import { cohort } from './helpers/scored.ts';
 
 const SEED = 17;
-
-/** n images of ~n/3 patients (ids scattered), scores rounded to 2 decimals so that many tie. */
-function cohort(n: number, seed: number): Scored & { stratum: Int32Array } {
-  const random = new Random(seed);
-  const score = new Float64Array(n);
-  const positive = new Uint8Array(n);
-  const patient = new Int32Array(n);
-  const stratum = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    patient[i] = 1000 + 7 * Math.floor(random.next() * (n / 3));
-    positive[i] = random.chance(0.3) ? 1 : 0;
-    score[i] =
-      Math.round(Math.min(1, Math.max(0, (positive[i] ? 0.6 : 0.35) + (random.next() - 0.5) * 0.7)) * 100) / 100;
-    stratum[i] = random.chance(0.1) ? -1 : 1 + Math.floor(random.next() * 3);
-  }
-  return { score, positive, patient, stratum };
-}
 
 /** The plain metrics of the images selected by `keep`, each taken `times(i)` times. */
 function expanded(s: Scored, times: (i: number) => number, threshold: number, bins: number) {
@@ -71,7 +56,7 @@ describe('one weighted pass equals the plain metrics on the drawn images', () =>
   const s = cohort(400, SEED);
   const slots = patientSlots(s.patient);
   const groups = [s.stratum];
-  const ev = new WeightedEvaluation(s, slots, { threshold: 0.45, bins: 7, groups, groupCount: 4 });
+  const ev = WeightedEvaluation.of(s, slots, { threshold: 0.45, bins: 7, groups, groupCount: 4 });
   const out = new Float64Array(4 * METRICS.length);
 
   it('without weights: the point estimates of the whole set and of each stratum', () => {
@@ -121,8 +106,11 @@ describe('one weighted pass equals the plain metrics on the drawn images', () =>
 describe('intervals equal patientBootstrap on the same seed', () => {
   const s = cohort(300, SEED + 1);
   const slots = patientSlots(s.patient);
-  const ev = new WeightedEvaluation(s, slots, { threshold: 0.5, bins: 10 });
-  const [overall] = bootstrapEvaluation(ev, { resamples: 200, seed: 5 });
+  const ev = WeightedEvaluation.of(s, slots, { threshold: 0.5, bins: 10 });
+  let overall: GroupMetrics | undefined;
+  beforeAll(async () => {
+    [overall] = await bootstrapEvaluation(ev, { resamples: 200, seed: 5 });
+  });
   const plain: Record<MetricName, (x: Scored) => number | null> = {
     sensitivity: (x) => confusionAt(x, 0.5).sensitivity,
     specificity: (x) => confusionAt(x, 0.5).specificity,
@@ -142,15 +130,15 @@ describe('intervals equal patientBootstrap on the same seed', () => {
     expect(got?.resamples).toBe(ref.resamples);
   });
 
-  it('no resamples: estimates without intervals', () => {
-    const [o] = bootstrapEvaluation(ev, { resamples: 0, seed: 5 });
+  it('no resamples: estimates without intervals', async () => {
+    const [o] = await bootstrapEvaluation(ev, { resamples: 0, seed: 5 });
     expect(o?.metrics.auroc.value).toBeCloseTo(auroc(s) as number, 12);
     expect(o?.metrics.auroc.lower).toBeNull();
   });
 });
 
 describe('the paired AUROC difference', () => {
-  it('draws the same patients for both models: each side equals patientBootstrap, the difference its own draws', () => {
+  it('draws the same patients for both models: each side equals patientBootstrap, the difference its own draws', async () => {
     const a = cohort(240, SEED + 2);
     const random = new Random(3);
     const b: Scored = {
@@ -159,7 +147,7 @@ describe('the paired AUROC difference', () => {
         Math.min(1, Math.max(0, v + (a.positive[i] ? 0.1 : -0.05) + (random.next() - 0.5) * 0.1)),
       ),
     };
-    const d = pairedAurocDifference(a, b, { resamples: 150, seed: 9 });
+    const d = await pairedAurocDifference(a, b, { resamples: 150, seed: 9 });
     const ra = patientBootstrap(a, auroc, { resamples: 150, seed: 9 });
     const rb = patientBootstrap(b, auroc, { resamples: 150, seed: 9 });
     expect(d.a.lower).toBeCloseTo(ra.lower as number, 12);
@@ -193,12 +181,12 @@ describe('orderByScore', () => {
 });
 
 describe('strata left out of the resamples', () => {
-  it('a group that needs no interval is not resampled: its estimate stays, its interval is null', () => {
+  it('a group that needs no interval is not resampled: its estimate stays, its interval is null', async () => {
     const s = cohort(300, SEED + 6);
     const slots = patientSlots(s.patient);
-    const ev = new WeightedEvaluation(s, slots, { threshold: 0.5, bins: 10, groups: [s.stratum], groupCount: 4 });
-    const all = bootstrapEvaluation(ev, { resamples: 100, seed: 1 });
-    const some = bootstrapEvaluation(ev, { resamples: 100, seed: 1, intervals: (q) => q !== 2 });
+    const ev = WeightedEvaluation.of(s, slots, { threshold: 0.5, bins: 10, groups: [s.stratum], groupCount: 4 });
+    const all = await bootstrapEvaluation(ev, { resamples: 100, seed: 1 });
+    const some = await bootstrapEvaluation(ev, { resamples: 100, seed: 1, intervals: (q) => q !== 2 });
     expect(some[2]?.metrics.auroc.value).toBe(all[2]?.metrics.auroc.value);
     expect(some[2]?.metrics.auroc.lower).toBeNull();
     expect(some[1]?.metrics).toEqual(all[1]?.metrics);

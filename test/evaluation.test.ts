@@ -26,6 +26,7 @@ import { Random } from '../src/domain/random.ts';
 import { CLASS_TERM } from '../src/domain/terms.ts';
 import { decide } from '../src/plugins/evaluate.ts';
 import { registry } from '../src/plugins/index.ts';
+import { configureEvaluationWorkers, workerBatches } from '../src/resolvers/evaluation-workers.ts';
 import { createRelease } from '../src/resolvers/releases.ts';
 import { createSplit } from '../src/resolvers/splits.ts';
 import { requestScope } from '../src/resolvers/subset.ts';
@@ -351,6 +352,38 @@ describe('the whole cohort (filter {})', () => {
   });
 });
 
+describe('on worker threads', () => {
+  it('an evaluation and a comparison answer the same when their resamples run on worker threads', async () => {
+    const evaluate = {
+      input: { model: gidA(), positive: ['malignant'], subset: { filter: {} }, resamples: 120, seed: 3 },
+    };
+    const compare = `query C($input: ModelComparisonInput!) { modelComparison(input: $input) { images
+      aurocA { ${EST} } aurocB { ${EST} } difference { ${EST} } } }`;
+    const pair = {
+      input: { models: [gidA(), gidB()], subset: { filter: {} }, positive: ['malignant'], resamples: 90, seed: 2 },
+    };
+    const inline = [await ask(EVALUATE, evaluate), await ask(compare, pair)];
+    // the demo-sized cohort is below the work that starts workers: force them; another operation
+    // name, so that the response cache does not answer
+    const before = configureEvaluationWorkers({ threads: 2, minWork: 0 });
+    const batches = workerBatches();
+    try {
+      const threaded = [
+        await ask(EVALUATE.replace('query E(', 'query OnWorkers('), evaluate),
+        await ask(compare.replace('query C(', 'query OnWorkers('), pair),
+      ];
+      expect(threaded[0]?.errors).toBeUndefined();
+      expect(threaded[1]?.errors).toBeUndefined();
+      expect(threaded).toEqual(inline);
+      // 120 and 90 resamples, 4 to a batch
+      expect(workerBatches() - batches).toBe(30 + 23);
+    } finally {
+      configureEvaluationWorkers({ threads: 0 });
+      configureEvaluationWorkers(before);
+    }
+  });
+});
+
 describe('threshold and operating point', () => {
   it('an operating point finds the threshold on the whole subset, and strata use it', async () => {
     const res = await evaluation({ subset: { filter: {} }, operatingPoint: { sensitivity: 0.9 }, resamples: 0 });
@@ -572,7 +605,7 @@ describe('modelComparison', () => {
     const both = ta.filter((x) => tb.has(x.imageId));
     const sa = scoredOf(both);
     const sb = scoredOf(both.map((x) => tb.get(x.imageId) as Truth));
-    const ref = pairedAurocDifference(sa, sb, { resamples: 150, seed: 4 });
+    const ref = await pairedAurocDifference(sa, sb, { resamples: 150, seed: 4 });
     const c = res.data?.modelComparison;
     expect(c?.images).toBe(both.length);
     expect(c?.aurocA.value).toBeCloseTo(auroc(sa) as number, 12);

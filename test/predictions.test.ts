@@ -18,6 +18,7 @@ import { multipart, postMultipart } from './helpers/bad-input.ts';
 import { createTestEnv, type TestEnv, testProvider } from './helpers/database.ts';
 import { bareImageRow } from './helpers/images.ts';
 import { snapshot } from './helpers/snapshot.ts';
+import { requestWork } from './helpers/statements.ts';
 
 let env: TestEnv;
 let api: Api;
@@ -29,7 +30,7 @@ const gid = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString(
 const hex = (n: number, c: string) => `${c}${String(n).padStart(63, '0')}`;
 
 beforeAll(async () => {
-  env = await createTestEnv({}, { onQuery: () => statements++ });
+  env = await createTestEnv({}, { onQuery: (sql) => (requestWork(sql) ? statements++ : 0) });
   api = await createApi(env);
   // a dozen image rows (predictions name images; their bytes are not read)
   const own = await env.db.collection.findUniqueOrThrow({ where: { slug: 'own' } });

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // dermaset's command line: serve, migrate, demo, import, datasheet, export, split, policy, release,
-// model, predictions, blobs, token. The server and the datasheet (the GraphQL schema, Vega) are imported by the
-// commands that use them, so that `--help`, `token` and `import` start in a fraction of the time.
+// model, predictions, blobs, token. The server, the datasheet (the GraphQL schema, Vega) and the demo
+// seed are imported by the commands that use them, so that `--help`, `token` and `import` start in
+// a fraction of the time.
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { seedDemo } from '../../prisma/demo/seed.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { DatabaseUnreachableError, migrate } from '../db/migrate.ts';
 import { parseRole, ROLES } from '../domain/roles.ts';
@@ -80,6 +80,7 @@ program
   })
   .action(async (opts: { seed?: number }) => {
     const config = loadConfig();
+    const { seedDemo } = await import('../../prisma/demo/seed.ts');
     await withDatabase(config, async (db) => {
       const bars = phaseProgress();
       const summary = await seedDemo(db, createPipeline(config, db), {

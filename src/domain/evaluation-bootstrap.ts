@@ -102,14 +102,160 @@ export function patientDraws(patients: number, seed: number): (mult: Int32Array)
 /** Resamples computed together in one pass: each image's multiplicities for them sit in one cache line. */
 export const BATCH = 4;
 
+/** Typed arrays on shared memory: worker threads read an evaluation's layout without a copy. */
+const shared = {
+  i32: (n: number) => new Int32Array(new SharedArrayBuffer(4 * n)),
+  f64: (n: number) => new Float64Array(new SharedArrayBuffer(8 * n)),
+  u8: (n: number) => new Uint8Array(new SharedArrayBuffer(n)),
+};
+
 /**
- * A set of scored images prepared for weighted passes: sorted once by score (highest first), with
- * the groups each image counts in. Group 0 is always the whole set; `groups[d][i]` (d = 0…D−1) is
- * the group (1…groupCount−1) image i counts in along dimension d, or −1 for none. Each group is laid
- * out as its own contiguous segment in score order; its breaks (the threshold, the calibration
- * bins) fall between tie groups. A pass computes up to BATCH resamples at once: the multiplicities
- * are laid out patient by patient (BATCH per patient), patients numbered in the order they first
- * appear by score, so that a pass reads them nearly in order.
+ * What a WeightedEvaluation reads in its passes, built once (layoutEvaluation) on shared memory, so
+ * that worker threads compute resamples of the same layout (evaluation-workers.ts). Everything
+ * but `order` (the main thread's) can be posted to a worker as it is.
+ */
+export interface EvaluationLayout {
+  n: number;
+  groupCount: number;
+  bins: number;
+  threshold: number;
+  patients: number;
+  /** the pass's number of a patient, by its slot (PatientSlots: ascending id) */
+  perm: Int32Array;
+  /** per position of the segments: the patient's pass number, its score, flags (1: positive, 2: the next position ties) */
+  slot: Int32Array;
+  score: Float64Array;
+  flags: Uint8Array;
+  /** segment q is [segStart[q], segStart[q + 1]) */
+  segStart: Int32Array;
+  /** events of segment q: [evStart[q], evStart[q + 1]) into evPos / evKind (1: threshold, 2: bin break) */
+  evStart: Int32Array;
+  evPos: Int32Array;
+  evKind: Uint8Array;
+  /** the groups the resamples compute (1) or leave out (0: NaN, no interval); every group by default */
+  active: Uint8Array;
+}
+
+/**
+ * Sorts a set of scored images once by score (highest first) and lays out the groups each image
+ * counts in. Group 0 is always the whole set; `groups[d][i]` (d = 0…D−1) is the group
+ * (1…groupCount−1) image i counts in along dimension d, or −1 for none. Each group is laid out as its
+ * own contiguous segment in score order; its breaks (the threshold, the calibration bins) fall
+ * between tie groups. Patients are numbered in the order they first appear by score, so that a
+ * pass reads their multiplicities nearly in order.
+ */
+export function layoutEvaluation(
+  s: Scored,
+  slots: PatientSlots,
+  options: { threshold: number; bins: number; groups?: readonly Int32Array[]; groupCount?: number },
+): EvaluationLayout & { order: Uint32Array } {
+  const n = s.score.length;
+  const dims = options.groups ?? [];
+  const g = Math.max(1, options.groupCount ?? 1);
+  const score = s.score;
+  const order = orderByScore(score);
+  const perm = shared.i32(slots.patients).fill(-1);
+  let next = 0;
+  for (let k = 0; k < n; k++) {
+    const p = slots.slot[order[k] as number] as number;
+    if (perm[p] === -1) perm[p] = next++;
+  }
+  const size = shared.i32(g + 1);
+  size[1] = n;
+  for (const dim of dims)
+    for (let i = 0; i < n; i++) {
+      const q = dim[i] as number;
+      if (q >= 0) size[q + 1] = (size[q + 1] as number) + 1;
+    }
+  for (let q = 1; q <= g; q++) size[q] = (size[q] as number) + (size[q - 1] as number);
+  const total = size[g] as number;
+  const segSlot = shared.i32(total);
+  const segScore = shared.f64(total);
+  const segFlags = shared.u8(total);
+  const fill = size.slice(0, g);
+  const patientOf = slots.slot;
+  const positive = s.positive;
+  for (let k = 0; k < n; k++) {
+    const i = order[k] as number;
+    const p = perm[patientOf[i] as number] as number;
+    const f = positive[i] ? 1 : 0;
+    const v = score[i] as number;
+    let at = fill[0] as number;
+    segSlot[at] = p;
+    segFlags[at] = f;
+    segScore[at] = v;
+    fill[0] = at + 1;
+    for (let d = 0; d < dims.length; d++) {
+      const q = (dims[d] as Int32Array)[i] as number;
+      if (q < 0) continue;
+      at = fill[q] as number;
+      segSlot[at] = p;
+      segFlags[at] = f;
+      segScore[at] = v;
+      fill[q] = at + 1;
+    }
+  }
+  const evStart = shared.i32(g + 1);
+  const evPos: number[] = [];
+  const evKind: number[] = [];
+  for (let q = 0; q < g; q++) {
+    evStart[q] = evPos.length;
+    const a = size[q] as number;
+    const b = size[q + 1] as number;
+    let lastBin = -1;
+    let thresholdSeen = false;
+    for (let k = a; k < b; k++) {
+      const v = segScore[k] as number;
+      if (k + 1 < b && segScore[k + 1] === v) segFlags[k] = (segFlags[k] as number) | 2;
+      if (k > a && segScore[k - 1] === v) continue;
+      // a tie group starts at k
+      let kind = 0;
+      const bin = Math.min(options.bins - 1, Math.floor(v * options.bins));
+      if (bin !== lastBin) {
+        if (lastBin >= 0) kind |= 2;
+        lastBin = bin;
+      }
+      if (!thresholdSeen && v < options.threshold) {
+        kind |= 1;
+        thresholdSeen = true;
+      }
+      if (kind) {
+        evPos.push(k);
+        evKind.push(kind);
+      }
+    }
+    // the end of the segment: the last bin closes, and the threshold is met if it was not
+    evPos.push(b);
+    evKind.push(2 | (thresholdSeen ? 0 : 1));
+  }
+  evStart[g] = evPos.length;
+  const pos = shared.i32(evPos.length);
+  pos.set(evPos);
+  const kinds = shared.u8(evKind.length);
+  kinds.set(evKind);
+  return {
+    n,
+    groupCount: g,
+    bins: options.bins,
+    threshold: options.threshold,
+    patients: slots.patients,
+    order,
+    perm,
+    slot: segSlot,
+    score: segScore,
+    flags: segFlags,
+    segStart: size,
+    evStart,
+    evPos: pos,
+    evKind: kinds,
+    active: shared.u8(g).fill(1),
+  };
+}
+
+/**
+ * A set of scored images prepared for weighted passes (layoutEvaluation). A pass computes up to
+ * BATCH resamples at once: the multiplicities are laid out patient by patient (BATCH per patient,
+ * patients by their pass number).
  */
 export class WeightedEvaluation {
   readonly n: number;
@@ -117,124 +263,49 @@ export class WeightedEvaluation {
   readonly bins: number;
   readonly threshold: number;
   readonly patients: number;
-  /** the images' indices by score, highest first, ties by index (orderByScore) */
+  /** the images' indices by score, highest first, ties by index (orderByScore); empty when built from a posted layout */
   readonly order: Uint32Array;
   /** the pass's number of a patient, by its slot (PatientSlots: ascending id) */
   readonly perm: Int32Array;
-  /** per position of the segments: the patient's pass number, its score, flags (1: positive, 2: the next position ties) */
+  readonly layout: EvaluationLayout;
   readonly #slot: Int32Array;
   readonly #score: Float64Array;
   readonly #flags: Uint8Array;
-  /** segment q is [segStart[q], segStart[q + 1]) */
   readonly #segStart: Int32Array;
-  /** events of segment q: [evStart[q], evStart[q + 1]) into evPos / evKind (1: threshold, 2: bin break) */
   readonly #evStart: Int32Array;
   readonly #evPos: Int32Array;
   readonly #evKind: Uint8Array;
   readonly #last: Float64Array;
 
-  constructor(
+  /** The layout of `s` (layoutEvaluation), ready for passes. */
+  static of(
     s: Scored,
     slots: PatientSlots,
     options: { threshold: number; bins: number; groups?: readonly Int32Array[]; groupCount?: number },
-  ) {
-    const n = s.score.length;
-    this.n = n;
-    this.bins = options.bins;
-    this.threshold = options.threshold;
-    this.patients = slots.patients;
-    const dims = options.groups ?? [];
-    const g = Math.max(1, options.groupCount ?? 1);
-    this.groupCount = g;
-    const score = s.score;
-    const order = orderByScore(score);
-    this.order = order;
-    // patients numbered by first appearance in score order
-    const perm = new Int32Array(slots.patients).fill(-1);
-    let next = 0;
-    for (let k = 0; k < n; k++) {
-      const p = slots.slot[order[k] as number] as number;
-      if (perm[p] === -1) perm[p] = next++;
-    }
-    this.perm = perm;
-    const size = new Int32Array(g + 1);
-    size[1] = n;
-    for (const dim of dims)
-      for (let i = 0; i < n; i++) {
-        const q = dim[i] as number;
-        if (q >= 0) size[q + 1] = (size[q + 1] as number) + 1;
-      }
-    for (let q = 1; q <= g; q++) size[q] = (size[q] as number) + (size[q - 1] as number);
-    this.#segStart = size;
-    const total = size[g] as number;
-    this.#slot = new Int32Array(total);
-    this.#score = new Float64Array(total);
-    this.#flags = new Uint8Array(total);
-    const fill = size.slice(0, g);
-    const segSlot = this.#slot;
-    const segScore = this.#score;
-    const segFlags = this.#flags;
-    const patientOf = slots.slot;
-    const positive = s.positive;
-    for (let k = 0; k < n; k++) {
-      const i = order[k] as number;
-      const p = perm[patientOf[i] as number] as number;
-      const f = positive[i] ? 1 : 0;
-      const v = score[i] as number;
-      let at = fill[0] as number;
-      segSlot[at] = p;
-      segFlags[at] = f;
-      segScore[at] = v;
-      fill[0] = at + 1;
-      for (let d = 0; d < dims.length; d++) {
-        const q = (dims[d] as Int32Array)[i] as number;
-        if (q < 0) continue;
-        at = fill[q] as number;
-        segSlot[at] = p;
-        segFlags[at] = f;
-        segScore[at] = v;
-        fill[q] = at + 1;
-      }
-    }
-    const evStart = new Int32Array(g + 1);
-    const evPos: number[] = [];
-    const evKind: number[] = [];
-    for (let q = 0; q < g; q++) {
-      evStart[q] = evPos.length;
-      const a = size[q] as number;
-      const b = size[q + 1] as number;
-      let lastBin = -1;
-      let thresholdSeen = false;
-      for (let k = a; k < b; k++) {
-        const v = this.#score[k] as number;
-        if (k + 1 < b && this.#score[k + 1] === v) this.#flags[k] = (this.#flags[k] as number) | 2;
-        if (k > a && this.#score[k - 1] === v) continue;
-        // a tie group starts at k
-        let kind = 0;
-        const bin = Math.min(this.bins - 1, Math.floor(v * this.bins));
-        if (bin !== lastBin) {
-          if (lastBin >= 0) kind |= 2;
-          lastBin = bin;
-        }
-        if (!thresholdSeen && v < this.threshold) {
-          kind |= 1;
-          thresholdSeen = true;
-        }
-        if (kind) {
-          evPos.push(k);
-          evKind.push(kind);
-        }
-      }
-      // the end of the segment: the last bin closes, and the threshold is met if it was not
-      evPos.push(b);
-      evKind.push(2 | (thresholdSeen ? 0 : 1));
-    }
-    evStart[g] = evPos.length;
-    this.#evStart = evStart;
-    this.#evPos = Int32Array.from(evPos);
-    this.#evKind = Uint8Array.from(evKind);
-    this.#last = new Float64Array(g * 4);
-    this.active = new Uint8Array(g).fill(1);
+  ): WeightedEvaluation {
+    return new WeightedEvaluation(layoutEvaluation(s, slots, options));
+  }
+
+  /** An evaluation over a layout: built here, or posted by the main thread to a worker. */
+  constructor(layout: EvaluationLayout & { order?: Uint32Array }) {
+    const { order, ...rest } = layout;
+    this.layout = rest;
+    this.n = layout.n;
+    this.groupCount = layout.groupCount;
+    this.bins = layout.bins;
+    this.threshold = layout.threshold;
+    this.patients = layout.patients;
+    this.order = order ?? new Uint32Array(0);
+    this.perm = layout.perm;
+    this.#slot = layout.slot;
+    this.#score = layout.score;
+    this.#flags = layout.flags;
+    this.#segStart = layout.segStart;
+    this.#evStart = layout.evStart;
+    this.#evPos = layout.evPos;
+    this.#evKind = layout.evKind;
+    this.#last = new Float64Array(layout.groupCount * 4);
+    this.active = layout.active;
   }
 
   /**
@@ -271,7 +342,7 @@ export class WeightedEvaluation {
     }
   }
 
-  /** The groups the resamples compute (1) or leave out (0: NaN, no interval); every group by default. */
+  /** The groups the resamples compute (1) or leave out (0: NaN, no interval); every group by default (shared with the layout). */
   readonly active: Uint8Array;
 
   /** #segment for exactly 4 resamples (stride 4), its sums in locals: the hot loop of the bootstrap. */
@@ -486,41 +557,101 @@ export class WeightedEvaluation {
 }
 
 /**
+ * One batch of resamples for each of `evs`: `draws` holds BATCH resamples' multiplicities by patient
+ * slot (resample b at [b × patients, (b + 1) × patients), as patientDraws fills them; all zeros for a
+ * resample the batch does not use). Each evaluation lays them out by its own patient numbering
+ * (into `layouts[e]`, reused between batches) and makes one passBatch; the result of evaluation e is
+ * out[e][(b * groupCount + group) * METRICS.length + metric].
+ */
+export function passDraws(
+  evs: readonly WeightedEvaluation[],
+  draws: Int32Array,
+  layouts: Int32Array[] = [],
+): Float64Array[] {
+  return evs.map((ev, e) => {
+    const P = ev.patients;
+    let target = layouts[e];
+    if (!target) {
+      target = new Int32Array(P * BATCH);
+      layouts[e] = target;
+    }
+    const perm = ev.perm;
+    for (let b = 0; b < BATCH; b++) {
+      const o = b * P;
+      for (let p = 0; p < P; p++) target[(perm[p] as number) * BATCH + b] = draws[o + p] as number;
+    }
+    const out = new Float64Array(BATCH * ev.groupCount * M);
+    ev.passBatch(target, out);
+    return out;
+  });
+}
+
+/**
+ * What computes a batch of draws (passDraws' contract): in this thread by default, or on worker
+ * threads (resolvers/evaluation-workers.ts). `inFlight` batches may be handed over before the first
+ * answer is awaited. A runner may keep `draws` (it is not reused).
+ */
+export interface BatchRunner {
+  run(draws: Int32Array): Float64Array[] | Promise<Float64Array[]>;
+  inFlight: number;
+  /** called by runResamples when it is done with the runner, whatever happened */
+  close?(): void;
+}
+
+/** passDraws in this thread, one batch at a time. */
+export function inlineRunner(evs: readonly WeightedEvaluation[]): BatchRunner {
+  const layouts: Int32Array[] = [];
+  return { run: (draws) => passDraws(evs, draws, layouts), inFlight: 1 };
+}
+
+/**
  * Runs the resamples of `evs` (one or more evaluations of the same images and patients, e.g. two
  * models) BATCH at a time: each resample's draws are patientDraws' (the same seed, the same
- * sequence), laid out for passBatch; `take(r, e, values)` receives resample r's metrics of
- * evaluation e (values[group * METRICS.length + metric]).
+ * sequence); `take(r, e, values)` receives resample r's metrics of evaluation e (values[group *
+ * METRICS.length + metric]), evaluations of one resample in order. Batches may be computed
+ * elsewhere (`runner`), and answered in any order; the draws are made here, in order, so the result
+ * does not depend on where. runResamples closes the runner.
  */
-export function runResamples(
+export async function runResamples(
   evs: readonly WeightedEvaluation[],
   o: { resamples: number; seed: number },
   take: (r: number, e: number, values: Float64Array) => void,
-): void {
-  const first = evs[0];
-  if (!first || o.resamples === 0) return;
-  const P = first.patients;
-  const mult = new Int32Array(P);
-  // each evaluation numbers patients its own way (perm): one layout per evaluation
-  const layouts = evs.map(() => new Int32Array(P * BATCH));
-  const draw = patientDraws(P, o.seed);
-  const outs = evs.map((ev) => new Float64Array(BATCH * ev.groupCount * M));
-  for (let r0 = 0; r0 < o.resamples; r0 += BATCH) {
-    const B = Math.min(BATCH, o.resamples - r0);
-    for (let b = 0; b < BATCH; b++) {
-      if (b < B) draw(mult);
-      else mult.fill(0);
-      evs.forEach((ev, e) => {
-        const target = layouts[e] as Int32Array;
-        const perm = ev.perm;
-        for (let p = 0; p < P; p++) target[(perm[p] as number) * BATCH + b] = mult[p] as number;
-      });
+  runner: BatchRunner = inlineRunner(evs),
+): Promise<void> {
+  try {
+    const first = evs[0];
+    if (!first || o.resamples === 0) return;
+    const P = first.patients;
+    const draw = patientDraws(P, o.seed);
+    const pending = new Set<Promise<void>>();
+    let failed: { error: unknown } | undefined;
+    for (let r0 = 0; r0 < o.resamples && !failed; r0 += BATCH) {
+      const B = Math.min(BATCH, o.resamples - r0);
+      const draws = new Int32Array(P * BATCH);
+      for (let b = 0; b < B; b++) draw(draws.subarray(b * P, (b + 1) * P));
+      const job: Promise<void> = Promise.resolve()
+        .then(() => runner.run(draws))
+        .then(
+          (outs) => {
+            pending.delete(job);
+            evs.forEach((ev, e) => {
+              const width = ev.groupCount * M;
+              const out = outs[e] as Float64Array;
+              for (let b = 0; b < B; b++) take(r0 + b, e, out.subarray(b * width, (b + 1) * width));
+            });
+          },
+          (error: unknown) => {
+            pending.delete(job);
+            failed ??= { error };
+          },
+        );
+      pending.add(job);
+      if (pending.size >= runner.inFlight) await Promise.race(pending);
     }
-    evs.forEach((ev, e) => {
-      const out = outs[e] as Float64Array;
-      ev.passBatch(layouts[e] as Int32Array, out);
-      const width = ev.groupCount * M;
-      for (let b = 0; b < B; b++) take(r0 + b, e, out.subarray(b * width, (b + 1) * width));
-    });
+    await Promise.all(pending);
+    if (failed) throw failed.error;
+  } finally {
+    runner.close?.();
   }
 }
 
@@ -552,7 +683,11 @@ const orNull = (v: number | undefined) => (v === undefined || !Number.isFinite(v
  * Every metric of every group of `ev`, with its 95 % (or `level`) percentile interval from the same
  * patient resamples. `resamples: 0` gives the estimates without intervals.
  */
-export function bootstrapEvaluation(ev: WeightedEvaluation, o: BootstrapOptions): GroupMetrics[] {
+export async function bootstrapEvaluation(
+  ev: WeightedEvaluation,
+  o: BootstrapOptions,
+  runner?: (evs: readonly WeightedEvaluation[]) => BatchRunner,
+): Promise<GroupMetrics[]> {
   const g = ev.groupCount;
   const point = new Float64Array(g * M);
   ev.pass(null, point);
@@ -563,9 +698,14 @@ export function bootstrapEvaluation(ev: WeightedEvaluation, o: BootstrapOptions)
   const R = o.resamples;
   // samples[(q * M + m) * R + r]
   const samples = new Float64Array(g * M * R);
-  runResamples([ev], { resamples: R, seed: o.seed }, (r, _e, values) => {
-    for (let j = 0; j < g * M; j++) samples[j * R + r] = values[j] as number;
-  });
+  await runResamples(
+    [ev],
+    { resamples: R, seed: o.seed },
+    (r, _e, values) => {
+      for (let j = 0; j < g * M; j++) samples[j * R + r] = values[j] as number;
+    },
+    runner?.([ev]),
+  );
   const level = o.level ?? 0.95;
   return counts.map((c, q) => {
     const metrics = {} as Record<MetricName, MetricInterval>;
@@ -587,14 +727,15 @@ export function bootstrapEvaluation(ev: WeightedEvaluation, o: BootstrapOptions)
  * The paired difference of two models' AUROC on the same images (aurocB − aurocA), each resample
  * drawing the same patients for both: the estimates and 95 % percentile intervals of A, B and B − A.
  */
-export function pairedAurocDifference(
+export async function pairedAurocDifference(
   a: Scored,
   b: Scored,
   o: BootstrapOptions,
-): { a: MetricInterval; b: MetricInterval; difference: MetricInterval } {
+  runner?: (evs: readonly WeightedEvaluation[]) => BatchRunner,
+): Promise<{ a: MetricInterval; b: MetricInterval; difference: MetricInterval }> {
   const slots = patientSlots(a.patient);
-  const ea = new WeightedEvaluation(a, slots, { threshold: 0.5, bins: 2 });
-  const eb = new WeightedEvaluation(b, slots, { threshold: 0.5, bins: 2 });
+  const ea = WeightedEvaluation.of(a, slots, { threshold: 0.5, bins: 2 });
+  const eb = WeightedEvaluation.of(b, slots, { threshold: 0.5, bins: 2 });
   const oa = new Float64Array(M);
   const ob = new Float64Array(M);
   ea.pass(null, oa);
@@ -605,10 +746,15 @@ export function pairedAurocDifference(
   const sa = new Float64Array(R);
   const sb = new Float64Array(R);
   const sd = new Float64Array(R);
-  runResamples([ea, eb], { resamples: R, seed: o.seed }, (r, e, values) => {
-    (e === 0 ? sa : sb)[r] = values[AUROC] as number;
-    if (e === 1) sd[r] = (values[AUROC] as number) - (sa[r] as number);
-  });
+  await runResamples(
+    [ea, eb],
+    { resamples: R, seed: o.seed },
+    (r, e, values) => {
+      (e === 0 ? sa : sb)[r] = values[AUROC] as number;
+      if (e === 1) sd[r] = (values[AUROC] as number) - (sa[r] as number);
+    },
+    runner?.([ea, eb]),
+  );
   const level = o.level ?? 0.95;
   const interval = (value: number, s: Float64Array): MetricInterval => {
     const iv = percentileInterval(s, R, level);

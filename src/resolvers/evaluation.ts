@@ -48,6 +48,7 @@ import { decide } from '../plugins/evaluate.ts';
 import type { ClassMappingPolicy } from '../plugins/types.ts';
 import { badInput } from './errors.ts';
 import { describeSubset, type EvaluationSubset, evaluationSubsetRequest, subsetJson } from './evaluation-subset.ts';
+import { evaluationRunner } from './evaluation-workers.ts';
 import type { ImageFilter } from './image-filter.ts';
 import { cursorId, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './paging.ts';
 import { type RequestScope, resolveSelection, resolveSubset } from './subset.ts';
@@ -589,14 +590,18 @@ export async function evaluate(caller: EvaluationCaller, raw: EvaluationRequest,
   }
   const groupCount = strata.length + 1;
   const slots = patientSlots(scored.patient);
-  const ev = new WeightedEvaluation(scored, slots, { threshold, bins: req.bins, groups, groupCount });
+  const ev = WeightedEvaluation.of(scored, slots, { threshold, bins: req.bins, groups, groupCount });
   const patients = patientsPerGroup(slots.slot, slots.patients, groups, groupCount);
   // a stratum too small for an interval is not resampled
-  const metrics = bootstrapEvaluation(ev, {
-    resamples: req.resamples,
-    seed: req.seed,
-    intervals: (q, c) => (patients[q] as number) >= req.minStratumPatients && c.positives > 0 && c.negatives > 0,
-  });
+  const metrics = await bootstrapEvaluation(
+    ev,
+    {
+      resamples: req.resamples,
+      seed: req.seed,
+      intervals: (q, c) => (patients[q] as number) >= req.minStratumPatients && c.positives > 0 && c.negatives > 0,
+    },
+    evaluationRunner({ resamples: req.resamples }),
+  );
   const intervals = req.resamples > 0;
   const overall = metricSet(metrics[0] as GroupMetrics, slots.patients, intervals);
   const strataOut: Stratum[] = strata.map((s, k) => {
@@ -946,7 +951,7 @@ export async function compareModels(caller: EvaluationCaller, req: ComparisonReq
   const sa = pick(a, ia);
   const sb = pick(b, ib);
   const { resamples, seed } = ra.checked;
-  const d = pairedAurocDifference(sa, sb, { resamples, seed });
+  const d = await pairedAurocDifference(sa, sb, { resamples, seed }, evaluationRunner({ resamples }));
   const e = (m: MetricInterval): Estimate => ({ value: m.value, lower: m.lower, upper: m.upper });
   return {
     images: sa.score.length,

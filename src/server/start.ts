@@ -9,6 +9,7 @@ import { useDatabase } from '../db/current.ts';
 import { DatabaseUnreachableError, migrate } from '../db/migrate.ts';
 import { createPipeline } from '../ingest/pipeline.ts';
 import { phaseProgress } from '../ingest/progress.ts';
+import { configureEvaluationWorkers } from '../resolvers/evaluation-workers.ts';
 import { recoverInterruptedExports, runningExports } from '../resolvers/exports.ts';
 import { createToken } from '../resolvers/tokens.ts';
 import { openBlobStore } from '../storage/open.ts';
@@ -184,6 +185,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     throw e;
   }
   setLogLevel(config.operations.logLevel);
+  configureEvaluationWorkers({ threads: config.operations.evaluationThreads });
   if (applied.length > 0) logger().info({ migrations: applied }, 'applied migrations');
   const database = openDatabase(config.databaseUrl);
   useDatabase(database.db);
