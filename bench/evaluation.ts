@@ -4,7 +4,10 @@
 // collection and consensus: resolvers/evaluation.ts readPredictedImages), in the same run. Target
 // (issue 17): ≤ 10× the read, at 1,000,000 predictions × 1,000 resamples.
 //
-//   npm run bench:evaluation -- [--rows 1000000] [--resamples 1000] [--dir <cohort folder>]
+//   npm run bench:evaluation -- [--rows 1000000] [--resamples 1000] [--threads N] [--dir <cohort folder>]
+//
+// --threads: the worker threads of the resamples (DERMASET_EVALUATION_THREADS; default the cores, at
+// most 4; 0 computes them in the request's thread, as before the workers).
 //
 // The cohort is a SQLite bench cohort (bench/make-cohort.ts) of N images, built once under
 // /work/cohorts/sqlite-eval-<N> (or the OS temp folder) and reused; one model (screening-binary)
@@ -14,11 +17,13 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { DEFAULT_EVALUATION_THREADS } from '../src/config.ts';
 import { openDatabase } from '../src/db/client.ts';
 import { useDatabase } from '../src/db/current.ts';
 import { sqlitePath } from '../src/db/provider.ts';
 import { registry } from '../src/plugins/index.ts';
 import { evaluate, readPredictedImages } from '../src/resolvers/evaluation.ts';
+import { configureEvaluationWorkers } from '../src/resolvers/evaluation-workers.ts';
 import { requestScope } from '../src/resolvers/subset.ts';
 import { cohortExists, cohortUrl, makeCohort, refreshCohort } from './make-cohort.ts';
 import { report } from './report.ts';
@@ -31,6 +36,7 @@ const arg = (name: string) => {
 
 const ROWS = Number(arg('rows') ?? 1_000_000);
 const RESAMPLES = Number(arg('resamples') ?? 1000);
+const THREADS = Number(arg('threads') ?? DEFAULT_EVALUATION_THREADS);
 const MODEL = 'bench-evaluation';
 const POLICY = 'screening-binary';
 
@@ -94,6 +100,7 @@ async function main(): Promise<void> {
   const modelId = predictions(url);
   const database = openDatabase(url);
   useDatabase(database.db);
+  configureEvaluationWorkers({ threads: THREADS });
   try {
     const runs = ROWS > 200_000 ? 3 : 5;
     const read = await median(() => readPredictedImages(modelId, null, () => true), runs);
@@ -117,7 +124,7 @@ async function main(): Promise<void> {
     const ratio = ms / read;
     report({
       bench: 'evaluation',
-      what: `evaluation, ${RESAMPLES.toLocaleString('en')} resamples, ${full.result.strata.length} strata`,
+      what: `evaluation, ${RESAMPLES.toLocaleString('en')} resamples, ${full.result.strata.length} strata, ${THREADS} worker thread(s)`,
       value: ms,
       unit: 'ms',
       baseline: { what: 'one pass reading the rows', value: read },

@@ -55,7 +55,9 @@ afterAll(async () => {
   if (clone) rmSync(clone, { recursive: true, force: true });
 });
 
-describe('npx dermaset in a clone', { timeout: CLI_TIMEOUT }, () => {
+// npx in a clone and the mistakes in the environment on PostgreSQL only, npm start on SQLite only:
+// each file of child processes runs on one suite, for CI time (README, "Where each runs")
+describe.runIf(testProvider === 'postgresql')('npx dermaset in a clone', { timeout: CLI_TIMEOUT }, () => {
   it('answers --help without installing anything', async () => {
     const r = await npx(clone, ['--no-install', 'dermaset', '--help']);
     expect(r.stderr).not.toMatch(/not found/);
@@ -76,39 +78,45 @@ describe('npx dermaset in a clone', { timeout: CLI_TIMEOUT }, () => {
 /** Lines that only a stack trace prints. */
 const STACK = /^\s+at |node:internal|\.ts:\d+/m;
 
-describe('mistakes in the environment are one line that says what to do', { timeout: CLI_TIMEOUT }, () => {
-  let busy: Server;
-  let busyPort: number;
-  beforeAll(async () => {
-    busy = createServer();
-    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
-    busyPort = (busy.address() as { port: number }).port;
-  });
-  afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+describe.runIf(testProvider === 'postgresql')(
+  'mistakes in the environment are one line that says what to do',
+  { timeout: CLI_TIMEOUT },
+  () => {
+    let busy: Server;
+    let busyPort: number;
+    beforeAll(async () => {
+      busy = createServer();
+      await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+      busyPort = (busy.address() as { port: number }).port;
+    });
+    afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
 
-  it('a port in use', async () => {
-    const r = await npx(root, ['dermaset', 'serve'], { PORT: String(busyPort), DERMASET_SEED_DEMO: 'false' });
-    expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).not.toMatch(STACK);
-    expect(r.stderr).toMatch(new RegExp(`port ${busyPort} on 127\\.0\\.0\\.1 is already in use.*PORT=${busyPort + 1}`));
-  });
+    it('a port in use', async () => {
+      const r = await npx(root, ['dermaset', 'serve'], { PORT: String(busyPort), DERMASET_SEED_DEMO: 'false' });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).not.toMatch(STACK);
+      expect(r.stderr).toMatch(
+        new RegExp(`port ${busyPort} on 127\\.0\\.0\\.1 is already in use.*PORT=${busyPort + 1}`),
+      );
+    });
 
-  it('PORT=abc', async () => {
-    const r = await npx(root, ['dermaset', 'serve'], { PORT: 'abc' });
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).not.toMatch(STACK);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/PORT: must be a whole number from 0 to 65535, got "abc"/);
-  });
+    it('PORT=abc', async () => {
+      const r = await npx(root, ['dermaset', 'serve'], { PORT: 'abc' });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).not.toMatch(STACK);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/PORT: must be a whole number from 0 to 65535, got "abc"/);
+    });
 
-  it('token revoke abc', async () => {
-    const r = await npx(root, ['dermaset', 'token', 'revoke', 'abc']);
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).not.toMatch(STACK);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/token id is a whole number/);
-  });
-});
+    it('token revoke abc', async () => {
+      const r = await npx(root, ['dermaset', 'token', 'revoke', 'abc']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).not.toMatch(STACK);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/token id is a whole number/);
+    });
+  },
+);
 
 // On SQLite only, for CI time: the quick start's database; the demo seed itself builds the PostgreSQL
 // test cohort (test/helpers/cohort.ts) in every PostgreSQL run.
