@@ -188,47 +188,53 @@ describe('dermaset import', { timeout: CLI_TIMEOUT }, () => {
 });
 
 describe('dermaset import --format <importer>', { timeout: CLI_TIMEOUT }, () => {
-  it.runIf(CLI)('reads a public table through its importer plugin (dry run) and reports every source label', async () => {
-    const { fixture } = await import('./helpers/fixtures.ts');
-    const empty = join(env.dataDir, 'no-images');
-    mkdirSync(empty, { recursive: true });
-    const { code, stdout } = await cli([
-      'import',
-      empty,
-      '--format',
-      'ham10000',
-      '--metadata',
-      fixture('ham10000_metadata.csv'),
-      '--dry-run',
-    ]);
-    expect(code).toBe(0);
-    expect(stdout).toContain('importer: ham10000 1.1.0 (dry run: nothing was stored)');
-    expect(stdout).toContain('collection: ham10000 (new: the import creates it)');
-    expect(stdout).toContain('rows: 10015');
-    expect(stdout).toContain('records outside the 9 (stored with their term): 1426');
-    expect(stdout).toContain('unknown labels (not imported): 0');
-    // a dry run creates no collection and writes no import record
-    expect(await env.db.collection.count({ where: { slug: 'ham10000' } })).toBe(0);
-    expect(stdout).toMatch(/source labels: .*nv 6705.*mel 1113.*bkl 1099.*bcc 514.*akiec 327.*vasc 142.*df 115/);
-    expect(stdout).toContain('missing image files: ');
-  });
+  it.runIf(CLI)(
+    'reads a public table through its importer plugin (dry run) and reports every source label',
+    async () => {
+      const { fixture } = await import('./helpers/fixtures.ts');
+      const empty = join(env.dataDir, 'no-images');
+      mkdirSync(empty, { recursive: true });
+      const { code, stdout } = await cli([
+        'import',
+        empty,
+        '--format',
+        'ham10000',
+        '--metadata',
+        fixture('ham10000_metadata.csv'),
+        '--dry-run',
+      ]);
+      expect(code).toBe(0);
+      expect(stdout).toContain('importer: ham10000 1.1.0 (dry run: nothing was stored)');
+      expect(stdout).toContain('collection: ham10000 (new: the import creates it)');
+      expect(stdout).toContain('rows: 10015');
+      expect(stdout).toContain('records outside the 9 (stored with their term): 1426');
+      expect(stdout).toContain('unknown labels (not imported): 0');
+      // a dry run creates no collection and writes no import record
+      expect(await env.db.collection.count({ where: { slug: 'ham10000' } })).toBe(0);
+      expect(stdout).toMatch(/source labels: .*nv 6705.*mel 1113.*bkl 1099.*bcc 514.*akiec 327.*vasc 142.*df 115/);
+      expect(stdout).toContain('missing image files: ');
+    },
+  );
 
-  it.runIf(CLI)('--collection: refuses our own records into a public collection and a slug that is none, storing nothing', async () => {
-    const before = await counts();
-    const records = await env.db.importRecord.count();
-    await env.db.collection.create({
-      data: { slug: 'some-public', name: 'Some public source', kind: 'public', license: 'CC0', attribution: 'x' },
-    });
-    const pub = await cli(['import', folder, '--metadata', csv, '--collection', 'some-public']);
-    const slug = await cli(['import', folder, '--metadata', csv, '--collection', 'Not A Slug']);
-    const unknown = await cli(['import', folder, '--metadata', csv, '--collection', 'elsewhere']);
-    for (const r of [pub, slug, unknown]) expect(r.code, r.stderr).toBe(2);
-    expect(pub.stderr).toMatch(/the collection some-public is a public collection/);
-    expect(slug.stderr).toMatch(/--collection "Not A Slug" is not a collection slug/);
-    expect(unknown.stderr).toMatch(/there is no collection elsewhere, and the dermaset importer states no facts/);
-    expect(await counts()).toEqual(before);
-    expect(await env.db.importRecord.count()).toBe(records);
-  });
+  it.runIf(CLI)(
+    '--collection: refuses our own records into a public collection and a slug that is none, storing nothing',
+    async () => {
+      const before = await counts();
+      const records = await env.db.importRecord.count();
+      await env.db.collection.create({
+        data: { slug: 'some-public', name: 'Some public source', kind: 'public', license: 'CC0', attribution: 'x' },
+      });
+      const pub = await cli(['import', folder, '--metadata', csv, '--collection', 'some-public']);
+      const slug = await cli(['import', folder, '--metadata', csv, '--collection', 'Not A Slug']);
+      const unknown = await cli(['import', folder, '--metadata', csv, '--collection', 'elsewhere']);
+      for (const r of [pub, slug, unknown]) expect(r.code, r.stderr).toBe(2);
+      expect(pub.stderr).toMatch(/the collection some-public is a public collection/);
+      expect(slug.stderr).toMatch(/--collection "Not A Slug" is not a collection slug/);
+      expect(unknown.stderr).toMatch(/there is no collection elsewhere, and the dermaset importer states no facts/);
+      expect(await counts()).toEqual(before);
+      expect(await env.db.importRecord.count()).toBe(records);
+    },
+  );
 
   it.runIf(CLI)('refuses an unknown format', async () => {
     const failed = await cli(['import', folder, '--format', 'fitzpatrick17k']);
@@ -265,18 +271,21 @@ describe('dermaset import refuses what is not an import, storing nothing', { tim
     expect(await counts()).toEqual(before);
   });
 
-  it.runIf(CLI)('refuses a text file that is not our CSV as the command: exit 2, naming the missing columns', async () => {
-    const file = join(env.dataDir, 'notes.txt');
-    writeFileSync(file, 'hello world\n');
-    const before = await counts();
-    const r = await cli(['import', folder, '--metadata', file]);
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(
-      /lacks the column\(s\) file_name, patient_id, acquisition_date, clinical_diagnosis, image_quality_score/,
-    );
-    expect(r.stdout).not.toContain('rows:');
-    expect(await counts()).toEqual(before);
-  });
+  it.runIf(CLI)(
+    'refuses a text file that is not our CSV as the command: exit 2, naming the missing columns',
+    async () => {
+      const file = join(env.dataDir, 'notes.txt');
+      writeFileSync(file, 'hello world\n');
+      const before = await counts();
+      const r = await cli(['import', folder, '--metadata', file]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(
+        /lacks the column\(s\) file_name, patient_id, acquisition_date, clinical_diagnosis, image_quality_score/,
+      );
+      expect(r.stdout).not.toContain('rows:');
+      expect(await counts()).toEqual(before);
+    },
+  );
 
   it.each([
     [
