@@ -5,11 +5,20 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 const require = createRequire(import.meta.url);
 
 /**
- * The files that run longest and need no demo cohort go first: `npm start` seeding the demo at full
- * size (cli), and the files that run the CLI as child processes. On a fresh clone vitest has no
+ * The files that run longest go first: the Python notebook (its venv; PostgreSQL only), the files
+ * that run the CLI as child processes (each on one suite), `npm start` seeding the demo at full size
+ * (cli). A file whose tests all skip on a suite costs nothing there. On a fresh clone vitest has no
  * timings of its own yet; without this the longest file could start last and run alone.
  */
-const FIRST = ['test/cli.test.ts', 'test/import.test.ts', 'test/cli-token.test.ts'];
+const FIRST = [
+  'test/notebook.test.ts',
+  'test/cli-commands.test.ts',
+  'test/predictions-cli.test.ts',
+  'test/cli.test.ts',
+  'test/bad-input/cli.test.ts',
+  'test/import.test.ts',
+  'test/cli-token.test.ts',
+];
 class LongFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
