@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_TIMEOUT, dermaset } from './helpers/cli.ts';
+import { CLI_TIMEOUT, dermaset, STACK } from './helpers/cli.ts';
 import { createCohortEnv } from './helpers/cohort.ts';
 import { type TestEnv, testProvider } from './helpers/database.ts';
 import { snapshot } from './helpers/snapshot.ts';
@@ -18,9 +18,6 @@ beforeAll(async () => {
   env = await createCohortEnv();
 });
 afterAll(() => env?.dispose());
-
-/** Lines that only a stack trace prints. */
-const STACK = /^\s+at |node:internal|\.ts:\d+/m;
 
 const lines = (file: string) =>
   readFileSync(file, 'utf8')

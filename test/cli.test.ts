@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_TIMEOUT, cliEnv, ROOT as root, run } from './helpers/cli.ts';
+import { CLI_TIMEOUT, cliEnv, ROOT as root, run, STACK } from './helpers/cli.ts';
 import { createTestEnv, type TestEnv, testProvider } from './helpers/database.ts';
 
 const exec = promisify(execFile);
@@ -74,9 +74,6 @@ describe.runIf(testProvider === 'postgresql')('npx dermaset in a clone', { timeo
     expect(await env.db.apiToken.count({ where: { name: 'gallery frontend' } })).toBe(1);
   });
 });
-
-/** Lines that only a stack trace prints. */
-const STACK = /^\s+at |node:internal|\.ts:\d+/m;
 
 describe.runIf(testProvider === 'postgresql')(
   'mistakes in the environment are one line that says what to do',

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useDatabase } from '../src/db/current.ts';
 import { dataVersions } from '../src/db/data-version.ts';
-import { CLI_TIMEOUT, dermaset } from './helpers/cli.ts';
+import { CLI_TIMEOUT, dermaset, STACK } from './helpers/cli.ts';
 import { createTestEnv, type TestEnv, testProvider } from './helpers/database.ts';
 import { bareImageRow } from './helpers/images.ts';
 import { snapshot } from './helpers/snapshot.ts';
@@ -18,9 +18,6 @@ let env: TestEnv;
 const images: { id: number; sha256: string; gid: string }[] = [];
 const hex = (n: number) => `c${String(n).padStart(63, '0')}`;
 const gid = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64');
-
-/** Lines that only a stack trace prints. */
-const STACK = /^\s+at |node:internal|\.ts:\d+/m;
 
 beforeAll(async () => {
   env = await createTestEnv();

@@ -9,6 +9,9 @@ export const CLI_TIMEOUT = 180_000;
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
+/** Lines that only a stack trace prints: a command's mistake is one line, never one of these. */
+export const STACK = /^\s+at |node:internal|\.ts:\d+/m;
+
 export interface CliResult {
   code: number;
   stdout: string;
