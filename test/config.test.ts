@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, datasetConfig, loadConfig } from '../src/config.ts';
+import { ConfigError, DEFAULT_EVALUATION_THREADS, datasetConfig, loadConfig } from '../src/config.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'dermaset-config-'));
 const PG = 'postgresql://dermaset@db.internal:5432/dermaset';
@@ -70,5 +70,22 @@ describe('the dataset’s own description', () => {
     expect(refusal({ DATA_DIR: dataDir, DERMASET_DATASET_VERSION: version }).message).toMatch(
       /DERMASET_DATASET_VERSION must be a semantic version/,
     );
+  });
+});
+
+describe('the evaluation’s worker threads', () => {
+  it('DERMASET_EVALUATION_THREADS: 0 to 64, by default the cores up to 4; anything else one line', () => {
+    expect(loadConfig({ DATA_DIR: dataDir }).operations.evaluationThreads).toBe(DEFAULT_EVALUATION_THREADS);
+    expect(DEFAULT_EVALUATION_THREADS).toBeGreaterThanOrEqual(1);
+    expect(DEFAULT_EVALUATION_THREADS).toBeLessThanOrEqual(4);
+    for (const n of ['0', '64'])
+      expect(loadConfig({ DATA_DIR: dataDir, DERMASET_EVALUATION_THREADS: n }).operations.evaluationThreads).toBe(
+        Number(n),
+      );
+    for (const bad of ['abc', '65', '-1', '1.5']) {
+      const e = refusal({ DATA_DIR: dataDir, DERMASET_EVALUATION_THREADS: bad });
+      expect(e.message).not.toContain('\n');
+      expect(e.message).toContain(`DERMASET_EVALUATION_THREADS: must be a whole number from 0 to 64, got "${bad}"`);
+    }
   });
 });
